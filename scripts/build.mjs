@@ -1,0 +1,41 @@
+// Builds every bundle the package ships. Entries whose source does not exist yet are skipped,
+// so each part of the project can be built on its own.
+import { build } from "esbuild";
+import { existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+
+const root = new URL("..", import.meta.url).pathname;
+const at = (p) => join(root, p);
+
+const node = { bundle: true, platform: "node", target: "node20", format: "cjs", sourcemap: "linked", logLevel: "warning" };
+const nodeBundles = [
+  // The engine as a library: `import * as tf from "autograd-notebook"`.
+  { entry: "engine/index.ts", out: "dist/engine.cjs" },
+  // The kernel process and the `agnb` command line; esbuild transpiles cells at run time.
+  { entry: "kernel/main.ts", out: "dist/kernel.cjs", external: ["esbuild"] },
+  { entry: "kernel/cli.ts", out: "dist/cli.cjs", external: ["esbuild"] },
+  // The VS Code extension host side.
+  { entry: "extension/extension.ts", out: "dist/extension.cjs", external: ["vscode", "esbuild"] },
+];
+
+const jobs = [];
+for (const { entry, out, external = [] } of nodeBundles) {
+  if (!existsSync(at(entry))) continue;
+  jobs.push(build({ ...node, entryPoints: [at(entry)], outfile: at(out), external }));
+}
+
+// Renderers run in the notebook webview: ESM for the browser, one bundle per *.renderer.ts.
+const rendererDir = at("extension/renderers");
+const renderers = existsSync(rendererDir)
+  ? readdirSync(rendererDir).filter((f) => f.endsWith(".renderer.ts")).map((f) => join(rendererDir, f))
+  : [];
+if (renderers.length) {
+  jobs.push(build({
+    entryPoints: renderers, outdir: at("dist/renderers"), bundle: true, format: "esm",
+    platform: "browser", target: "es2022", splitting: true, sourcemap: "linked",
+    outExtension: { ".js": ".js" }, logLevel: "warning", minify: true,
+  }));
+}
+
+await Promise.all(jobs);
+console.log(`built ${jobs.length} bundle group(s)`);
