@@ -1,0 +1,27 @@
+#!/bin/sh
+# Installs Debian's Jupyter tools (used to validate notebooks and for Jupyter interop), only the
+# packages that are missing, so running it again costs nothing.
+set -eu
+
+packages="python3-nbformat python3-jupyter-client jupyter-notebook python3-nbconvert python3-ipykernel jupyter-console"
+
+missing=""
+for package in $packages; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+    missing="$missing $package"
+  fi
+done
+
+if [ -z "$missing" ]; then
+  exit 0
+fi
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+
+echo "installing Debian packages:$missing"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq >/dev/null
+# shellcheck disable=SC2086
+$sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null
+/usr/bin/python3 -c "import nbformat, jupyter_client" 
