@@ -1,0 +1,77 @@
+// application/vnd.plotly.v1+json: loss curves. plotly.js is a large bundle, so it is imported
+// only when a plot is first shown; tensors, tapes and heatmaps never wait for it. A re-render of
+// the same output (update_display_data while `fit` runs) redraws in place with Plotly.react and
+// keeps the user's log-scale choice.
+import type { PlotlyPayload } from "../../engine/mime";
+import { MIME } from "../../engine/mime";
+import { html, requireArray, requireObject, themeColor } from "./dom";
+
+const M = MIME.plotly;
+
+interface PlotlyApi {
+  react(root: HTMLElement, data: unknown[], layout: Record<string, unknown>, config: Record<string, unknown>): Promise<unknown>;
+  purge(root: HTMLElement): void;
+}
+
+let plotly: Promise<PlotlyApi> | undefined;
+/** Loads plotly.js once, on first use. */
+export function loadPlotly(): Promise<PlotlyApi> {
+  plotly ??= import("plotly.js-dist").then((module) => ((module as { default?: PlotlyApi }).default ?? module) as PlotlyApi);
+  return plotly;
+}
+
+export function checkPlotlyPayload(payload: unknown): PlotlyPayload {
+  const body = requireObject(M, payload, "the payload");
+  requireArray(M, body.data, "'data'").forEach((trace, i) => requireObject(M, trace, `data[${i}]`));
+  if (body.layout !== undefined) requireObject(M, body.layout, "'layout'");
+  return payload as PlotlyPayload;
+}
+
+/** The payload's layout with VS Code's theme colours and the chosen y-axis scale. */
+export function themedLayout(payload: PlotlyPayload, element: Element, logScale: boolean): Record<string, unknown> {
+  const foreground = themeColor(element, "--vscode-editor-foreground", "#333333");
+  const grid = themeColor(element, "--vscode-editorWidget-border", "rgba(128,128,128,0.3)");
+  const layout = { ...(payload.layout ?? {}) } as Record<string, unknown>;
+  const axis = (key: string, extra: Record<string, unknown> = {}) => ({
+    gridcolor: grid, zerolinecolor: grid, linecolor: grid, ...(layout[key] as object | undefined), ...extra,
+  });
+  return {
+    autosize: true, height: 320, margin: { l: 60, r: 20, t: 40, b: 50 },
+    ...layout,
+    paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)",
+    font: { ...(layout.font as object | undefined), color: foreground },
+    xaxis: axis("xaxis"),
+    yaxis: axis("yaxis", { type: logScale ? "log" : "linear" }),
+  };
+}
+
+export async function renderPlot(payload: unknown, element: HTMLElement, signal?: AbortSignal): Promise<void> {
+  const plot = checkPlotlyPayload(payload);
+  let root = element.querySelector<HTMLElement>(":scope > .agnb-plot-root");
+  if (!root) {
+    root = html(element, "div", { class: "agnb agnb-plot-root", "data-log": "false" });
+    const toolbar = html(root, "div", { class: "agnb-toolbar" });
+    const toggle = html(root, "button", { type: "button", class: "agnb-log-toggle", "aria-pressed": "false", title: "logarithmic y axis" }, "log scale");
+    const target = html(root, "div", { class: "agnb-plot" }, html(root, "span", { class: "agnb-meta" }, "loading plot…"));
+    toolbar.append(toggle);
+    root.append(toolbar, target);
+    element.replaceChildren(root);
+    toggle.addEventListener("click", () => {
+      const log = root!.dataset.log !== "true";
+      root!.dataset.log = String(log);
+      toggle.setAttribute("aria-pressed", String(log));
+      void draw(root!, JSON.parse(root!.dataset.payload!) as PlotlyPayload);
+    });
+  }
+  root.dataset.payload = JSON.stringify(plot);
+  const api = await loadPlotly();
+  if (signal?.aborted) return;
+  await draw(root, plot, api);
+}
+
+async function draw(root: HTMLElement, plot: PlotlyPayload, api?: PlotlyApi): Promise<void> {
+  const target = root.querySelector<HTMLElement>(".agnb-plot")!;
+  if (!target.classList.contains("js-plotly-plot")) target.replaceChildren();
+  const layout = themedLayout(plot, root, root.dataset.log === "true");
+  await (api ?? (await loadPlotly())).react(target, plot.data, layout, { responsive: true, displaylogo: false, ...plot.config });
+}

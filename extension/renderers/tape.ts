@@ -1,0 +1,158 @@
+// application/vnd.agnb.tape+json: the recorded graph as an SVG DAG, pannable by dragging and
+// zoomable with the toolbar or Ctrl+wheel (a plain wheel keeps scrolling the notebook).
+import type { TapePayload, TensorData } from "../../engine/mime";
+import { MIME } from "../../engine/mime";
+import { formatNumber, formatShape, html, PayloadError, requireArray, requireObject, svg } from "./dom";
+import { layoutTape, NODE_HEIGHT, NODE_WIDTH, type LaidOutNode, type TapeLayout } from "./tape-layout";
+
+const M = MIME.tape;
+const VIEW_HEIGHT = 560;
+const FALLBACK_VIEW_WIDTH = 900;
+const MIN_READABLE_SCALE = 0.6;
+
+export function renderTape(payload: unknown, element: HTMLElement): void {
+  const tape = checkTapePayload(payload);
+  const layout = layoutTape(tape);
+  const root = html(element, "div", { class: "agnb agnb-tape" });
+  const ops = tape.nodes.length;
+  const summary = [`GradientTape${tape.persistent ? " (persistent)" : ""}`, `${ops} op${ops === 1 ? "" : "s"}`,
+    `${tape.sources.length} watched`, tape.targets.length ? "gradient taken: path from target to sources highlighted" : "no gradient taken yet",
+    tape.recording ? "recording" : ""].filter(Boolean).join(" · ");
+  root.append(html(root, "div", { class: "agnb-meta" }, summary));
+  if (tape.truncatedNodes) {
+    root.append(html(root, "div", { class: "agnb-warn" }, `${tape.truncatedNodes} more ops not shown (tape too large to send whole)`));
+  }
+  const detail = html(root, "div", { class: "agnb-detail agnb-meta" }, "Hover over a node to see its values and gradient.");
+  const toolbar = html(root, "div", { class: "agnb-toolbar" });
+  const frame = html(root, "div", { class: "agnb-graph" });
+  root.append(toolbar, frame, detail);
+  const view = drawGraph(frame, layout, detail);
+  for (const [label, title, action] of [
+    ["−", "zoom out", () => view.zoom(1 / 1.25)], ["+", "zoom in", () => view.zoom(1.25)],
+    ["Fit", "fit the whole graph", () => view.fit()], ["1:1", "actual size", () => view.reset()],
+  ] as const) {
+    const button = html(toolbar, "button", { type: "button", title }, label);
+    button.addEventListener("click", action);
+    toolbar.append(button);
+  }
+  element.replaceChildren(root);
+}
+
+export function checkTapePayload(payload: unknown): TapePayload {
+  const body = requireObject(M, payload, "the payload");
+  const nodes = requireArray(M, body.nodes, "'nodes'");
+  const tensors = requireArray(M, body.tensors, "'tensors'");
+  requireArray(M, body.sources, "'sources'");
+  requireArray(M, body.targets, "'targets'");
+  const known = new Set(tensors.map((t, i) => requireObject(M, t, `tensors[${i}]`).id));
+  nodes.forEach((node, i) => {
+    const op = requireObject(M, node, `nodes[${i}]`);
+    for (const field of ["inputs", "outputs"] as const) {
+      for (const id of requireArray(M, op[field], `nodes[${i}].${field}`)) {
+        if (!known.has(id)) throw new PayloadError(M, `nodes[${i}].${field} names tensor ${JSON.stringify(id)}, which is not in 'tensors'`);
+      }
+    }
+  });
+  return payload as TapePayload;
+}
+
+/** Short text for a node: a scalar's value, a small vector's values, or a shape. */
+export function briefValue(data: TensorData | undefined): string {
+  if (!data) return "";
+  if (data.values !== undefined && data.shape.length === 0) return formatNumber(data.values as number);
+  if (data.values !== undefined && data.shape.length === 1 && data.shape[0] <= 3) {
+    return `[${(data.values as number[]).map(formatNumber).join(", ")}]`;
+  }
+  return formatShape(data.shape);
+}
+
+function describeNode(node: LaidOutNode): string {
+  const t = node.tensor;
+  const lines = [node.kind === "op" ? `op ${node.label}` : `${node.kind} ${node.label}`];
+  if (t) {
+    lines.push(`${node.kind === "op" ? "output " : ""}shape ${formatShape(t.shape)} ${t.dtype}`);
+    if (t.value) lines.push(`value ${valueText(t.value)}`);
+    if (t.gradient) lines.push(`gradient ${valueText(t.gradient)}`);
+  }
+  return lines.join("\n");
+}
+
+function valueText(data: TensorData): string {
+  if (data.values !== undefined) return JSON.stringify(data.values, (_k, v) => (typeof v === "number" ? Number(formatNumber(v)) : v));
+  if (data.summary) return `${formatShape(data.shape)} min ${formatNumber(data.summary.min)} max ${formatNumber(data.summary.max)} mean ${formatNumber(data.summary.mean)}`;
+  return formatShape(data.shape);
+}
+
+interface GraphView { zoom(factor: number): void; fit(): void; reset(): void }
+
+function drawGraph(frame: HTMLElement, layout: TapeLayout, detail: HTMLElement): GraphView {
+  const viewWidth = () => frame.clientWidth || FALLBACK_VIEW_WIDTH;
+  const canvas = svg(frame, "svg", { width: "100%", role: "img", "aria-label": "recorded tape graph" });
+  const scene = svg(frame, "g", {});
+  canvas.append(scene);
+  const byKey = new Map(layout.nodes.map((n) => [n.key, n]));
+
+  for (const edge of layout.edges) {
+    const a = byKey.get(edge.from)!;
+    const b = byKey.get(edge.to)!;
+    const [x1, y1, x2, y2] = [a.x + NODE_WIDTH, a.y + NODE_HEIGHT / 2, b.x, b.y + NODE_HEIGHT / 2];
+    const bend = Math.max(24, (x2 - x1) / 2);
+    const group = svg(frame, "g", { class: `edge-group${edge.onPath ? " on-path" : ""}` });
+    group.append(svg(frame, "path", { class: `edge${edge.onPath ? " on-path" : ""}`, d: `M${x1},${y1} C${x1 + bend},${y1} ${x2 - bend},${y2} ${x2},${y2}` }));
+    if (edge.tensor) {
+      group.append(svg(frame, "text", { class: "edge-label", x: (x1 + x2) / 2, y: (y1 + y2) / 2 - 3, "text-anchor": "middle" }, formatShape(edge.tensor.shape)));
+    }
+    scene.append(group);
+  }
+  for (const node of layout.nodes) {
+    const group = svg(frame, "g", { class: `node ${node.kind}${node.onPath ? " on-path" : ""}`, transform: `translate(${node.x},${node.y})`, "data-key": node.key });
+    group.append(svg(frame, "title", {}, describeNode(node)));
+    group.append(svg(frame, "rect", { width: NODE_WIDTH, height: NODE_HEIGHT, rx: node.kind === "op" ? 4 : 14 }));
+    group.append(svg(frame, "text", { class: "label", x: NODE_WIDTH / 2, y: 15, "text-anchor": "middle" }, truncate(node.label, 16)));
+    const gradient = node.tensor?.gradient;
+    const second = gradient ? `∂ ${briefValue(gradient)}` : node.kind === "op" ? "" : briefValue(node.tensor?.value) || formatShape(node.tensor?.shape ?? []);
+    if (second) group.append(svg(frame, "text", { class: gradient ? "grad" : "edge-label", x: NODE_WIDTH / 2, y: 30, "text-anchor": "middle" }, truncate(second, 18)));
+    group.addEventListener("mouseenter", () => { detail.textContent = describeNode(node); });
+    group.addEventListener("click", () => {
+      frame.querySelector(".node.selected")?.classList.remove("selected");
+      group.classList.add("selected");
+      detail.textContent = describeNode(node);
+    });
+    scene.append(group);
+  }
+
+  const state = { scale: 1, x: 0, y: 0 };
+  const apply = () => {
+    canvas.setAttribute("height", String(Math.min(VIEW_HEIGHT, Math.ceil(layout.height * state.scale) + 4)));
+    scene.setAttribute("transform", `translate(${state.x},${state.y}) scale(${state.scale})`);
+  };
+  const view: GraphView = {
+    zoom(factor) { state.scale = Math.min(4, Math.max(0.05, state.scale * factor)); apply(); },
+    fit() {
+      state.scale = Math.min(1, viewWidth() / layout.width, VIEW_HEIGHT / layout.height);
+      state.x = 0; state.y = 0; apply();
+    },
+    reset() { state.scale = 1; state.x = 0; state.y = 0; apply(); },
+  };
+  // Large tapes open at the smallest scale that keeps labels readable; the rest is a drag away.
+  state.scale = Math.max(MIN_READABLE_SCALE, Math.min(1, viewWidth() / layout.width, VIEW_HEIGHT / layout.height));
+  apply();
+
+  let drag: { x: number; y: number } | null = null;
+  frame.addEventListener("pointerdown", (e) => { drag = { x: e.clientX - state.x, y: e.clientY - state.y }; frame.style.cursor = "grabbing"; });
+  frame.addEventListener("pointermove", (e) => { if (drag) { state.x = e.clientX - drag.x; state.y = e.clientY - drag.y; apply(); } });
+  const stop = () => { drag = null; frame.style.cursor = ""; };
+  frame.addEventListener("pointerup", stop);
+  frame.addEventListener("pointerleave", stop);
+  frame.addEventListener("wheel", (e) => {
+    if (!e.ctrlKey) return;
+    e.preventDefault();
+    view.zoom(e.deltaY < 0 ? 1.15 : 1 / 1.15);
+  }, { passive: false });
+  frame.append(canvas);
+  return view;
+}
+
+function truncate(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
