@@ -1,0 +1,135 @@
+// Converts between the `.agnb` notebook (kernel/notebook-file.ts, nbformat 4.5) and the shape of
+// VS Code's NotebookData. Plain objects on this side keep the conversion testable outside VS
+// Code; serializer.ts wraps them in VS Code's classes. Everything VS Code has no place for (cell
+// ids, unknown keys, output metadata) rides along in metadata, so a save writes it back as read.
+import type { CellOutput, Notebook, NotebookCell } from "../kernel/notebook-file";
+import { makeCell, newNotebook } from "../kernel/notebook-file";
+
+export const STDOUT_MIME = "application/vnd.code.notebook.stdout";
+export const STDERR_MIME = "application/vnd.code.notebook.stderr";
+export const ERROR_MIME = "application/vnd.code.notebook.error";
+export const CELL_LANGUAGE = "typescript";
+
+export interface PlainOutputItem { mime: string; data: Uint8Array }
+export interface PlainOutput { items: PlainOutputItem[]; metadata: OutputMetadata }
+export interface PlainCell {
+  kind: "code" | "markup";
+  value: string;
+  languageId: string;
+  outputs: PlainOutput[];
+  metadata: CellMetadata;
+  executionOrder?: number;
+}
+export interface PlainNotebook { cells: PlainCell[]; metadata: Record<string, unknown> }
+
+/** What an output keeps besides its items, to be written back unchanged. */
+export interface OutputMetadata {
+  outputType: CellOutput["output_type"];
+  /** The nbformat output's own keys other than its data (metadata, execution_count, ...). */
+  fields?: Record<string, unknown>;
+  /** For display_data: the display id that update_display_data targets. */
+  displayId?: string;
+}
+
+/** What a cell keeps besides its source and outputs. */
+export interface CellMetadata {
+  /** The nbformat cell id. */
+  id?: string;
+  cellType?: NotebookCell["cell_type"];
+  /** The cell's nbformat metadata and any other keys it had. */
+  fields?: Record<string, unknown>;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+export function toPlainNotebook(notebook: Notebook): PlainNotebook {
+  // The notebook minus its cells, keys in file order, is the template it is written back from.
+  return { cells: notebook.cells.map(toPlainCell), metadata: { ...notebook, cells: null } };
+}
+
+function toPlainCell(cell: NotebookCell): PlainCell {
+  // The whole cell minus its source and outputs, keys in file order, is the template it is
+  // written back from.
+  const metadata: CellMetadata = { id: cell.id, cellType: cell.cell_type, fields: { ...cell, source: null, outputs: cell.outputs ? null : undefined } };
+  if (cell.cell_type === "markdown") return { kind: "markup", value: cell.source, languageId: "markdown", outputs: [], metadata };
+  return {
+    kind: "code", value: cell.source, languageId: cell.cell_type === "raw" ? "raw" : CELL_LANGUAGE,
+    outputs: (cell.outputs ?? []).map(toPlainOutput), metadata,
+    ...(typeof cell.execution_count === "number" ? { executionOrder: cell.execution_count } : {}),
+  };
+}
+
+/**
+ * An nbformat output (or the matching iopub message content) as VS Code output items. The output
+ * minus its bulky part is kept as the template it is written back from, in its key order.
+ */
+export function toPlainOutput(output: CellOutput): PlainOutput {
+  if (output.output_type === "stream") {
+    return { items: [{ mime: output.name === "stderr" ? STDERR_MIME : STDOUT_MIME, data: encoder.encode(output.text) }], metadata: { outputType: "stream", fields: { ...output, text: null } } };
+  }
+  if (output.output_type === "error") {
+    const error = { name: output.ename, message: output.evalue, stack: output.traceback.join("\n") };
+    return { items: [{ mime: ERROR_MIME, data: encoder.encode(JSON.stringify(error)) }], metadata: { outputType: "error", fields: { ...output } } };
+  }
+  const { transient, ...kept } = output as CellOutput & { transient?: { display_id?: string } };
+  const displayId = transient?.display_id;
+  const items = Object.entries(output.data).map(([mime, payload]) => ({ mime, data: encodeData(mime, payload) }));
+  return { items, metadata: { outputType: output.output_type, fields: { ...kept, data: null }, ...(displayId ? { displayId } : {}) } };
+}
+
+function encodeData(mime: string, payload: unknown): Uint8Array {
+  return encoder.encode(typeof payload === "string" && !isJsonMime(mime) ? payload : JSON.stringify(payload));
+}
+
+function isJsonMime(mime: string): boolean {
+  return mime === "application/json" || mime.endsWith("+json");
+}
+
+export function fromPlainNotebook(plain: PlainNotebook): Notebook {
+  const template = (plain.metadata?.nbformat === 4 ? plain.metadata : newNotebook()) as Notebook;
+  return { ...template, cells: plain.cells.map(fromPlainCell) };
+}
+
+function fromPlainCell(plain: PlainCell): NotebookCell {
+  const cellType: NotebookCell["cell_type"] = plain.kind === "markup" ? "markdown" : plain.languageId === "raw" ? "raw" : "code";
+  // A cell made in the editor has no template yet; a cell whose type changed gets a fresh one.
+  const known = plain.metadata?.fields && plain.metadata.cellType === cellType ? plain.metadata.fields : undefined;
+  const template = (known ?? { ...makeCell(cellType, ""), ...(plain.metadata?.id ? { id: plain.metadata.id } : {}) }) as NotebookCell;
+  const cell: NotebookCell = { ...template, cell_type: cellType, source: plain.value };
+  if (cellType === "code") {
+    cell.outputs = plain.outputs.map(fromPlainOutput);
+    cell.execution_count = plain.executionOrder ?? null;
+  } else {
+    delete cell.outputs;
+    delete cell.execution_count;
+  }
+  return cell;
+}
+
+export function fromPlainOutput(plain: PlainOutput): CellOutput {
+  const meta = plain.metadata ?? { outputType: "display_data" };
+  const fields = meta.fields ?? {};
+  const text = (mime: string) => plain.items.filter((i) => i.mime === mime).map((i) => decoder.decode(i.data)).join("");
+  const streamItem = plain.items.find((i) => i.mime === STDOUT_MIME || i.mime === STDERR_MIME);
+  if (streamItem) {
+    const name = streamItem.mime === STDERR_MIME ? "stderr" : "stdout";
+    const template = meta.fields && meta.outputType === "stream" ? meta.fields : { output_type: "stream", name };
+    return { ...template, name, text: text(streamItem.mime) } as CellOutput;
+  }
+  const errorItem = plain.items.find((i) => i.mime === ERROR_MIME);
+  if (errorItem) {
+    if (meta.outputType === "error" && "ename" in fields) return { ...fields } as CellOutput;
+    const error = JSON.parse(decoder.decode(errorItem.data)) as { name?: string; message?: string; stack?: string };
+    return { output_type: "error", ename: error.name ?? "Error", evalue: error.message ?? "", traceback: (error.stack ?? "").split("\n") };
+  }
+  const data: Record<string, unknown> = {};
+  for (const item of plain.items) {
+    const raw = decoder.decode(item.data);
+    data[item.mime] = isJsonMime(item.mime) ? JSON.parse(raw) : raw;
+  }
+  const outputType = meta.outputType === "execute_result" ? "execute_result" : "display_data";
+  const template = meta.fields && meta.outputType === outputType ? meta.fields
+    : outputType === "execute_result" ? { output_type: outputType, data, metadata: {}, execution_count: null } : { output_type: outputType, data, metadata: {} };
+  return { ...template, data } as CellOutput;
+}
