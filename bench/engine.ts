@@ -1,0 +1,172 @@
+/**
+ * The engine rows: each workload on our engine and on tfjs's cpu and wasm backends, results
+ * cross-checked between engines, then timed the same way for all of them.
+ */
+import { assertSameResults, type Tolerance } from "./crosscheck";
+import { measure, type MeasureOptions } from "./measure";
+import { beatsPeerOnEveryRow, rowBelow, type BenchRow, type BenchTarget } from "./table";
+import { TFJS_PEERS, tfjsWorkloads, useTfjsBackend, type TfjsPeer } from "./tfjs";
+import {
+  CHAIN_OPS, ELEMENTWISE_SIZE, JACOBIAN_SIZE, MATMUL_SIZES, MLP, mlpParameters, seededUniform,
+  type EngineWorkloads, type PreparedWorkload,
+} from "./workloads";
+
+export const OURS = "ours";
+
+interface WorkloadSpec {
+  group: string;
+  name: string;
+  unit: string;
+  higherIsBetter?: boolean;
+  note?: string;
+  tolerance: Tolerance;
+  prepare(engine: EngineWorkloads): PreparedWorkload;
+  /** Converts a median time per call (ms) to the row's unit. */
+  figure(ms: number): number;
+  measureOptions?: MeasureOptions;
+}
+
+const CHAIN_ROW = "scalar chain fwd+bwd";
+const JACOBIAN_ROW = `jacobian ${JACOBIAN_SIZE}×${JACOBIAN_SIZE} tanh(Wx)`;
+
+export const ENGINE_TARGETS: BenchTarget[] = [
+  beatsPeerOnEveryRow("tfjs-cpu"),
+  rowBelow("chain", CHAIN_ROW, 1, "µs/op"),
+  rowBelow("jacobian", JACOBIAN_ROW, 1, "ms"),
+];
+
+function workloadSpecs(): WorkloadSpec[] {
+  const milliseconds = (ms: number) => ms;
+  const a = seededUniform(ELEMENTWISE_SIZE, 1);
+  const b = seededUniform(ELEMENTWISE_SIZE, 2);
+  const sumOfMagnitudes = a.reduce((total, value) => total + Math.abs(value), 0);
+  const elementwiseOps: Pick<WorkloadSpec, "name" | "prepare" | "tolerance">[] = [
+    { name: "add", prepare: (engine) => engine.add(a, b), tolerance: { relative: 1e-6, absolute: 0 } },
+    { name: "mul", prepare: (engine) => engine.mul(a, b), tolerance: { relative: 1e-6, absolute: 0 } },
+    { name: "exp", prepare: (engine) => engine.exp(a), tolerance: { relative: 2e-6, absolute: 0 } },
+    // Summation order differs between engines; float32 rounding grows with the magnitudes summed.
+    { name: "sum", prepare: (engine) => engine.sum(a), tolerance: { relative: 0, absolute: 1e-6 * sumOfMagnitudes } },
+  ];
+  const elementwise: WorkloadSpec[] = elementwiseOps.map((spec) => ({
+    ...spec, group: "elementwise", name: `${spec.name} 1e6`, unit: "ms", figure: milliseconds,
+  }));
+
+  const matmul: WorkloadSpec[] = MATMUL_SIZES.map((n) => {
+    const [left, right] = [seededUniform(n * n, 100 + n), seededUniform(n * n, 200 + n)];
+    return {
+      group: "matmul", name: `matmul ${n}`, unit: "GFLOP/s", higherIsBetter: true,
+      prepare: (engine) => engine.matmul(left, right, n),
+      figure: (ms) => (2 * n ** 3) / (ms * 1e6),
+      tolerance: { relative: 1e-4, absolute: 2e-6 * n },
+    };
+  });
+
+  const perOp = (ms: number) => (ms * 1000) / CHAIN_OPS;
+  const chain: WorkloadSpec[] = [
+    { group: "chain", name: "scalar chain forward", unit: "µs/op", figure: perOp,
+      prepare: (engine) => engine.chainForward(CHAIN_OPS), tolerance: { relative: 1e-4, absolute: 0 } },
+    { group: "chain", name: CHAIN_ROW, unit: "µs/op", figure: perOp,
+      prepare: (engine) => engine.chainForwardBackward(CHAIN_OPS), tolerance: { relative: 1e-4, absolute: 0 } },
+  ];
+
+  // Small weights keep tanh away from saturation, so the Jacobian's entries are all informative.
+  const weights = seededUniform(JACOBIAN_SIZE * JACOBIAN_SIZE, 31, -0.1, 0.1);
+  const input = seededUniform(JACOBIAN_SIZE, 32);
+  const parameters = mlpParameters();
+  const rest: WorkloadSpec[] = [
+    { group: "jacobian", name: JACOBIAN_ROW, unit: "ms", figure: milliseconds, note: "tfjs: one VJP per row",
+      prepare: (engine) => engine.jacobian(weights, input, JACOBIAN_SIZE), tolerance: { relative: 1e-4, absolute: 1e-6 } },
+    { group: "mlp", name: `MLP ${MLP.inputs}-${MLP.hidden}-${MLP.outputs} SGD step, batch ${MLP.batch}`, unit: "ms",
+      figure: milliseconds, prepare: (engine) => engine.mlpStep(parameters), tolerance: { relative: 1e-3, absolute: 1e-5 } },
+  ];
+  return [...matmul, ...elementwise, ...chain, ...rest];
+}
+
+export const ENGINE_GROUPS = ["matmul", "elementwise", "chain", "jacobian", "mlp"];
+
+export interface EngineBenchOptions {
+  /** Only these groups (all when absent). */
+  groups?: string[];
+  log?: (line: string) => void;
+}
+
+interface Timing {
+  values: Float32Array;
+  ms: number;
+}
+
+async function timeWorkload(spec: WorkloadSpec, engine: EngineWorkloads): Promise<Timing> {
+  const workload = spec.prepare(engine);
+  try {
+    const values = workload.values();
+    const { medianMs } = await measure(() => workload.run(), spec.measureOptions);
+    return { values, ms: medianMs };
+  } finally {
+    workload.dispose();
+  }
+}
+
+/** Our engine, or the reason it cannot be loaded (its rows then show only the peers). */
+async function loadOurWorkloads(): Promise<EngineWorkloads | Error> {
+  try {
+    return (await import("./ours")).ourWorkloads;
+  } catch (error) {
+    return error instanceof Error ? error : new Error(String(error));
+  }
+}
+
+export async function runEngineBench(options: EngineBenchOptions = {}): Promise<BenchRow[]> {
+  const log = options.log ?? ((line: string) => process.stderr.write(line + "\n"));
+  const specs = workloadSpecs().filter((spec) => !options.groups || options.groups.includes(spec.group));
+  const timings = new Map<WorkloadSpec, Map<string, Timing>>(specs.map((spec) => [spec, new Map()]));
+  const failures = new Map<WorkloadSpec, string[]>(specs.map((spec) => [spec, []]));
+
+  const ours = await loadOurWorkloads();
+  if (ours instanceof Error) log(`engine: our engine could not be loaded, peers only: ${ours.message}`);
+  const engines: [string, () => Promise<EngineWorkloads>][] = [
+    ...(ours instanceof Error ? [] : [[OURS, async () => ours] as [string, () => Promise<EngineWorkloads>]]),
+    ...(Object.keys(TFJS_PEERS) as TfjsPeer[]).map(
+      (peer) => [peer, async () => (await useTfjsBackend(peer), tfjsWorkloads)] as [string, () => Promise<EngineWorkloads>],
+    ),
+  ];
+
+  for (const [name, start] of engines) {
+    let engine: EngineWorkloads;
+    try {
+      engine = await start();
+    } catch (error) {
+      log(`engine: ${name} unavailable: ${(error as Error).message}`);
+      continue;
+    }
+    for (const spec of specs) {
+      let timing: Timing;
+      try {
+        timing = await timeWorkload(spec, engine);
+      } catch (error) {
+        failures.get(spec)!.push(`${name} failed: ${(error as Error).message}`);
+        log(`engine: ${spec.name}: ${name} failed: ${(error as Error).stack ?? error}`);
+        continue;
+      }
+      // Everything is checked against the first engine that ran: ours when it loads.
+      const [referenceName, reference] = timings.get(spec)!.entries().next().value ?? [];
+      if (reference) {
+        assertSameResults(spec.name, { actual: name, expected: referenceName! }, timing.values, reference.values, spec.tolerance);
+      }
+      timings.get(spec)!.set(name, timing);
+      log(`engine: ${spec.name}: ${name} ${spec.figure(timing.ms).toPrecision(3)} ${spec.unit}`);
+    }
+  }
+
+  return specs.map((spec) => {
+    const measured = timings.get(spec)!;
+    const peers = Object.fromEntries(
+      [...measured].filter(([name]) => name !== OURS).map(([name, timing]) => [name, spec.figure(timing.ms)]),
+    );
+    const ourTiming = measured.get(OURS);
+    const note = [spec.note, ...failures.get(spec)!].filter(Boolean).join("; ") || undefined;
+    return {
+      group: spec.group, name: spec.name, unit: spec.unit, higherIsBetter: spec.higherIsBetter, note,
+      ours: ourTiming ? spec.figure(ourTiming.ms) : Number.NaN, peers,
+    };
+  });
+}

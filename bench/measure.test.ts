@@ -1,0 +1,34 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { setTimeout as sleep } from "node:timers/promises";
+import { measure, median } from "./measure";
+
+test("median of odd and even counts, unaffected by an outlier", () => {
+  assert.equal(median([5, 1, 3]), 3);
+  assert.equal(median([4, 1, 3, 2]), 2.5);
+  assert.equal(median([1, 1, 1, 1000]), 1);
+  assert.throws(() => median([]), /median of no values/);
+});
+
+test("fast calls are batched so each sample lasts at least minSampleMs", async () => {
+  let calls = 0;
+  const result = await measure(() => { calls++; }, { warmupCalls: 1, minSampleMs: 2, minTimeMs: 5, minSamples: 3 });
+  assert.ok(result.batch > 1, `batch ${result.batch}`);
+  assert.ok(result.samples >= 3);
+  assert.ok(calls >= result.batch * result.samples, "every timed call ran");
+  assert.ok(result.medianMs > 0 && result.minMs <= result.medianMs);
+});
+
+test("async workloads are awaited: the time per call includes the wait", async () => {
+  const result = await measure(() => sleep(3), { warmupCalls: 1, minSampleMs: 1, minTimeMs: 10, minSamples: 3 });
+  assert.equal(result.batch, 1);
+  assert.ok(result.minMs >= 2.5, `min ${result.minMs} ms for a 3 ms wait`);
+});
+
+test("a slow workload stops at the budget once it has three samples", async () => {
+  let calls = 0;
+  const slow = async () => { calls++; await sleep(20); };
+  const result = await measure(slow, { warmupCalls: 1, minSampleMs: 1, minTimeMs: 10_000, minSamples: 10, budgetMs: 30 });
+  assert.equal(result.samples, 3);
+  assert.equal(calls, 1 + 3, "one warm-up call, no batching, three samples");
+});

@@ -1,0 +1,89 @@
+/**
+ * One way of timing, used for our engine and for every peer alike: warm up, group calls into
+ * samples long enough for the clock to resolve them, repeat until a minimum time has passed,
+ * and report the median time of one call (robust to a stray GC pause or scheduler hiccup).
+ */
+import { performance } from "node:perf_hooks";
+
+export interface MeasureOptions {
+  /** Calls made before timing starts, so JIT compilation and caches settle. */
+  warmupCalls?: number;
+  /** Keep sampling until this much time has been spent timing. */
+  minTimeMs?: number;
+  /** At least this many samples, however long they take. */
+  minSamples?: number;
+  /** Stop after this many samples even if minTimeMs has not passed. */
+  maxSamples?: number;
+  /** Calls are batched so that one sample lasts at least this long. */
+  minSampleMs?: number;
+  /** A slow workload stops early after this much timing, once it has three samples. */
+  budgetMs?: number;
+}
+
+export interface Measurement {
+  /** Median time of one call, in milliseconds. */
+  medianMs: number;
+  /** Fastest sample's time per call, in milliseconds. */
+  minMs: number;
+  /** Calls per sample. */
+  batch: number;
+  samples: number;
+}
+
+export const DEFAULT_MEASURE_OPTIONS: Required<MeasureOptions> = {
+  warmupCalls: 2,
+  minTimeMs: 400,
+  minSamples: 5,
+  maxSamples: 200,
+  minSampleMs: 10,
+  budgetMs: 4000,
+};
+
+const FEWEST_SAMPLES = 3;
+
+type Workload = () => unknown;
+
+/** Runs `fn`, awaiting it only when it returns a promise, so synchronous work pays no await. */
+async function call(fn: Workload): Promise<void> {
+  const result = fn();
+  if (result instanceof Promise) await result;
+}
+
+async function timeBatch(fn: Workload, batch: number): Promise<number> {
+  const start = performance.now();
+  for (let i = 0; i < batch; i++) await call(fn);
+  return performance.now() - start;
+}
+
+export function median(values: number[]): number {
+  if (values.length === 0) throw new Error("median of no values");
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+/** Times `fn` (sync or async) and returns the median time per call. */
+export async function measure(fn: Workload, options: MeasureOptions = {}): Promise<Measurement> {
+  const settings = { ...DEFAULT_MEASURE_OPTIONS, ...options };
+  // The first call is always untimed; further warm-up is skipped for calls that are slow anyway.
+  let lastCallMs = await timeBatch(fn, 1);
+  for (let i = 1; i < settings.warmupCalls && lastCallMs < settings.minTimeMs; i++) lastCallMs = await timeBatch(fn, 1);
+
+  // Grow the batch until one sample is long enough to time reliably.
+  let batch = 1;
+  let perCallMs = Math.max(lastCallMs, 1e-6);
+  while (batch * perCallMs < settings.minSampleMs) {
+    batch = Math.min(Math.ceil((settings.minSampleMs * 1.2) / perCallMs), batch * 100);
+    perCallMs = (await timeBatch(fn, batch)) / batch;
+  }
+
+  const perCall: number[] = [];
+  let spentMs = 0;
+  while (perCall.length < settings.maxSamples && (perCall.length < settings.minSamples || spentMs < settings.minTimeMs)) {
+    const sampleMs = await timeBatch(fn, batch);
+    spentMs += sampleMs;
+    perCall.push(sampleMs / batch);
+    if (perCall.length >= FEWEST_SAMPLES && spentMs > settings.budgetMs) break;
+  }
+  return { medianMs: median(perCall), minMs: Math.min(...perCall), batch, samples: perCall.length };
+}
