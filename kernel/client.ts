@@ -1,0 +1,226 @@
+/**
+ * The parent side of the kernel's stdio transport (PROTOCOL.md): spawns the kernel process,
+ * sends requests, collects each request's iopub output, interrupts, restarts, and notices
+ * when the process dies.
+ *
+ * Events: `iopub` (every iopub message), `status` (execution_state), `stderr` (diagnostic text
+ * from the process), `exit` ({code, signal, expected}) when the process ends.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { EventEmitter } from "node:events";
+import { randomUUID } from "node:crypto";
+import { LineDecoder, encodeMessage, makeMessage, type Channel, type MessageType, type WireMessage } from "./messages";
+
+export interface KernelClientOptions {
+  /** The kernel bundle (dist/kernel.cjs). */
+  kernelScript: string;
+  /** The Node executable; in VS Code, process.execPath with ELECTRON_RUN_AS_NODE=1 in env. */
+  nodePath?: string;
+  nodeArgs?: string[];
+  env?: NodeJS.ProcessEnv;
+  /** The notebook's folder: cells resolve packages from here. */
+  cwd?: string;
+  /** How long start() waits for the kernel to become idle. */
+  startTimeoutMs?: number;
+}
+
+export interface KernelExit { code: number | null; signal: NodeJS.Signals | null; expected: boolean }
+
+/** A request's reply together with the iopub messages it caused, in order. */
+export interface RequestResult<C = any> {
+  reply: WireMessage<C>;
+  iopub: WireMessage[];
+}
+
+interface Pending {
+  channel: Channel;
+  reply?: WireMessage;
+  idle: boolean;
+  iopub: WireMessage[];
+  onIopub?: (message: WireMessage) => void;
+  resolve: (result: RequestResult) => void;
+  reject: (error: Error) => void;
+}
+
+export class KernelExitedError extends Error {
+  constructor(readonly exit: KernelExit) {
+    super(`the kernel process exited unexpectedly (${exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`})`);
+    this.name = "KernelExitedError";
+  }
+}
+
+export class KernelClient extends EventEmitter {
+  private child: ChildProcess | null = null;
+  private readonly session = randomUUID();
+  private readonly pending = new Map<string, Pending>();
+  private expectingExit = false;
+  private iopubWaiters: Array<(message: WireMessage | null) => void> = [];
+  private iopubBacklog: WireMessage[] = [];
+  private iterating = false;
+  executionState: "starting" | "idle" | "busy" | "dead" = "dead";
+
+  constructor(private readonly options: KernelClientOptions) {
+    super();
+  }
+
+  get alive(): boolean {
+    return this.child !== null && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /** Spawns the kernel and resolves once it is idle and has answered kernel_info. */
+  async start(): Promise<WireMessage> {
+    if (this.alive) throw new Error("the kernel is already running");
+    const child = spawn(this.options.nodePath ?? process.execPath, [...(this.options.nodeArgs ?? []), this.options.kernelScript], {
+      cwd: this.options.cwd,
+      env: this.options.env ?? process.env,
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    this.child = child;
+    this.expectingExit = false;
+    this.executionState = "starting";
+    const decoder = new LineDecoder((message) => this.receive(message), (line, problem) => this.emit("stderr", `unreadable line from the kernel (${problem}): ${line}\n`));
+    child.stdout!.setEncoding("utf8").on("data", (chunk: string) => decoder.push(chunk));
+    child.stderr!.setEncoding("utf8").on("data", (chunk: string) => this.emit("stderr", chunk));
+    child.stdin!.on("error", () => undefined); // a dead kernel is reported through "exit"
+    const started = new Promise<void>((resolve, reject) => {
+      const timeout = setTimeout(() => reject(new Error(`the kernel did not start within ${this.options.startTimeoutMs ?? 20_000} ms`)), this.options.startTimeoutMs ?? 20_000);
+      const onStatus = (state: string) => {
+        if (state !== "idle") return;
+        clearTimeout(timeout);
+        this.off("status", onStatus);
+        resolve();
+      };
+      this.on("status", onStatus);
+      child.once("exit", (code, signal) => { clearTimeout(timeout); reject(new KernelExitedError({ code, signal, expected: false })); });
+      child.once("error", (error) => { clearTimeout(timeout); reject(error); });
+    });
+    child.once("exit", (code, signal) => this.onExit(child, code, signal));
+    await started;
+    return (await this.request("shell", "kernel_info_request", {})).reply;
+  }
+
+  execute(code: string, options: { silent?: boolean; stopOnError?: boolean; onIopub?: (message: WireMessage) => void } = {}): Promise<RequestResult> {
+    return this.request("shell", "execute_request", {
+      code,
+      silent: options.silent ?? false,
+      store_history: !(options.silent ?? false),
+      user_expressions: {},
+      allow_stdin: false,
+      stop_on_error: options.stopOnError ?? true,
+    }, options.onIopub);
+  }
+
+  complete(code: string, cursorPos = [...code].length): Promise<RequestResult> {
+    return this.request("shell", "complete_request", { code, cursor_pos: cursorPos });
+  }
+
+  inspect(code: string, cursorPos = [...code].length, detailLevel = 0): Promise<RequestResult> {
+    return this.request("shell", "inspect_request", { code, cursor_pos: cursorPos, detail_level: detailLevel });
+  }
+
+  isComplete(code: string): Promise<RequestResult> {
+    return this.request("shell", "is_complete_request", { code });
+  }
+
+  /** Sends SIGINT: the kernel stops the running cell and keeps its state. */
+  interrupt(): void {
+    if (this.alive) this.child!.kill("SIGINT");
+  }
+
+  async shutdown(restart = false): Promise<void> {
+    if (!this.alive) return;
+    const child = this.child!;
+    this.expectingExit = true;
+    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    const reply = this.request("control", "shutdown_request", { restart }).catch(() => undefined);
+    const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
+    await Promise.race([reply.then(() => exited), exited]);
+    clearTimeout(timer);
+  }
+
+  /** A fresh kernel process: every variable is gone. */
+  async restart(): Promise<WireMessage> {
+    await this.shutdown(true);
+    return this.start();
+  }
+
+  /** Ends the process at once (for a kernel that does not respond). */
+  kill(): void {
+    if (!this.alive) return;
+    this.expectingExit = true;
+    this.child!.kill("SIGKILL");
+  }
+
+  /** Sends a request; resolves with its reply once the kernel is idle again after it. */
+  request(channel: Channel, msgType: MessageType, content: unknown, onIopub?: (message: WireMessage) => void): Promise<RequestResult> {
+    if (!this.alive) return Promise.reject(new Error(`cannot send ${msgType}: the kernel is not running`));
+    const message = makeMessage(channel, msgType, content, { session: this.session });
+    return new Promise<RequestResult>((resolve, reject) => {
+      this.pending.set(message.header.msg_id, { channel, idle: channel !== "shell", iopub: [], onIopub, resolve, reject });
+      this.child!.stdin!.write(encodeMessage(message));
+    });
+  }
+
+  /** Every iopub message from now on, until the kernel exits. */
+  async *iopubMessages(): AsyncIterableIterator<WireMessage> {
+    if (this.iterating) throw new Error("iopubMessages() is already being iterated");
+    this.iterating = true;
+    try {
+      while (true) {
+        const next = this.iopubBacklog.shift() ?? await new Promise<WireMessage | null>((resolve) => this.iopubWaiters.push(resolve));
+        if (next === null) return;
+        yield next;
+      }
+    } finally {
+      this.iterating = false;
+      this.iopubBacklog = [];
+    }
+  }
+
+  private receive(message: WireMessage): void {
+    const parentId = (message.parent_header as { msg_id?: string }).msg_id;
+    const pending = parentId ? this.pending.get(parentId) : undefined;
+    if (message.channel === "iopub") {
+      if (message.header.msg_type === "status") {
+        this.executionState = message.content.execution_state;
+        this.emit("status", message.content.execution_state);
+      }
+      this.emit("iopub", message);
+      if (this.iterating) {
+        const waiter = this.iopubWaiters.shift();
+        if (waiter) waiter(message); else this.iopubBacklog.push(message);
+      }
+      if (pending) {
+        if (message.header.msg_type === "status" && message.content.execution_state === "idle") pending.idle = true;
+        else if (message.header.msg_type !== "status") {
+          pending.iopub.push(message);
+          pending.onIopub?.(message);
+        }
+      }
+    } else if (pending) {
+      pending.reply = message;
+    }
+    if (pending?.reply && pending.idle) {
+      this.pending.delete(parentId!);
+      pending.resolve({ reply: pending.reply, iopub: pending.iopub });
+    }
+  }
+
+  private onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
+    if (child !== this.child) return;
+    const exit: KernelExit = { code, signal, expected: this.expectingExit };
+    this.executionState = "dead";
+    for (const [id, pending] of this.pending) {
+      this.pending.delete(id);
+      // A shutdown_request is answered by the exit itself.
+      if (exit.expected && pending.channel === "control") pending.resolve({ reply: pending.reply!, iopub: pending.iopub });
+      else pending.reject(new KernelExitedError(exit));
+    }
+    for (const waiter of this.iopubWaiters.splice(0)) waiter(null);
+    this.emit("exit", exit);
+  }
+}

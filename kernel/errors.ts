@@ -1,0 +1,82 @@
+/**
+ * Turns what a cell threw into Jupyter error content, with stack frames that point into the
+ * cells' TypeScript rather than the generated JavaScript.
+ */
+import { inspect } from "node:util";
+import type { CellLocation, ErrorContent } from "./messages";
+import { CellSyntaxError, type CompiledCell } from "./transform";
+
+/** The file name under which cell n runs, as it appears in stack traces. */
+export const cellFileName = (count: number) => `agnb-cell-${count}`;
+const CELL_FRAME = /agnb-cell-(\d+):(\d+):(\d+)/;
+
+export class KeyboardInterrupt extends Error {
+  constructor() {
+    super("the cell was interrupted; variables defined so far are kept");
+    this.name = "KeyboardInterrupt";
+  }
+}
+
+/** vm's breakOnSigint reports an interrupted script with this code. */
+export function isScriptInterruption(error: unknown): boolean {
+  return (error as { code?: string })?.code === "ERR_SCRIPT_EXECUTION_INTERRUPTED";
+}
+
+export const cellLabel = (count: number) => `Cell In[${count}]`;
+
+export function syntaxErrorContent(error: CellSyntaxError, count: number): ErrorContent {
+  const pointer = error.lineText ? [`    ${error.lineText}`, `    ${" ".repeat(Math.max(0, error.column - 1))}^`] : [];
+  return {
+    ename: "SyntaxError",
+    evalue: error.message,
+    traceback: [`${cellLabel(count)}, line ${error.line}, column ${error.column}`, ...pointer, `SyntaxError: ${error.message}`],
+    agnb_location: { cell: count, line: error.line, column: error.column },
+  };
+}
+
+export function errorContent(thrown: unknown, count: number, cells: Map<number, CompiledCell>): ErrorContent {
+  if (!(thrown instanceof Error) && !looksLikeError(thrown)) {
+    const shown = inspect(thrown, { depth: 2, breakLength: 100 });
+    return {
+      ename: "Uncaught",
+      evalue: `a value that is not an Error was thrown: ${shown}`,
+      traceback: [`${cellLabel(count)}`, `Uncaught ${shown} (throw an Error to get a stack trace)`],
+    };
+  }
+  const error = thrown as Error;
+  const ename = error.name || error.constructor?.name || "Error";
+  const frames: string[] = [];
+  let location: CellLocation | undefined;
+  for (const line of String(error.stack ?? "").split("\n").slice(1)) {
+    const match = CELL_FRAME.exec(line);
+    if (!match) {
+      // Frames inside the kernel and Node itself say nothing about the user's code.
+      if (/^\s*at /.test(line) && !/\(node:|at node:|kernel(-dev)?\.cjs|\/kernel\/[\w-]+\.ts|node_modules\/tsx/.test(line)) frames.push(line);
+      continue;
+    }
+    const cell = Number(match[1]);
+    const mapped = cells.get(cell)?.toCellPosition(Number(match[2]), Number(match[3]) - 1);
+    // The wrapper that makes a cell async has no place in the cell's own text.
+    if (!mapped) continue;
+    const where = `${cellLabel(cell)}, line ${mapped.line}, column ${mapped.column}`;
+    if ((!location || (location.cell !== count && cell === count))) location = { cell, ...mapped };
+    const functionName = /^\s*at (?:async )?([^\s(]+) \(/.exec(line)?.[1];
+    frames.push(functionName && !functionName.startsWith("agnb-cell") ? `    at ${functionName} (${where})` : `    at ${where}`);
+  }
+  const heading = location ? `${cellLabel(location.cell)}, line ${location.line}, column ${location.column}` : cellLabel(count);
+  return {
+    ename,
+    evalue: error.message,
+    traceback: [heading, `${ename}: ${error.message}`, ...frames],
+    ...(location ? { agnb_location: location } : {}),
+  };
+}
+
+function looksLikeError(value: unknown): boolean {
+  return typeof value === "object" && value !== null && typeof (value as Error).message === "string" && typeof (value as Error).stack === "string";
+}
+
+export function interruptContent(count: number): ErrorContent {
+  const error = new KeyboardInterrupt();
+  return { ename: error.name, evalue: error.message, traceback: [cellLabel(count), `${error.name}: ${error.message}`] };
+}

@@ -1,0 +1,94 @@
+/**
+ * Runs cells in this process's one JavaScript realm, against the engine the kernel was built
+ * with. Declarations live on as globals; `display` and `tf` are predeclared.
+ */
+import { randomUUID } from "node:crypto";
+import vm from "node:vm";
+import type { MimeBundle } from "../engine/mime";
+import { toMimeBundle } from "./display";
+import { KeyboardInterrupt, cellFileName, errorContent, interruptContent, isScriptInterruption, syntaxErrorContent } from "./errors";
+import { FitProgressDisplay, type FitObservable } from "./fit-progress";
+import type { ErrorContent } from "./messages";
+import { IMPORT_HELPER, CellSyntaxError, compileCell, type CompiledCell } from "./transform";
+import { ModuleLoader } from "./module-loader";
+
+/** Where a cell's outputs go (the kernel turns these into iopub messages). */
+export interface OutputSink {
+  display(data: MimeBundle, displayId: string, update: boolean): void;
+  clear(wait: boolean): void;
+}
+
+export type Outcome = { status: "ok"; value: MimeBundle | null } | { status: "error"; error: ErrorContent };
+
+export interface DisplayHandle {
+  readonly id: string;
+  update(value: unknown): void;
+  display(value: unknown): void;
+}
+
+export class Executor {
+  private readonly cells = new Map<number, CompiledCell>();
+  private readonly loader: ModuleLoader;
+  private readonly fitProgress: FitProgressDisplay | null = null;
+  private running: { interrupt: () => void } | null = null;
+
+  constructor(private readonly engine: Record<string, unknown>, folder: string, private readonly sink: OutputSink) {
+    this.loader = new ModuleLoader(folder, engine);
+    const globals = globalThis as Record<string, unknown>;
+    globals.tf = engine;
+    globals.display = (value: unknown, options?: { id?: string }) => this.display(value, options);
+    globals.clearOutput = (wait = false) => this.sink.clear(wait);
+    globals.require = this.loader.require;
+    globals[IMPORT_HELPER] = (specifier: unknown) => this.loader.import(specifier);
+    const keras = engine.keras as { observeFit?: FitObservable } | undefined;
+    if (typeof keras?.observeFit === "function") {
+      this.fitProgress = new FitProgressDisplay(keras.observeFit, (value, id, update) => this.sink.display(value, id, update));
+    }
+  }
+
+  get busy(): boolean {
+    return this.running !== null;
+  }
+
+  /** Stops the running cell: a spinning one through SIGINT (vm), an awaiting one right here. */
+  interrupt(): void {
+    if (!this.running) return;
+    this.fitProgress?.stop();
+    this.running.interrupt();
+  }
+
+  display(value: unknown, options: { id?: string } = {}): DisplayHandle {
+    const id = options.id ?? randomUUID();
+    this.sink.display(toMimeBundle(value), id, false);
+    return {
+      id,
+      update: (next: unknown) => this.sink.display(toMimeBundle(next), id, true),
+      display: (next: unknown) => this.sink.display(toMimeBundle(next), id, false),
+    };
+  }
+
+  async execute(source: string, count: number): Promise<Outcome> {
+    let compiled: CompiledCell;
+    try {
+      compiled = compileCell(source, `In[${count}]`);
+    } catch (error) {
+      if (error instanceof CellSyntaxError) return { status: "error", error: syntaxErrorContent(error, count) };
+      throw error;
+    }
+    this.cells.set(count, compiled);
+    let stop: (reason: unknown) => void = () => undefined;
+    const interrupted = new Promise<never>((_, reject) => { stop = reject; });
+    this.running = { interrupt: () => stop(new KeyboardInterrupt()) };
+    try {
+      const completion = vm.runInThisContext(compiled.code, { filename: cellFileName(count), breakOnSigint: true }) as Promise<unknown>;
+      const value = await Promise.race([completion, interrupted]);
+      const shown = compiled.displaysLastValue && value !== undefined ? toMimeBundle(value) : null;
+      return { status: "ok", value: shown };
+    } catch (error) {
+      if (error instanceof KeyboardInterrupt || isScriptInterruption(error)) return { status: "error", error: interruptContent(count) };
+      return { status: "error", error: errorContent(error, count, this.cells) };
+    } finally {
+      this.running = null;
+    }
+  }
+}

@@ -1,0 +1,139 @@
+/**
+ * complete, inspect and is_complete: answered from the live values in the kernel (globals the
+ * cells declared, members of engine objects, the engine API) rather than from static types.
+ */
+import { transformSync } from "esbuild";
+import { inspect } from "node:util";
+import { isDisplayable, toMimeBundle } from "./display";
+import { MIME } from "../engine/mime";
+
+const KEYWORDS = [
+  "await", "break", "case", "catch", "class", "const", "continue", "default", "delete", "do", "else", "export",
+  "extends", "false", "finally", "for", "function", "if", "import", "in", "instanceof", "let", "new", "null",
+  "return", "switch", "this", "throw", "true", "try", "typeof", "undefined", "var", "void", "while", "yield",
+];
+/** Globals of the kernel itself that a notebook has no use for. */
+const HIDDEN_GLOBALS = /^(__agnb|global$|globalThis$|GLOBAL$|root$)/;
+
+export interface Completion { matches: string[]; cursor_start: number; cursor_end: number; metadata: Record<string, unknown> }
+
+export function complete(code: string, cursorPos: number): Completion {
+  const cursor = toUtf16Offset(code, cursorPos);
+  const before = code.slice(0, cursor);
+  const match = /((?:[A-Za-z_$][\w$]*\s*\.\s*)*)([A-Za-z_$][\w$]*)?$/.exec(before)!;
+  const path = match[1].split(".").map((part) => part.trim()).filter(Boolean);
+  const partial = match[2] ?? "";
+  let candidates: Array<{ name: string; value: unknown; keyword: boolean }>;
+  if (path.length) {
+    const owner = resolvePath(path);
+    if (owner === undefined || owner === null) return { matches: [], cursor_start: cursorPos, cursor_end: cursorPos, metadata: {} };
+    candidates = memberNames(owner).map((name) => ({ name, value: safeGet(owner, name), keyword: false }));
+  } else {
+    candidates = [
+      ...Object.getOwnPropertyNames(globalThis).filter((name) => !HIDDEN_GLOBALS.test(name)).map((name) => ({ name, value: safeGet(globalThis, name), keyword: false })),
+      ...KEYWORDS.map((name) => ({ name, value: undefined, keyword: true })),
+    ];
+  }
+  const seen = new Set<string>();
+  const chosen = candidates
+    .filter(({ name }) => name.startsWith(partial) && !name.startsWith("_") && !seen.has(name) && seen.add(name))
+    .sort((a, b) => a.name.localeCompare(b.name));
+  const start = cursorPos - [...partial].length;
+  return {
+    matches: chosen.map(({ name }) => name),
+    cursor_start: start,
+    cursor_end: cursorPos,
+    metadata: {
+      _jupyter_types_experimental: chosen.map(({ name, value, keyword }) => ({ text: name, type: keyword ? "keyword" : kindOf(value), start, end: cursorPos })),
+    },
+  };
+}
+
+export interface Inspection { found: boolean; data: Record<string, unknown>; metadata: Record<string, unknown> }
+
+export function inspectAt(code: string, cursorPos: number, docs: Record<string, string>): Inspection {
+  const cursor = toUtf16Offset(code, cursorPos);
+  const left = /[\w$.]*$/.exec(code.slice(0, cursor))![0];
+  const right = /^[\w$]*/.exec(code.slice(cursor))![0];
+  const expression = (left + right).replace(/^\.+|\.+$/g, "");
+  const path = expression.split(".").filter(Boolean);
+  if (!path.length) return { found: false, data: {}, metadata: {} };
+  const value = resolvePath(path);
+  if (value === undefined && !(path[0] in globalThis)) return { found: false, data: {}, metadata: {} };
+  const qualified = path[0] === "tf" ? path.join(".") : null;
+  const lines: string[] = [];
+  if (typeof value === "function") {
+    lines.push(signatureOf(expression, value));
+    const doc = (qualified && docs[qualified]) || docs[path[path.length - 1]];
+    if (doc) lines.push("", doc);
+  } else {
+    const shown = isDisplayable(value) ? String(toMimeBundle(value)[MIME.text]) : inspect(value, { depth: 2, breakLength: 100 });
+    lines.push(`${expression}: ${kindOf(value)}`, shown);
+  }
+  return { found: true, data: { "text/plain": lines.join("\n") }, metadata: {} };
+}
+
+export type Completeness = { status: "complete" } | { status: "incomplete"; indent: string } | { status: "invalid" };
+
+export function isComplete(code: string): Completeness {
+  try {
+    transformSync(code, { loader: "ts", logLevel: "silent" });
+    return { status: "complete" };
+  } catch (error) {
+    const text = (error as { errors?: Array<{ text: string }> }).errors?.[0]?.text ?? "";
+    if (/end of file|Unterminated/.test(text)) return { status: "incomplete", indent: "  " };
+    return { status: "invalid" };
+  }
+}
+
+function signatureOf(expression: string, fn: Function): string {
+  const source = Function.prototype.toString.call(fn);
+  if (/^class\b/.test(source)) {
+    const constructor = /constructor\s*\(([^)]*)\)/.exec(source);
+    return `new ${expression}(${constructor ? tidyParameters(constructor[1]) : ""})`;
+  }
+  const parameters = /^[^(]*\(([^)]*)\)/.exec(source) ?? /^\s*(?:async\s*)?([\w$]+)\s*=>/.exec(source);
+  return `${expression}(${parameters ? tidyParameters(parameters[1]) : "..."})`;
+}
+
+function tidyParameters(parameters: string): string {
+  return parameters.replace(/\/\*[\s\S]*?\*\//g, "").replace(/\s+/g, " ").trim();
+}
+
+function resolvePath(path: string[]): unknown {
+  let value: unknown = globalThis;
+  for (const part of path) {
+    if (value === undefined || value === null) return undefined;
+    value = safeGet(value, part);
+  }
+  return value;
+}
+
+function memberNames(owner: unknown): string[] {
+  const names = new Set<string>();
+  for (let object: unknown = Object(owner); object && object !== Object.prototype && object !== Function.prototype; object = Object.getPrototypeOf(object)) {
+    for (const name of Object.getOwnPropertyNames(object)) if (name !== "constructor") names.add(name);
+  }
+  return [...names];
+}
+
+function safeGet(owner: unknown, name: string): unknown {
+  try {
+    return (owner as Record<string, unknown>)[name];
+  } catch {
+    return undefined;
+  }
+}
+
+function kindOf(value: unknown): string {
+  if (typeof value === "function") return /^class\b/.test(Function.prototype.toString.call(value)) ? "class" : "function";
+  if (value === undefined || value === null) return String(value);
+  return isDisplayable(value) ? (value as object).constructor?.name ?? "instance" : typeof value;
+}
+
+/** Jupyter counts cursor positions in Unicode code points; JavaScript strings in UTF-16 units. */
+function toUtf16Offset(text: string, codePoints: number): number {
+  let offset = 0;
+  for (let i = 0; i < codePoints && offset < text.length; i++) offset += text.codePointAt(offset)! > 0xffff ? 2 : 1;
+  return offset;
+}

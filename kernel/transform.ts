@@ -1,0 +1,255 @@
+/**
+ * Turns a TypeScript cell into a script with REPL semantics.
+ *
+ * esbuild strips the types; acorn then finds the top-level declarations, which become
+ * assignments to global `var`s so that they outlive the cell and may be declared again by a
+ * re-run. The body runs inside an async function so that top-level `await` works, and the last
+ * expression is returned so the kernel can display it. Every edit is recorded, so a position in
+ * the generated script maps back to the cell's TypeScript line and column.
+ */
+import { parse, type Node } from "acorn";
+import { transformSync, type Message } from "esbuild";
+import { TraceMap, originalPositionFor } from "@jridgewell/trace-mapping";
+
+/** The runtime helpers a transformed cell calls, reachable as globals. */
+export const IMPORT_HELPER = "__agnb_import";
+
+export interface CompiledCell {
+  /** Script text for `vm.runInThisContext`; evaluates to a Promise of the cell's value. */
+  code: string;
+  /** Whether the value of the last expression is to be displayed. */
+  displaysLastValue: boolean;
+  /** Maps a 1-based line and 0-based column of `code` to the cell's TypeScript (both 1-based). */
+  toCellPosition(line: number, column: number): { line: number; column: number } | null;
+}
+
+/** A syntax error in a cell, positioned in the cell's TypeScript (1-based line and column). */
+export class CellSyntaxError extends SyntaxError {
+  constructor(message: string, readonly line: number, readonly column: number, readonly lineText: string) {
+    super(message);
+    this.name = "SyntaxError";
+  }
+}
+
+interface Edit { start: number; end: number; text: string }
+interface AnyNode extends Node { [key: string]: any }
+
+export function compileCell(source: string, fileName: string): CompiledCell {
+  const javascript = stripTypes(source, fileName);
+  const program = parseJavaScript(javascript.code, javascript.map);
+  const edits: Edit[] = [];
+  const hoisted = new Set<string>();
+  const functionExports: string[] = [];
+  const statements = program.body as AnyNode[];
+  const last = statements[statements.length - 1];
+  const displaysLastValue = last?.type === "ExpressionStatement" && !endsWithSemicolon(source);
+
+  for (const statement of statements) {
+    rewriteStatement(statement, javascript.code, edits, hoisted, functionExports);
+  }
+  rewriteDynamicImports(program as AnyNode, edits);
+  if (displaysLastValue) {
+    edits.push({ start: last.expression.start, end: last.expression.start, text: "return (" });
+    edits.push({ start: last.expression.end, end: last.expression.end, text: ")" });
+  }
+
+  const declarations = hoisted.size ? `var ${[...hoisted].join(", ")};\n` : "";
+  const prologue = `${declarations}(async () => { "use strict"; ${functionExports.join(" ")}\n`;
+  edits.unshift({ start: 0, end: 0, text: prologue });
+  edits.push({ start: javascript.code.length, end: javascript.code.length, text: "\n})()" });
+  const { code, toOriginalOffset } = applyEdits(javascript.code, edits);
+
+  const generatedLineStarts = lineStarts(code);
+  const javascriptLineStarts = lineStarts(javascript.code);
+  const sourceMap = new TraceMap(javascript.map);
+  return {
+    code,
+    displaysLastValue,
+    toCellPosition(line, column) {
+      const generatedOffset = (generatedLineStarts[line - 1] ?? 0) + column;
+      const offset = toOriginalOffset(generatedOffset);
+      const jsLine = upperBound(javascriptLineStarts, offset);
+      const jsColumn = offset - javascriptLineStarts[jsLine - 1];
+      const original = originalPositionFor(sourceMap, { line: jsLine, column: jsColumn });
+      if (original.line == null) return null;
+      return { line: original.line, column: original.column + 1 };
+    },
+  };
+}
+
+function stripTypes(source: string, fileName: string) {
+  try {
+    const result = transformSync(source, {
+      loader: "ts",
+      sourcefile: fileName,
+      sourcemap: "external",
+      target: "es2022",
+      // Imports that look unused in one cell are used by later cells: keep them all.
+      tsconfigRaw: { compilerOptions: { verbatimModuleSyntax: true } },
+      logLevel: "silent",
+    });
+    return { code: result.code, map: result.map };
+  } catch (error) {
+    const first: Message | undefined = (error as { errors?: Message[] }).errors?.[0];
+    if (!first?.location) throw error;
+    const { line, column, lineText } = first.location;
+    throw new CellSyntaxError(first.text, line, column + 1, lineText);
+  }
+}
+
+function parseJavaScript(code: string, map: string) {
+  try {
+    return parse(code, { ecmaVersion: "latest", sourceType: "module", allowAwaitOutsideFunction: true });
+  } catch (error) {
+    // esbuild accepted the TypeScript, so this is rare (e.g. syntax esbuild lets through).
+    const at = (error as { loc?: { line: number; column: number } }).loc;
+    const original = at && originalPositionFor(new TraceMap(map), { line: at.line, column: at.column });
+    const line = original?.line ?? at?.line ?? 1;
+    const column = (original?.column ?? at?.column ?? 0) + 1;
+    throw new CellSyntaxError((error as Error).message.replace(/ \(\d+:\d+\)$/, ""), line, column, "");
+  }
+}
+
+function rewriteStatement(node: AnyNode, code: string, edits: Edit[], hoisted: Set<string>, functionExports: string[]): void {
+  switch (node.type) {
+    case "ExportNamedDeclaration":
+      if (!node.declaration) {
+        edits.push({ start: node.start, end: node.end, text: "" });
+        return;
+      }
+      edits.push({ start: node.start, end: node.declaration.start, text: "" });
+      rewriteStatement(node.declaration, code, edits, hoisted, functionExports);
+      return;
+    case "ExportDefaultDeclaration":
+      edits.push({ start: node.start, end: node.declaration.start, text: "" });
+      rewriteStatement(node.declaration, code, edits, hoisted, functionExports);
+      return;
+    case "VariableDeclaration": {
+      for (const declarator of node.declarations) collectBindingNames(declarator.id, hoisted);
+      edits.push({ start: node.start, end: node.declarations[0].start, text: ";(" });
+      for (const declarator of node.declarations) {
+        if (!declarator.init) edits.push({ start: declarator.end, end: declarator.end, text: " = void 0" });
+      }
+      const closeAt = code[node.end - 1] === ";" ? node.end - 1 : node.end;
+      edits.push({ start: closeAt, end: closeAt, text: ")" });
+      return;
+    }
+    case "FunctionDeclaration":
+      // Stays a declaration, so it is hoisted within the cell as usual; published at the top.
+      if (node.id) {
+        hoisted.add(node.id.name);
+        functionExports.push(`globalThis[${JSON.stringify(node.id.name)}] = ${node.id.name};`);
+      }
+      return;
+    case "ClassDeclaration":
+      if (node.id) {
+        hoisted.add(node.id.name);
+        edits.push({ start: node.start, end: node.start, text: `${node.id.name} = ` });
+        edits.push({ start: node.end, end: node.end, text: ";" });
+      }
+      return;
+    case "ImportDeclaration":
+      edits.push({ start: node.start, end: node.end, text: importAsAssignment(node, hoisted) });
+      return;
+  }
+}
+
+function importAsAssignment(node: AnyNode, hoisted: Set<string>): string {
+  const load = `await ${IMPORT_HELPER}(${JSON.stringify(node.source.value)})`;
+  if (node.specifiers.length === 0) return `${load};`;
+  const properties: string[] = [];
+  let namespace: string | null = null;
+  for (const specifier of node.specifiers) {
+    hoisted.add(specifier.local.name);
+    if (specifier.type === "ImportNamespaceSpecifier") namespace = specifier.local.name;
+    else if (specifier.type === "ImportDefaultSpecifier") properties.push(`default: ${specifier.local.name}`);
+    else {
+      const imported = specifier.imported.type === "Literal" ? JSON.stringify(specifier.imported.value) : specifier.imported.name;
+      properties.push(`${imported}: ${specifier.local.name}`);
+    }
+  }
+  if (namespace && properties.length === 0) return `${namespace} = ${load};`;
+  const assignment = `({${properties.join(", ")}} = ${namespace ? `${namespace} = ` : ""}${load});`;
+  return assignment;
+}
+
+/** `import(x)` anywhere in the cell resolves from the notebook's folder, like static imports. */
+function rewriteDynamicImports(node: AnyNode, edits: Edit[]): void {
+  if (node.type === "ImportExpression") {
+    edits.push({ start: node.start, end: node.source.start, text: `${IMPORT_HELPER}(` });
+  }
+  for (const value of Object.values(node)) {
+    if (Array.isArray(value)) {
+      for (const child of value) if (child && typeof child.type === "string") rewriteDynamicImports(child, edits);
+    } else if (value && typeof value === "object" && typeof (value as AnyNode).type === "string") {
+      rewriteDynamicImports(value as AnyNode, edits);
+    }
+  }
+}
+
+function collectBindingNames(pattern: AnyNode, names: Set<string>): void {
+  switch (pattern.type) {
+    case "Identifier": names.add(pattern.name); break;
+    case "ObjectPattern": for (const p of pattern.properties) collectBindingNames(p.type === "RestElement" ? p : p.value, names); break;
+    case "ArrayPattern": for (const e of pattern.elements) if (e) collectBindingNames(e, names); break;
+    case "RestElement": collectBindingNames(pattern.argument, names); break;
+    case "AssignmentPattern": collectBindingNames(pattern.left, names); break;
+  }
+}
+
+/** Applies non-overlapping edits; returns the text and a map from its offsets to the input's. */
+function applyEdits(input: string, edits: Edit[]) {
+  const ordered = edits.map((edit, order) => ({ ...edit, order })).sort((a, b) => a.start - b.start || a.order - b.order);
+  // Each segment: generated start, original start, length, and whether it was copied verbatim.
+  const segments: Array<{ generated: number; original: number; length: number; copied: boolean }> = [];
+  let output = "";
+  let cursor = 0;
+  const emit = (text: string, original: number, copied: boolean) => {
+    if (!text) return;
+    segments.push({ generated: output.length, original, length: text.length, copied });
+    output += text;
+  };
+  for (const edit of ordered) {
+    if (edit.start > cursor) emit(input.slice(cursor, edit.start), cursor, true);
+    emit(edit.text, Math.max(edit.start, cursor), false);
+    cursor = Math.max(cursor, edit.end);
+  }
+  emit(input.slice(cursor), cursor, true);
+  return {
+    code: output,
+    toOriginalOffset(offset: number): number {
+      let low = 0;
+      let high = segments.length - 1;
+      while (low < high) {
+        const middle = (low + high + 1) >> 1;
+        if (segments[middle].generated <= offset) low = middle; else high = middle - 1;
+      }
+      const segment = segments[low];
+      if (!segment) return 0;
+      return segment.copied ? segment.original + Math.min(offset - segment.generated, segment.length) : segment.original;
+    },
+  };
+}
+
+function lineStarts(text: string): number[] {
+  const starts = [0];
+  for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) starts.push(i + 1);
+  return starts;
+}
+
+/** The 1-based number of the line containing `offset`. */
+function upperBound(starts: number[], offset: number): number {
+  let low = 0;
+  let high = starts.length - 1;
+  while (low < high) {
+    const middle = (low + high + 1) >> 1;
+    if (starts[middle] <= offset) low = middle; else high = middle - 1;
+  }
+  return low + 1;
+}
+
+/** Whether the cell's last line of code ends with `;` (which, as in Jupyter, hides its value). */
+function endsWithSemicolon(source: string): boolean {
+  const withoutComments = source.replace(/\/\*[\s\S]*?\*\//g, "").replace(/\/\/[^\n]*$/gm, "");
+  return withoutComments.trimEnd().endsWith(";");
+}
