@@ -1,0 +1,39 @@
+/**
+ * The training stack: `optimizers` (SGD, Adam, RMSprop, Adagrad, schedules) and `keras`
+ * (Input, layers.Dense, Sequential, Model, losses, metrics, observeFit).
+ */
+import * as activations from "./activations";
+import * as initializers from "./initializers";
+import * as losses from "./losses";
+import * as schedules from "./schedules";
+import { Dense, Input, InputLayer, Layer, SymbolicTensor } from "./layers";
+import { Model, Sequential } from "./model";
+import { History } from "./history";
+import { observeFit } from "./fit";
+import { Optimizer } from "./optimizer";
+import { Adagrad, Adam, RMSprop, SGD, getOptimizer } from "./optimizers";
+
+export const optimizers = {
+  Optimizer, SGD, Adam, RMSprop, Adagrad, get: getOptimizer, schedules,
+};
+
+export const keras = {
+  Input,
+  Model,
+  Sequential,
+  History,
+  observeFit,
+  layers: { Layer, InputLayer, Dense },
+  optimizers,
+  losses,
+  activations,
+  initializers,
+  SymbolicTensor,
+};
+
+export { losses, schedules };
+export { SGD, Adam, RMSprop, Adagrad };
+export { Optimizer };
+export { Model, Sequential, History, Dense, Input, Layer, InputLayer, SymbolicTensor, observeFit };
+export type { FitOptions, FitCallbacks, FitObserver, Logs } from "./fit";
+export type { CompileOptions } from "./model";

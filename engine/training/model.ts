@@ -1,0 +1,270 @@
+/**
+ * Models: the functional `Model({inputs, outputs})` and `Sequential`, with Keras's compile, fit,
+ * evaluate, predict and summary.
+ */
+import * as tf from "../core";
+import { fitModel, trainOnBatch, type FitOptions } from "./fit";
+import type { History } from "./history";
+import { getLoss, lossName, type LossFn } from "./losses";
+import { resolveMetric, type ResolvedMetric } from "./metrics";
+import { InputLayer, Layer, SymbolicTensor, type SymbolicShape } from "./layers";
+import { shapeText, uniqueName } from "./names";
+import { Optimizer } from "./optimizer";
+import { getOptimizer } from "./optimizers";
+import { summarize } from "./summary";
+import { addBatchMetrics, asDataset, evaluateDataset, RunningMeans, type DataInput } from "./data";
+
+export interface CompileOptions {
+  optimizer?: string | Optimizer;
+  loss: string | LossFn;
+  metrics?: string[];
+}
+
+export interface CompiledState {
+  optimizer: Optimizer;
+  loss: LossFn;
+  lossName: string;
+  metrics: ResolvedMetric[];
+}
+
+export interface ModelArgs {
+  inputs?: SymbolicTensor | SymbolicTensor[];
+  outputs?: SymbolicTensor | SymbolicTensor[];
+  name?: string;
+}
+
+export class Model extends Layer {
+  /** Set to true (e.g. from a callback) to end `fit` after the current batch. */
+  stopTraining = false;
+  compiled?: CompiledState;
+  protected graphInputs: SymbolicTensor[] = [];
+  protected graphOutputs: SymbolicTensor[] = [];
+  /** Functional models: layers in the order they run, inputs first. */
+  protected graphLayers: Layer[] = [];
+
+  constructor(args?: ModelArgs | SymbolicTensor, outputs?: SymbolicTensor) {
+    // Keras also accepts Model(inputs, outputs) positionally.
+    const spec = args instanceof SymbolicTensor ? { inputs: args, outputs } : args ?? {};
+    super({ name: spec.name }, spec.inputs ? "functional" : "model");
+    if (!spec.inputs && !spec.outputs) return;
+    if (!spec.inputs || !spec.outputs) throw new Error("Model: pass both inputs and outputs, e.g. new tf.keras.Model({inputs: X, outputs: y})");
+    const inputs = ([] as SymbolicTensor[]).concat(spec.inputs);
+    const outs = ([] as SymbolicTensor[]).concat(spec.outputs);
+    const notSymbolic = [...inputs, ...outs].some((t) => !(t instanceof SymbolicTensor));
+    if (notSymbolic || inputs.length === 0 || outs.length === 0) {
+      throw new Error("Model: inputs must come from tf.keras.Input() and outputs from layers applied to them");
+    }
+    if (inputs.length !== 1 || outs.length !== 1) throw new Error("Model: only one input and one output are supported");
+    if (!(inputs[0].layer instanceof InputLayer)) throw new Error("Model: inputs must be created with tf.keras.Input()");
+    this.graphInputs = inputs;
+    this.graphOutputs = outs;
+    this.graphLayers = orderLayers(outs[0], inputs[0]);
+    this.batchInputShape = inputs[0].shape;
+    this.built = true;
+  }
+
+  get className() {
+    return this.graphInputs.length ? "Functional" : "Model";
+  }
+
+  /** All layers; `layers[0]` is the InputLayer of a functional model, as in Keras. */
+  get layers(): Layer[] {
+    return this.graphLayers.slice();
+  }
+
+  get inputShape(): SymbolicShape | undefined {
+    return this.batchInputShape;
+  }
+
+  get outputShape(): SymbolicShape | undefined {
+    const input = this.inputShape;
+    if (!input) return undefined;
+    return this.layers.reduce<SymbolicShape>((shape, layer) => (layer instanceof InputLayer ? shape : layer.computeOutputShape(shape)), input);
+  }
+
+  computeOutputShape(inputShape: SymbolicShape): SymbolicShape {
+    return this.layers.reduce<SymbolicShape>((shape, layer) => (layer instanceof InputLayer ? shape : layer.computeOutputShape(shape)), inputShape);
+  }
+
+  call(input: tf.Tensor): tf.Tensor {
+    const computed = new Map<SymbolicTensor, tf.Tensor>([[this.graphInputs[0], input]]);
+    const evaluate = (node: SymbolicTensor): tf.Tensor => {
+      const known = computed.get(node);
+      if (known) return known;
+      const value = node.layer.apply(evaluate(node.inputs[0]));
+      computed.set(node, value);
+      return value;
+    };
+    return evaluate(this.graphOutputs[0]);
+  }
+
+  override get weights(): tf.Variable[] {
+    return unique(this.layers.flatMap((layer) => layer.weights));
+  }
+
+  override get trainableWeights(): tf.Variable[] {
+    return this.trainable ? unique(this.layers.flatMap((layer) => layer.trainableWeights)) : [];
+  }
+
+  override getWeights(): tf.Tensor[] {
+    return this.layers.flatMap((layer) => layer.getWeights());
+  }
+
+  override countParams(): number {
+    return this.layers.reduce((sum, layer) => sum + layer.countParams(), 0);
+  }
+
+  compile(options: CompileOptions): void {
+    if (!options || options.loss === undefined) {
+      throw new Error("compile: pass {optimizer, loss}, e.g. model.compile({optimizer: 'sgd', loss: 'mean_squared_error'})");
+    }
+    const optimizer = getOptimizer(options.optimizer ?? "rmsprop");
+    const loss = getLoss(options.loss);
+    const name = lossName(options.loss);
+    const metricNames = options.metrics ?? [];
+    if (!Array.isArray(metricNames)) throw new TypeError(`compile: metrics must be an array of names such as ['accuracy']`);
+    const width = this.outputShape?.[this.outputShape.length - 1] ?? 1;
+    const metrics = metricNames.map((metric) => resolveMetric(metric, name, width ?? 1));
+    this.compiled = { optimizer, loss, lossName: name, metrics };
+  }
+
+  get optimizer(): Optimizer | undefined {
+    return this.compiled?.optimizer;
+  }
+
+  fit(x: DataInput, y: DataInput, options: FitOptions = {}): Promise<History> {
+    return fitModel(this, x, y, options);
+  }
+
+  /** One optimizer step on exactly this batch; returns the loss before the step (and metrics, if any). */
+  trainOnBatch(x: DataInput, y: DataInput): number | number[] {
+    const compiled = this.requireCompiled("trainOnBatch");
+    const inputs = asDataset(x, "trainOnBatch: x");
+    const labels = asDataset(y, "trainOnBatch: y");
+    checkSameSamples(inputs.shape, labels.shape, "trainOnBatch");
+    this.checkInput(inputs.shape, "trainOnBatch");
+    const { prediction, lossValue } = trainOnBatch(this, compiled, inputs, labels, { epoch: 0, batch: 0 });
+    if (compiled.metrics.length === 0) return lossValue;
+    const means = new RunningMeans();
+    addBatchMetrics(means, compiled, labels, prediction, lossValue);
+    const logs = means.means();
+    return [lossValue, ...compiled.metrics.map((m) => logs[m.name])];
+  }
+
+  /** The model's output for every sample of `x` (as one tensor). */
+  predict(x: DataInput): tf.Tensor {
+    const data = asDataset(x, "predict: x");
+    this.checkInput(data.shape, "predict");
+    return this.apply(tf.constant(data.values, data.shape));
+  }
+
+  /** The loss (and metrics, in compile order) on `x`, `y`: a number, or `[loss, ...metrics]`. */
+  evaluate(x: DataInput, y: DataInput, options: { batchSize?: number } = {}): number | number[] {
+    const compiled = this.requireCompiled("evaluate");
+    const inputs = asDataset(x, "evaluate: x");
+    const labels = asDataset(y, "evaluate: y");
+    checkSameSamples(inputs.shape, labels.shape, "evaluate");
+    this.checkInput(inputs.shape, "evaluate");
+    const logs = evaluateDataset(this, compiled, inputs, labels, options.batchSize ?? 32);
+    const values = [logs.loss, ...compiled.metrics.map((m) => logs[m.name])];
+    return values.length === 1 ? values[0] : values;
+  }
+
+  /** Prints and returns a Keras-like table of layers, output shapes and parameter counts. */
+  summary(): string {
+    const text = summarize(this);
+    console.log(text);
+    return text;
+  }
+
+  requireCompiled(what: string): CompiledState {
+    if (!this.compiled) throw new Error(`${what}: the model must be compiled first, e.g. model.compile({optimizer: 'sgd', loss: 'mean_squared_error'})`);
+    return this.compiled;
+  }
+
+  /** Fails with both shapes when `x` cannot go into the model. */
+  checkInput(shape: readonly number[], what: string): void {
+    const expected = this.inputShape;
+    if (!expected) return;
+    const ok = shape.length === expected.length && expected.every((d, i) => d === null || d === shape[i]);
+    if (!ok) throw new Error(`${what}: x of shape ${shapeText(shape)} does not fit the model's input shape ${shapeText(expected)}`);
+  }
+
+  override toString(): string {
+    return summarize(this);
+  }
+}
+
+export function checkSameSamples(xShape: readonly number[], yShape: readonly number[], what: string): void {
+  if (xShape[0] !== yShape[0]) {
+    throw new Error(`${what}: x of shape ${shapeText(xShape)} and y of shape ${shapeText(yShape)} have different numbers of samples (${xShape[0]} and ${yShape[0]})`);
+  }
+}
+
+function unique<T>(items: T[]): T[] {
+  return [...new Set(items)];
+}
+
+/** Layers from the input to `output`, each after the layers it reads from. */
+function orderLayers(output: SymbolicTensor, input: SymbolicTensor): Layer[] {
+  const order: Layer[] = [];
+  const visit = (node: SymbolicTensor): void => {
+    if (node.inputs.length === 0 && node !== input) {
+      throw new Error(`Model: the outputs depend on an input ('${node.name}') that is not among the model's inputs`);
+    }
+    node.inputs.forEach(visit);
+    if (!order.includes(node.layer)) order.push(node.layer);
+  };
+  visit(output);
+  return order;
+}
+
+/** `new Sequential([layer, ...])`: each layer feeds the next. A leading `Input()` gives the input shape. */
+export class Sequential extends Model {
+  private readonly stack: Layer[] = [];
+
+  constructor(layers: (Layer | SymbolicTensor)[] = [], options: { name?: string } = {}) {
+    super({ name: options.name ?? uniqueName("sequential") });
+    layers.forEach((layer) => this.add(layer));
+  }
+
+  override get className() {
+    return "Sequential";
+  }
+
+  add(layer: Layer | SymbolicTensor): void {
+    if (layer instanceof SymbolicTensor || layer instanceof InputLayer) {
+      const input = layer instanceof SymbolicTensor ? layer.layer : layer;
+      if (!(input instanceof InputLayer) || this.stack.length > 0) {
+        throw new Error("Sequential: only an Input() may come before the first layer; add layers, not their outputs");
+      }
+      this.batchInputShape = input.batchInputShape;
+      return;
+    }
+    if (!(layer instanceof Layer)) throw new TypeError(`Sequential.add: expected a layer, got ${String(layer)}`);
+    const previousOutput = this.outputShape;
+    if (this.stack.length === 0 && !this.batchInputShape) this.batchInputShape = layer.batchInputShape;
+    this.stack.push(layer);
+    if (previousOutput) {
+      layer.ensureBuilt(previousOutput);
+      layer.computeOutputShape(previousOutput);
+    }
+    this.built = this.batchInputShape !== undefined;
+  }
+
+  override get layers(): Layer[] {
+    return this.stack.slice();
+  }
+
+  override call(input: tf.Tensor): tf.Tensor {
+    if (this.stack.length === 0) throw new Error("Sequential: the model has no layers");
+    return this.stack.reduce((x, layer) => layer.apply(x), input);
+  }
+
+  override apply(input: any): any {
+    if (!(input instanceof SymbolicTensor) && !this.batchInputShape && input instanceof tf.Tensor) {
+      this.batchInputShape = [null, ...input.shape.slice(1)];
+    }
+    return super.apply(input);
+  }
+}

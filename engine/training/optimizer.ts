@@ -1,0 +1,133 @@
+/**
+ * The optimizer base class: step counting, learning-rate schedules, per-variable state, and the
+ * checks around gradients (missing, misshapen) that TensorFlow users most often trip over.
+ */
+import * as tf from "../core";
+import { shapeText } from "./names";
+import { learningRateAt, validateLearningRate, type LearningRate } from "./schedules";
+
+export type GradientPair = readonly [tf.Tensor | null | undefined, tf.Variable];
+
+/** Per-variable optimizer state (momenta, accumulators), replaced at every update. */
+export type Slots = Record<string, tf.Tensor>;
+
+export function variableLabel(variable: tf.Variable, index: number): string {
+  const name = (variable as { name?: string }).name;
+  return name ? name : `variable #${index}`;
+}
+
+export abstract class Optimizer {
+  /** Updates applied so far; schedules see this count (0 for the first update). */
+  iterations = 0;
+  readonly name: string;
+  private rate: LearningRate;
+  private readonly slots = new Map<tf.Variable, Slots>();
+  private readonly warnedUnconnected = new Set<tf.Variable>();
+
+  constructor(learningRate: LearningRate, name: string) {
+    this.name = name;
+    this.rate = validateLearningRate(learningRate, name);
+  }
+
+  /** The learning rate the next update will use. */
+  get learningRate(): number {
+    return learningRateAt(this.rate, this.iterations);
+  }
+
+  set learningRate(rate: LearningRate) {
+    this.rate = validateLearningRate(rate, this.name);
+  }
+
+  /**
+   * Computes the gradients of `lossFn()` with respect to `varList` (by default every trainable
+   * variable the loss reads) and applies them. Returns the loss.
+   */
+  minimize(lossFn: () => tf.Tensor, varList?: tf.Variable[] | (() => tf.Variable[])): tf.Tensor {
+    if (typeof lossFn !== "function") {
+      throw new TypeError(`${this.name}.minimize: the loss must be a function that computes it (e.g. () => x.square()), got ${typeof lossFn}`);
+    }
+    const tape = new tf.GradientTape();
+    const loss = tape.record(lossFn) as unknown;
+    if (loss instanceof Promise) throw new Error(`${this.name}.minimize: the loss function must be synchronous`);
+    if (!(loss instanceof tf.Tensor)) {
+      throw new TypeError(`${this.name}.minimize: the loss function must return a tensor, got ${loss === null ? "null" : typeof loss}`);
+    }
+    const variables = typeof varList === "function" ? varList() : varList ?? tape.watchedVariables();
+    if (!Array.isArray(variables) || variables.length === 0) {
+      throw new Error(`${this.name}.minimize: no variables to optimize: pass varList, e.g. minimize(loss, [x])`);
+    }
+    const gradients = tape.gradient(loss, variables) as (tf.Tensor | null)[];
+    this.applyGradients(variables.map((variable, i) => [gradients[i], variable] as const));
+    return loss;
+  }
+
+  /** Applies `[[gradient, variable], ...]` and counts one step. Variables without a gradient are skipped. */
+  applyGradients(pairs: Iterable<GradientPair>): void {
+    const list = [...pairs];
+    list.forEach((pair, i) => {
+      if (!Array.isArray(pair) || pair.length !== 2 || !(pair[1] instanceof tf.Variable)) {
+        throw new TypeError(`${this.name}.applyGradients: entry ${i} must be a pair [gradient, variable]`);
+      }
+    });
+    const connected = list.filter(([gradient]) => gradient != null) as [tf.Tensor, tf.Variable][];
+    if (connected.length === 0) {
+      const names = list.map(([, v], i) => variableLabel(v, i)).join(", ");
+      throw new Error(
+        `No gradients provided for any variable: none of the variables [${names}] is connected to the loss. ` +
+          `The tape only sees operations that run while it records: the loss must be computed from these variables ` +
+          `with tensor operations inside the loss function (not from values read with .numpy() or .item(), and not from a copy).`,
+      );
+    }
+    const unconnected = list
+      .map(([gradient, variable], i) => ({ gradient, variable, label: variableLabel(variable, i) }))
+      .filter(({ gradient, variable }) => gradient == null && !this.warnedUnconnected.has(variable));
+    if (unconnected.length > 0) {
+      unconnected.forEach(({ variable }) => this.warnedUnconnected.add(variable));
+      console.warn(
+        `Gradients do not exist for variables [${unconnected.map((u) => u.label).join(", ")}] when minimizing the loss: ` +
+          `they are not connected to it, so ${this.name} leaves them unchanged.`,
+      );
+    }
+    for (const [gradient, variable] of connected) {
+      if (gradient.shape.length !== variable.shape.length || gradient.shape.some((d, i) => d !== variable.shape[i])) {
+        throw new Error(
+          `${this.name}.applyGradients: gradient of shape ${shapeText(gradient.shape)} does not match variable ` +
+            `${variableLabel(variable, list.findIndex(([, v]) => v === variable))} of shape ${shapeText(variable.shape)}`,
+        );
+      }
+    }
+    const learningRate = this.learningRate;
+    for (const [gradient, variable] of connected) {
+      let slots = this.slots.get(variable);
+      if (!slots) {
+        slots = this.initialSlots(variable);
+        this.slots.set(variable, slots);
+      }
+      this.updateStep(gradient, variable, learningRate, slots);
+    }
+    this.iterations++;
+  }
+
+  /** The optimizer's state for one variable, e.g. `{m, v}` for Adam (empty before its first update). */
+  getSlots(variable: tf.Variable): Readonly<Slots> {
+    return this.slots.get(variable) ?? {};
+  }
+
+  protected initialSlots(_variable: tf.Variable): Slots {
+    return {};
+  }
+
+  /** One update of one variable; replaces entries of `slots` with their new values. */
+  protected abstract updateStep(gradient: tf.Tensor, variable: tf.Variable, learningRate: number, slots: Slots): void;
+
+  abstract getConfig(): Record<string, unknown>;
+
+  toString(): string {
+    const config = Object.entries(this.getConfig()).map(([k, v]) => `${k}=${v}`).join(", ");
+    return `${this.name}(${config})`;
+  }
+
+  [Symbol.for("Jupyter.display")](): Record<string, unknown> {
+    return { "text/plain": `<${this.toString()}, iterations=${this.iterations}>` };
+  }
+}
