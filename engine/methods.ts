@@ -1,0 +1,58 @@
+/**
+ * Chainable methods: `W.mul(x)` ≡ `tf.mul(W, x)`, on tensors and variables alike. One table
+ * defines them; the types below derive from it.
+ */
+import * as elementwise from "./ops/elementwise";
+import * as reduce from "./ops/reduce";
+import * as shapeOps from "./ops/shape";
+import * as nn from "./ops/nn";
+import { matmul } from "./ops/linalg";
+import type { TensorLike } from "./ops/convert";
+import { Tensor } from "./tensor";
+import { Variable } from "./variable";
+
+const e = elementwise, r = reduce, s = shapeOps;
+
+const methods = {
+  add: e.add, sub: e.sub, mul: e.mul, div: e.div, pow: e.pow, neg: e.neg, square: e.square, sqrt: e.sqrt,
+  rsqrt: e.rsqrt, reciprocal: e.reciprocal, exp: e.exp, expm1: e.expm1, log: e.log, log1p: e.log1p, abs: e.abs, sign: e.sign,
+  sin: e.sin, cos: e.cos, tan: e.tan, tanh: e.tanh, sigmoid: e.sigmoid, relu: e.relu, elu: e.elu, softplus: e.softplus,
+  maximum: e.maximum, minimum: e.minimum, greater: e.greater, greaterEqual: e.greaterEqual, less: e.less,
+  lessEqual: e.lessEqual, equal: e.equal, notEqual: e.notEqual, logicalAnd: e.logicalAnd, logicalOr: e.logicalOr,
+  logicalNot: e.logicalNot, floor: e.floor, ceil: e.ceil, round: e.round, mod: e.mod, floorDiv: e.floorDiv,
+  squaredDifference: e.squaredDifference, isNaN: e.isNaN, isFinite: e.isFinite,
+  cast: e.cast, clipByValue: e.clipByValue, identity: e.identity, stopGradient: e.stopGradient,
+  matmul,
+  transpose: s.transpose, reshape: s.reshape, expandDims: s.expandDims, squeeze: s.squeeze, slice: s.slice,
+  gather: s.gather, broadcastTo: s.broadcastTo, tile: s.tile, pad: s.pad, unstack: s.unstack, split: s.split,
+  concat: (x: TensorLike, others: TensorLike | TensorLike[], axis = 0): Tensor => s.concat([x, ...(Array.isArray(others) ? others : [others])], axis),
+  reduceSum: r.reduceSum, reduceMean: r.reduceMean, reduceMax: r.reduceMax, reduceMin: r.reduceMin, reduceProd: r.reduceProd,
+  reduceVariance: r.reduceVariance, reduceAny: r.reduceAny, reduceAll: r.reduceAll,
+  sum: r.reduceSum, mean: r.reduceMean, max: r.reduceMax, min: r.reduceMin, prod: r.reduceProd,
+  argMax: r.argMax, argMin: r.argMin, logSumExp: r.logSumExp,
+  softmax: nn.softmax, logSoftmax: nn.logSoftmax,
+  flatten: (x: TensorLike): Tensor => s.reshape(x, [-1]),
+  asType: e.cast,
+};
+
+type Rest<F> = F extends (x: never, ...rest: infer R) => infer O ? (...args: R) => O : never;
+export type TensorMethods = { [K in keyof typeof methods]: Rest<(typeof methods)[K]> };
+
+declare module "./tensor" {
+  interface Tensor extends TensorMethods {}
+}
+declare module "./variable" {
+  interface Variable extends TensorMethods {}
+}
+
+export function installMethods(): void {
+  for (const [name, fn] of Object.entries(methods)) {
+    const method = function (this: Tensor | Variable, ...args: unknown[]) {
+      return (fn as (...a: unknown[]) => unknown)(this, ...args);
+    };
+    Object.defineProperty(method, "name", { value: name });
+    for (const proto of [Tensor.prototype, Variable.prototype]) {
+      Object.defineProperty(proto, name, { value: method, writable: true, configurable: true });
+    }
+  }
+}

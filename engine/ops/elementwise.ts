@@ -1,0 +1,242 @@
+/**
+ * Elementwise ops with NumPy broadcasting. Each differentiable op states its local partial
+ * derivatives once; the VJP (dy · ∂f/∂x, summed back to the input's shape) and the JVP
+ * (Σ t · ∂f/∂x) both follow from them.
+ */
+import { allocate, type DType } from "../dtype";
+import { binaryKernel, expand, unaryKernel } from "../kernels";
+import { runOp, type OpDef } from "../op";
+import { broadcastShapes, sizeOf, sameShape } from "../shape";
+import { castValues, Tensor } from "../tensor";
+import { assertFloat, toTensor, toTensorPair, type TensorLike } from "./convert";
+import { sumTangents, sumTo, toShape } from "./grad-utils";
+
+type Partial1 = (x: Tensor, y: Tensor) => Tensor;
+
+interface UnarySpec {
+  name: string;
+  kernel: string;
+  /** ∂y/∂x, elementwise; omitted for ops whose gradient is zero or undefined. */
+  partial?: Partial1;
+  /** Linear ops give their VJP/JVP directly instead of multiplying by a constant partial. */
+  linear?: (g: Tensor) => Tensor;
+  floatOnly?: boolean;
+  outDType?: (d: DType) => DType;
+}
+
+function unaryOp(spec: UnarySpec): (x: TensorLike) => Tensor {
+  const kernel = unaryKernel(spec.kernel);
+  const { partial, linear } = spec;
+  const def: OpDef<undefined> = {
+    name: spec.name,
+    forward([x]) {
+      const dtype = spec.outDType ? spec.outDType(x.dtype) : x.dtype;
+      const out = allocate(dtype, x.size);
+      kernel(x.values, out);
+      return new Tensor(out, x.shape, dtype);
+    },
+    vjp: linear ? (dy) => [linear(dy)] : partial ? (dy, { inputs: [x], output }) => [mul(dy, partial(x, output))] : undefined,
+    jvp: linear ? ([t]) => t && linear(t) : partial ? ([t], { inputs: [x], output }) => t && mul(t, partial(x, output)) : undefined,
+  };
+  return (x) => {
+    const t = toTensor(x, spec.name);
+    if (spec.floatOnly) assertFloat(t, spec.name);
+    return runOp(def, [t], undefined);
+  };
+}
+
+interface BinarySpec {
+  name: string;
+  /** TensorFlow's name for the op, used in dtype errors as TF words them. */
+  tfName: string;
+  kernel: string;
+  /** [∂y/∂a, ∂y/∂b], each broadcastable to the output; null where no gradient flows. */
+  partials?: (a: Tensor, b: Tensor, y: Tensor) => [Tensor | null, Tensor | null];
+  /** Linear ops: how a gradient or tangent passes through to each side. */
+  linear?: [(g: Tensor) => Tensor, (g: Tensor) => Tensor];
+  outDType?: (d: DType) => DType;
+}
+
+function binaryOp(spec: BinarySpec): (a: TensorLike, b: TensorLike) => Tensor {
+  const kernel = binaryKernel(spec.kernel);
+  const { partials, linear } = spec;
+  const def: OpDef<undefined> = {
+    name: spec.name,
+    forward([a, b]) {
+      const shape = broadcastShapes(spec.name, a.shape, b.shape);
+      const dtype = spec.outDType ? spec.outDType(a.dtype) : a.dtype;
+      const out = allocate(dtype, sizeOf(shape));
+      kernel(a.values, a.shape, b.values, b.shape, out, shape);
+      return new Tensor(out, shape, dtype);
+    },
+    vjp: linear || partials ? (dy, { inputs: [a, b], output }) => {
+      const batch = dy.rank - output.rank;
+      const [ga, gb] = linear ? [linear[0](dy), linear[1](dy)] : multiplyPartials(dy, partials!(a, b, output));
+      return [ga && sumTo(ga, a.shape, batch), gb && sumTo(gb, b.shape, batch)];
+    } : undefined,
+    jvp: linear || partials ? ([ta, tb], { inputs: [a, b], output }) => {
+      const terms = linear
+        ? [ta && linear[0](ta), tb && linear[1](tb)]
+        : (() => { const [pa, pb] = partials!(a, b, output); return [ta && pa && mul(ta, pa), tb && pb && mul(tb, pb)]; })();
+      const t = sumTangents(terms);
+      return t && toShape(t, output.shape);
+    } : undefined,
+  };
+  return (a, b) => runOp(def, toTensorPair(a, b, spec.name, spec.tfName), undefined);
+}
+
+function multiplyPartials(dy: Tensor, [pa, pb]: [Tensor | null, Tensor | null]): [Tensor | null, Tensor | null] {
+  return [pa && mul(dy, pa), pb && mul(dy, pb)];
+}
+
+const toBool = (): DType => "bool";
+const float = (t: Tensor): Tensor => t;
+const mask = (cond: Tensor, like: Tensor): Tensor => castValues(cond, like.dtype);
+
+// ---- binary arithmetic -------------------------------------------------------------------
+export const add = binaryOp({ name: "add", tfName: "AddV2", kernel: "x + y", linear: [float, float] });
+export const sub = binaryOp({ name: "sub", tfName: "Sub", kernel: "x - y", linear: [float, (g) => neg(g)] });
+export const mul = binaryOp({ name: "mul", tfName: "Mul", kernel: "x * y", partials: (a, b) => [b, a] });
+export const div = binaryOp({
+  name: "div", tfName: "RealDiv", kernel: "x / y",
+  partials: (a, b, y) => [reciprocal(b), neg(div(y, b))],
+});
+export const pow = binaryOp({
+  name: "pow", tfName: "Pow", kernel: "Math.pow(x, y)",
+  partials: (a, b, y) => [
+    mul(b, pow(a, sub(b, 1))),
+    // d/db a^b = a^b·log a, defined as 0 where a <= 0 (as TensorFlow does).
+    where(greater(a, 0), mul(y, log(where(greater(a, 0), a, 1))), 0),
+  ],
+});
+export const maximum = binaryOp({
+  name: "maximum", tfName: "Maximum", kernel: "(x >= y || x !== x) ? x : y",
+  partials: (a, b) => { const m = greaterEqual(a, b); return [mask(m, a), mask(logicalNot(m), a)]; },
+});
+export const minimum = binaryOp({
+  name: "minimum", tfName: "Minimum", kernel: "(x <= y || x !== x) ? x : y",
+  partials: (a, b) => { const m = lessEqual(a, b); return [mask(m, a), mask(logicalNot(m), a)]; },
+});
+export const squaredDifference = (a: TensorLike, b: TensorLike): Tensor => square(sub(a, b));
+export const floorDiv = binaryOp({ name: "floorDiv", tfName: "FloorDiv", kernel: "Math.floor(x / y)" });
+export const mod = binaryOp({ name: "mod", tfName: "FloorMod", kernel: "x - Math.floor(x / y) * y" });
+
+// ---- comparisons and logic (boolean results, no gradient) ---------------------------------
+export const greater = binaryOp({ name: "greater", tfName: "Greater", kernel: "x > y", outDType: toBool });
+export const greaterEqual = binaryOp({ name: "greaterEqual", tfName: "GreaterEqual", kernel: "x >= y", outDType: toBool });
+export const less = binaryOp({ name: "less", tfName: "Less", kernel: "x < y", outDType: toBool });
+export const lessEqual = binaryOp({ name: "lessEqual", tfName: "LessEqual", kernel: "x <= y", outDType: toBool });
+export const equal = binaryOp({ name: "equal", tfName: "Equal", kernel: "x === y", outDType: toBool });
+export const notEqual = binaryOp({ name: "notEqual", tfName: "NotEqual", kernel: "x !== y", outDType: toBool });
+export const logicalAnd = binaryOp({ name: "logicalAnd", tfName: "LogicalAnd", kernel: "x && y ? 1 : 0", outDType: toBool });
+export const logicalOr = binaryOp({ name: "logicalOr", tfName: "LogicalOr", kernel: "x || y ? 1 : 0", outDType: toBool });
+export const logicalNot = unaryOp({ name: "logicalNot", kernel: "x ? 0 : 1", outDType: toBool });
+
+// ---- unary math --------------------------------------------------------------------------
+export const neg = unaryOp({ name: "neg", kernel: "-x", linear: (g) => neg(g) });
+export const identity = unaryOp({ name: "identity", kernel: "x", linear: float });
+export const abs = unaryOp({ name: "abs", kernel: "Math.abs(x)", partial: (x) => sign(x) });
+export const sign = unaryOp({ name: "sign", kernel: "x > 0 ? 1 : x < 0 ? -1 : x", partial: (x) => zerosLikeT(x) });
+export const square = unaryOp({ name: "square", kernel: "x * x", partial: (x) => mul(x, 2) });
+export const sqrt = unaryOp({ name: "sqrt", kernel: "Math.sqrt(x)", floatOnly: true, partial: (x, y) => div(0.5, y) });
+export const rsqrt = unaryOp({ name: "rsqrt", kernel: "1 / Math.sqrt(x)", floatOnly: true, partial: (x, y) => mul(-0.5, pow(y, 3)) });
+export const reciprocal = unaryOp({ name: "reciprocal", kernel: "1 / x", floatOnly: true, partial: (x, y) => neg(square(y)) });
+export const exp = unaryOp({ name: "exp", kernel: "Math.exp(x)", floatOnly: true, partial: (x, y) => y });
+export const expm1 = unaryOp({ name: "expm1", kernel: "Math.expm1(x)", floatOnly: true, partial: (x, y) => add(y, 1) });
+export const log = unaryOp({ name: "log", kernel: "Math.log(x)", floatOnly: true, partial: (x) => reciprocal(x) });
+export const log1p = unaryOp({ name: "log1p", kernel: "Math.log1p(x)", floatOnly: true, partial: (x) => reciprocal(add(x, 1)) });
+export const sin = unaryOp({ name: "sin", kernel: "Math.sin(x)", floatOnly: true, partial: (x) => cos(x) });
+export const cos = unaryOp({ name: "cos", kernel: "Math.cos(x)", floatOnly: true, partial: (x) => neg(sin(x)) });
+export const tan = unaryOp({ name: "tan", kernel: "Math.tan(x)", floatOnly: true, partial: (x, y) => add(square(y), 1) });
+export const tanh = unaryOp({ name: "tanh", kernel: "Math.tanh(x)", floatOnly: true, partial: (x, y) => sub(1, square(y)) });
+// Stable on both sides: exp of a negative number only, so large |x| never overflows to NaN.
+export const sigmoid = unaryOp({
+  name: "sigmoid", kernel: "x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))", floatOnly: true,
+  partial: (x, y) => mul(y, sub(1, y)),
+});
+export const softplus = unaryOp({
+  name: "softplus", kernel: "x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x))", floatOnly: true,
+  partial: (x) => sigmoid(x),
+});
+export const relu = unaryOp({ name: "relu", kernel: "x > 0 ? x : (x !== x ? x : 0)", partial: (x) => mask(greater(x, 0), x) });
+export const elu = unaryOp({
+  name: "elu", kernel: "x > 0 ? x : Math.expm1(x)", floatOnly: true,
+  partial: (x, y) => where(greater(x, 0), onesLikeT(x), add(y, 1)),
+});
+export const floor = unaryOp({ name: "floor", kernel: "Math.floor(x)", partial: (x) => zerosLikeT(x) });
+export const ceil = unaryOp({ name: "ceil", kernel: "Math.ceil(x)", partial: (x) => zerosLikeT(x) });
+export const round = unaryOp({ name: "round", kernel: "Math.round(x)", partial: (x) => zerosLikeT(x) });
+export const isNaN = unaryOp({ name: "isNaN", kernel: "x !== x", outDType: toBool });
+export const isFinite = unaryOp({ name: "isFinite", kernel: "Number.isFinite(x)", outDType: toBool });
+
+function zerosLikeT(x: Tensor): Tensor {
+  return new Tensor(allocate(x.dtype, x.size), x.shape, x.dtype);
+}
+function onesLikeT(x: Tensor): Tensor {
+  return new Tensor(allocate(x.dtype, x.size).fill(1), x.shape, x.dtype);
+}
+
+// ---- selection ---------------------------------------------------------------------------
+const broadcastValues = (t: Tensor, shape: number[]) => (t.size === sizeOf(shape) ? t.values : expand(t.values, t.shape, shape));
+
+const whereDef: OpDef<undefined> = {
+  name: "where",
+  forward([c, a, b]) {
+    const shape = broadcastShapes("where", broadcastShapes("where", c.shape, a.shape), b.shape);
+    if (sameShape(c.shape, shape) && sameShape(a.shape, shape) && sameShape(b.shape, shape)) {
+      const out = allocate(a.dtype, a.size);
+      for (let i = 0; i < out.length; i++) out[i] = c.values[i] ? a.values[i] : b.values[i];
+      return new Tensor(out, shape, a.dtype);
+    }
+    const cv = broadcastValues(c, shape), av = broadcastValues(a, shape), bv = broadcastValues(b, shape);
+    const out = allocate(a.dtype, cv.length);
+    for (let i = 0; i < out.length; i++) out[i] = cv[i] ? av[i] : bv[i];
+    return new Tensor(out, shape, a.dtype);
+  },
+  vjp(dy, { inputs: [c, a, b], output }) {
+    const batch = dy.rank - output.rank;
+    const zero = zerosLikeT(dy);
+    return [null, sumTo(where(c, dy, zero), a.shape, batch), sumTo(where(c, zero, dy), b.shape, batch)];
+  },
+  jvp([, ta, tb], { inputs: [c, a], output }) {
+    if (!ta && !tb) return null;
+    const za = ta ?? zerosLikeT(a), zb = tb ?? zerosLikeT(a);
+    return toShape(where(c, za, zb), output.shape);
+  },
+};
+
+/** Picks from `a` where `condition` is true and from `b` elsewhere, broadcasting all three. */
+export function where(condition: TensorLike, a: TensorLike, b: TensorLike): Tensor {
+  const c = toTensor(condition, "where", "bool");
+  const [ta, tb] = toTensorPair(a, b, "where", "SelectV2");
+  return runOp(whereDef, [c.dtype === "bool" ? c : castValues(c, "bool"), ta, tb], undefined);
+}
+
+// ---- dtype and range -----------------------------------------------------------------------
+const castDef: OpDef<{ dtype: DType }> = {
+  name: "cast",
+  forward([x], { dtype }) {
+    const out = castValues(x, dtype);
+    return out === x ? new Tensor(x.values, x.shape, x.dtype) : out;
+  },
+  vjp: (dy, { inputs: [x] }) => [isFloatDType(x.dtype) && isFloatDType(dy.dtype) ? cast(dy, x.dtype) : null],
+  jvp: ([t], { inputs: [x], attrs }) => (t && isFloatDType(attrs.dtype) && isFloatDType(x.dtype) ? cast(t, attrs.dtype) : null),
+};
+const isFloatDType = (d: DType): boolean => d === "float32" || d === "float64";
+
+export function cast(x: TensorLike, dtype: DType): Tensor {
+  return runOp(castDef, [toTensor(x, "cast")], { dtype });
+}
+
+export function clipByValue(x: TensorLike, clipValueMin: number, clipValueMax: number): Tensor {
+  if (clipValueMin > clipValueMax) {
+    throw new RangeError(`clipByValue: clipValueMin (${clipValueMin}) must not exceed clipValueMax (${clipValueMax})`);
+  }
+  return minimum(maximum(x, clipValueMin), clipValueMax);
+}
+
+/** Gradient-free copy: the result is a constant to every tape and accumulator. */
+export function stopGradient(x: TensorLike): Tensor {
+  const t = toTensor(x, "stopGradient");
+  return new Tensor(t.values, t.shape, t.dtype);
+}

@@ -1,0 +1,91 @@
+/** Matrix multiplication with batch broadcasting over leading dimensions (rank ≥ 2, as TF). */
+import { allocate } from "../dtype";
+import { matmulInto, transposeValues } from "../kernels";
+import { runOp, type OpDef } from "../op";
+import { broadcastShapes, broadcastStrides, formatShape, sizeOf, stridesOf } from "../shape";
+import { Tensor } from "../tensor";
+import { assertFloat, toTensor, toTensorPair, type TensorLike } from "./convert";
+import { add } from "./elementwise";
+import { sumTo } from "./grad-utils";
+import { transpose } from "./shape";
+
+interface MatmulAttrs { transposeA: boolean; transposeB: boolean }
+
+function lastTwoSwapped(rank: number): number[] {
+  const perm = Array.from({ length: rank }, (_, i) => i);
+  [perm[rank - 2], perm[rank - 1]] = [rank - 1, rank - 2];
+  return perm;
+}
+
+/** Swaps the last two axes (tf.linalg.matrix_transpose). */
+export function matrixTranspose(x: TensorLike): Tensor {
+  const t = toTensor(x, "matrixTranspose");
+  return transpose(t, lastTwoSwapped(t.rank));
+}
+
+function batchOffsets(batchShape: number[], shape: number[], matrixSize: number): number[] {
+  const own = shape.slice(0, -2);
+  const strides = broadcastStrides(own, batchShape);
+  const n = sizeOf(batchShape);
+  const offsets = new Array<number>(n);
+  const outStrides = stridesOf(batchShape);
+  for (let i = 0; i < n; i++) {
+    let rem = i, off = 0;
+    for (let d = 0; d < batchShape.length; d++) {
+      const idx = Math.floor(rem / outStrides[d]);
+      rem -= idx * outStrides[d];
+      off += idx * strides[d];
+    }
+    offsets[i] = off * matrixSize;
+  }
+  return offsets;
+}
+
+const matmulDef: OpDef<MatmulAttrs> = {
+  name: "matmul",
+  forward([a0, b0], { transposeA, transposeB }) {
+    // Transposed operands are materialised once; the kernel then reads rows contiguously.
+    const a = transposeA ? swapValues(a0) : a0;
+    const b = transposeB ? swapValues(b0) : b0;
+    const m = a.shape[a.rank - 2], k = a.shape[a.rank - 1], n = b.shape[b.rank - 1];
+    const batch = broadcastShapes("matmul", a.shape.slice(0, -2), b.shape.slice(0, -2));
+    const out = allocate(a.dtype, sizeOf(batch) * m * n);
+    const aOffsets = batchOffsets(batch, a.shape, m * k), bOffsets = batchOffsets(batch, b.shape, k * n);
+    for (let i = 0; i < aOffsets.length; i++) matmulInto(a.values, aOffsets[i], b.values, bOffsets[i], out, i * m * n, m, k, n);
+    return new Tensor(out, [...batch, m, n], a.dtype);
+  },
+  vjp(dy, { inputs: [a, b], output, attrs: { transposeA: tA, transposeB: tB } }) {
+    const batch = dy.rank - output.rank;
+    const da = tA ? (tB ? matmul(b, dy, true, true) : matmul(b, dy, false, true)) : matmul(dy, b, false, !tB);
+    const db = tB ? (tA ? matmul(dy, a, true, true) : matmul(dy, a, true, false)) : matmul(a, dy, !tA, false);
+    return [sumTo(da, a.shape, batch), sumTo(db, b.shape, batch)];
+  },
+  jvp([ta, tb], { inputs: [a, b], attrs: { transposeA, transposeB } }) {
+    const left = ta && matmul(ta, b, transposeA, transposeB);
+    const right = tb && matmul(a, tb, transposeA, transposeB);
+    return left && right ? add(left, right) : left ?? right;
+  },
+};
+
+function swapValues(t: Tensor): Tensor {
+  const perm = lastTwoSwapped(t.rank);
+  const out = allocate(t.dtype, t.size);
+  transposeValues(t.values, t.shape, perm, out);
+  return new Tensor(out, perm.map((p) => t.shape[p]), t.dtype);
+}
+
+export function matmul(a: TensorLike, b: TensorLike, transposeA = false, transposeB = false): Tensor {
+  const [ta, tb] = toTensorPair(a, b, "matmul", "MatMul");
+  if (ta.rank < 2 || tb.rank < 2) {
+    throw new Error(`matmul: both operands must have rank at least 2, got shapes ${formatShape(ta.shape)} and ${formatShape(tb.shape)} (use tf.expandDims or tf.reshape for vectors)`);
+  }
+  if (ta.dtype === "bool") assertFloat(ta, "matmul");
+  const k1 = ta.shape[ta.rank - (transposeA ? 2 : 1)];
+  const k2 = tb.shape[tb.rank - (transposeB ? 1 : 2)];
+  if (k1 !== k2) {
+    throw new Error(`matmul: inner dimensions differ: ${formatShape(ta.shape)}${transposeA ? "ᵀ" : ""} x ${formatShape(tb.shape)}${transposeB ? "ᵀ" : ""} (${k1} ≠ ${k2})`);
+  }
+  broadcastShapes("matmul", ta.shape.slice(0, -2), tb.shape.slice(0, -2));
+  return runOp(matmulDef, [ta, tb], { transposeA, transposeB });
+}
+

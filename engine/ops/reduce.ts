@@ -1,0 +1,142 @@
+/** Reductions over axes (all axes when none are given), with TF's keepDims. */
+import { allocate, type DType } from "../dtype";
+import { reduceMiddle, reduceRows, transposeValues, type Reducer } from "../kernels";
+import { runOp, type OpDef } from "../op";
+import { normalizeAxes, sizeOf } from "../shape";
+import { castValues, Tensor } from "../tensor";
+import { assertFloat, toTensor, type TensorLike } from "./convert";
+import { add, cast, div, equal, exp, log, mul, stopGradient, sub, where, isFinite } from "./elementwise";
+import { broadcastTo, reshape, squeeze } from "./shape";
+
+export type Axis = number | number[] | null | undefined;
+
+interface ReduceAttrs {
+  axes: number[];
+  keepDims: boolean;
+}
+
+/** The input's shape with reduced axes set to 1 (what keepDims gives). */
+function keptShape(shape: readonly number[], axes: number[]): number[] {
+  return shape.map((d, i) => (axes.includes(i) ? 1 : d));
+}
+
+function reduceValues(x: Tensor, axes: number[], kind: Reducer, dtype: DType): Float64Array | Float32Array | Int32Array | Uint8Array {
+  const out = allocate(dtype, sizeOf(keptShape(x.shape, axes)));
+  if (axes.length === 0) { out.set(x.values); return out; }
+  const first = axes[0], last = axes[axes.length - 1];
+  const contiguous = last - first + 1 === axes.length;
+  const outer = sizeOf(x.shape.slice(0, first));
+  const mid = sizeOf(x.shape.slice(first, last + 1));
+  const inner = sizeOf(x.shape.slice(last + 1));
+  if (contiguous && inner === 1) {
+    reduceRows(x.values, outer, mid, kind, out);
+    return out;
+  }
+  if (contiguous && (kind === "sum" || kind === "max" || kind === "min")) {
+    reduceMiddle(x.values, outer, mid, inner, kind, out);
+    return out;
+  }
+  // Move the reduced axes last, then reduce each row.
+  const kept = x.shape.map((_, i) => i).filter((i) => !axes.includes(i));
+  const perm = [...kept, ...axes];
+  const moved = allocate(x.dtype, x.size);
+  transposeValues(x.values, x.shape, perm, moved);
+  reduceRows(moved, out.length, x.size / Math.max(out.length, 1), kind, out);
+  return out;
+}
+
+function reduction(name: string, kind: Reducer, rules: Pick<OpDef<ReduceAttrs>, "vjp" | "jvp">, outDType?: DType): (x: TensorLike, axis?: Axis, keepDims?: boolean) => Tensor {
+  const def: OpDef<ReduceAttrs> = {
+    name,
+    forward([x], { axes, keepDims }) {
+      const dtype = outDType ?? x.dtype;
+      const values = x.size === 0 && kind === "sum" ? allocate(dtype, sizeOf(keptShape(x.shape, axes))) : reduceValues(x, axes, kind, dtype);
+      const shape = keepDims ? keptShape(x.shape, axes) : x.shape.filter((_, i) => !axes.includes(i));
+      return new Tensor(values, shape, dtype);
+    },
+    ...rules,
+  };
+  return (x, axis, keepDims = false) => {
+    const t = toTensor(x, name);
+    return runOp(def, [t], { axes: normalizeAxes(name, axis, t.rank), keepDims });
+  };
+}
+
+/** dy, with its batch dimensions, broadcast back over the reduced axes of x. */
+function spread(dy: Tensor, x: Tensor, output: Tensor, axes: number[]): Tensor {
+  const batch = dy.shape.slice(0, dy.rank - output.rank);
+  return broadcastTo(reshape(dy, [...batch, ...keptShape(x.shape, axes)]), [...batch, ...x.shape]);
+}
+
+export const reduceSum = reduction("reduceSum", "sum", {
+  vjp: (dy, { inputs: [x], output, attrs }) => [spread(dy, x, output, attrs.axes)],
+  jvp: ([t], { attrs }) => t && reduceSum(t, attrs.axes, attrs.keepDims),
+});
+
+/** Max and min send the gradient to the extreme elements, split evenly between ties (as TF). */
+function extremeRules(): Pick<OpDef<ReduceAttrs>, "vjp" | "jvp"> {
+  const share = (x: Tensor, output: Tensor, axes: number[]): Tensor => {
+    const hits = castValues(equal(x, reshape(output, keptShape(x.shape, axes))), x.dtype);
+    return div(hits, reduceSum(hits, axes, true));
+  };
+  return {
+    vjp: (dy, { inputs: [x], output, attrs }) => [mul(spread(dy, x, output, attrs.axes), share(x, output, attrs.axes))],
+    jvp: ([t], { inputs: [x], output, attrs }) => t && reduceSum(mul(t, share(x, output, attrs.axes)), attrs.axes, attrs.keepDims),
+  };
+}
+
+export const reduceMax = reduction("reduceMax", "max", extremeRules());
+export const reduceMin = reduction("reduceMin", "min", extremeRules());
+export const reduceProd = reduction("reduceProd", "prod", {
+  // d/dx_i Πx = Πx / x_i; fine away from zeros, which is what TF's simple rule also assumes.
+  vjp: (dy, { inputs: [x], output, attrs }) => [mul(spread(dy, x, output, attrs.axes), div(reshape(output, keptShape(x.shape, attrs.axes)), x))],
+  jvp: ([t], { inputs: [x], output, attrs }) => t && reduceSum(mul(t, div(reshape(output, keptShape(x.shape, attrs.axes)), x)), attrs.axes, attrs.keepDims),
+});
+export const reduceAny = reduction("reduceAny", "any", {}, "bool");
+export const reduceAll = reduction("reduceAll", "all", {}, "bool");
+
+export function reduceMean(x: TensorLike, axis?: Axis, keepDims = false): Tensor {
+  const t = toTensor(x, "reduceMean");
+  const axes = normalizeAxes("reduceMean", axis, t.rank);
+  const count = axes.reduce((n, a) => n * t.shape[a], 1);
+  const sum = reduceSum(t, axes, keepDims);
+  return t.dtype === "int32" ? cast(div(sum, count), "int32") : div(sum, count);
+}
+
+/** Variance over axes (population variance, as tf.math.reduce_variance). */
+export function reduceVariance(x: TensorLike, axis?: Axis, keepDims = false): Tensor {
+  const t = toTensor(x, "reduceVariance");
+  const centred = sub(t, reduceMean(t, axis, true));
+  return reduceMean(mul(centred, centred), axis, keepDims);
+}
+
+/** log(Σ exp(x)) computed stably: the maximum is taken out before exponentiating. */
+export function logSumExp(x: TensorLike, axis?: Axis, keepDims = false): Tensor {
+  const t = toTensor(x, "logSumExp");
+  assertFloat(t, "logSumExp");
+  const axes = normalizeAxes("logSumExp", axis, t.rank);
+  const rawMax = stopGradient(reduceMax(t, axes, true));
+  const m = where(isFinite(rawMax), rawMax, 0);
+  const result = add(log(reduceSum(exp(sub(t, m)), axes, true)), m);
+  return keepDims ? result : squeeze(result, axes);
+}
+
+function argReduce(name: string, better: (a: number, b: number) => boolean) {
+  return (x: TensorLike, axis = 0): Tensor => {
+    const t = toTensor(x, name);
+    const [a] = normalizeAxes(name, axis, t.rank);
+    const outer = sizeOf(t.shape.slice(0, a)), n = t.shape[a], inner = sizeOf(t.shape.slice(a + 1));
+    const out = new Int32Array(outer * inner);
+    for (let o = 0; o < outer; o++) {
+      for (let i = 0; i < inner; i++) {
+        let best = 0;
+        for (let k = 1; k < n; k++) if (better(t.values[(o * n + k) * inner + i], t.values[(o * n + best) * inner + i])) best = k;
+        out[o * inner + i] = best;
+      }
+    }
+    return new Tensor(out, t.shape.filter((_, i) => i !== a), "int32");
+  };
+}
+
+export const argMax = argReduce("argMax", (a, b) => a > b);
+export const argMin = argReduce("argMin", (a, b) => a < b);

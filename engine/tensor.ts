@@ -1,0 +1,162 @@
+import { allocate, assertDType, isFloat, type DType, type TypedArray } from "./dtype";
+import { sizeOf, type Shape } from "./shape";
+import type { NestedValues } from "./mime";
+
+let nextId = 1;
+/** Ids shared by tensors and variables, so a tape can track both in one set. */
+export function newId(): number {
+  return nextId++;
+}
+
+/** Marks a tensor as a Jacobian or Hessian, so it displays as a heatmap too. */
+export interface DerivativeMatrixHint {
+  kind: "jacobian" | "hessian";
+  targetShape: number[];
+  sourceShape: number[];
+  title?: string;
+}
+
+/**
+ * An immutable n-dimensional array. Values live in one row-major typed array, so kernels can
+ * work on flat memory; nothing ever writes to `values` after construction.
+ */
+export class Tensor {
+  readonly id = newId();
+  readonly size: number;
+  name?: string;
+  /** Set on results of jacobian/hessian. */
+  derivativeMatrix?: DerivativeMatrixHint;
+
+  constructor(
+    readonly values: TypedArray,
+    readonly shape: number[],
+    readonly dtype: DType,
+  ) {
+    this.size = values.length;
+  }
+
+  get rank(): number {
+    return this.shape.length;
+  }
+
+  /** A number for a scalar, nested arrays otherwise (booleans for bool), like TF's numpy(). */
+  numpy(): NestedValues {
+    return toNested(this.values, this.shape, this.dtype);
+  }
+
+  arraySync(): NestedValues {
+    return this.numpy();
+  }
+
+  dataSync(): TypedArray {
+    return this.values.slice();
+  }
+
+  item(): number | boolean {
+    if (this.size !== 1) {
+      throw new Error(`item: can only convert a tensor of one element to a scalar, got shape [${this.shape.join(",")}]`);
+    }
+    return this.dtype === "bool" ? this.values[0] !== 0 : this.values[0];
+  }
+}
+
+export function makeTensor(values: TypedArray, shape: Shape, dtype: DType): Tensor {
+  return new Tensor(values, shape as number[], dtype);
+}
+
+export function scalar(value: number, dtype: DType = "float32"): Tensor {
+  const values = allocate(dtype, 1);
+  values[0] = value;
+  return new Tensor(values, [], dtype);
+}
+
+export function toNested(values: TypedArray, shape: Shape, dtype: DType): NestedValues {
+  const read = dtype === "bool" ? (i: number) => values[i] !== 0 : (i: number) => values[i];
+  if (shape.length === 0) return read(0);
+  let offset = 0;
+  const build = (dim: number): NestedValues[] => {
+    const out: NestedValues[] = new Array(shape[dim]);
+    for (let i = 0; i < shape[dim]; i++) out[i] = dim === shape.length - 1 ? read(offset++) : build(dim + 1);
+    return out;
+  };
+  return build(0);
+}
+
+/** Infers the shape of nested arrays, checking that they are rectangular. */
+export function inferShape(value: unknown, where: string): number[] {
+  const shape: number[] = [];
+  let v = value;
+  while (Array.isArray(v) || ArrayBuffer.isView(v)) {
+    const arr = v as ArrayLike<unknown>;
+    shape.push(arr.length);
+    if (arr.length === 0) break;
+    v = arr[0];
+  }
+  const check = (x: unknown, dim: number, path: string): void => {
+    if (dim === shape.length) {
+      if (Array.isArray(x)) throw new Error(`${where}: ragged nested array at ${path}: expected a number`);
+      return;
+    }
+    const arr = x as ArrayLike<unknown>;
+    if (!(Array.isArray(x) || ArrayBuffer.isView(x)) || arr.length !== shape[dim]) {
+      throw new Error(`${where}: ragged nested array at ${path || "top level"}: expected length ${shape[dim]} to match shape [${shape.join(",")}]`);
+    }
+    if (dim + 1 < shape.length) for (let i = 0; i < arr.length; i++) check(arr[i], dim + 1, `${path}[${i}]`);
+  };
+  check(value, 0, "");
+  return shape;
+}
+
+function flatten(value: unknown, out: TypedArray, where: string): void {
+  let k = 0;
+  const visit = (x: unknown): void => {
+    if (Array.isArray(x) || ArrayBuffer.isView(x)) {
+      const arr = x as ArrayLike<unknown>;
+      for (let i = 0; i < arr.length; i++) visit(arr[i]);
+    } else if (typeof x === "number") out[k++] = x;
+    else if (typeof x === "boolean") out[k++] = x ? 1 : 0;
+    else throw new TypeError(`${where}: expected numbers or booleans, got ${x === null ? "null" : typeof x}`);
+  };
+  visit(value);
+}
+
+function inferDType(value: unknown): DType {
+  let v = value;
+  while (Array.isArray(v)) v = v[0];
+  if (typeof v === "boolean") return "bool";
+  if (value instanceof Int32Array) return "int32";
+  if (value instanceof Float64Array) return "float64";
+  return "float32";
+}
+
+/** Builds a tensor from numbers, booleans, nested arrays or typed arrays (tf.constant). */
+export function fromValues(value: unknown, shape?: Shape, dtype?: DType, where = "constant"): Tensor {
+  if (value instanceof Tensor) {
+    if (shape && sizeOf(shape) !== value.size) {
+      throw new Error(`${where}: cannot reshape a tensor of ${value.size} elements to shape [${shape.join(",")}]`);
+    }
+    const dt = dtype ?? value.dtype;
+    const vals = allocate(dt, value.size);
+    vals.set(value.values);
+    return new Tensor(vals, shape ? shape.slice() : value.shape.slice(), dt);
+  }
+  const dt = dtype ? assertDType(dtype, where) : inferDType(value);
+  const inferred = inferShape(value, where);
+  const n = sizeOf(inferred);
+  const flat = allocate(dt, n);
+  flatten(value, flat, where);
+  if (!shape) return new Tensor(flat, inferred, dt);
+  const size = sizeOf(shape);
+  if (n === size) return new Tensor(flat, shape.slice(), dt);
+  if (n === 1) return new Tensor(allocate(dt, size).fill(flat[0]), shape.slice(), dt);
+  throw new Error(`${where}: ${n} values do not fill shape [${shape.join(",")}] (${size} elements)`);
+}
+
+export function castValues(t: Tensor, dtype: DType): Tensor {
+  if (t.dtype === dtype) return t;
+  const out = allocate(dtype, t.size);
+  if (dtype === "bool") for (let i = 0; i < t.size; i++) out[i] = t.values[i] !== 0 ? 1 : 0;
+  else if (dtype === "int32" && isFloat(t.dtype)) for (let i = 0; i < t.size; i++) out[i] = Math.trunc(t.values[i]);
+  else out.set(t.values);
+  return new Tensor(out, t.shape.slice(), dtype);
+}
