@@ -45,6 +45,12 @@ export function formatNumber(value: number | boolean | null | undefined): string
   return String(Number(value.toPrecision(6)));
 }
 
+/** A tensor element: float dtypes keep a ".0" on whole numbers, as TensorFlow prints them. */
+export function formatElement(value: number | boolean | null | undefined, dtype: string): string {
+  const text = formatNumber(value);
+  return typeof value === "number" && dtype.startsWith("float") && /^-?\d+$/.test(text) ? `${text}.0` : text;
+}
+
 /** `(2, 3)` as TensorFlow prints shapes; `()` for a scalar. */
 export function formatShape(shape: readonly number[]): string {
   return shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(", ")})`;

@@ -12,7 +12,7 @@ test("a scalar tensor is a large number with its dtype and name", () => {
     { label: null, kind: "tensor", name: "loss", data: { dtype: "float32", shape: [], size: 1, values: 10 } },
   ] };
   renderTensor(payload, element);
-  assert.deepEqual(texts(element, ".agnb-scalar"), ["10"]);
+  assert.deepEqual(texts(element, ".agnb-scalar"), ["10.0"]);
   const meta = texts(element, ".agnb-meta").join(" ");
   assert.match(meta, /'loss'/);
   assert.match(meta, /shape=\(\)/);
@@ -25,7 +25,7 @@ test("a matrix is a table with row and column indices, shape and dtype", () => {
     { label: null, kind: "variable", name: "W", data: { dtype: "float64", shape: [2, 3], size: 6, values: [[1, 2.5, 3], [4, 5, 0.1234567]] } },
   ] }, element);
   const rows = [...element.querySelectorAll("table.agnb-values tr")].map((tr) => [...tr.children].map((c) => c.textContent));
-  assert.deepEqual(rows, [["", "0", "1", "2"], ["0", "1", "2.5", "3"], ["1", "4", "5", "0.123457"]]);
+  assert.deepEqual(rows, [["", "0", "1", "2"], ["0", "1.0", "2.5", "3.0"], ["1", "4.0", "5.0", "0.123457"]]);
   assert.match(texts(element, ".agnb-meta")[0], /^Variable 'W' shape=\(2, 3\) dtype=float64$/);
 });
 
@@ -53,7 +53,7 @@ test("a gradient list labels each entry with its source and marks unconnected on
     { label: "unused", kind: "tensor", data: null },
   ] }, element);
   assert.deepEqual(texts(element, ".agnb-label"), ["W", "b", "unused"]);
-  assert.deepEqual(texts(element, ".agnb-scalar"), ["-8"]);
+  assert.deepEqual(texts(element, ".agnb-scalar"), ["-8.0"]);
   assert.equal(element.querySelector(".agnb-entry td")!.textContent, "-18.5");
   assert.match(element.querySelectorAll(".agnb-entry")[2].textContent!, /None/);
 });

@@ -1,7 +1,7 @@
 // application/vnd.agnb.tensor+json: one tensor, or a structure of them such as a gradient list.
 import type { NestedValues, TensorData, TensorEntry, TensorPayload, TensorSummary } from "../../engine/mime";
 import { MIME } from "../../engine/mime";
-import { formatNumber, formatShape, html, PayloadError, requireArray, requireObject } from "./dom";
+import { formatElement, formatNumber, formatShape, html, PayloadError, requireArray, requireObject } from "./dom";
 import { sequentialColor, toCss } from "./colors";
 
 const M = MIME.tensor;
@@ -51,19 +51,19 @@ function renderEntry(context: Node, entry: TensorEntry, labelled: boolean): HTML
   }
   const data = entry.data;
   const isScalar = data.shape.length === 0 && data.values !== undefined;
-  if (isScalar) header.append(html(box, "span", { class: "agnb-scalar agnb-value" }, formatNumber(data.values as number)));
+  if (isScalar) header.append(html(box, "span", { class: "agnb-scalar agnb-value" }, formatElement(data.values as number, data.dtype)));
   const described = [entry.kind === "variable" ? "Variable" : "Tensor", entry.name && entry.name !== entry.label ? `'${entry.name}'` : "",
     `shape=${formatShape(data.shape)}`, `dtype=${data.dtype}`].filter(Boolean).join(" ");
   header.append(html(box, "span", { class: "agnb-meta" }, described));
   box.append(header);
   if (isScalar) return box;
-  if (data.values !== undefined) box.append(renderValues(box, data.values, data.shape));
+  if (data.values !== undefined) box.append(renderValues(box, data.values, data.shape, data.dtype));
   else if (data.summary) box.append(renderSummary(box, data.summary, data.size));
   return box;
 }
 
-function renderValues(context: Node, values: NestedValues, shape: number[]): HTMLElement {
-  if (shape.length <= 2) return valuesTable(context, values, shape);
+function renderValues(context: Node, values: NestedValues, shape: number[], dtype: string): HTMLElement {
+  if (shape.length <= 2) return valuesTable(context, values, shape, dtype);
   // Rank ≥ 3: one table per trailing 2-D slice, labelled with its leading indices as in NumPy.
   const container = html(context, "div", { class: "agnb-slices" });
   const slices: Array<[number[], NestedValues]> = [];
@@ -75,14 +75,14 @@ function renderValues(context: Node, values: NestedValues, shape: number[]): HTM
   walk(values, []);
   for (const [prefix, slice] of slices) {
     container.append(html(context, "div", { class: "agnb-meta" }, `[${prefix.join(", ")}, :, :]`));
-    container.append(valuesTable(context, slice, shape.slice(-2)));
+    container.append(valuesTable(context, slice, shape.slice(-2), dtype));
   }
   const total = shape.slice(0, -2).reduce((a, b) => a * b, 1);
   if (total > slices.length) container.append(html(context, "div", { class: "agnb-meta" }, `… ${total - slices.length} more slices`));
   return container;
 }
 
-function valuesTable(context: Node, values: NestedValues, shape: number[]): HTMLTableElement {
+function valuesTable(context: Node, values: NestedValues, shape: number[], dtype: string): HTMLTableElement {
   const rows = shape.length === 2 ? (values as NestedValues[]) : [values];
   const table = html(context, "table", { class: "agnb-table agnb-values" });
   const columns = shape.length === 0 ? 1 : shape[shape.length - 1];
@@ -93,7 +93,7 @@ function valuesTable(context: Node, values: NestedValues, shape: number[]): HTML
     const cells = Array.isArray(row) ? row : [row];
     const tr = html(context, "tr", {});
     if (shape.length >= 1) tr.append(html(context, "th", {}, shape.length === 2 ? String(r) : ""));
-    for (const cell of cells) tr.append(html(context, "td", {}, formatNumber(cell as number)));
+    for (const cell of cells) tr.append(html(context, "td", {}, formatElement(cell as number, dtype)));
     table.append(tr);
   });
   return table;

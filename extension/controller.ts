@@ -1,0 +1,142 @@
+// The "TypeScript (Autograd)" notebook controller: one kernel process per notebook, started when
+// its first cell runs. Cells run in order; a failing cell stops the rest of the run, as in Jupyter.
+import * as vscode from "vscode";
+import { NOTEBOOK_TYPE } from "./serializer";
+import { CellOutputWriter, type DisplayRegistry, type IopubMessage } from "./cell-output-writer";
+import { KernelSession, type KernelState } from "./kernel-session";
+
+export const CONTROLLER_ID = "agnb-typescript";
+/** How long an interrupted cell may take to stop before restarting is offered. */
+const INTERRUPT_GRACE_MS = 3000;
+
+interface NotebookKernel {
+  session: KernelSession;
+  displays: DisplayRegistry;
+  running: Set<CellOutputWriter>;
+}
+
+export class AutogradController implements vscode.Disposable {
+  private readonly controller: vscode.NotebookController;
+  private readonly kernels = new Map<string, NotebookKernel>();
+  private readonly stateChanged = new vscode.EventEmitter<vscode.NotebookDocument>();
+  readonly onDidChangeState = this.stateChanged.event;
+
+  constructor(private readonly kernelScript: string) {
+    this.controller = vscode.notebooks.createNotebookController(CONTROLLER_ID, NOTEBOOK_TYPE, "TypeScript (Autograd)");
+    this.controller.supportedLanguages = ["typescript"];
+    this.controller.supportsExecutionOrder = true;
+    this.controller.description = "Runs cells against the autodiff engine";
+    this.controller.executeHandler = (cells, notebook) => this.runCells(cells, notebook);
+    this.controller.interruptHandler = (notebook) => this.interrupt(notebook);
+  }
+
+  stateOf(notebook: vscode.NotebookDocument): KernelState {
+    return this.kernels.get(notebook.uri.toString())?.session.state ?? "not started";
+  }
+
+  async restart(notebook: vscode.NotebookDocument): Promise<void> {
+    const kernel = this.kernels.get(notebook.uri.toString());
+    if (!kernel) return;
+    this.endRunning(kernel, "The kernel was restarted; variables from earlier cells are gone.");
+    kernel.displays.clear();
+    await kernel.session.restart();
+    this.stateChanged.fire(notebook);
+  }
+
+  shutdown(notebook: vscode.NotebookDocument): void {
+    const key = notebook.uri.toString();
+    this.kernels.get(key)?.session.dispose();
+    this.kernels.delete(key);
+  }
+
+  private async runCells(cells: vscode.NotebookCell[], notebook: vscode.NotebookDocument): Promise<void> {
+    if (!vscode.workspace.isTrusted) {
+      const manage = "Manage Workspace Trust";
+      const choice = await vscode.window.showWarningMessage(
+        "Autograd Notebook runs cells only in a trusted workspace: cells are code that can do anything your account can. Trust this folder to run them.", manage);
+      if (choice === manage) await vscode.commands.executeCommand("workbench.trust.manage");
+      return;
+    }
+    const kernel = this.kernelFor(notebook);
+    for (const cell of cells) {
+      if (cell.kind !== vscode.NotebookCellKind.Code || cell.document.languageId !== "typescript") continue;
+      const ok = await this.runCell(kernel, cell);
+      if (!ok) break;
+    }
+  }
+
+  private async runCell(kernel: NotebookKernel, cell: vscode.NotebookCell): Promise<boolean> {
+    const execution = this.controller.createNotebookCellExecution(cell);
+    const writer = new CellOutputWriter(execution, kernel.displays);
+    kernel.running.add(writer);
+    execution.start(Date.now());
+    await execution.clearOutput();
+    let ok = false;
+    try {
+      const reply = await kernel.session.execute(cell.document.getText(), (message: IopubMessage) => writer.handle(message));
+      if (reply.executionCount !== null) execution.executionOrder = reply.executionCount;
+      ok = reply.status === "ok" && !writer.hadError;
+    } catch (error) {
+      writer.handle({ header: { msg_type: "error" }, parent_header: {}, content: { ename: "KernelError", evalue: (error as Error).message, traceback: [] } });
+    }
+    if (kernel.running.delete(writer)) await writer.end(ok);
+    return ok;
+  }
+
+  /** Ends cells still marked running (after a crash or restart) with a note saying why. */
+  private endRunning(kernel: NotebookKernel, note: string): void {
+    for (const writer of kernel.running) {
+      writer.handle({ header: { msg_type: "stream" }, parent_header: {}, content: { name: "stderr", text: `${note}\n` } });
+      void writer.end(false);
+    }
+    kernel.running.clear();
+  }
+
+  private interrupt(notebook: vscode.NotebookDocument): void {
+    const kernel = this.kernels.get(notebook.uri.toString());
+    if (!kernel) return;
+    const busy = [...kernel.running];
+    kernel.session.interrupt();
+    setTimeout(async () => {
+      if (!busy.some((writer) => kernel.running.has(writer))) return;
+      const restart = "Restart Kernel";
+      const choice = await vscode.window.showWarningMessage(
+        `The kernel did not stop within ${INTERRUPT_GRACE_MS / 1000} seconds. Restarting it stops the cell but loses the notebook's variables.`, restart);
+      if (choice === restart) await this.restart(notebook);
+    }, INTERRUPT_GRACE_MS);
+  }
+
+  private kernelFor(notebook: vscode.NotebookDocument): NotebookKernel {
+    const key = notebook.uri.toString();
+    const existing = this.kernels.get(key);
+    // A session whose process died starts a fresh one on its next execute.
+    if (existing) return existing;
+    const cwd = notebook.uri.scheme === "file" ? vscode.Uri.joinPath(notebook.uri, "..").fsPath : undefined;
+    const kernel: NotebookKernel = {
+      displays: new Map(), running: new Set(),
+      session: new KernelSession({
+        script: this.kernelScript, cwd,
+        onState: () => this.stateChanged.fire(notebook),
+        onUnexpectedExit: (reason) => this.kernelDied(notebook, kernel, reason),
+      }),
+    };
+    this.kernels.set(key, kernel);
+    return kernel;
+  }
+
+  private async kernelDied(notebook: vscode.NotebookDocument, kernel: NotebookKernel, reason: string): Promise<void> {
+    this.endRunning(kernel, `The kernel stopped unexpectedly (${reason}).`);
+    this.stateChanged.fire(notebook);
+    const restart = "Restart Kernel";
+    const choice = await vscode.window.showErrorMessage(
+      `The Autograd kernel of ${notebook.uri.path.split("/").pop()} stopped unexpectedly (${reason}). The notebook and its cells are unchanged.`, restart);
+    if (choice === restart) await this.restart(notebook);
+  }
+
+  dispose(): void {
+    for (const kernel of this.kernels.values()) kernel.session.dispose();
+    this.kernels.clear();
+    this.controller.dispose();
+    this.stateChanged.dispose();
+  }
+}

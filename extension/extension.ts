@@ -1,0 +1,22 @@
+// Entry point. activate() only registers the serializer, controller, commands and status item;
+// no kernel starts until a cell runs, so opening VS Code stays fast.
+import * as vscode from "vscode";
+import { AgnbSerializer, NOTEBOOK_TYPE } from "./serializer";
+import { AutogradController } from "./controller";
+import { registerCommands } from "./commands";
+import { KernelStatusItem } from "./status";
+
+export function activate(context: vscode.ExtensionContext): void {
+  const controller = new AutogradController(context.asAbsolutePath("dist/kernel.cjs"));
+  context.subscriptions.push(
+    vscode.workspace.registerNotebookSerializer(NOTEBOOK_TYPE, new AgnbSerializer(), { transientOutputs: false }),
+    controller,
+    new KernelStatusItem(controller),
+    vscode.workspace.onDidCloseNotebookDocument((notebook) => {
+      if (notebook.notebookType === NOTEBOOK_TYPE) controller.shutdown(notebook);
+    }),
+    ...registerCommands(context, controller),
+  );
+}
+
+export function deactivate(): void {}
