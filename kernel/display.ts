@@ -1,10 +1,10 @@
 /**
  * Turns a cell's values into MIME bundles. Objects that know how to display themselves
  * (`[Symbol.for("Jupyter.display")]()`) are asked; structures of tensors (gradient lists) are
- * combined into one tensor payload; anything else is shown as text.
+ * drawn by the engine; anything else is shown as text.
  */
 import { inspect } from "node:util";
-import { DISPLAY_SYMBOL, MIME, type MimeBundle, type TensorEntry, type TensorPayload } from "../engine/mime";
+import { DISPLAY_SYMBOL, MIME, type MimeBundle } from "../engine/mime";
 
 /** Longest text/plain kept; the rest is replaced by a note saying how much was cut. */
 export const TEXT_LIMIT = 100_000;
@@ -16,8 +16,17 @@ export function isDisplayable(value: unknown): value is { [DISPLAY_SYMBOL](): Mi
     && typeof (value as Record<symbol, unknown>)[DISPLAY_SYMBOL] === "function";
 }
 
-export function toMimeBundle(value: unknown): MimeBundle {
-  const bundle = isDisplayable(value) ? selfDisplay(value) : tensorStructureBundle(value) ?? { [MIME.text]: plainText(value) };
+/** How the engine displays arrays and objects of tensors (gradient lists), when it can. */
+export interface StructureDisplay {
+  isTensorStructure?: (value: unknown) => boolean;
+  structureBundle?: (value: never) => MimeBundle;
+}
+
+export function toMimeBundle(value: unknown, engine: StructureDisplay = {}): MimeBundle {
+  let bundle: MimeBundle;
+  if (isDisplayable(value)) bundle = selfDisplay(value);
+  else if (engine.isTensorStructure?.(value) && engine.structureBundle) bundle = engine.structureBundle(value as never);
+  else bundle = { [MIME.text]: plainText(value) };
   return capBundle(bundle);
 }
 
@@ -27,40 +36,6 @@ function selfDisplay(value: { [DISPLAY_SYMBOL](): MimeBundle }): MimeBundle {
     return { [MIME.text]: `${plainText(value)}\n(its [Symbol.for("Jupyter.display")]() returned ${plainText(bundle)}, not a MIME bundle)` };
   }
   return MIME.text in bundle ? bundle : { ...bundle, [MIME.text]: plainText(value) };
-}
-
-/** An array or plain object whose members are tensors (or null, for unconnected gradients). */
-function tensorStructureBundle(value: unknown): MimeBundle | null {
-  if (typeof value !== "object" || value === null) return null;
-  const isArray = Array.isArray(value);
-  if (!isArray && Object.getPrototypeOf(value) !== Object.prototype) return null;
-  const members = Object.entries(value as Record<string, unknown>);
-  if (members.length === 0 || members.length > 1000) return null;
-  const entries: TensorEntry[] = [];
-  const lines: string[] = [];
-  for (const [key, member] of members) {
-    const label = isArray ? `[${key}]` : key;
-    if (member === null || member === undefined) {
-      entries.push({ label, kind: "tensor", data: null });
-      lines.push(`${label}: None`);
-      continue;
-    }
-    const single = singleTensorEntry(member);
-    if (!single) return null;
-    entries.push({ ...single.entry, label: single.entry.label ?? label });
-    lines.push(`${label}: ${single.text}`);
-  }
-  if (entries.every((entry) => entry.data === null)) return null;
-  const payload: TensorPayload = { structure: isArray ? "array" : "object", entries };
-  return { [MIME.tensor]: payload, [MIME.text]: lines.join("\n") };
-}
-
-function singleTensorEntry(value: unknown): { entry: TensorEntry; text: string } | null {
-  if (!isDisplayable(value)) return null;
-  const bundle = value[DISPLAY_SYMBOL]();
-  const payload = bundle?.[MIME.tensor] as TensorPayload | undefined;
-  if (payload?.structure !== "single" || payload.entries.length !== 1) return null;
-  return { entry: payload.entries[0], text: String(bundle[MIME.text] ?? "") };
 }
 
 export function plainText(value: unknown): string {

@@ -59,11 +59,11 @@ export class Executor {
 
   display(value: unknown, options: { id?: string } = {}): DisplayHandle {
     const id = options.id ?? randomUUID();
-    this.sink.display(toMimeBundle(value), id, false);
+    this.sink.display(toMimeBundle(value, this.engine), id, false);
     return {
       id,
-      update: (next: unknown) => this.sink.display(toMimeBundle(next), id, true),
-      display: (next: unknown) => this.sink.display(toMimeBundle(next), id, false),
+      update: (next: unknown) => this.sink.display(toMimeBundle(next, this.engine), id, true),
+      display: (next: unknown) => this.sink.display(toMimeBundle(next, this.engine), id, false),
     };
   }
 
@@ -82,7 +82,7 @@ export class Executor {
     try {
       const completion = vm.runInThisContext(compiled.code, { filename: cellFileName(count), breakOnSigint: true }) as Promise<unknown>;
       const value = await Promise.race([completion, interrupted]);
-      const shown = compiled.displaysLastValue && value !== undefined ? toMimeBundle(value) : null;
+      const shown = compiled.displaysLastValue && value !== undefined ? toMimeBundle(value, this.engine) : null;
       return { status: "ok", value: shown };
     } catch (error) {
       if (error instanceof KeyboardInterrupt || isScriptInterruption(error)) return { status: "error", error: interruptContent(count) };

@@ -1,0 +1,32 @@
+/**
+ * Builds the kernel and CLI bundles into a folder of one's choosing, with the options of
+ * scripts/build.mjs, so that tests and benchmarks run the same code the package ships without
+ * depending on a full build.
+ */
+import { build } from "esbuild";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+
+export const ROOT = join(__dirname, "..");
+
+export interface KernelBundles { kernel: string; cli: string }
+
+let building: Promise<KernelBundles> | null = null;
+
+/** Builds once per process into .test-output/bundles-<pid>. */
+export function buildKernelBundles(): Promise<KernelBundles> {
+  building ??= (async () => {
+    const folder = join(ROOT, ".test-output", `bundles-${process.pid}`);
+    mkdirSync(folder, { recursive: true });
+    process.once("exit", () => rmSync(folder, { recursive: true, force: true }));
+    const common = { bundle: true, platform: "node", target: "node20", format: "cjs", sourcemap: "linked", logLevel: "warning", external: ["esbuild"] } as const;
+    const bundles = { kernel: join(folder, "kernel.cjs"), cli: join(folder, "cli.cjs") };
+    await Promise.all([
+      build({ ...common, entryPoints: [join(ROOT, "kernel/main.ts")], outfile: bundles.kernel }),
+      build({ ...common, entryPoints: [join(ROOT, "kernel/cli.ts")], outfile: bundles.cli }),
+    ]);
+    if (!existsSync(bundles.kernel)) throw new Error("kernel bundle was not written");
+    return bundles;
+  })();
+  return building;
+}
