@@ -60,6 +60,8 @@ export class ForwardAccumulator implements Recorder {
     });
     if (!any) return;
     if (!node.op.jvp) {
+      // Comparisons and other integer- or boolean-valued ops carry no tangent.
+      if (node.output.dtype !== "float32" && node.output.dtype !== "float64") return;
       throw new Error(`${node.op.name}: no forward-mode (JVP) rule; this op cannot be used inside a ForwardAccumulator`);
     }
     // The rule's own ops must not feed back into this accumulator (outer ones still see them).

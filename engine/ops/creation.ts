@@ -13,8 +13,10 @@ function checkShape(shape: readonly number[], op: string): number[] {
 
 export function constant(values: TensorLike, shape?: number[], dtype?: DType): Tensor {
   if (values instanceof Tensor && !shape && (!dtype || dtype === values.dtype)) return values;
-  const t = toTensor(values, "constant");
-  return fromValues(t, shape ? checkShape(shape, "constant") : undefined, dtype, "constant");
+  const source = values instanceof Tensor || typeof values !== "object" || values === null || Array.isArray(values) || ArrayBuffer.isView(values)
+    ? values
+    : toTensor(values, "constant");
+  return fromValues(source, shape ? checkShape(shape, "constant") : undefined, dtype, "constant");
 }
 
 export function fill(shape: number[], value: number, dtype: DType = "float32"): Tensor {
