@@ -4,7 +4,7 @@
 import * as tf from "../engine/core";
 import { CHAIN_SCALE, CHAIN_SHIFT, CHAIN_START, scalarChain, type EngineWorkloads, type MlpParameters, type PreparedWorkload } from "./workloads";
 
-type Tensor = ReturnType<typeof tf.constant>;
+type Tensor = tf.Tensor;
 
 function prepared(compute: () => Tensor | Tensor[], reset?: () => void, state: () => Tensor[] = () => []): PreparedWorkload {
   return {
@@ -48,7 +48,7 @@ export const ourWorkloads: EngineWorkloads = {
   },
   chainForward(ops) {
     const [x, scale, shift] = [tf.constant(CHAIN_START), tf.constant(CHAIN_SCALE), tf.constant(CHAIN_SHIFT)];
-    return prepared(() => scalarChain(x, ops, scale, shift, tf));
+    return prepared(() => scalarChain<Tensor>(x, ops, scale, shift, tf));
   },
   chainForwardBackward(ops) {
     const [x, scale, shift] = [tf.constant(CHAIN_START), tf.constant(CHAIN_SCALE), tf.constant(CHAIN_SHIFT)];
@@ -56,7 +56,7 @@ export const ourWorkloads: EngineWorkloads = {
       const tape = new tf.GradientTape();
       const y = tape.record(() => {
         tape.watch(x);
-        return scalarChain(x, ops, scale, shift, tf);
+        return scalarChain<Tensor>(x, ops, scale, shift, tf);
       });
       return [y, tape.gradient(y, x) as Tensor];
     });

@@ -11,12 +11,14 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { ResultMismatchError } from "./crosscheck";
 import { ENGINE_GROUPS, ENGINE_TARGETS, runEngineBench } from "./engine";
-import { formatTable, writeResultsJson, type BenchRow } from "./table";
+import { describeMachine, formatTable, writeResultsJson, type BenchRow, type BenchTarget } from "./table";
 
 interface OptionalSuite {
   name: string;
   file: string;
   run(module: Record<string, unknown>): Promise<BenchRow[]>;
+  /** The suite's own goals, if it exports them (e.g. TRAINING_TARGETS), for the summary line. */
+  targets(module: Record<string, unknown>): BenchTarget[];
 }
 
 const optionalSuite = (name: string, file: string, exportName: string): OptionalSuite => ({
@@ -26,6 +28,10 @@ const optionalSuite = (name: string, file: string, exportName: string): Optional
     const suite = module[exportName];
     if (typeof suite !== "function") throw new Error(`bench/${file} does not export ${exportName}()`);
     return (suite as () => Promise<BenchRow[]>)();
+  },
+  targets(module) {
+    const targets = module[`${name.toUpperCase()}_TARGETS`];
+    return Array.isArray(targets) ? (targets as BenchTarget[]) : [];
   },
 });
 
@@ -78,31 +84,44 @@ export function plan(only: string[]) {
   };
 }
 
-async function runOptionalSuite(suite: OptionalSuite): Promise<BenchRow[]> {
+interface SuiteResult {
+  rows: BenchRow[];
+  targets: BenchTarget[];
+}
+
+async function runOptionalSuite(suite: OptionalSuite): Promise<SuiteResult> {
   const path = fileURLToPath(new URL(`./${suite.file}`, import.meta.url));
-  if (!existsSync(path)) return [];
+  if (!existsSync(path)) return { rows: [], targets: [] };
   try {
     process.stderr.write(`${suite.name}: running\n`);
-    return await suite.run(await import(`./${suite.file}`));
+    const module = await import(`./${suite.file}`);
+    return { rows: await suite.run(module), targets: suite.targets(module) };
   } catch (error) {
     // An optional suite failing must not cost the rest of the run its figures.
     process.stderr.write(`${suite.name}: suite failed, continuing without it: ${(error as Error).stack ?? error}\n`);
-    return [];
+    return { rows: [], targets: [] };
   }
 }
 
 async function main(): Promise<void> {
   const options = parseArguments(process.argv.slice(2));
   const { runEngine, engineGroups, optional, keepRow } = plan(options.only);
+  const machine = describeMachine();
   const rows: BenchRow[] = [];
+  const targets = [...ENGINE_TARGETS];
   if (runEngine) rows.push(...(await runEngineBench({ groups: engineGroups })));
-  for (const suite of optional) rows.push(...(await runOptionalSuite(suite)).filter((row) => keepRow(suite.name, row)));
+  for (const suite of optional) {
+    const result = await runOptionalSuite(suite);
+    rows.push(...result.rows.filter((row) => keepRow(suite.name, row)));
+    targets.push(...result.targets);
+  }
   if (rows.length === 0) {
     throw new Error(`no rows for --only ${options.only.join(",")}; suites: ${SUITE_NAMES.join(", ")}; engine groups: ${ENGINE_GROUPS.join(", ")}`);
   }
-  console.log(formatTable(rows, ENGINE_TARGETS));
+  console.log(formatTable(rows, targets));
+  console.log(machine.summary);
   if (options.json) {
-    writeResultsJson(options.json, rows, ENGINE_TARGETS);
+    writeResultsJson(options.json, rows, targets, machine);
     console.log(`results saved to ${options.json}`);
   }
 }

@@ -3,6 +3,7 @@
  * between them. Every suite returns `BenchRow[]`; `formatTable` prints them all as one table.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import { dirname } from "node:path";
 
 export interface BenchRow {
@@ -132,12 +133,36 @@ export function formatTable(rows: BenchRow[], targets: BenchTarget[] = []): stri
   return [line(header), separator, ...body.map(line), "", formatTargetSummary(evaluateTargets(rows, targets))].join("\n");
 }
 
-/** Saves rows, peers and target results as JSON (the `--json FILE` option), creating folders. */
-export function writeResultsJson(file: string, rows: BenchRow[], targets: BenchTarget[] = []): void {
-  const results = {
-    date: new Date().toISOString(),
+export interface MachineInfo {
+  node: string;
+  platform: string;
+  cpus: number;
+  cpuModel: string;
+  /** One-minute load average when the run started: other work running alongside skews figures. */
+  loadAverage: number;
+  summary: string;
+}
+
+export function describeMachine(): MachineInfo {
+  const cpus = os.cpus();
+  const loadAverage = Number(os.loadavg()[0].toFixed(2));
+  const busy = loadAverage > cpus.length / 2 ? " — the machine was busy: figures are noisy" : "";
+  return {
     node: process.version,
     platform: `${process.platform}-${process.arch}`,
+    cpus: cpus.length,
+    cpuModel: cpus[0]?.model ?? "unknown",
+    loadAverage,
+    summary: `machine: ${cpus.length} × ${cpus[0]?.model ?? "unknown cpu"}, Node ${process.version}, load average ${loadAverage} at start${busy}`,
+  };
+}
+
+/** Saves rows, peers and target results as JSON (the `--json FILE` option), creating folders. */
+export function writeResultsJson(file: string, rows: BenchRow[], targets: BenchTarget[] = [], machine = describeMachine()): void {
+  const { summary: _summary, ...machineFields } = machine;
+  const results = {
+    date: new Date().toISOString(),
+    machine: machineFields,
     peers: peerNames(rows),
     rows: rows.map((row) => ({
       ...row,
