@@ -39,10 +39,12 @@ export function sliceRows(data: Dataset, start: number, end: number): Dataset {
 /** The rows `order[start..end]`, copied into one new array. */
 export function gatherRows(data: Dataset, order: ArrayLike<number>, start: number, end: number): Dataset {
   const width = rowSize(data);
-  const out = new (data.values.constructor as new (n: number) => FlatArray)((end - start) * width);
-  for (let i = start; i < end; i++) {
-    const row = order[i];
-    out.set(data.values.subarray(row * width, row * width + width), (i - start) * width);
+  const source = data.values;
+  const out = new (source.constructor as new (n: number) => FlatArray)((end - start) * width);
+  // A plain loop: rows are often a single number, where subarray + set would cost far more.
+  for (let i = start, o = 0; i < end; i++) {
+    const from = order[i] * width;
+    for (let j = 0; j < width; j++) out[o++] = source[from + j];
   }
   return { values: out, shape: [end - start, ...data.shape.slice(1)] };
 }

@@ -14,7 +14,7 @@ function nonFiniteCount(values: ArrayLike<number>): number {
   return count;
 }
 
-const isFinite = (t: tf.Tensor) => nonFiniteCount(t.dataSync()) === 0;
+const isFinite = (t: { dataSync(): ArrayLike<number> }) => nonFiniteCount(t.dataSync()) === 0;
 
 function denseSteps(layer: Dense, input: tf.Tensor): string | undefined {
   let value = tf.matmul(input, layer.kernel!);

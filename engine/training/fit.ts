@@ -13,6 +13,10 @@ import type { CompiledState, Model } from "./model";
 import { checkSameSamples } from "./model";
 import { describeNonFinite } from "./diagnose";
 import { shapeText } from "./names";
+import { fusedLossAndGradients, planFusedStep, type FusedPlan } from "./fused";
+
+/** Plans are made once per compile (Keras also asks for a new compile after changing `trainable`). */
+const fusedPlans = new WeakMap<CompiledState, FusedPlan>();
 
 export type Logs = Record<string, number>;
 
@@ -134,16 +138,29 @@ function checkLabels(model: Model, compiled: CompiledState, data: Prepared["trai
 }
 
 export function trainOnBatch(model: Model, compiled: CompiledState, x: Dataset, y: Dataset, at: { epoch: number; batch: number }) {
-  const variables = model.trainableWeights;
-  const tape = new tf.GradientTape();
-  const { prediction, loss } = tape.record(() => batchLoss(model, compiled, x, y));
-  const lossValue = Number(loss.item());
-  if (!Number.isFinite(lossValue)) {
+  const failIfNotFinite = (lossValue: number) => {
+    if (Number.isFinite(lossValue)) return;
     throw new Error(
       `fit: the loss became ${lossValue} at epoch ${at.epoch + 1}, batch ${at.batch + 1}; training stopped ` +
         `with the weights from before this batch. ${describeNonFinite(model, compiled, x, y)}`,
     );
+  };
+  let plan = fusedPlans.get(compiled);
+  if (!plan) {
+    plan = planFusedStep(model.layerChain(), compiled, compiled.builtInLoss);
+    if (plan) fusedPlans.set(compiled, plan);
   }
+  const fused = plan && fusedLossAndGradients(plan, x, y);
+  if (fused) {
+    failIfNotFinite(fused.loss);
+    compiled.optimizer.applyFlatGradients(fused.gradients);
+    return { prediction: fused.prediction, lossValue: fused.loss };
+  }
+  const variables = model.trainableWeights;
+  const tape = new tf.GradientTape();
+  const { prediction, loss } = tape.record(() => batchLoss(model, compiled, x, y));
+  const lossValue = Number(loss.item());
+  failIfNotFinite(lossValue);
   const gradients = tape.gradient(loss, variables) as (tf.Tensor | null)[];
   compiled.optimizer.applyGradients(variables.map((variable, i) => [gradients[i], variable] as const));
   return { prediction, lossValue };
@@ -169,11 +186,14 @@ export async function fitModel(model: Model, x: DataInput, y: DataInput, options
   const seed = options.seed ?? Math.floor(Number(tf.random.uniform([], { minval: 0, maxval: 1 }).item()) * 2 ** 31);
   const random = seededRandom(seed);
   const shouldStop = () => model.stopTraining || options.signal?.aborted === true;
-  const notify = async (call: (c: FitCallbacks) => unknown) => {
+  // Returns a promise only when a callback did, so batches without async callbacks never wait.
+  const notify = (call: (c: FitCallbacks) => unknown): Promise<void> | undefined => {
+    let pending: Promise<unknown> | undefined;
     for (const callback of callbacks) {
-      const result = call(callback);
-      if (result instanceof Promise) await result;
+      const result = pending ? pending.then(() => call(callback)) : call(callback);
+      if (result instanceof Promise) pending = result;
     }
+    return pending?.then(() => undefined);
   };
   const tell = (call: (o: FitObserver) => void) => observers.forEach(call);
 
@@ -181,22 +201,24 @@ export async function fitModel(model: Model, x: DataInput, y: DataInput, options
   let lastYield = performance.now();
   tell((o) => o.onTrainBegin?.({ epochs, stepsPerEpoch, model }));
   try {
-    await notify((c) => c.onTrainBegin?.({}));
+    { const pending = notify((c) => c.onTrainBegin?.({})); if (pending) await pending; }
     for (let epoch = 0; epoch < epochs && !shouldStop(); epoch++) {
-      await notify((c) => c.onEpochBegin?.(epoch, {}));
+      { const pending = notify((c) => c.onEpochBegin?.(epoch, {})); if (pending) await pending; }
       if (options.shuffle ?? true) shuffleInPlace(order, random);
       const means = new RunningMeans();
       for (let batch = 0; batch < stepsPerEpoch; batch++) {
-        await notify((c) => c.onBatchBegin?.(batch, { batch, size: Math.min(batchSize, n - batch * batchSize) }));
+        if (callbacks.length) await notify((c) => c.onBatchBegin?.(batch, { batch, size: Math.min(batchSize, n - batch * batchSize) }));
         const start = batch * batchSize;
         const end = Math.min(n, start + batchSize);
         const xb = gatherRows(data.train.x, order, start, end);
         const yb = gatherRows(data.train.y, order, start, end);
         const { prediction, lossValue } = trainOnBatch(model, compiled, xb, yb, { epoch, batch });
         addBatchMetrics(means, compiled, yb, prediction, lossValue);
-        const batchLogs = means.means();
-        tell((o) => o.onBatchEnd?.(batch, batchLogs));
-        await notify((c) => c.onBatchEnd?.(batch, batchLogs));
+        if (observers.size || callbacks.length) {
+          const batchLogs = means.means();
+          tell((o) => o.onBatchEnd?.(batch, batchLogs));
+          if (callbacks.length) await notify((c) => c.onBatchEnd?.(batch, batchLogs));
+        }
         if (performance.now() - lastYield >= YIELD_EVERY_MS) {
           await yieldToEventLoop();
           lastYield = performance.now();
@@ -210,10 +232,10 @@ export async function fitModel(model: Model, x: DataInput, y: DataInput, options
       history.record(epoch, logs);
       if (verbose > 0) console.log(`Epoch ${epoch + 1}/${epochs} - ${formatLogs(logs)}`);
       tell((o) => o.onEpochEnd?.(epoch, logs));
-      await notify((c) => c.onEpochEnd?.(epoch, logs));
+      { const pending = notify((c) => c.onEpochEnd?.(epoch, logs)); if (pending) await pending; }
     }
     history.stoppedEarly = history.epoch.length < epochs;
-    await notify((c) => c.onTrainEnd?.(history.epoch.length ? lastLogs(history) : {}));
+    { const pending = notify((c) => c.onTrainEnd?.(history.epoch.length ? lastLogs(history) : {})); if (pending) await pending; }
     return history;
   } finally {
     history.stoppedEarly = history.epoch.length < epochs;

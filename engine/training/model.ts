@@ -24,6 +24,8 @@ export interface CompiledState {
   optimizer: Optimizer;
   loss: LossFn;
   lossName: string;
+  /** True when the loss was given by name (so its gradient is known in closed form). */
+  builtInLoss: boolean;
   metrics: ResolvedMetric[];
 }
 
@@ -63,8 +65,20 @@ export class Model extends Layer {
     this.built = true;
   }
 
-  get className() {
+  get className(): string {
     return this.graphInputs.length ? "Functional" : "Model";
+  }
+
+  /** The layers after the input when each one feeds the next (a plain stack), else undefined. */
+  layerChain(): Layer[] | undefined {
+    const chain: Layer[] = [];
+    let node: SymbolicTensor | undefined = this.graphOutputs[0];
+    while (node && !(node.layer instanceof InputLayer)) {
+      if (node.inputs.length !== 1) return undefined;
+      chain.unshift(node.layer);
+      node = node.inputs[0];
+    }
+    return node === this.graphInputs[0] ? chain : undefined;
   }
 
   /** All layers; `layers[0]` is the InputLayer of a functional model, as in Keras. */
@@ -125,7 +139,7 @@ export class Model extends Layer {
     if (!Array.isArray(metricNames)) throw new TypeError(`compile: metrics must be an array of names such as ['accuracy']`);
     const width = this.outputShape?.[this.outputShape.length - 1] ?? 1;
     const metrics = metricNames.map((metric) => resolveMetric(metric, name, width ?? 1));
-    this.compiled = { optimizer, loss, lossName: name, metrics };
+    this.compiled = { optimizer, loss, lossName: name, builtInLoss: typeof options.loss === "string", metrics };
   }
 
   get optimizer(): Optimizer | undefined {
@@ -228,7 +242,7 @@ export class Sequential extends Model {
     layers.forEach((layer) => this.add(layer));
   }
 
-  override get className() {
+  override get className(): string {
     return "Sequential";
   }
 
@@ -253,6 +267,10 @@ export class Sequential extends Model {
   }
 
   override get layers(): Layer[] {
+    return this.stack.slice();
+  }
+
+  override layerChain(): Layer[] | undefined {
     return this.stack.slice();
   }
 

@@ -8,8 +8,21 @@ import { learningRateAt, validateLearningRate, type LearningRate } from "./sched
 
 export type GradientPair = readonly [tf.Tensor | null | undefined, tf.Variable];
 
-/** Per-variable optimizer state (momenta, accumulators), replaced at every update. */
-export type Slots = Record<string, tf.Tensor>;
+/** Per-variable optimizer state (momenta, accumulators) as flat arrays, updated in place. */
+export type Slots = Record<string, Float32Array | Float64Array>;
+
+/**
+ * What one update works on. `round` rounds to the variable's precision; rules apply it after
+ * every operation, in TensorFlow's order, so float32 results match TF's bit for bit.
+ */
+export interface UpdateContext {
+  /** The new weights: starts as a copy of the current ones, updated in place. */
+  weights: Float32Array | Float64Array;
+  gradient: ArrayLike<number>;
+  learningRate: number;
+  slots: Slots;
+  round: (x: number) => number;
+}
 
 export function variableLabel(variable: tf.Variable, index: number): string {
   const name = (variable as { name?: string }).name;
@@ -96,29 +109,39 @@ export abstract class Optimizer {
         );
       }
     }
+    this.applyFlatGradients(connected.map(([gradient, variable]) => [gradient.dataSync(), variable]));
+  }
+
+  /** applyGradients for gradients already held as flat arrays (checked by the caller). */
+  applyFlatGradients(pairs: [ArrayLike<number>, tf.Variable][]): void {
     const learningRate = this.learningRate;
-    for (const [gradient, variable] of connected) {
+    for (const [gradient, variable] of pairs) {
+      const float64 = variable.dtype === "float64";
       let slots = this.slots.get(variable);
       if (!slots) {
-        slots = this.initialSlots(variable);
+        slots = this.initialSlots(variable.size, float64);
         this.slots.set(variable, slots);
       }
-      this.updateStep(gradient, variable, learningRate, slots);
+      const weights = float64 ? Float64Array.from(variable.dataSync()) : Float32Array.from(variable.dataSync());
+      const round = float64 ? (x: number) => x : Math.fround;
+      this.updateStep({ weights, gradient, learningRate: round(learningRate), slots, round });
+      variable.assign(new tf.Tensor(weights, variable.shape.slice(), variable.dtype));
     }
     this.iterations++;
   }
 
-  /** The optimizer's state for one variable, e.g. `{m, v}` for Adam (empty before its first update). */
-  getSlots(variable: tf.Variable): Readonly<Slots> {
-    return this.slots.get(variable) ?? {};
+  /** The optimizer's state for one variable as tensors, e.g. `{m, v}` for Adam (empty before its first update). */
+  getSlots(variable: tf.Variable): Record<string, tf.Tensor> {
+    const slots = this.slots.get(variable) ?? {};
+    return Object.fromEntries(Object.entries(slots).map(([name, values]) => [name, new tf.Tensor(values.slice(), variable.shape.slice(), variable.dtype)]));
   }
 
-  protected initialSlots(_variable: tf.Variable): Slots {
+  protected initialSlots(_size: number, _float64: boolean): Slots {
     return {};
   }
 
-  /** One update of one variable; replaces entries of `slots` with their new values. */
-  protected abstract updateStep(gradient: tf.Tensor, variable: tf.Variable, learningRate: number, slots: Slots): void;
+  /** One update of one variable's weights and state. */
+  protected abstract updateStep(context: UpdateContext): void;
 
   abstract getConfig(): Record<string, unknown>;
 

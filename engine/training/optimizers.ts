@@ -1,20 +1,20 @@
 /**
  * SGD, Adam, RMSprop and Adagrad with Keras's defaults and update rules (Keras 3 /
- * TF >= 2.11 optimizers), so that numbers match TensorFlow's step for step.
+ * TF >= 2.11 optimizers). Each rule runs elementwise on flat arrays, rounding after every
+ * operation in the order Keras applies them, so float32 numbers match TensorFlow's.
  */
-import * as tf from "../core";
-import { Optimizer, type Slots } from "./optimizer";
+import { Optimizer, type Slots, type UpdateContext } from "./optimizer";
 import { lookupByName } from "./names";
 import type { LearningRate } from "./schedules";
-
-function zerosLike(variable: tf.Variable): tf.Tensor {
-  return tf.zeros(variable.shape, variable.dtype);
-}
 
 function requireInRange(where: string, value: number, low: number, high: number, includeHigh = true): number {
   const ok = typeof value === "number" && value >= low && (includeHigh ? value <= high : value < high);
   if (!ok) throw new Error(`${where} must be a number in [${low}, ${high}${includeHigh ? "]" : ")"}, got ${String(value)}`);
   return value;
+}
+
+function zeros(size: number, float64: boolean, fill = 0): Float32Array | Float64Array {
+  return (float64 ? new Float64Array(size) : new Float32Array(size)).fill(fill);
 }
 
 export interface SGDOptions {
@@ -34,18 +34,22 @@ export class SGD extends Optimizer {
     this.nesterov = nesterov;
   }
 
-  protected override initialSlots(variable: tf.Variable): Slots {
-    return this.momentum === 0 ? {} : { momentum: zerosLike(variable) };
+  protected override initialSlots(size: number, float64: boolean): Slots {
+    return this.momentum === 0 ? {} : { momentum: zeros(size, float64) };
   }
 
-  protected updateStep(gradient: tf.Tensor, variable: tf.Variable, lr: number, slots: Slots): void {
+  protected updateStep({ weights: w, gradient: g, learningRate: lr, slots, round: r }: UpdateContext): void {
     if (this.momentum === 0) {
-      variable.assignSub(tf.mul(gradient, lr));
+      for (let i = 0; i < w.length; i++) w[i] = r(w[i] - r(g[i] * lr));
       return;
     }
-    const step = tf.mul(gradient, lr);
-    slots.momentum = tf.sub(tf.mul(slots.momentum, this.momentum), step);
-    variable.assignAdd(this.nesterov ? tf.sub(tf.mul(slots.momentum, this.momentum), step) : slots.momentum);
+    const m = slots.momentum;
+    const mu = r(this.momentum);
+    for (let i = 0; i < w.length; i++) {
+      const step = r(g[i] * lr);
+      m[i] = r(r(m[i] * mu) - step);
+      w[i] = r(w[i] + (this.nesterov ? r(r(m[i] * mu) - step) : m[i]));
+    }
   }
 
   getConfig() {
@@ -80,20 +84,29 @@ export class Adam extends Optimizer {
     this.amsgrad = amsgrad;
   }
 
-  protected override initialSlots(variable: tf.Variable): Slots {
-    const slots: Slots = { m: zerosLike(variable), v: zerosLike(variable) };
-    if (this.amsgrad) slots.vHat = zerosLike(variable);
+  protected override initialSlots(size: number, float64: boolean): Slots {
+    const slots: Slots = { m: zeros(size, float64), v: zeros(size, float64) };
+    if (this.amsgrad) slots.vHat = zeros(size, float64);
     return slots;
   }
 
-  protected updateStep(gradient: tf.Tensor, variable: tf.Variable, lr: number, slots: Slots): void {
+  protected updateStep({ weights: w, gradient: g, learningRate: lr, slots, round: r }: UpdateContext): void {
     const t = this.iterations + 1;
-    const alpha = (lr * Math.sqrt(1 - Math.pow(this.beta2, t))) / (1 - Math.pow(this.beta1, t));
-    slots.m = tf.add(slots.m, tf.mul(tf.sub(gradient, slots.m), 1 - this.beta1));
-    slots.v = tf.add(slots.v, tf.mul(tf.sub(tf.square(gradient), slots.v), 1 - this.beta2));
-    let v = slots.v;
-    if (this.amsgrad) v = slots.vHat = tf.maximum(slots.vHat, slots.v);
-    variable.assignSub(tf.div(tf.mul(slots.m, alpha), tf.add(tf.sqrt(v), this.epsilon)));
+    const beta1Power = r(Math.pow(r(this.beta1), t));
+    const beta2Power = r(Math.pow(r(this.beta2), t));
+    const alpha = r(r(lr * r(Math.sqrt(r(1 - beta2Power)))) / r(1 - beta1Power));
+    const oneMinusBeta1 = r(1 - this.beta1);
+    const oneMinusBeta2 = r(1 - this.beta2);
+    const epsilon = r(this.epsilon);
+    const { m, v, vHat } = slots;
+    for (let i = 0; i < w.length; i++) {
+      const gi = g[i];
+      m[i] = r(m[i] + r(r(gi - m[i]) * oneMinusBeta1));
+      v[i] = r(v[i] + r(r(r(gi * gi) - v[i]) * oneMinusBeta2));
+      let vi = v[i];
+      if (vHat) vi = vHat[i] = Math.max(vHat[i], vi);
+      w[i] = r(w[i] - r(r(m[i] * alpha) / r(r(Math.sqrt(vi)) + epsilon)));
+    }
   }
 
   getConfig() {
@@ -124,28 +137,33 @@ export class RMSprop extends Optimizer {
     this.centered = centered;
   }
 
-  protected override initialSlots(variable: tf.Variable): Slots {
-    const slots: Slots = { velocity: zerosLike(variable) };
-    if (this.momentum > 0) slots.momentum = zerosLike(variable);
-    if (this.centered) slots.averageGradient = zerosLike(variable);
+  protected override initialSlots(size: number, float64: boolean): Slots {
+    const slots: Slots = { velocity: zeros(size, float64) };
+    if (this.momentum > 0) slots.momentum = zeros(size, float64);
+    if (this.centered) slots.averageGradient = zeros(size, float64);
     return slots;
   }
 
-  protected updateStep(gradient: tf.Tensor, variable: tf.Variable, lr: number, slots: Slots): void {
-    slots.velocity = tf.add(tf.mul(slots.velocity, this.rho), tf.mul(tf.square(gradient), 1 - this.rho));
-    let denominator: tf.Tensor;
-    if (this.centered) {
-      slots.averageGradient = tf.add(tf.mul(slots.averageGradient, this.rho), tf.mul(gradient, 1 - this.rho));
-      denominator = tf.add(tf.sub(slots.velocity, tf.square(slots.averageGradient)), this.epsilon);
-    } else {
-      denominator = tf.add(slots.velocity, this.epsilon);
-    }
-    const increment = tf.div(tf.mul(gradient, lr), tf.sqrt(denominator));
-    if (this.momentum > 0) {
-      slots.momentum = tf.add(tf.mul(slots.momentum, this.momentum), increment);
-      variable.assignSub(slots.momentum);
-    } else {
-      variable.assignSub(increment);
+  protected updateStep({ weights: w, gradient: g, learningRate: lr, slots, round: r }: UpdateContext): void {
+    const rho = r(this.rho), oneMinusRho = r(1 - this.rho), epsilon = r(this.epsilon), mu = r(this.momentum);
+    const { velocity, averageGradient, momentum } = slots;
+    for (let i = 0; i < w.length; i++) {
+      const gi = g[i];
+      velocity[i] = r(r(rho * velocity[i]) + r(oneMinusRho * r(gi * gi)));
+      let denominator: number;
+      if (averageGradient) {
+        averageGradient[i] = r(r(rho * averageGradient[i]) + r(oneMinusRho * gi));
+        denominator = r(r(velocity[i] - r(averageGradient[i] * averageGradient[i])) + epsilon);
+      } else {
+        denominator = r(velocity[i] + epsilon);
+      }
+      const increment = r(r(lr * gi) / r(Math.sqrt(denominator)));
+      if (momentum) {
+        momentum[i] = r(r(mu * momentum[i]) + increment);
+        w[i] = r(w[i] - momentum[i]);
+      } else {
+        w[i] = r(w[i] - increment);
+      }
     }
   }
 
@@ -171,13 +189,18 @@ export class Adagrad extends Optimizer {
     this.epsilon = requireInRange("Adagrad: epsilon", epsilon, 0, Infinity);
   }
 
-  protected override initialSlots(variable: tf.Variable): Slots {
-    return { accumulator: tf.add(zerosLike(variable), this.initialAccumulatorValue) };
+  protected override initialSlots(size: number, float64: boolean): Slots {
+    return { accumulator: zeros(size, float64, this.initialAccumulatorValue) };
   }
 
-  protected updateStep(gradient: tf.Tensor, variable: tf.Variable, lr: number, slots: Slots): void {
-    slots.accumulator = tf.add(slots.accumulator, tf.square(gradient));
-    variable.assignSub(tf.div(tf.mul(gradient, lr), tf.sqrt(tf.add(slots.accumulator, this.epsilon))));
+  protected updateStep({ weights: w, gradient: g, learningRate: lr, slots, round: r }: UpdateContext): void {
+    const epsilon = r(this.epsilon);
+    const accumulator = slots.accumulator;
+    for (let i = 0; i < w.length; i++) {
+      const gi = g[i];
+      accumulator[i] = r(accumulator[i] + r(gi * gi));
+      w[i] = r(w[i] - r(r(lr * gi) / r(Math.sqrt(r(accumulator[i] + epsilon)))));
+    }
   }
 
   getConfig() {

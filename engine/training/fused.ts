@@ -1,0 +1,227 @@
+/**
+ * A compiled training step for the common case: a chain of Dense layers with a built-in loss.
+ * Forward and backward run as a few loops over flat float32 arrays instead of a dozen recorded
+ * ops, which is what makes small models (seed 003's Dense(1)) train fast. The gradients are the
+ * same as the tape's (the tests compare them); anything else goes through the tape.
+ */
+import * as tf from "../core";
+import type { Dataset } from "./data";
+import { Dense, type Layer } from "./layers";
+import { EPSILON } from "./losses";
+import type { CompiledState } from "./model";
+
+/** Writes dLoss/dPrediction into `grad` and returns the loss; undefined if the labels do not fit. */
+type LossGradient = (p: Float32Array, y: ArrayLike<number>, rows: number, width: number, grad: Float32Array) => number | undefined;
+
+const clip = (v: number) => Math.min(Math.max(v, EPSILON), 1 - EPSILON);
+const inRange = (v: number) => v > EPSILON && v < 1 - EPSILON;
+
+function elementwiseLoss(term: (p: number, y: number) => number, slope: (p: number, y: number) => number): LossGradient {
+  return (p, y, rows, width, grad) => {
+    if (y.length !== p.length) return undefined;
+    const n = p.length;
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      total += term(p[i], y[i]);
+      grad[i] = slope(p[i], y[i]) / n;
+    }
+    return total / n;
+  };
+}
+
+function crossentropy(p: Float32Array, y: ArrayLike<number>, rows: number, width: number, grad: Float32Array, sparse: boolean): number | undefined {
+  if (sparse ? y.length !== rows : y.length !== p.length) return undefined;
+  let total = 0;
+  for (let r = 0; r < rows; r++) {
+    const base = r * width;
+    let sum = 0;
+    for (let j = 0; j < width; j++) sum += p[base + j];
+    // d(−Σ y log clip(p/sum))/dp, through the renormalisation Keras applies.
+    let weighted = 0;
+    for (let j = 0; j < width; j++) {
+      const label = sparse ? (y[r] === j ? 1 : 0) : y[base + j];
+      const q = p[base + j] / sum;
+      if (label !== 0) total -= label * Math.log(clip(q));
+      const dq = label !== 0 && inRange(q) ? -label / q / rows : 0;
+      grad[base + j] = dq;
+      weighted += dq * q;
+    }
+    for (let j = 0; j < width; j++) grad[base + j] = (grad[base + j] - weighted) / sum;
+  }
+  return total / rows;
+}
+
+const LOSS_GRADIENTS: Record<string, LossGradient> = {
+  mean_squared_error: elementwiseLoss((p, y) => (p - y) ** 2, (p, y) => 2 * (p - y)),
+  mean_absolute_error: elementwiseLoss((p, y) => Math.abs(p - y), (p, y) => Math.sign(p - y)),
+  binary_crossentropy: elementwiseLoss(
+    (p, y) => -(y * Math.log(clip(p)) + (1 - y) * Math.log(1 - clip(p))),
+    (p, y) => (inRange(p) ? -(y / p - (1 - y) / (1 - p)) : 0),
+  ),
+  categorical_crossentropy: (p, y, rows, width, grad) => crossentropy(p, y, rows, width, grad, false),
+  sparse_categorical_crossentropy: (p, y, rows, width, grad) => crossentropy(p, y, rows, width, grad, true),
+};
+
+const ACTIVATIONS = new Set(["linear", "relu", "sigmoid", "tanh", "softmax"]);
+
+export interface FusedPlan {
+  layers: Dense[];
+  lossGradient: LossGradient;
+}
+
+/** The plan for a model's layers, or undefined when the general (tape) path must be used. */
+export function planFusedStep(chain: Layer[] | undefined, compiled: CompiledState, lossIsBuiltIn: boolean): FusedPlan | undefined {
+  const lossGradient = LOSS_GRADIENTS[compiled.lossName];
+  if (!chain || chain.length === 0 || !lossIsBuiltIn || !lossGradient) return undefined;
+  const supported = chain.every(
+    (layer, i) =>
+      layer instanceof Dense && layer.built && layer.trainable && ACTIVATIONS.has(layer.activation.name) &&
+      (layer.activation.name !== "softmax" || i === chain.length - 1) &&
+      layer.weights.every((w) => w.dtype === "float32" && w.trainable),
+  );
+  return supported ? { layers: chain as Dense[], lossGradient } : undefined;
+}
+
+interface LayerTrace {
+  input: Float32Array;
+  output: Float32Array;
+  kernel: Float32Array;
+}
+
+/** out[rows×n] += a[rows×k] · b[k×n], four rows of `out` per pass over `b` (kept in cache). */
+function multiplyAccumulate(a: Float32Array, b: Float32Array, out: Float32Array, rows: number, k: number, n: number): void {
+  let r = 0;
+  for (; r + 4 <= rows; r += 4) {
+    const o0 = r * n, o1 = o0 + n, o2 = o1 + n, o3 = o2 + n;
+    for (let p = 0; p < k; p++) {
+      const x0 = a[r * k + p], x1 = a[(r + 1) * k + p], x2 = a[(r + 2) * k + p], x3 = a[(r + 3) * k + p];
+      const w = p * n;
+      for (let j = 0; j < n; j++) {
+        const bv = b[w + j];
+        out[o0 + j] += x0 * bv; out[o1 + j] += x1 * bv; out[o2 + j] += x2 * bv; out[o3 + j] += x3 * bv;
+      }
+    }
+  }
+  for (; r < rows; r++) {
+    for (let p = 0; p < k; p++) {
+      const x = a[r * k + p], w = p * n, o = r * n;
+      for (let j = 0; j < n; j++) out[o + j] += x * b[w + j];
+    }
+  }
+}
+
+/** out[k×n] = a[rows×k]ᵀ · g[rows×n], four rows of `out` per pass over a row of `g`. */
+function transposeMultiply(a: Float32Array, g: Float32Array, out: Float32Array, rows: number, k: number, n: number): void {
+  for (let r = 0; r < rows; r++) {
+    const gr = r * n, ar = r * k;
+    let p = 0;
+    for (; p + 4 <= k; p += 4) {
+      const x0 = a[ar + p], x1 = a[ar + p + 1], x2 = a[ar + p + 2], x3 = a[ar + p + 3];
+      const o0 = p * n, o1 = o0 + n, o2 = o1 + n, o3 = o2 + n;
+      for (let j = 0; j < n; j++) {
+        const gv = g[gr + j];
+        out[o0 + j] += x0 * gv; out[o1 + j] += x1 * gv; out[o2 + j] += x2 * gv; out[o3 + j] += x3 * gv;
+      }
+    }
+    for (; p < k; p++) {
+      const x = a[ar + p], o = p * n;
+      for (let j = 0; j < n; j++) out[o + j] += x * g[gr + j];
+    }
+  }
+}
+
+/** out[rows×k] = g[rows×n] · b[k×n]ᵀ. */
+function multiplyTransposed(g: Float32Array, b: Float32Array, out: Float32Array, rows: number, k: number, n: number): void {
+  for (let r = 0; r < rows; r++) {
+    for (let p = 0; p < k; p++) {
+      let dot = 0;
+      for (let j = 0; j < n; j++) dot += g[r * n + j] * b[p * n + j];
+      out[r * k + p] = dot;
+    }
+  }
+}
+
+function forwardDense(layer: Dense, input: Float32Array, rows: number): LayerTrace {
+  const kernel = layer.kernel!.dataSync() as Float32Array;
+  const units = layer.units, inputs = kernel.length / units;
+  const out = new Float32Array(rows * units);
+  if (layer.bias) {
+    const bias = layer.bias.dataSync() as Float32Array;
+    for (let r = 0; r < rows; r++) out.set(bias, r * units);
+  }
+  multiplyAccumulate(input, kernel, out, rows, inputs, units);
+  activate(layer.activation.name, out, rows, units);
+  return { input, output: out, kernel };
+}
+
+function activate(name: string, z: Float32Array, rows: number, units: number): void {
+  const n = z.length;
+  if (name === "relu") for (let i = 0; i < n; i++) z[i] = z[i] > 0 ? z[i] : 0;
+  else if (name === "sigmoid") for (let i = 0; i < n; i++) z[i] = 1 / (1 + Math.exp(-z[i]));
+  else if (name === "tanh") for (let i = 0; i < n; i++) z[i] = Math.tanh(z[i]);
+  else if (name === "softmax") {
+    for (let r = 0; r < rows; r++) {
+      const base = r * units;
+      let max = -Infinity, sum = 0;
+      for (let j = 0; j < units; j++) max = Math.max(max, z[base + j]);
+      for (let j = 0; j < units; j++) sum += z[base + j] = Math.exp(z[base + j] - max);
+      for (let j = 0; j < units; j++) z[base + j] /= sum;
+    }
+  }
+}
+
+/** Turns dLoss/dOutput into dLoss/dPreactivation in place, from the activation's output `a`. */
+function activationBackward(name: string, a: Float32Array, grad: Float32Array, rows: number, units: number): void {
+  const n = a.length;
+  if (name === "relu") for (let i = 0; i < n; i++) grad[i] = a[i] > 0 ? grad[i] : 0;
+  else if (name === "sigmoid") for (let i = 0; i < n; i++) grad[i] *= a[i] * (1 - a[i]);
+  else if (name === "tanh") for (let i = 0; i < n; i++) grad[i] *= 1 - a[i] * a[i];
+  else if (name === "softmax") {
+    for (let r = 0; r < rows; r++) {
+      const base = r * units;
+      let dot = 0;
+      for (let j = 0; j < units; j++) dot += a[base + j] * grad[base + j];
+      for (let j = 0; j < units; j++) grad[base + j] = a[base + j] * (grad[base + j] - dot);
+    }
+  }
+}
+
+export interface FusedResult {
+  prediction: tf.Tensor;
+  loss: number;
+  /** Gradient arrays in the order of the layers' weights (kernel, bias, ...). */
+  gradients: [Float32Array, tf.Variable][];
+}
+
+/** Loss and gradients of one batch, or undefined if the labels do not fit (the tape path then reports why). */
+export function fusedLossAndGradients(plan: FusedPlan, x: Dataset, y: Dataset): FusedResult | undefined {
+  const rows = x.shape[0];
+  let activations: Float32Array = x.values instanceof Float32Array ? x.values : Float32Array.from(x.values);
+  const traces = plan.layers.map((layer) => {
+    const trace = forwardDense(layer, activations, rows);
+    activations = trace.output;
+    return trace;
+  });
+  const last = plan.layers[plan.layers.length - 1];
+  let grad: Float32Array = new Float32Array(activations.length);
+  const loss = plan.lossGradient(activations, y.values, rows, last.units, grad);
+  if (loss === undefined) return undefined;
+  const gradients: [Float32Array, tf.Variable][] = [];
+  for (let l = plan.layers.length - 1; l >= 0; l--) {
+    const layer = plan.layers[l], { input, output, kernel } = traces[l];
+    const units = layer.units, inputs = kernel.length / units;
+    activationBackward(layer.activation.name, output, grad, rows, units);
+    const dKernel = new Float32Array(kernel.length);
+    transposeMultiply(input, grad, dKernel, rows, inputs, units);
+    let dInput: Float32Array | undefined;
+    if (l > 0) multiplyTransposed(grad, kernel, (dInput = new Float32Array(rows * inputs)), rows, inputs, units);
+    if (layer.bias) {
+      const dBias = new Float32Array(units);
+      for (let r = 0; r < rows; r++) for (let j = 0; j < units; j++) dBias[j] += grad[r * units + j];
+      gradients.unshift([dBias, layer.bias]);
+    }
+    gradients.unshift([dKernel, layer.kernel!]);
+    if (dInput) grad = dInput;
+  }
+  return { prediction: new tf.Tensor(activations, [rows, last.units], "float32"), loss, gradients };
+}
