@@ -2,9 +2,14 @@
  * The engine rows: each workload on our engine and on tfjs's cpu and wasm backends, results
  * cross-checked between engines, then timed the same way for all of them.
  */
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { assertSameResults, type Tolerance } from "./crosscheck";
 import { measure, type MeasureOptions } from "./measure";
 import { beatsPeerOnEveryRow, rowBelow, type BenchRow, type BenchTarget } from "./table";
+import { ourWorkloads } from "./ours";
 import { TFJS_PEERS, tfjsWorkloads, useTfjsBackend, type TfjsPeer } from "./tfjs";
 import {
   CHAIN_OPS, ELEMENTWISE_SIZE, JACOBIAN_SIZE, MATMUL_SIZES, MLP, mlpParameters, seededUniform,
@@ -13,7 +18,7 @@ import {
 
 export const OURS = "ours";
 
-interface WorkloadSpec {
+export interface WorkloadSpec {
   group: string;
   name: string;
   unit: string;
@@ -35,7 +40,7 @@ export const ENGINE_TARGETS: BenchTarget[] = [
   rowBelow("jacobian", JACOBIAN_ROW, 1, "ms"),
 ];
 
-function workloadSpecs(): WorkloadSpec[] {
+export function workloadSpecs(): WorkloadSpec[] {
   const milliseconds = (ms: number) => ms;
   const a = seededUniform(ELEMENTWISE_SIZE, 1);
   const b = seededUniform(ELEMENTWISE_SIZE, 2);
@@ -106,13 +111,31 @@ async function timeWorkload(spec: WorkloadSpec, engine: EngineWorkloads): Promis
   }
 }
 
-/** Our engine, or the reason it cannot be loaded (its rows then show only the peers). */
-async function loadOurWorkloads(): Promise<EngineWorkloads | Error> {
+/** Our engine's workloads, where they were loaded from, or the reason they could not be. */
+export async function loadOurWorkloads(log: (line: string) => void): Promise<EngineWorkloads | Error> {
   try {
-    return (await import("./ours")).ourWorkloads;
+    const bundle = fileURLToPath(new URL("../dist/engine.cjs", import.meta.url));
+    const staleBecause = bundleStaleness(bundle, fileURLToPath(new URL("../engine", import.meta.url)));
+    if (!staleBecause) {
+      log(`engine: ours is the shipped bundle dist/engine.cjs`);
+      return ourWorkloads(createRequire(import.meta.url)(bundle));
+    }
+    // The sources run through tsx, whose module getters slow down every cross-module call.
+    log(`engine: ours is loaded from the sources, figures are pessimistic: ${staleBecause} (npm run build fixes it)`);
+    return ourWorkloads(await import("../engine/core"));
   } catch (error) {
     return error instanceof Error ? error : new Error(String(error));
   }
+}
+
+/** Why the bundle cannot stand for the sources (missing, or older than one of them), or undefined. */
+export function bundleStaleness(bundle: string, sources: string): string | undefined {
+  if (!existsSync(bundle)) return "dist/engine.cjs does not exist";
+  const built = statSync(bundle).mtimeMs;
+  const newer = (readdirSync(sources, { recursive: true }) as string[]).find(
+    (file) => file.endsWith(".ts") && !file.endsWith(".test.ts") && statSync(join(sources, file)).mtimeMs > built,
+  );
+  return newer ? `engine/${newer} is newer than dist/engine.cjs` : undefined;
 }
 
 export async function runEngineBench(options: EngineBenchOptions = {}): Promise<BenchRow[]> {
@@ -121,7 +144,7 @@ export async function runEngineBench(options: EngineBenchOptions = {}): Promise<
   const timings = new Map<WorkloadSpec, Map<string, Timing>>(specs.map((spec) => [spec, new Map()]));
   const failures = new Map<WorkloadSpec, string[]>(specs.map((spec) => [spec, []]));
 
-  const ours = await loadOurWorkloads();
+  const ours = await loadOurWorkloads(log);
   if (ours instanceof Error) log(`engine: our engine could not be loaded, peers only: ${ours.message}`);
   const engines: [string, () => Promise<EngineWorkloads>][] = [
     ...(ours instanceof Error ? [] : [[OURS, async () => ours] as [string, () => Promise<EngineWorkloads>]]),

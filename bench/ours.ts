@@ -1,10 +1,11 @@
 /**
  * The workloads written against our engine's public API, the way a notebook user writes them.
+ * The engine is passed in, so the same code runs on the shipped bundle or on the sources.
  */
-import * as tf from "../engine/core";
-import { CHAIN_SCALE, CHAIN_SHIFT, CHAIN_START, scalarChain, type EngineWorkloads, type MlpParameters, type PreparedWorkload } from "./workloads";
+import type * as Engine from "../engine/core";
+import { CHAIN_SCALE, CHAIN_SHIFT, CHAIN_START, scalarChain, type ChainOps, type EngineWorkloads, type MlpParameters, type PreparedWorkload } from "./workloads";
 
-type Tensor = tf.Tensor;
+type Tensor = Engine.Tensor;
 
 function prepared(compute: () => Tensor | Tensor[], reset?: () => void, state: () => Tensor[] = () => []): PreparedWorkload {
   return {
@@ -24,60 +25,63 @@ function prepared(compute: () => Tensor | Tensor[], reset?: () => void, state: (
   };
 }
 
-
-export const ourWorkloads: EngineWorkloads = {
-  matmul(a, b, n) {
-    const [left, right] = [tf.constant(a, [n, n]), tf.constant(b, [n, n])];
-    return prepared(() => tf.matmul(left, right));
-  },
-  add(a, b) {
-    const [left, right] = [tf.constant(a), tf.constant(b)];
-    return prepared(() => tf.add(left, right));
-  },
-  mul(a, b) {
-    const [left, right] = [tf.constant(a), tf.constant(b)];
-    return prepared(() => tf.mul(left, right));
-  },
-  exp(a) {
-    const input = tf.constant(a);
-    return prepared(() => tf.exp(input));
-  },
-  sum(a) {
-    const input = tf.constant(a);
-    return prepared(() => tf.reduceSum(input));
-  },
-  chainForward(ops) {
-    const [x, scale, shift] = [tf.constant(CHAIN_START), tf.constant(CHAIN_SCALE), tf.constant(CHAIN_SHIFT)];
-    return prepared(() => scalarChain<Tensor>(x, ops, scale, shift, tf));
-  },
-  chainForwardBackward(ops) {
-    const [x, scale, shift] = [tf.constant(CHAIN_START), tf.constant(CHAIN_SCALE), tf.constant(CHAIN_SHIFT)];
-    return prepared(() => {
-      const tape = new tf.GradientTape();
-      const y = tape.record(() => {
-        tape.watch(x);
-        return scalarChain<Tensor>(x, ops, scale, shift, tf);
+export function ourWorkloads(tf: typeof Engine): EngineWorkloads {
+  // Read once: a namespace member may be a getter, and 10,000 getter calls are not engine work.
+  const chainOps: ChainOps<Tensor> = { mul: tf.mul, exp: tf.exp, log: tf.log, add: tf.add };
+  return {
+    matmul(a, b, n) {
+      const [left, right] = [tf.constant(a, [n, n]), tf.constant(b, [n, n])];
+      return prepared(() => tf.matmul(left, right));
+    },
+    add(a, b) {
+      const [left, right] = [tf.constant(a), tf.constant(b)];
+      return prepared(() => tf.add(left, right));
+    },
+    mul(a, b) {
+      const [left, right] = [tf.constant(a), tf.constant(b)];
+      return prepared(() => tf.mul(left, right));
+    },
+    exp(a) {
+      const input = tf.constant(a);
+      return prepared(() => tf.exp(input));
+    },
+    sum(a) {
+      const input = tf.constant(a);
+      return prepared(() => tf.reduceSum(input));
+    },
+    chainForward(ops) {
+      const [x, scale, shift] = [tf.constant(CHAIN_START), tf.constant(CHAIN_SCALE), tf.constant(CHAIN_SHIFT)];
+      return prepared(() => scalarChain(x, ops, scale, shift, chainOps));
+    },
+    chainForwardBackward(ops) {
+      const [x, scale, shift] = [tf.constant(CHAIN_START), tf.constant(CHAIN_SCALE), tf.constant(CHAIN_SHIFT)];
+      return prepared(() => {
+        const tape = new tf.GradientTape();
+        const y = tape.record(() => {
+          tape.watch(x);
+          return scalarChain(x, ops, scale, shift, chainOps);
+        });
+        return [y, tape.gradient(y, x) as Tensor];
       });
-      return [y, tape.gradient(y, x) as Tensor];
-    });
-  },
-  jacobian(w, x, n) {
-    const [weights, input] = [tf.constant(w, [n, n]), tf.constant(x, [n, 1])];
-    return prepared(() => {
-      const tape = new tf.GradientTape();
-      const y = tape.record(() => {
-        tape.watch(input);
-        return tf.tanh(tf.matmul(weights, input));
+    },
+    jacobian(w, x, n) {
+      const [weights, input] = [tf.constant(w, [n, n]), tf.constant(x, [n, 1])];
+      return prepared(() => {
+        const tape = new tf.GradientTape();
+        const y = tape.record(() => {
+          tape.watch(input);
+          return tf.tanh(tf.matmul(weights, input));
+        });
+        return tape.jacobian(y, input) as Tensor;
       });
-      return tape.jacobian(y, input) as Tensor;
-    });
-  },
-  mlpStep(parameters) {
-    return ourMlpStep(parameters);
-  },
-};
+    },
+    mlpStep(parameters) {
+      return ourMlpStep(tf, parameters);
+    },
+  };
+}
 
-function ourMlpStep(parameters: MlpParameters): PreparedWorkload {
+function ourMlpStep(tf: typeof Engine, parameters: MlpParameters): PreparedWorkload {
   const { inputs, hidden, outputs, batch, learningRate } = parameters.shape;
   const initial = () => [
     tf.constant(parameters.w1, [inputs, hidden]),

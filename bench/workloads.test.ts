@@ -3,11 +3,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { firstMismatch, type Tolerance } from "./crosscheck";
+import { ourWorkloads } from "./ours";
 import { tfjsWorkloads, useTfjsBackend, type TfjsPeer } from "./tfjs";
 import { chainReference, mlpParameters, seededUniform, type EngineWorkloads, type MlpParameters } from "./workloads";
 
 const engines: [string, () => Promise<EngineWorkloads>][] = [
-  ["ours", async () => (await import("./ours")).ourWorkloads],
+  ["ours", async () => ourWorkloads(await import("../engine/core"))],
   ...(["tfjs-cpu", "tfjs-wasm"] as TfjsPeer[]).map(
     (peer) => [peer, async () => (await useTfjsBackend(peer), tfjsWorkloads)] as [string, () => Promise<EngineWorkloads>],
   ),
