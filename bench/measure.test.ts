@@ -32,3 +32,12 @@ test("a slow workload stops at the budget once it has three samples", async () =
   assert.equal(result.samples, 3);
   assert.equal(calls, 1 + 3, "one warm-up call, no batching, three samples");
 });
+
+test("a call longer than the whole budget is timed once after its warm-up", async () => {
+  let calls = 0;
+  const slowCall = async () => { calls++; await sleep(25); };
+  const result = await measure(slowCall, { warmupCalls: 3, minTimeMs: 10, minSamples: 10, budgetMs: 20 });
+  assert.equal(result.samples, 1);
+  assert.equal(calls, 2, "one warm-up call (a call slower than minTimeMs needs no more), one sample");
+  assert.ok(result.medianMs >= 20);
+});

@@ -16,7 +16,10 @@ export interface MeasureOptions {
   maxSamples?: number;
   /** Calls are batched so that one sample lasts at least this long. */
   minSampleMs?: number;
-  /** A slow workload stops early after this much timing, once it has three samples. */
+  /**
+   * A slow workload stops early after this much timing, once it has three samples; a call
+   * longer than the whole budget is timed once (after its warm-up call).
+   */
   budgetMs?: number;
 }
 
@@ -83,7 +86,7 @@ export async function measure(fn: Workload, options: MeasureOptions = {}): Promi
     const sampleMs = await timeBatch(fn, batch);
     spentMs += sampleMs;
     perCall.push(sampleMs / batch);
-    if (perCall.length >= FEWEST_SAMPLES && spentMs > settings.budgetMs) break;
+    if (spentMs > settings.budgetMs && (perCall.length >= FEWEST_SAMPLES || sampleMs > settings.budgetMs)) break;
   }
   return { medianMs: median(perCall), minMs: Math.min(...perCall), batch, samples: perCall.length };
 }
