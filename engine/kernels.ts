@@ -111,34 +111,108 @@ export function reduceMiddle(x: TypedArray, outer: number, mid: number, inner: n
 }
 
 /**
- * C[m,n] = A[m,k] · B[k,n] for row-major matrices at the given offsets. Blocks over k so a panel
- * of B stays in cache, and updates four rows of C per load of B.
+ * C[m,n] = A[m,k] · B[k,n] for row-major matrices at the given offsets. Each 4×4 block of C is
+ * accumulated in registers over a panel of k (sixteen multiply-adds per eight loads), and C is
+ * written once per panel; panels of k keep the strip of B being reused in cache.
  */
 export function matmulInto(a: TypedArray, aOff: number, b: TypedArray, bOff: number, c: TypedArray, cOff: number, m: number, k: number, n: number): void {
-  c.fill(0, cOff, cOff + m * n);
-  const KB = 128;
+  // Mostly-zero operands (the identity seeds of vectorised Jacobians) cost only their non-zeros.
+  // Skipping a zero is exact unless the other operand holds Inf or NaN, so that is checked too.
+  if (m * k * n >= 4096) {
+    if (isSparse(b, bOff, k * n) && allFinite(a, aOff, m * k)) return sparseRightMatmul(a, aOff, b, bOff, c, cOff, m, k, n);
+    if (isSparse(a, aOff, m * k) && allFinite(b, bOff, k * n)) return sparseLeftMatmul(a, aOff, b, bOff, c, cOff, m, k, n);
+  }
+  const KB = 256;
+  if (k === 0) c.fill(0, cOff, cOff + m * n);
   for (let k0 = 0; k0 < k; k0 += KB) {
     const k1 = Math.min(k, k0 + KB);
-    let i = 0;
-    for (; i + 4 <= m; i += 4) {
-      const c0 = cOff + i * n, c1 = c0 + n, c2 = c1 + n, c3 = c2 + n;
-      const a0 = aOff + i * k, a1 = a0 + k, a2 = a1 + k, a3 = a2 + k;
-      for (let p = k0; p < k1; p++) {
-        const x0 = a[a0 + p], x1 = a[a1 + p], x2 = a[a2 + p], x3 = a[a3 + p];
-        const bp = bOff + p * n;
-        for (let j = 0; j < n; j++) {
-          const bv = b[bp + j];
-          c[c0 + j] += x0 * bv; c[c1 + j] += x1 * bv; c[c2 + j] += x2 * bv; c[c3 + j] += x3 * bv;
+    const first = k0 === 0;
+    let j = 0;
+    for (; j + 4 <= n; j += 4) {
+      let i = 0;
+      for (; i + 4 <= m; i += 4) {
+        let c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;
+        let c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+        let pa0 = aOff + i * k + k0;
+        const pa1 = k, pa2 = 2 * k, pa3 = 3 * k;
+        let pb = bOff + k0 * n + j;
+        for (let p = k0; p < k1; p++, pa0++, pb += n) {
+          const b0 = b[pb], b1 = b[pb + 1], b2 = b[pb + 2], b3 = b[pb + 3];
+          const x0 = a[pa0], x1 = a[pa0 + pa1], x2 = a[pa0 + pa2], x3 = a[pa0 + pa3];
+          c00 += x0 * b0; c01 += x0 * b1; c02 += x0 * b2; c03 += x0 * b3;
+          c10 += x1 * b0; c11 += x1 * b1; c12 += x1 * b2; c13 += x1 * b3;
+          c20 += x2 * b0; c21 += x2 * b1; c22 += x2 * b2; c23 += x2 * b3;
+          c30 += x3 * b0; c31 += x3 * b1; c32 += x3 * b2; c33 += x3 * b3;
+        }
+        const r0 = cOff + i * n + j, r1 = r0 + n, r2 = r1 + n, r3 = r2 + n;
+        if (first) {
+          c[r0] = c00; c[r0 + 1] = c01; c[r0 + 2] = c02; c[r0 + 3] = c03;
+          c[r1] = c10; c[r1 + 1] = c11; c[r1 + 2] = c12; c[r1 + 3] = c13;
+          c[r2] = c20; c[r2 + 1] = c21; c[r2 + 2] = c22; c[r2 + 3] = c23;
+          c[r3] = c30; c[r3 + 1] = c31; c[r3 + 2] = c32; c[r3 + 3] = c33;
+        } else {
+          c[r0] += c00; c[r0 + 1] += c01; c[r0 + 2] += c02; c[r0 + 3] += c03;
+          c[r1] += c10; c[r1 + 1] += c11; c[r1 + 2] += c12; c[r1 + 3] += c13;
+          c[r2] += c20; c[r2 + 1] += c21; c[r2 + 2] += c22; c[r2 + 3] += c23;
+          c[r3] += c30; c[r3 + 1] += c31; c[r3 + 2] += c32; c[r3 + 3] += c33;
         }
       }
-    }
-    for (; i < m; i++) {
-      const ci = cOff + i * n, ai = aOff + i * k;
-      for (let p = k0; p < k1; p++) {
-        const x = a[ai + p];
-        const bp = bOff + p * n;
-        for (let j = 0; j < n; j++) c[ci + j] += x * b[bp + j];
+      for (; i < m; i++) {
+        let c0 = 0, c1 = 0, c2 = 0, c3 = 0;
+        let pa = aOff + i * k + k0, pb = bOff + k0 * n + j;
+        for (let p = k0; p < k1; p++, pa++, pb += n) {
+          const x = a[pa];
+          c0 += x * b[pb]; c1 += x * b[pb + 1]; c2 += x * b[pb + 2]; c3 += x * b[pb + 3];
+        }
+        const r = cOff + i * n + j;
+        if (first) { c[r] = c0; c[r + 1] = c1; c[r + 2] = c2; c[r + 3] = c3; }
+        else { c[r] += c0; c[r + 1] += c1; c[r + 2] += c2; c[r + 3] += c3; }
       }
+    }
+    for (; j < n; j++) {
+      for (let i = 0; i < m; i++) {
+        let acc = 0;
+        let pa = aOff + i * k + k0, pb = bOff + k0 * n + j;
+        for (let p = k0; p < k1; p++, pa++, pb += n) acc += a[pa] * b[pb];
+        const r = cOff + i * n + j;
+        c[r] = first ? acc : c[r] + acc;
+      }
+    }
+  }
+}
+
+function isSparse(x: TypedArray, off: number, size: number): boolean {
+  let nonZero = 0;
+  const limit = size >> 3;
+  for (let i = off, end = off + size; i < end; i++) if (x[i] !== 0 && ++nonZero > limit) return false;
+  return true;
+}
+
+function allFinite(x: TypedArray, off: number, size: number): boolean {
+  for (let i = off, end = off + size; i < end; i++) if (!Number.isFinite(x[i])) return false;
+  return true;
+}
+
+function sparseLeftMatmul(a: TypedArray, aOff: number, b: TypedArray, bOff: number, c: TypedArray, cOff: number, m: number, k: number, n: number): void {
+  c.fill(0, cOff, cOff + m * n);
+  for (let i = 0; i < m; i++) {
+    const ci = cOff + i * n;
+    for (let p = 0; p < k; p++) {
+      const x = a[aOff + i * k + p];
+      if (x === 0) continue;
+      const bp = bOff + p * n;
+      for (let j = 0; j < n; j++) c[ci + j] += x * b[bp + j];
+    }
+  }
+}
+
+function sparseRightMatmul(a: TypedArray, aOff: number, b: TypedArray, bOff: number, c: TypedArray, cOff: number, m: number, k: number, n: number): void {
+  c.fill(0, cOff, cOff + m * n);
+  for (let p = 0; p < k; p++) {
+    for (let j = 0; j < n; j++) {
+      const v = b[bOff + p * n + j];
+      if (v === 0) continue;
+      for (let i = 0; i < m; i++) c[cOff + i * n + j] += a[aOff + i * k + p] * v;
     }
   }
 }

@@ -17,6 +17,8 @@ export interface OpContext<A> {
   inputs: Tensor[];
   output: Tensor;
   attrs: A;
+  /** During backprop: which inputs need a gradient (rules may skip the others' work). */
+  needs?: boolean[];
 }
 
 export interface OpDef<A = unknown> {

@@ -32,11 +32,12 @@ export function describeTape(all: RecordedOp[], watched: Source[], last: Gradien
     tensors.set(x.id, info);
   };
   watched.forEach(note);
+  const used = new Set(last?.used);
   const nodeInfos: TapeNodeInfo[] = nodes.map((n, i) => {
     n.inputs.forEach(note);
     note(n.output);
     const info: TapeNodeInfo = { id: i, op: n.op.name, inputs: n.inputs.map((x) => x.id), outputs: [n.output.id] };
-    if (last) info.onGradientPath = last.used.has(n);
+    if (last) info.onGradientPath = used.has(n);
     return info;
   });
   last?.targets.forEach(note);

@@ -42,7 +42,8 @@ export interface GradientRecord {
   targets: Trackable[];
   sources: Trackable[];
   grads: Map<number, Tensor>;
-  used: Set<RecordedOp>;
+  /** The ops the gradient flowed through, newest first. */
+  used: RecordedOp[];
 }
 
 interface Plan {
@@ -297,24 +298,23 @@ export class GradientTape implements Recorder {
     for (const node of plan.order) {
       const dy = grads.get(node.output.id);
       if (!dy || !node.op.vjp) continue;
-      const ctx = { inputs: node.inputs as Tensor[], output: node.output, attrs: node.attrs };
-      const inputGrads = node.op.vjp(dy, ctx);
-      const batch = dy.shape.slice(0, dy.rank - node.output.rank);
-      for (let j = 0; j < node.inputs.length; j++) {
-        const g = inputGrads[j], input = node.inputs[j];
-        if (!g || !plan.needed.has(input.id) || !isFloat(input.dtype)) continue;
-        const expected = [...batch, ...input.shape];
-        if (g.rank !== expected.length || g.shape.some((d, k) => d !== expected[k])) {
-          throw new Error(`${node.op.name}: gradient for input ${j} has shape ${formatShape(g.shape)}, expected ${formatShape(expected)}`);
-        }
-        accumulate(input.id, g);
+      const inputs = node.inputs;
+      const needs = new Array<boolean>(inputs.length);
+      for (let j = 0; j < inputs.length; j++) needs[j] = plan.needed.has(inputs[j].id) && isFloat(inputs[j].dtype);
+      const inputGrads = node.op.vjp(dy, { inputs: inputs as Tensor[], output: node.output, attrs: node.attrs, needs });
+      const batch = dy.rank - node.output.rank;
+      for (let j = 0; j < inputs.length; j++) {
+        const g = inputGrads[j];
+        if (!g || !needs[j]) continue;
+        checkGradientShape(node, j, g, dy, batch);
+        accumulate(inputs[j].id, g);
       }
     }
     return grads;
   }
 
   private remember(plan: Plan, targets: Trackable[], sources: Trackable[], grads: Map<number, Tensor>): void {
-    this.lastGradient = { nodes: this.nodes, targets, sources, grads, used: new Set(plan.order) };
+    this.lastGradient = { nodes: this.nodes, targets, sources, grads, used: plan.order };
   }
 
   /**
@@ -345,6 +345,17 @@ export class GradientTape implements Recorder {
 }
 
 // ---- helpers --------------------------------------------------------------------------------
+
+/** A rule's gradient must have the input's shape, after the same leading batch dimensions as dy. */
+function checkGradientShape(node: RecordedOp, j: number, g: Tensor, dy: Tensor, batch: number): void {
+  const shape = node.inputs[j].shape;
+  let ok = g.rank === batch + shape.length;
+  for (let k = 0; ok && k < g.rank; k++) ok = g.shape[k] === (k < batch ? dy.shape[k] : shape[k - batch]);
+  if (!ok) {
+    const expected = [...dy.shape.slice(0, batch), ...shape];
+    throw new Error(`${node.op.name}: gradient for input ${j} has shape ${formatShape(g.shape)}, expected ${formatShape(expected)}`);
+  }
+}
 
 function checkUnconnected(value: string | undefined): UnconnectedGradients {
   const v = value ?? "none";

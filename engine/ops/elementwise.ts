@@ -12,6 +12,7 @@ import { assertFloat, toTensor, toTensorPair, type TensorLike } from "./convert"
 import { sumTangents, sumTo, toShape } from "./grad-utils";
 
 type Partial1 = (x: Tensor, y: Tensor) => Tensor;
+type Partial2 = (a: Tensor, b: Tensor, y: Tensor) => Tensor;
 
 interface UnarySpec {
   name: string;
@@ -50,8 +51,8 @@ interface BinarySpec {
   /** TensorFlow's name for the op, used in dtype errors as TF words them. */
   tfName: string;
   kernel: string;
-  /** [∂y/∂a, ∂y/∂b], each broadcastable to the output; null where no gradient flows. */
-  partials?: (a: Tensor, b: Tensor, y: Tensor) => [Tensor | null, Tensor | null];
+  /** [∂y/∂a, ∂y/∂b], each broadcastable to the output; computed only for inputs that need it. */
+  partials?: [Partial2, Partial2];
   /** Linear ops: how a gradient or tangent passes through to each side. */
   linear?: [(g: Tensor) => Tensor, (g: Tensor) => Tensor];
   outDType?: (d: DType) => DType;
@@ -69,24 +70,26 @@ function binaryOp(spec: BinarySpec): (a: TensorLike, b: TensorLike) => Tensor {
       kernel(a.values, a.shape, b.values, b.shape, out, shape);
       return new Tensor(out, shape, dtype);
     },
-    vjp: linear || partials ? (dy, { inputs: [a, b], output }) => {
+    vjp: linear || partials ? (dy, { inputs: [a, b], output, needs }) => {
       const batch = dy.rank - output.rank;
-      const [ga, gb] = linear ? [linear[0](dy), linear[1](dy)] : multiplyPartials(dy, partials!(a, b, output));
-      return [ga && sumTo(ga, a.shape, batch), gb && sumTo(gb, b.shape, batch)];
+      const side = (i: 0 | 1, x: Tensor): Tensor | null => {
+        if (needs && !needs[i]) return null;
+        const g = linear ? linear[i](dy) : mul(dy, partials![i](a, b, output));
+        return sumTo(g, x.shape, batch);
+      };
+      return [side(0, a), side(1, b)];
     } : undefined,
-    jvp: linear || partials ? ([ta, tb], { inputs: [a, b], output }) => {
-      const terms = linear
-        ? [ta && linear[0](ta), tb && linear[1](tb)]
-        : (() => { const [pa, pb] = partials!(a, b, output); return [ta && pa && mul(ta, pa), tb && pb && mul(tb, pb)]; })();
-      const t = sumTangents(terms);
+    jvp: linear || partials ? (tangents, { inputs: [a, b], output }) => {
+      const term = (i: 0 | 1): Tensor | null => {
+        const t = tangents[i];
+        if (!t) return null;
+        return linear ? linear[i](t) : mul(t, partials![i](a, b, output));
+      };
+      const t = sumTangents([term(0), term(1)]);
       return t && toShape(t, output.shape);
     } : undefined,
   };
   return (a, b) => runOp(def, toTensorPair(a, b, spec.name, spec.tfName), undefined);
-}
-
-function multiplyPartials(dy: Tensor, [pa, pb]: [Tensor | null, Tensor | null]): [Tensor | null, Tensor | null] {
-  return [pa && mul(dy, pa), pb && mul(dy, pb)];
 }
 
 const toBool = (): DType => "bool";
@@ -96,26 +99,26 @@ const mask = (cond: Tensor, like: Tensor): Tensor => castValues(cond, like.dtype
 // ---- binary arithmetic -------------------------------------------------------------------
 export const add = binaryOp({ name: "add", tfName: "AddV2", kernel: "x + y", linear: [float, float] });
 export const sub = binaryOp({ name: "sub", tfName: "Sub", kernel: "x - y", linear: [float, (g) => neg(g)] });
-export const mul = binaryOp({ name: "mul", tfName: "Mul", kernel: "x * y", partials: (a, b) => [b, a] });
+export const mul = binaryOp({ name: "mul", tfName: "Mul", kernel: "x * y", partials: [(a, b) => b, (a) => a] });
 export const div = binaryOp({
   name: "div", tfName: "RealDiv", kernel: "x / y",
-  partials: (a, b, y) => [reciprocal(b), neg(div(y, b))],
+  partials: [(a, b) => reciprocal(b), (a, b, y) => neg(div(y, b))],
 });
 export const pow = binaryOp({
   name: "pow", tfName: "Pow", kernel: "Math.pow(x, y)",
-  partials: (a, b, y) => [
-    mul(b, pow(a, sub(b, 1))),
+  partials: [
+    (a, b) => mul(b, pow(a, sub(b, 1))),
     // d/db a^b = a^b·log a, defined as 0 where a <= 0 (as TensorFlow does).
-    where(greater(a, 0), mul(y, log(where(greater(a, 0), a, 1))), 0),
+    (a, b, y) => where(greater(a, 0), mul(y, log(where(greater(a, 0), a, 1))), 0),
   ],
 });
 export const maximum = binaryOp({
   name: "maximum", tfName: "Maximum", kernel: "(x >= y || x !== x) ? x : y",
-  partials: (a, b) => { const m = greaterEqual(a, b); return [mask(m, a), mask(logicalNot(m), a)]; },
+  partials: [(a, b) => mask(greaterEqual(a, b), a), (a, b) => mask(less(a, b), a)],
 });
 export const minimum = binaryOp({
   name: "minimum", tfName: "Minimum", kernel: "(x <= y || x !== x) ? x : y",
-  partials: (a, b) => { const m = lessEqual(a, b); return [mask(m, a), mask(logicalNot(m), a)]; },
+  partials: [(a, b) => mask(lessEqual(a, b), a), (a, b) => mask(greater(a, b), a)],
 });
 export const squaredDifference = (a: TensorLike, b: TensorLike): Tensor => square(sub(a, b));
 export const floorDiv = binaryOp({ name: "floorDiv", tfName: "FloorDiv", kernel: "Math.floor(x / y)" });
@@ -193,10 +196,14 @@ const whereDef: OpDef<undefined> = {
     for (let i = 0; i < out.length; i++) out[i] = cv[i] ? av[i] : bv[i];
     return new Tensor(out, shape, a.dtype);
   },
-  vjp(dy, { inputs: [c, a, b], output }) {
+  vjp(dy, { inputs: [c, a, b], output, needs }) {
     const batch = dy.rank - output.rank;
     const zero = zerosLikeT(dy);
-    return [null, sumTo(where(c, dy, zero), a.shape, batch), sumTo(where(c, zero, dy), b.shape, batch)];
+    return [
+      null,
+      needs && !needs[1] ? null : sumTo(where(c, dy, zero), a.shape, batch),
+      needs && !needs[2] ? null : sumTo(where(c, zero, dy), b.shape, batch),
+    ];
   },
   jvp([, ta, tb], { inputs: [c, a], output }) {
     if (!ta && !tb) return null;

@@ -50,15 +50,28 @@ const matmulDef: OpDef<MatmulAttrs> = {
     const m = a.shape[a.rank - 2], k = a.shape[a.rank - 1], n = b.shape[b.rank - 1];
     const batch = broadcastShapes("matmul", a.shape.slice(0, -2), b.shape.slice(0, -2));
     const out = allocate(a.dtype, sizeOf(batch) * m * n);
-    const aOffsets = batchOffsets(batch, a.shape, m * k), bOffsets = batchOffsets(batch, b.shape, k * n);
-    for (let i = 0; i < aOffsets.length; i++) matmulInto(a.values, aOffsets[i], b.values, bOffsets[i], out, i * m * n, m, k, n);
+    if (b.rank === 2) {
+      // [..., m, k] · [k, n] is one [(...)·m, k] · [k, n] product: no per-batch loop.
+      matmulInto(a.values, 0, b.values, 0, out, 0, out.length / n, k, n);
+    } else if (a.rank === 2) {
+      // [m, k] · [B, k, n]: lay the batch out as columns, [k, B·n], for one large product.
+      const count = sizeOf(batch);
+      const columns = allocate(b.dtype, b.size);
+      transposeValues(b.values, [count, k, n], [1, 0, 2], columns);
+      const wide = allocate(a.dtype, m * count * n);
+      matmulInto(a.values, 0, columns, 0, wide, 0, m, k, count * n);
+      transposeValues(wide, [m, count, n], [1, 0, 2], out);
+    } else {
+      const aOffsets = batchOffsets(batch, a.shape, m * k), bOffsets = batchOffsets(batch, b.shape, k * n);
+      for (let i = 0; i < aOffsets.length; i++) matmulInto(a.values, aOffsets[i], b.values, bOffsets[i], out, i * m * n, m, k, n);
+    }
     return new Tensor(out, [...batch, m, n], a.dtype);
   },
-  vjp(dy, { inputs: [a, b], output, attrs: { transposeA: tA, transposeB: tB } }) {
+  vjp(dy, { inputs: [a, b], output, attrs: { transposeA: tA, transposeB: tB }, needs }) {
     const batch = dy.rank - output.rank;
-    const da = tA ? (tB ? matmul(b, dy, true, true) : matmul(b, dy, false, true)) : matmul(dy, b, false, !tB);
-    const db = tB ? (tA ? matmul(dy, a, true, true) : matmul(dy, a, true, false)) : matmul(a, dy, !tA, false);
-    return [sumTo(da, a.shape, batch), sumTo(db, b.shape, batch)];
+    const da = needs && !needs[0] ? null : tA ? (tB ? matmul(b, dy, true, true) : matmul(b, dy, false, true)) : matmul(dy, b, false, !tB);
+    const db = needs && !needs[1] ? null : tB ? (tA ? matmul(dy, a, true, true) : matmul(dy, a, true, false)) : matmul(a, dy, !tA, false);
+    return [da && sumTo(da, a.shape, batch), db && sumTo(db, b.shape, batch)];
   },
   jvp([ta, tb], { inputs: [a, b], attrs: { transposeA, transposeB } }) {
     const left = ta && matmul(ta, b, transposeA, transposeB);
