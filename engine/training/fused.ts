@@ -8,6 +8,7 @@ import * as tf from "../core";
 import type { Dataset } from "./data";
 import { Dense, type Layer } from "./layers";
 import { EPSILON } from "./losses";
+import { matmulInto, matrix, transposed } from "./matmul";
 import type { CompiledState } from "./model";
 
 /** Writes dLoss/dPrediction into `grad` and returns the loss; undefined if the labels do not fit. */
@@ -88,59 +89,6 @@ interface LayerTrace {
   kernel: Float32Array;
 }
 
-/** out[rows×n] += a[rows×k] · b[k×n], four rows of `out` per pass over `b` (kept in cache). */
-function multiplyAccumulate(a: Float32Array, b: Float32Array, out: Float32Array, rows: number, k: number, n: number): void {
-  let r = 0;
-  for (; r + 4 <= rows; r += 4) {
-    const o0 = r * n, o1 = o0 + n, o2 = o1 + n, o3 = o2 + n;
-    for (let p = 0; p < k; p++) {
-      const x0 = a[r * k + p], x1 = a[(r + 1) * k + p], x2 = a[(r + 2) * k + p], x3 = a[(r + 3) * k + p];
-      const w = p * n;
-      for (let j = 0; j < n; j++) {
-        const bv = b[w + j];
-        out[o0 + j] += x0 * bv; out[o1 + j] += x1 * bv; out[o2 + j] += x2 * bv; out[o3 + j] += x3 * bv;
-      }
-    }
-  }
-  for (; r < rows; r++) {
-    for (let p = 0; p < k; p++) {
-      const x = a[r * k + p], w = p * n, o = r * n;
-      for (let j = 0; j < n; j++) out[o + j] += x * b[w + j];
-    }
-  }
-}
-
-/** out[k×n] = a[rows×k]ᵀ · g[rows×n], four rows of `out` per pass over a row of `g`. */
-function transposeMultiply(a: Float32Array, g: Float32Array, out: Float32Array, rows: number, k: number, n: number): void {
-  for (let r = 0; r < rows; r++) {
-    const gr = r * n, ar = r * k;
-    let p = 0;
-    for (; p + 4 <= k; p += 4) {
-      const x0 = a[ar + p], x1 = a[ar + p + 1], x2 = a[ar + p + 2], x3 = a[ar + p + 3];
-      const o0 = p * n, o1 = o0 + n, o2 = o1 + n, o3 = o2 + n;
-      for (let j = 0; j < n; j++) {
-        const gv = g[gr + j];
-        out[o0 + j] += x0 * gv; out[o1 + j] += x1 * gv; out[o2 + j] += x2 * gv; out[o3 + j] += x3 * gv;
-      }
-    }
-    for (; p < k; p++) {
-      const x = a[ar + p], o = p * n;
-      for (let j = 0; j < n; j++) out[o + j] += x * g[gr + j];
-    }
-  }
-}
-
-/** out[rows×k] = g[rows×n] · b[k×n]ᵀ. */
-function multiplyTransposed(g: Float32Array, b: Float32Array, out: Float32Array, rows: number, k: number, n: number): void {
-  for (let r = 0; r < rows; r++) {
-    for (let p = 0; p < k; p++) {
-      let dot = 0;
-      for (let j = 0; j < n; j++) dot += g[r * n + j] * b[p * n + j];
-      out[r * k + p] = dot;
-    }
-  }
-}
-
 function forwardDense(layer: Dense, input: Float32Array, rows: number): LayerTrace {
   const kernel = layer.kernel!.dataSync() as Float32Array;
   const units = layer.units, inputs = kernel.length / units;
@@ -149,7 +97,7 @@ function forwardDense(layer: Dense, input: Float32Array, rows: number): LayerTra
     const bias = layer.bias.dataSync() as Float32Array;
     for (let r = 0; r < rows; r++) out.set(bias, r * units);
   }
-  multiplyAccumulate(input, kernel, out, rows, inputs, units);
+  matmulInto(matrix(input, rows, inputs), matrix(kernel, inputs, units), out, layer.bias !== undefined);
   activate(layer.activation.name, out, rows, units);
   return { input, output: out, kernel };
 }
@@ -212,9 +160,9 @@ export function fusedLossAndGradients(plan: FusedPlan, x: Dataset, y: Dataset): 
     const units = layer.units, inputs = kernel.length / units;
     activationBackward(layer.activation.name, output, grad, rows, units);
     const dKernel = new Float32Array(kernel.length);
-    transposeMultiply(input, grad, dKernel, rows, inputs, units);
+    matmulInto(transposed(matrix(input, rows, inputs)), matrix(grad, rows, units), dKernel, false);
     let dInput: Float32Array | undefined;
-    if (l > 0) multiplyTransposed(grad, kernel, (dInput = new Float32Array(rows * inputs)), rows, inputs, units);
+    if (l > 0) matmulInto(matrix(grad, rows, units), transposed(matrix(kernel, inputs, units)), (dInput = new Float32Array(rows * inputs)), false);
     if (layer.bias) {
       const dBias = new Float32Array(units);
       for (let r = 0; r < rows; r++) for (let j = 0; j < units; j++) dBias[j] += grad[r * units + j];

@@ -12,8 +12,8 @@ export type GradientPair = readonly [tf.Tensor | null | undefined, tf.Variable];
 export type Slots = Record<string, Float32Array | Float64Array>;
 
 /**
- * What one update works on. `round` rounds to the variable's precision; rules apply it after
- * every operation, in TensorFlow's order, so float32 results match TF's bit for bit.
+ * What one update works on. Rules compute each element in double precision; storing into the
+ * float32 arrays rounds it, and the learning rate is cast to the variable's dtype as TF does.
  */
 export interface UpdateContext {
   /** The new weights: starts as a copy of the current ones, updated in place. */
@@ -21,7 +21,6 @@ export interface UpdateContext {
   gradient: ArrayLike<number>;
   learningRate: number;
   slots: Slots;
-  round: (x: number) => number;
 }
 
 export function variableLabel(variable: tf.Variable, index: number): string {
@@ -123,8 +122,7 @@ export abstract class Optimizer {
         this.slots.set(variable, slots);
       }
       const weights = float64 ? Float64Array.from(variable.dataSync()) : Float32Array.from(variable.dataSync());
-      const round = float64 ? (x: number) => x : Math.fround;
-      this.updateStep({ weights, gradient, learningRate: round(learningRate), slots, round });
+      this.updateStep({ weights, gradient, learningRate: float64 ? learningRate : Math.fround(learningRate), slots });
       variable.assign(new tf.Tensor(weights, variable.shape.slice(), variable.dtype));
     }
     this.iterations++;

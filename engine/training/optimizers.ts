@@ -1,7 +1,6 @@
 /**
  * SGD, Adam, RMSprop and Adagrad with Keras's defaults and update rules (Keras 3 /
- * TF >= 2.11 optimizers). Each rule runs elementwise on flat arrays, rounding after every
- * operation in the order Keras applies them, so float32 numbers match TensorFlow's.
+ * TF >= 2.11 optimizers), applied elementwise to flat arrays in one pass per variable.
  */
 import { Optimizer, type Slots, type UpdateContext } from "./optimizer";
 import { lookupByName } from "./names";
@@ -38,17 +37,17 @@ export class SGD extends Optimizer {
     return this.momentum === 0 ? {} : { momentum: zeros(size, float64) };
   }
 
-  protected updateStep({ weights: w, gradient: g, learningRate: lr, slots, round: r }: UpdateContext): void {
+  protected updateStep({ weights: w, gradient: g, learningRate: lr, slots }: UpdateContext): void {
     if (this.momentum === 0) {
-      for (let i = 0; i < w.length; i++) w[i] = r(w[i] - r(g[i] * lr));
+      for (let i = 0; i < w.length; i++) w[i] -= g[i] * lr;
       return;
     }
     const m = slots.momentum;
-    const mu = r(this.momentum);
+    const mu = this.momentum;
     for (let i = 0; i < w.length; i++) {
-      const step = r(g[i] * lr);
-      m[i] = r(r(m[i] * mu) - step);
-      w[i] = r(w[i] + (this.nesterov ? r(r(m[i] * mu) - step) : m[i]));
+      const step = g[i] * lr;
+      m[i] = m[i] * mu - step;
+      w[i] += this.nesterov ? m[i] * mu - step : m[i];
     }
   }
 
@@ -90,22 +89,20 @@ export class Adam extends Optimizer {
     return slots;
   }
 
-  protected updateStep({ weights: w, gradient: g, learningRate: lr, slots, round: r }: UpdateContext): void {
+  protected updateStep({ weights: w, gradient: g, learningRate: lr, slots }: UpdateContext): void {
     const t = this.iterations + 1;
-    const beta1Power = r(Math.pow(r(this.beta1), t));
-    const beta2Power = r(Math.pow(r(this.beta2), t));
-    const alpha = r(r(lr * r(Math.sqrt(r(1 - beta2Power)))) / r(1 - beta1Power));
-    const oneMinusBeta1 = r(1 - this.beta1);
-    const oneMinusBeta2 = r(1 - this.beta2);
-    const epsilon = r(this.epsilon);
+    const alpha = (lr * Math.sqrt(1 - Math.pow(this.beta2, t))) / (1 - Math.pow(this.beta1, t));
+    const oneMinusBeta1 = 1 - this.beta1;
+    const oneMinusBeta2 = 1 - this.beta2;
+    const epsilon = this.epsilon;
     const { m, v, vHat } = slots;
     for (let i = 0; i < w.length; i++) {
       const gi = g[i];
-      m[i] = r(m[i] + r(r(gi - m[i]) * oneMinusBeta1));
-      v[i] = r(v[i] + r(r(r(gi * gi) - v[i]) * oneMinusBeta2));
+      m[i] += (gi - m[i]) * oneMinusBeta1;
+      v[i] += (gi * gi - v[i]) * oneMinusBeta2;
       let vi = v[i];
       if (vHat) vi = vHat[i] = Math.max(vHat[i], vi);
-      w[i] = r(w[i] - r(r(m[i] * alpha) / r(r(Math.sqrt(vi)) + epsilon)));
+      w[i] -= (m[i] * alpha) / (Math.sqrt(vi) + epsilon);
     }
   }
 
@@ -144,25 +141,25 @@ export class RMSprop extends Optimizer {
     return slots;
   }
 
-  protected updateStep({ weights: w, gradient: g, learningRate: lr, slots, round: r }: UpdateContext): void {
-    const rho = r(this.rho), oneMinusRho = r(1 - this.rho), epsilon = r(this.epsilon), mu = r(this.momentum);
+  protected updateStep({ weights: w, gradient: g, learningRate: lr, slots }: UpdateContext): void {
+    const rho = this.rho, oneMinusRho = 1 - this.rho, epsilon = this.epsilon, mu = this.momentum;
     const { velocity, averageGradient, momentum } = slots;
     for (let i = 0; i < w.length; i++) {
       const gi = g[i];
-      velocity[i] = r(r(rho * velocity[i]) + r(oneMinusRho * r(gi * gi)));
+      velocity[i] = rho * velocity[i] + oneMinusRho * gi * gi;
       let denominator: number;
       if (averageGradient) {
-        averageGradient[i] = r(r(rho * averageGradient[i]) + r(oneMinusRho * gi));
-        denominator = r(r(velocity[i] - r(averageGradient[i] * averageGradient[i])) + epsilon);
+        averageGradient[i] = rho * averageGradient[i] + oneMinusRho * gi;
+        denominator = velocity[i] - averageGradient[i] * averageGradient[i] + epsilon;
       } else {
-        denominator = r(velocity[i] + epsilon);
+        denominator = velocity[i] + epsilon;
       }
-      const increment = r(r(lr * gi) / r(Math.sqrt(denominator)));
+      const increment = (lr * gi) / Math.sqrt(denominator);
       if (momentum) {
-        momentum[i] = r(r(mu * momentum[i]) + increment);
-        w[i] = r(w[i] - momentum[i]);
+        momentum[i] = mu * momentum[i] + increment;
+        w[i] -= momentum[i];
       } else {
-        w[i] = r(w[i] - increment);
+        w[i] -= increment;
       }
     }
   }
@@ -193,13 +190,13 @@ export class Adagrad extends Optimizer {
     return { accumulator: zeros(size, float64, this.initialAccumulatorValue) };
   }
 
-  protected updateStep({ weights: w, gradient: g, learningRate: lr, slots, round: r }: UpdateContext): void {
-    const epsilon = r(this.epsilon);
+  protected updateStep({ weights: w, gradient: g, learningRate: lr, slots }: UpdateContext): void {
+    const epsilon = this.epsilon;
     const accumulator = slots.accumulator;
     for (let i = 0; i < w.length; i++) {
       const gi = g[i];
-      accumulator[i] = r(accumulator[i] + r(gi * gi));
-      w[i] = r(w[i] - r(r(lr * gi) / r(Math.sqrt(r(accumulator[i] + epsilon)))));
+      accumulator[i] += gi * gi;
+      w[i] -= (lr * gi) / Math.sqrt(accumulator[i] + epsilon);
     }
   }
 
