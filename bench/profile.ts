@@ -23,11 +23,23 @@ export interface HotFunction {
   share: number;
 }
 
-/** Self time per function (summed over its nodes in the call tree), largest first. */
-export function hottestFunctions(profile: Profiler.Profile, root = process.cwd()): HotFunction[] {
+/**
+ * Self time per function (summed over its nodes in the call tree), largest first. Only samples
+ * inside `window` (the profiler's monotonic clock, µs) count: the rest belong to starting and
+ * stopping the profiler.
+ */
+export function hottestFunctions(
+  profile: Profiler.Profile,
+  root = process.cwd(),
+  window = { fromMicros: -Infinity, untilMicros: Infinity },
+): HotFunction[] {
   const intervals = profile.timeDeltas ?? [];
   const selfMs = new Map<number, number>();
-  profile.samples?.forEach((nodeId, i) => selfMs.set(nodeId, (selfMs.get(nodeId) ?? 0) + (intervals[i] ?? 0) / 1000));
+  let at = profile.startTime;
+  profile.samples?.forEach((nodeId, i) => {
+    at += intervals[i] ?? 0;
+    if (at >= window.fromMicros && at <= window.untilMicros) selfMs.set(nodeId, (selfMs.get(nodeId) ?? 0) + (intervals[i] ?? 0) / 1000);
+  });
   const byFunction = new Map<string, HotFunction>();
   let total = 0;
   for (const node of profile.nodes) {
@@ -73,16 +85,20 @@ async function main(): Promise<void> {
   await post(session, "Profiler.setSamplingInterval", { interval: 100 });
   await post(session, "Profiler.start");
   let runs = 0;
+  // V8's profiler clock is the monotonic clock hrtime reads, in microseconds.
+  const monotonicMicros = () => Number(process.hrtime.bigint() / 1000n);
+  const loopStart = monotonicMicros();
   const end = performance.now() + seconds * 1000;
   while (performance.now() < end) {
     workload.run();
     runs++;
   }
+  const loopEnd = monotonicMicros();
   const { profile } = await post<{ profile: Profiler.Profile }>(session, "Profiler.stop");
   session.disconnect();
 
   console.log(`${spec.name}: ${runs} runs in ${seconds} s, ${formatNumber((seconds * 1000) / runs)} ms a run`);
-  for (const hot of hottestFunctions(profile).slice(0, top)) {
+  for (const hot of hottestFunctions(profile, process.cwd(), { fromMicros: loopStart, untilMicros: loopEnd }).slice(0, top)) {
     console.log(`${(hot.share * 100).toFixed(1).padStart(5)} %  ${hot.name}  ${hot.location}`);
   }
   if (save) {
@@ -91,7 +107,10 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: Error) => {
-  process.stderr.write(`profile: ${error.message}\n`);
-  process.exitCode = 1;
-});
+// Importing this module (for hottestFunctions) must not start a profile.
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  main().catch((error: Error) => {
+    process.stderr.write(`profile: ${error.message}\n`);
+    process.exitCode = 1;
+  });
+}
