@@ -11,6 +11,9 @@ export interface Trackable {
   readonly id: number;
   readonly shape: number[];
   readonly dtype: Tensor["dtype"];
+  /** Scratch marks for the gradient walk (see tape.ts). */
+  reachMark: number;
+  needMark: number;
 }
 
 export interface OpContext<A> {

@@ -34,7 +34,8 @@ export function tupleShape(shape: Shape): string {
 }
 
 export function broadcastShapes(op: string, a: Shape, b: Shape): number[] {
-  if (sameShape(a, b)) return a.slice();
+  // Shapes are never mutated, so an equal shape can be shared.
+  if (sameShape(a, b)) return a as number[];
   const rank = Math.max(a.length, b.length);
   const out = new Array<number>(rank);
   for (let i = 0; i < rank; i++) {

@@ -48,7 +48,9 @@ export interface GradientRecord {
 
 interface Plan {
   order: RecordedOp[];
-  needed: Set<number>;
+  /** The mark that tensors on this plan's paths carry in needMark. */
+  stamp: number;
+  needed: Trackable[];
   batchable: boolean;
   largest: number;
 }
@@ -261,30 +263,37 @@ export class GradientTape implements Recorder {
   /** Which recorded ops lie on a path from a source to a target, newest first. */
   private plan(targets: Trackable[], sources: Trackable[]): Plan {
     const nodes = this.nodes;
-    const fromSources = new Set(sources.map((s) => s.id));
+    const stamp = nextStamp();
+    // Marks live on the tensors themselves: a Set of ids costs more than the walk it serves.
+    for (const s of sources) s.reachMark = stamp;
     const reached = new Array<boolean>(nodes.length).fill(false);
     for (let i = 0; i < nodes.length; i++) {
       const inputs = nodes[i].inputs;
       for (let j = 0; j < inputs.length; j++) {
-        if (fromSources.has(inputs[j].id)) {
+        if (inputs[j].reachMark === stamp) {
           reached[i] = true;
-          fromSources.add(nodes[i].output.id);
+          nodes[i].output.reachMark = stamp;
           break;
         }
       }
     }
-    const needed = new Set(targets.map((t) => t.id));
+    const needed: Trackable[] = [];
+    const need = (x: Trackable): void => {
+      if (x.needMark !== stamp) { x.needMark = stamp; needed.push(x); }
+    };
+    targets.forEach(need);
     const order: RecordedOp[] = [];
     let batchable = true, largest = 1;
     for (let i = nodes.length - 1; i >= 0; i--) {
       const node = nodes[i];
-      if (!reached[i] || !needed.has(node.output.id)) continue;
+      if (!reached[i] || node.output.needMark !== stamp) continue;
       order.push(node);
       if (node.op.batchable === false) batchable = false;
-      largest = Math.max(largest, node.output.size);
-      for (const input of node.inputs) if (fromSources.has(input.id)) needed.add(input.id);
+      if (node.output.size > largest) largest = node.output.size;
+      const inputs = node.inputs;
+      for (let j = 0; j < inputs.length; j++) if (inputs[j].reachMark === stamp) need(inputs[j]);
     }
-    return { order, needed, batchable, largest };
+    return { order, stamp, needed, batchable, largest };
   }
 
   /** The reverse walk: each op's VJP, accumulated per input, every shape checked. */
@@ -295,12 +304,15 @@ export class GradientTape implements Recorder {
       grads.set(id, prev ? add(prev, g) : g);
     };
     targets.forEach((t, i) => accumulate(t.id, seeds[i]));
+    const stamp = plan.stamp;
     for (const node of plan.order) {
       const dy = grads.get(node.output.id);
       if (!dy || !node.op.vjp) continue;
+      // A rule that differentiates something itself (a custom gradient) may have planned anew.
+      if (latestStamp !== stamp) remark(plan);
       const inputs = node.inputs;
       const needs = new Array<boolean>(inputs.length);
-      for (let j = 0; j < inputs.length; j++) needs[j] = plan.needed.has(inputs[j].id) && isFloat(inputs[j].dtype);
+      for (let j = 0; j < inputs.length; j++) needs[j] = inputs[j].needMark === stamp && isFloat(inputs[j].dtype);
       const inputGrads = node.op.vjp(dy, { inputs: inputs as Tensor[], output: node.output, attrs: node.attrs, needs });
       const batch = dy.rank - node.output.rank;
       for (let j = 0; j < inputs.length; j++) {
@@ -345,6 +357,15 @@ export class GradientTape implements Recorder {
 }
 
 // ---- helpers --------------------------------------------------------------------------------
+
+let latestStamp = 0;
+function nextStamp(): number {
+  return (latestStamp = latestStamp + 1);
+}
+function remark(plan: Plan): void {
+  for (const x of plan.needed) x.needMark = plan.stamp;
+  latestStamp = plan.stamp;
+}
 
 /** A rule's gradient must have the input's shape, after the same leading batch dimensions as dy. */
 function checkGradientShape(node: RecordedOp, j: number, g: Tensor, dy: Tensor, batch: number): void {

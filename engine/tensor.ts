@@ -26,6 +26,9 @@ export class Tensor {
   name?: string;
   /** Set on results of jacobian/hessian. */
   derivativeMatrix?: DerivativeMatrixHint;
+  /** Scratch marks for the gradient walk (tape.ts): cheaper than sets of ids. */
+  reachMark = 0;
+  needMark = 0;
 
   constructor(
     readonly values: TypedArray,

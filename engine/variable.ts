@@ -25,6 +25,9 @@ export const readVariableOp: OpDef<undefined> = {
 
 export class Variable implements Readable {
   readonly id = newId();
+  /** Scratch marks for the gradient walk (tape.ts). */
+  reachMark = 0;
+  needMark = 0;
   name: string;
   readonly trainable: boolean;
   private current: Tensor;
