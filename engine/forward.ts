@@ -1,5 +1,5 @@
 /** Forward-mode differentiation: tangents pushed through each op's JVP rule as it runs. */
-import { activeRecorders, type Recorder, type RecordedOp } from "./op";
+import { activeDuring, activeRecorders, type Recorder, type RecordedOp } from "./op";
 import { toTensor, type TensorLike } from "./ops/convert";
 import { zeros } from "./ops/creation";
 import { formatShape } from "./shape";
@@ -32,22 +32,7 @@ export class ForwardAccumulator implements Recorder {
   /** Runs `fn` while this accumulator pushes tangents through every op. */
   record<T>(fn: () => T): T {
     if (activeRecorders.includes(this)) throw new Error("ForwardAccumulator: already recording; it cannot be re-entered");
-    activeRecorders.push(this);
-    const stop = () => {
-      const i = activeRecorders.lastIndexOf(this);
-      if (i >= 0) activeRecorders.splice(i, 1);
-    };
-    let async = false;
-    try {
-      const out = fn();
-      if (out instanceof Promise) {
-        async = true;
-        return out.finally(stop) as T;
-      }
-      return out;
-    } finally {
-      if (!async) stop();
-    }
+    return activeDuring(this, fn);
   }
 
   onOp(node: RecordedOp): void {

@@ -81,3 +81,23 @@ export function notify(node: RecordedOp): void {
   const recorders = activeRecorders.length === 1 ? activeRecorders : activeRecorders.slice();
   for (let i = 0; i < recorders.length; i++) recorders[i].onOp(node);
 }
+
+/** Runs `fn` with `recorder` active until it returns, or, for a Promise, until it settles. */
+export function activeDuring<T>(recorder: Recorder, fn: () => T): T {
+  activeRecorders.push(recorder);
+  const stop = (): void => {
+    const i = activeRecorders.lastIndexOf(recorder);
+    if (i >= 0) activeRecorders.splice(i, 1);
+  };
+  let settlesLater = false;
+  try {
+    const result = fn();
+    if (result instanceof Promise) {
+      settlesLater = true;
+      return result.finally(stop) as T;
+    }
+    return result;
+  } finally {
+    if (!settlesLater) stop();
+  }
+}

@@ -6,7 +6,7 @@
  */
 import { isFloat } from "./dtype";
 import { DISPLAY_SYMBOL, type MimeBundle, type TapePayload } from "./mime";
-import { activeRecorders, type Recorder, type RecordedOp, type Trackable } from "./op";
+import { activeDuring, activeRecorders, type Recorder, type RecordedOp, type Trackable } from "./op";
 import { isReadable, toTensor, type TensorLike } from "./ops/convert";
 import { zeros } from "./ops/creation";
 import { add } from "./ops/elementwise";
@@ -79,23 +79,7 @@ export class GradientTape implements Recorder {
     if (this.recording) {
       throw new Error("Tape is still recording, This can happen if you try to re-enter an already-active tape.");
     }
-    activeRecorders.push(this);
-    let async = false;
-    try {
-      const result = fn();
-      if (result instanceof Promise) {
-        async = true;
-        return result.finally(() => this.stop()) as T;
-      }
-      return result;
-    } finally {
-      if (!async) this.stop();
-    }
-  }
-
-  private stop(): void {
-    const i = activeRecorders.lastIndexOf(this);
-    if (i >= 0) activeRecorders.splice(i, 1);
+    return activeDuring(this, fn);
   }
 
   onOp(node: RecordedOp): void {
@@ -255,7 +239,7 @@ export class GradientTape implements Recorder {
     try {
       return fn();
     } finally {
-      this.stop();
+      activeRecorders.splice(activeRecorders.lastIndexOf(this), 1);
       this.paused = saved;
     }
   }
