@@ -4,6 +4,7 @@
  */
 import * as tf from "../core";
 import type { CompiledState, Model } from "./model";
+import { fusedLossAndGradients, fusedPlanFor } from "./fused";
 
 type FlatArray = Float32Array | Float64Array | Int32Array | Uint8Array;
 
@@ -96,11 +97,17 @@ export function addBatchMetrics(means: RunningMeans, compiled: CompiledState, y:
 export function evaluateDataset(model: Model, compiled: CompiledState, x: Dataset, y: Dataset, batchSize: number): Record<string, number> {
   const means = new RunningMeans();
   const n = sampleCount(x);
+  const plan = fusedPlanFor(model, compiled);
   for (let start = 0; start < n; start += batchSize) {
     const end = Math.min(n, start + batchSize);
-    const yBatch = sliceRows(y, start, end);
-    const { prediction, loss } = batchLoss(model, compiled, sliceRows(x, start, end), yBatch);
-    addBatchMetrics(means, compiled, yBatch, prediction, Number(loss.item()));
+    const xBatch = sliceRows(x, start, end), yBatch = sliceRows(y, start, end);
+    const fused = plan && fusedLossAndGradients(plan, xBatch, yBatch, false);
+    if (fused) {
+      addBatchMetrics(means, compiled, yBatch, fused.prediction, fused.loss);
+    } else {
+      const { prediction, loss } = batchLoss(model, compiled, xBatch, yBatch);
+      addBatchMetrics(means, compiled, yBatch, prediction, Number(loss.item()));
+    }
   }
   return means.means();
 }

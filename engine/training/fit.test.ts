@@ -102,6 +102,19 @@ test("a softmax classifier with sparse labels reaches 100 % accuracy; categorica
   assert.ok(Math.abs((sparseLoss as number[])[0] - (categoricalLoss as number)) < 1e-6);
 });
 
+test("one number per sample fits a one-feature input, as in Keras (x of shape [n] becomes [n, 1])", async () => {
+  tf.random.setSeed(4);
+  const X = Input({ shape: [1] });
+  const model = new Model({ inputs: X, outputs: new Dense(1).apply(X) });
+  model.compile({ optimizer: new SGD({ learningRate: 0.3 }), loss: "mse" });
+  const xs = [0, 0.25, 0.5, 0.75, 1];
+  await model.fit(xs, xs.map((v) => 3 * v - 1), { epochs: 500, batchSize: 5, verbose: 0 });
+  const predicted = model.predict([2]);
+  assert.deepEqual(predicted.shape, [1, 1]);
+  assert.ok(Math.abs(predicted.dataSync()[0] - 5) < 0.05, `predicted ${predicted.dataSync()[0]} for 3·2 − 1`);
+  assert.ok((model.evaluate(xs, xs.map((v) => 3 * v - 1)) as number) < 1e-3);
+});
+
 test("validationSplit holds out the last samples and reports val_loss; validationData is used as given", async () => {
   const { model, x, y } = smallRegression();
   const history = await model.fit(x, y, { epochs: 3, validationSplit: 0.2, verbose: 0 });

@@ -13,10 +13,7 @@ import type { CompiledState, Model } from "./model";
 import { checkSameSamples } from "./model";
 import { describeNonFinite } from "./diagnose";
 import { shapeText } from "./names";
-import { fusedLossAndGradients, planFusedStep, type FusedPlan } from "./fused";
-
-/** Plans are made once per compile (Keras also asks for a new compile after changing `trainable`). */
-const fusedPlans = new WeakMap<CompiledState, FusedPlan>();
+import { fusedLossAndGradients, fusedPlanFor } from "./fused";
 
 export type Logs = Record<string, number>;
 
@@ -100,15 +97,13 @@ interface Prepared {
 }
 
 function prepareData(model: Model, x: DataInput, y: DataInput, options: FitOptions): Prepared {
-  const inputs = asDataset(x, "fit: x");
+  const inputs = model.adaptInput(asDataset(x, "fit: x"), "fit");
   const labels = asDataset(y, "fit: y");
   checkSameSamples(inputs.shape, labels.shape, "fit");
-  model.checkInput(inputs.shape, "fit");
   if (options.validationData) {
     const [vx, vy] = options.validationData;
-    const validation = { x: asDataset(vx, "fit: validationData x"), y: asDataset(vy, "fit: validationData y") };
+    const validation = { x: model.adaptInput(asDataset(vx, "fit: validationData x"), "fit: validationData"), y: asDataset(vy, "fit: validationData y") };
     checkSameSamples(validation.x.shape, validation.y.shape, "fit: validationData");
-    model.checkInput(validation.x.shape, "fit: validationData");
     return { train: { x: inputs, y: labels }, validation };
   }
   const split = options.validationSplit ?? 0;
@@ -145,11 +140,7 @@ export function trainOnBatch(model: Model, compiled: CompiledState, x: Dataset, 
         `with the weights from before this batch. ${describeNonFinite(model, compiled, x, y)}`,
     );
   };
-  let plan = fusedPlans.get(compiled);
-  if (!plan) {
-    plan = planFusedStep(model.layerChain(), compiled, compiled.builtInLoss);
-    if (plan) fusedPlans.set(compiled, plan);
-  }
+  const plan = fusedPlanFor(model, compiled);
   const fused = plan && fusedLossAndGradients(plan, x, y);
   if (fused) {
     failIfNotFinite(fused.loss);

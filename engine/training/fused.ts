@@ -9,7 +9,7 @@ import type { Dataset } from "./data";
 import { Dense, type Layer } from "./layers";
 import { EPSILON } from "./losses";
 import { matmulInto, matrix, transposed } from "./matmul";
-import type { CompiledState } from "./model";
+import type { CompiledState, Model } from "./model";
 
 /** Writes dLoss/dPrediction into `grad` and returns the loss; undefined if the labels do not fit. */
 type LossGradient = (p: Float32Array, y: ArrayLike<number>, rows: number, width: number, grad: Float32Array) => number | undefined;
@@ -83,6 +83,18 @@ export function planFusedStep(chain: Layer[] | undefined, compiled: CompiledStat
   return supported ? { layers: chain as Dense[], lossGradient } : undefined;
 }
 
+/** Plans are made once per compile (Keras also asks for a new compile after changing `trainable`). */
+const plans = new WeakMap<CompiledState, FusedPlan>();
+
+export function fusedPlanFor(model: Model, compiled: CompiledState): FusedPlan | undefined {
+  let plan = plans.get(compiled);
+  if (!plan) {
+    plan = planFusedStep(model.layerChain(), compiled, compiled.builtInLoss);
+    if (plan) plans.set(compiled, plan);
+  }
+  return plan;
+}
+
 interface LayerTrace {
   input: Float32Array;
   output: Float32Array;
@@ -141,21 +153,36 @@ export interface FusedResult {
   gradients: [Float32Array, tf.Variable][];
 }
 
-/** Loss and gradients of one batch, or undefined if the labels do not fit (the tape path then reports why). */
-export function fusedLossAndGradients(plan: FusedPlan, x: Dataset, y: Dataset): FusedResult | undefined {
+function forward(plan: FusedPlan, x: Dataset): LayerTrace[] {
   const rows = x.shape[0];
   let activations: Float32Array = x.values instanceof Float32Array ? x.values : Float32Array.from(x.values);
-  const traces = plan.layers.map((layer) => {
+  return plan.layers.map((layer) => {
     const trace = forwardDense(layer, activations, rows);
     activations = trace.output;
     return trace;
   });
+}
+
+/** The model's output for `x` (predict without recording anything). */
+export function fusedForward(plan: FusedPlan, x: Dataset): tf.Tensor {
+  const traces = forward(plan, x);
+  return new tf.Tensor(traces[traces.length - 1].output, [x.shape[0], plan.layers[plan.layers.length - 1].units], "float32");
+}
+
+/**
+ * Loss and (unless `withGradients` is false) gradients of one batch, or undefined if the labels
+ * do not fit (the tape path then reports why).
+ */
+export function fusedLossAndGradients(plan: FusedPlan, x: Dataset, y: Dataset, withGradients = true): FusedResult | undefined {
+  const rows = x.shape[0];
+  const traces = forward(plan, x);
+  const activations = traces[traces.length - 1].output;
   const last = plan.layers[plan.layers.length - 1];
   let grad: Float32Array = new Float32Array(activations.length);
   const loss = plan.lossGradient(activations, y.values, rows, last.units, grad);
   if (loss === undefined) return undefined;
   const gradients: [Float32Array, tf.Variable][] = [];
-  for (let l = plan.layers.length - 1; l >= 0; l--) {
+  for (let l = withGradients ? plan.layers.length - 1 : -1; l >= 0; l--) {
     const layer = plan.layers[l], { input, output, kernel } = traces[l];
     const units = layer.units, inputs = kernel.length / units;
     activationBackward(layer.activation.name, output, grad, rows, units);

@@ -12,7 +12,8 @@ import { shapeText, uniqueName } from "./names";
 import { Optimizer } from "./optimizer";
 import { getOptimizer } from "./optimizers";
 import { summarize } from "./summary";
-import { addBatchMetrics, asDataset, evaluateDataset, RunningMeans, type DataInput } from "./data";
+import { addBatchMetrics, asDataset, evaluateDataset, RunningMeans, type DataInput, type Dataset } from "./data";
+import { fusedForward, fusedPlanFor } from "./fused";
 
 export interface CompileOptions {
   optimizer?: string | Optimizer;
@@ -153,10 +154,9 @@ export class Model extends Layer {
   /** One optimizer step on exactly this batch; returns the loss before the step (and metrics, if any). */
   trainOnBatch(x: DataInput, y: DataInput): number | number[] {
     const compiled = this.requireCompiled("trainOnBatch");
-    const inputs = asDataset(x, "trainOnBatch: x");
+    const inputs = this.adaptInput(asDataset(x, "trainOnBatch: x"), "trainOnBatch");
     const labels = asDataset(y, "trainOnBatch: y");
     checkSameSamples(inputs.shape, labels.shape, "trainOnBatch");
-    this.checkInput(inputs.shape, "trainOnBatch");
     const { prediction, lossValue } = trainOnBatch(this, compiled, inputs, labels, { epoch: 0, batch: 0 });
     if (compiled.metrics.length === 0) return lossValue;
     const means = new RunningMeans();
@@ -167,18 +167,18 @@ export class Model extends Layer {
 
   /** The model's output for every sample of `x` (as one tensor). */
   predict(x: DataInput): tf.Tensor {
-    const data = asDataset(x, "predict: x");
-    this.checkInput(data.shape, "predict");
-    return this.apply(tf.constant(data.values, data.shape));
+    const data = this.adaptInput(asDataset(x, "predict: x"), "predict");
+    const compiled = this.compiled;
+    const plan = compiled && fusedPlanFor(this, compiled);
+    return plan ? fusedForward(plan, data) : this.apply(tf.constant(data.values, data.shape));
   }
 
   /** The loss (and metrics, in compile order) on `x`, `y`: a number, or `[loss, ...metrics]`. */
   evaluate(x: DataInput, y: DataInput, options: { batchSize?: number } = {}): number | number[] {
     const compiled = this.requireCompiled("evaluate");
-    const inputs = asDataset(x, "evaluate: x");
+    const inputs = this.adaptInput(asDataset(x, "evaluate: x"), "evaluate");
     const labels = asDataset(y, "evaluate: y");
     checkSameSamples(inputs.shape, labels.shape, "evaluate");
-    this.checkInput(inputs.shape, "evaluate");
     const logs = evaluateDataset(this, compiled, inputs, labels, options.batchSize ?? 32);
     const values = [logs.loss, ...compiled.metrics.map((m) => logs[m.name])];
     return values.length === 1 ? values[0] : values;
@@ -196,12 +196,17 @@ export class Model extends Layer {
     return this.compiled;
   }
 
-  /** Fails with both shapes when `x` cannot go into the model. */
-  checkInput(shape: readonly number[], what: string): void {
+  /**
+   * `x` as the model takes it: one number per sample becomes a column for a one-feature input,
+   * as Keras does. Fails with both shapes when `x` cannot go into the model.
+   */
+  adaptInput(data: Dataset, what: string): Dataset {
     const expected = this.inputShape;
-    if (!expected) return;
+    if (!expected) return data;
+    const shape = data.shape.length === 1 && expected.length === 2 && expected[1] === 1 ? [data.shape[0], 1] : data.shape;
     const ok = shape.length === expected.length && expected.every((d, i) => d === null || d === shape[i]);
-    if (!ok) throw new Error(`${what}: x of shape ${shapeText(shape)} does not fit the model's input shape ${shapeText(expected)}`);
+    if (!ok) throw new Error(`${what}: x of shape ${shapeText(data.shape)} does not fit the model's input shape ${shapeText(expected)}`);
+    return { values: data.values, shape };
   }
 
   override toString(): string {
