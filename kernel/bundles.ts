@@ -3,7 +3,7 @@
  * scripts/build.mjs, so that tests and benchmarks run the same code the package ships without
  * depending on a full build.
  */
-import { build } from "esbuild";
+import { build, type BuildOptions } from "esbuild";
 import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 
@@ -19,7 +19,7 @@ export function buildKernelBundles(): Promise<KernelBundles> {
     const folder = join(ROOT, ".test-output", `bundles-${process.pid}`);
     mkdirSync(folder, { recursive: true });
     process.once("exit", () => rmSync(folder, { recursive: true, force: true }));
-    const common = { bundle: true, platform: "node", target: "node20", format: "cjs", sourcemap: "linked", logLevel: "warning", external: ["esbuild"] } as const;
+    const common: BuildOptions = { bundle: true, platform: "node", target: "node20", format: "cjs", sourcemap: "linked", logLevel: "warning", external: ["esbuild"] };
     const bundles = { kernel: join(folder, "kernel.cjs"), cli: join(folder, "cli.cjs") };
     await Promise.all([
       build({ ...common, entryPoints: [join(ROOT, "kernel/main.ts")], outfile: bundles.kernel }),

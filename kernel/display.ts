@@ -31,7 +31,14 @@ export function toMimeBundle(value: unknown, engine: StructureDisplay = {}): Mim
 }
 
 function selfDisplay(value: { [DISPLAY_SYMBOL](): MimeBundle }): MimeBundle {
-  const bundle = value[DISPLAY_SYMBOL]();
+  let bundle: MimeBundle;
+  try {
+    bundle = value[DISPLAY_SYMBOL]();
+  } catch (error) {
+    // A broken display method must not turn a result into an error, nor lose the value.
+    const name = (value as object).constructor?.name ?? "object";
+    return { [MIME.text]: `<${name}: its display failed with ${(error as Error)?.name}: ${(error as Error)?.message}>` };
+  }
   if (typeof bundle !== "object" || bundle === null) {
     return { [MIME.text]: `${plainText(value)}\n(its [Symbol.for("Jupyter.display")]() returned ${plainText(bundle)}, not a MIME bundle)` };
   }

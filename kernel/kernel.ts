@@ -22,6 +22,9 @@ export interface KernelOptions {
   docs?: Record<string, string>;
 }
 
+/** How long after an error requests still arriving count as queued behind it. */
+const ABORT_GRACE_MS = 5;
+
 export class Kernel {
   private readonly session = randomUUID();
   private readonly executor: Executor;
@@ -166,8 +169,12 @@ export class Kernel {
       return;
     }
     this.iopub("error", outcome.error);
+    if (message.content.stop_on_error !== false) {
+      // Requests sent together with this one (a run-all) may still be in the pipe: let them in.
+      await new Promise((resolve) => setTimeout(resolve, ABORT_GRACE_MS));
+      this.abortQueuedExecutions();
+    }
     this.reply(message, "execute_reply", { status: "error", execution_count: count, ...outcome.error });
-    if (message.content.stop_on_error !== false) this.abortQueuedExecutions();
   }
 
   /** After an error, the cells queued behind it (a run-all) do not run, as in Jupyter. */
@@ -178,7 +185,10 @@ export class Kernel {
         this.shellQueue.push(queued);
         continue;
       }
+      // Each request still gets its busy/idle pair, so clients waiting for idle are released.
+      this.iopubFor(queued.header, "status", { execution_state: "busy" });
       this.reply(queued, "execute_reply", { status: "aborted", execution_count: null });
+      this.iopubFor(queued.header, "status", { execution_state: "idle" });
     }
   }
 
@@ -220,7 +230,11 @@ export class Kernel {
   }
 
   private iopub(msgType: MessageType, content: unknown): void {
-    this.send(makeMessage("iopub" as Channel, msgType, content, { session: this.session, parent: this.currentParent }));
+    this.iopubFor(this.currentParent, msgType, content);
+  }
+
+  private iopubFor(parent: Header | undefined, msgType: MessageType, content: unknown): void {
+    this.send(makeMessage("iopub" as Channel, msgType, content, { session: this.session, parent }));
   }
 
   private send(message: WireMessage): void {

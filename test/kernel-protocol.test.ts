@@ -1,0 +1,263 @@
+/**
+ * Drives the real kernel process (the bundle the package ships) with Jupyter messages over its
+ * stdio transport, through KernelClient.
+ */
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { KernelClient, KernelExitedError, type RequestResult } from "../kernel/client";
+import { buildKernelBundles } from "../kernel/bundles";
+import type { WireMessage } from "../kernel/messages";
+
+const TENSOR = "application/vnd.agnb.tensor+json";
+
+function ofType(result: RequestResult, type: string): WireMessage[] {
+  return result.iopub.filter((message) => message.header.msg_type === type);
+}
+function resultText(result: RequestResult): string | undefined {
+  return ofType(result, "execute_result")[0]?.content.data["text/plain"];
+}
+function streamText(result: RequestResult, name = "stdout"): string {
+  return ofType(result, "stream").filter((m) => m.content.name === name).map((m) => m.content.text).join("");
+}
+
+/** A folder with an npm package of each kind, as a notebook's folder might have. */
+function notebookFolder(): string {
+  const folder = mkdtempSync(join(tmpdir(), "agnb-kernel-"));
+  const cjs = join(folder, "node_modules", "cjs-greeter");
+  const esm = join(folder, "node_modules", "esm-only-greeter");
+  mkdirSync(cjs, { recursive: true });
+  mkdirSync(esm, { recursive: true });
+  writeFileSync(join(cjs, "package.json"), JSON.stringify({ name: "cjs-greeter", main: "index.js" }));
+  writeFileSync(join(cjs, "index.js"), "exports.greet = (name) => `hello ${name} from cjs`;");
+  writeFileSync(join(esm, "package.json"), JSON.stringify({ name: "esm-only-greeter", type: "module", exports: { import: "./index.js" } }));
+  writeFileSync(join(esm, "index.js"), "export const greet = (name) => `hello ${name} from esm`; export default 42;");
+  return folder;
+}
+
+describe("kernel over stdio", () => {
+  let kernel: KernelClient;
+  let kernelScript: string;
+  const folder = notebookFolder();
+
+  before(async () => {
+    kernelScript = (await buildKernelBundles()).kernel;
+    kernel = new KernelClient({ kernelScript, cwd: folder });
+    const info = await kernel.start();
+    assert.equal(info.content.protocol_version, "5.3");
+    assert.equal(info.content.language_info.name, "typescript");
+  });
+  after(() => kernel.shutdown());
+
+  test("execute: counts, the seed's gradient, and the last value displayed unless it ends with ;", async () => {
+    const first = await kernel.execute("const w = new tf.Variable(5.0);\nconst tape = new tf.GradientTape();\nconst loss = tape.record(() => tf.square(w));\ntape.gradient(loss, w)");
+    assert.equal(first.reply.content.status, "ok");
+    const count = first.reply.content.execution_count;
+    assert.equal(ofType(first, "execute_input")[0].content.execution_count, count);
+    assert.equal(resultText(first), "tf.Tensor(10.0, shape=(), dtype=float32)");
+    assert.equal(ofType(first, "execute_result")[0].content.data[TENSOR].entries[0].data.values, 10);
+    const hidden = await kernel.execute("w.numpy();");
+    assert.equal(hidden.reply.content.execution_count, count + 1);
+    assert.equal(ofType(hidden, "execute_result").length, 0);
+    const tapeShown = await kernel.execute("tape");
+    assert.ok(ofType(tapeShown, "execute_result")[0].content.data["application/vnd.agnb.tape+json"].nodes.length >= 1);
+  });
+
+  test("declarations persist, a re-run may declare const again, and top-level await works", async () => {
+    await kernel.execute("const base = 2;\nfunction twice(v: number): number { return v * base }\nclass Box { constructor(public v: number) {} }");
+    assert.equal(resultText(await kernel.execute("twice(new Box(21).v)")), "42");
+    assert.equal((await kernel.execute("const base = 3;")).reply.content.status, "ok");
+    assert.equal(resultText(await kernel.execute("const { a, b: [c] } = { a: 1, b: [await Promise.resolve(2)] };\na + c + twice(1)")), "6");
+  });
+
+  test("console and process output become stream messages in order, without corrupting the channel", async () => {
+    const result = await kernel.execute("console.log('one');\nconsole.error('two');\nprocess.stdout.write('three\\n');\nconsole.log({ four: 4 });");
+    const streams = ofType(result, "stream").map((m) => [m.content.name, m.content.text]);
+    assert.deepEqual(streams, [["stdout", "one\n"], ["stderr", "two\n"], ["stdout", "three\n{ four: 4 }\n"]]);
+  });
+
+  test("display, display with an id, and update", async () => {
+    const result = await kernel.execute("display(tf.constant([1, 2]));\nconst handle = display('first', { id: 'progress' });\nhandle.update('second');");
+    const [plain, named] = ofType(result, "display_data");
+    assert.deepEqual(plain.content.data[TENSOR].entries[0].data.values, [1, 2]);
+    assert.equal(named.content.transient.display_id, "progress");
+    const [update] = ofType(result, "update_display_data");
+    assert.equal(update.content.transient.display_id, "progress");
+    assert.equal(update.content.data["text/plain"], "'second'");
+  });
+
+  test("gradient lists display with the sources' names", async () => {
+    const result = await kernel.execute(
+      "const W = new tf.Variable(tf.constant([2.0]), { name: 'weight' });\nconst b = new tf.Variable(tf.constant([1.0]), { name: 'bias' });\n" +
+      "const t2 = new tf.GradientTape();\nconst l2 = t2.record(() => tf.reduceSum(tf.add(tf.mul(W, 3), b)));\nt2.gradient(l2, [W, b])",
+    );
+    const payload = ofType(result, "execute_result")[0].content.data[TENSOR];
+    assert.equal(payload.structure, "array");
+    assert.deepEqual(payload.entries.map((e: { data: { values: number[] } }) => e.data.values), [[3], [1]]);
+    assert.match(resultText(result)!, /weight/);
+  });
+
+  test("a runtime error names the cell, line and column of the TypeScript and keeps the engine's message", async () => {
+    const result = await kernel.execute("// a comment line\nconst once = new tf.GradientTape();\nconst y2 = once.record(() => tf.square(w));\nonce.gradient(y2, w);\nconst again: number = 1; once.gradient(y2, w);");
+    const count = result.reply.content.execution_count;
+    const [error] = ofType(result, "error");
+    assert.equal(error.content.ename, "Error");
+    assert.match(error.content.evalue, /non-persistent GradientTape/);
+    assert.equal(error.content.traceback[0], `Cell In[${count}], line 5, column 31`);
+    assert.deepEqual(error.content.agnb_location, { cell: count, line: 5, column: 31 });
+    assert.ok(error.content.traceback.every((line: string) => !line.includes("agnb-cell")), "frames are mapped to cells");
+  });
+
+  test("errors in functions from earlier cells point at the cell that defined them", async () => {
+    const definition = await kernel.execute("function explode(): never {\n  throw new RangeError('boom');\n}");
+    const call = await kernel.execute("explode()");
+    const traceback: string[] = ofType(call, "error")[0].content.traceback;
+    assert.ok(traceback.includes(`    at explode (Cell In[${definition.reply.content.execution_count}], line 2, column 9)`), traceback.join("\n"));
+    assert.ok(traceback.includes(`    at Cell In[${call.reply.content.execution_count}], line 1, column 1`), traceback.join("\n"));
+  });
+
+  test("a syntax error names line and column, and the kernel stays alive", async () => {
+    const result = await kernel.execute("const ok = 1;\nconst broken = (1 + ;");
+    const [error] = ofType(result, "error");
+    assert.equal(error.content.ename, "SyntaxError");
+    assert.match(error.content.traceback[0], /line 2, column 21$/);
+    assert.equal(resultText(await kernel.execute("1 + 1")), "2");
+  });
+
+  test("bad input: a thrown non-Error value and megabytes of printing; the kernel stays responsive", async () => {
+    const thrown = await kernel.execute("throw { code: 42 }");
+    assert.equal(ofType(thrown, "error")[0].content.ename, "Uncaught");
+    assert.match(ofType(thrown, "error")[0].content.evalue, /code: 42/);
+
+    const flood = await kernel.execute("const line = 'x'.repeat(99) + '\\n';\nfor (let i = 0; i < 40000; i++) console.log(line);");
+    const printed = streamText(flood);
+    assert.ok(printed.length <= 1_000_000, `printed ${printed.length} characters`);
+    assert.match(streamText(flood, "stderr"), /output capped at 1000 kB: \d+ kB more not shown/);
+    assert.equal(resultText(await kernel.execute("'still here'")), "'still here'");
+  });
+
+  test("bad input: a huge tensor is displayed as a summary with its shape, not a million numbers", async () => {
+    const huge = await kernel.execute("tf.zeros([1000, 1000])");
+    const data = ofType(huge, "execute_result")[0].content.data;
+    assert.ok(data["text/plain"].length < 5000, "the text is a summary");
+    assert.match(data["text/plain"], /shape=\(1000, 1000\)/);
+    assert.equal(data[TENSOR].entries[0].data.values, undefined);
+    assert.equal(data[TENSOR].entries[0].data.summary.max, 0);
+    assert.equal(resultText(await kernel.execute("'alive'")), "'alive'");
+  });
+
+  test("imports resolve from the notebook's folder (CommonJS and ESM) and the engine is the kernel's own", async () => {
+    const result = await kernel.execute(
+      "import { greet } from 'cjs-greeter';\nimport esmDefault, { greet as greetEsm } from 'esm-only-greeter';\nimport * as engine from 'autograd-notebook';\n" +
+      "[greet('a'), greetEsm('b'), esmDefault, engine.constant(1) instanceof tf.Tensor, require('cjs-greeter').greet('c')]",
+    );
+    assert.equal(resultText(result), "[ 'hello a from cjs', 'hello b from esm', 42, true, 'hello c from cjs' ]");
+    const missing = await kernel.execute("import 'not-installed-anywhere';");
+    assert.match(ofType(missing, "error")[0].content.evalue, /Cannot find module 'not-installed-anywhere' from the notebook's folder/);
+  });
+
+  test("complete: names in scope, members of engine objects, the engine API", async () => {
+    await kernel.execute("const learningRate = 0.1; const someTensor = tf.constant([1]);");
+    const scope = (await kernel.complete("learn")).reply.content;
+    assert.ok(scope.matches.includes("learningRate"));
+    assert.equal(scope.cursor_start, 0);
+    const members = (await kernel.complete("someTensor.nu")).reply.content;
+    assert.deepEqual(members.matches, ["numpy"]);
+    assert.equal(members.cursor_start, "someTensor.".length);
+    const api = (await kernel.complete("x = tf.squ")).reply.content;
+    assert.ok(api.matches.includes("square"));
+    assert.ok((await kernel.complete("tf.keras.layers.")).reply.content.matches.includes("Dense"));
+  });
+
+  test("inspect: the signature of engine functions and a summary of values", async () => {
+    const fn = (await kernel.inspect("tf.square(x)", 5)).reply.content;
+    assert.equal(fn.found, true);
+    assert.match(fn.data["text/plain"], /^tf\.square\(/);
+    const value = (await kernel.inspect("someTensor", 3)).reply.content;
+    assert.match(value.data["text/plain"], /tf\.Tensor\(\[1\.?0?\]/);
+    assert.equal((await kernel.inspect("nothingHere", 3)).reply.content.found, false);
+  });
+
+  test("is_complete", async () => {
+    assert.equal((await kernel.isComplete("const a = 1")).reply.content.status, "complete");
+    assert.equal((await kernel.isComplete("function f() {")).reply.content.status, "incomplete");
+    assert.equal((await kernel.isComplete("const = ;")).reply.content.status, "invalid");
+  });
+
+  test("interrupt stops a busy loop and keeps every earlier variable", async () => {
+    await kernel.execute("let spins = 0;");
+    const running = kernel.execute("while (true) { spins++; }");
+    await waitFor(() => kernel.executionState === "busy");
+    setTimeout(() => kernel.interrupt(), 200);
+    const result = await running;
+    assert.equal(ofType(result, "error")[0].content.ename, "KeyboardInterrupt");
+    assert.equal(resultText(await kernel.execute("spins > 0 && w.numpy() === 5")), "true");
+  });
+
+  test("interrupt stops model.fit at its next step; the model stays usable and the live display shows progress", async () => {
+    await kernel.execute(
+      "const xs = tf.constant([[1], [2], [3], [4]]); const ys = tf.constant([[3], [5], [7], [9]]);\n" +
+      "const model = new tf.keras.Sequential([new tf.keras.layers.Dense(1, { inputShape: [1] })]);\n" +
+      "model.compile({ optimizer: 'sgd', loss: 'mean_squared_error' });\nlet epochsDone = 0;",
+    );
+    const running = kernel.execute("await model.fit(xs, ys, { epochs: 10000000, verbose: 0, callbacks: { onEpochEnd: () => { epochsDone++; } } });");
+    await waitFor(() => kernel.executionState === "busy");
+    setTimeout(() => kernel.interrupt(), 300);
+    const result = await running;
+    assert.equal(ofType(result, "error")[0].content.ename, "KeyboardInterrupt");
+    const live = ofType(result, "display_data")[0];
+    assert.ok(live.content.data["application/vnd.plotly.v1+json"], "a loss curve is shown while fit runs");
+    assert.match(live.content.data["text/plain"], /^Epoch 0\/10000000/);
+    const after = await kernel.execute("const stoppedAt = epochsDone;\nawait new Promise((r) => setTimeout(r, 50));\n[stoppedAt > 0, epochsDone === stoppedAt, model.predict(tf.constant([[1]])).shape]");
+    assert.equal(resultText(after), "[ true, true, [ 1, 1 ] ]");
+  });
+
+  test("an interrupt_request on control stops an awaiting cell", async () => {
+    const running = kernel.execute("await new Promise((resolve) => setTimeout(resolve, 60000));");
+    await waitFor(() => kernel.executionState === "busy");
+    const reply = await kernel.request("control", "interrupt_request", {});
+    assert.equal(reply.reply.content.status, "ok");
+    assert.equal(ofType(await running, "error")[0].content.ename, "KeyboardInterrupt");
+  });
+
+  test("after an error, the cells queued behind it are aborted, not run", async () => {
+    const failing = kernel.execute("throw new Error('first fails')");
+    const queued = kernel.execute("globalThis.ranAfterError = true");
+    assert.equal((await failing).reply.content.status, "error");
+    assert.equal((await queued).reply.content.status, "aborted");
+    assert.equal(resultText(await kernel.execute("globalThis.ranAfterError === undefined")), "true");
+  });
+
+  test("restart gives a fresh process without the old variables", async () => {
+    const restarted = new KernelClient({ kernelScript, cwd: folder });
+    await restarted.start();
+    try {
+      await restarted.execute("const kept = 1;");
+      const firstPid = restarted.pid;
+      await restarted.restart();
+      assert.notEqual(restarted.pid, firstPid);
+      const result = await restarted.execute("typeof kept");
+      assert.equal(resultText(result), "'undefined'");
+    } finally {
+      await restarted.shutdown();
+    }
+  });
+
+  test("a kernel killed from outside is reported and its pending request fails", async () => {
+    const doomed = new KernelClient({ kernelScript, cwd: folder });
+    await doomed.start();
+    const exited = new Promise<{ signal: string | null; expected: boolean }>((resolve) => doomed.once("exit", resolve));
+    const pending = doomed.execute("await new Promise(() => {})");
+    await waitFor(() => doomed.executionState === "busy");
+    process.kill(doomed.pid!, "SIGKILL");
+    await assert.rejects(pending, KernelExitedError);
+    assert.deepEqual(await exited, { code: null, signal: "SIGKILL", expected: false });
+    assert.equal(doomed.alive, false);
+  });
+});
+
+async function waitFor(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
+}
