@@ -138,58 +138,62 @@ export function bundleStaleness(bundle: string, sources: string): string | undef
   return newer ? `engine/${newer} is newer than dist/engine.cjs` : undefined;
 }
 
+interface Contender {
+  name: string;
+  /** Makes this engine current (tfjs switches backend) and returns its workloads. */
+  select(): Promise<EngineWorkloads>;
+}
+
+/** Each workload runs on every engine back to back, so a busy machine skews all of them alike. */
 export async function runEngineBench(options: EngineBenchOptions = {}): Promise<BenchRow[]> {
   const log = options.log ?? ((line: string) => process.stderr.write(line + "\n"));
   const specs = workloadSpecs().filter((spec) => !options.groups || options.groups.includes(spec.group));
-  const timings = new Map<WorkloadSpec, Map<string, Timing>>(specs.map((spec) => [spec, new Map()]));
-  const failures = new Map<WorkloadSpec, string[]>(specs.map((spec) => [spec, []]));
 
   const ours = await loadOurWorkloads(log);
   if (ours instanceof Error) log(`engine: our engine could not be loaded, peers only: ${ours.message}`);
-  const engines: [string, () => Promise<EngineWorkloads>][] = [
-    ...(ours instanceof Error ? [] : [[OURS, async () => ours] as [string, () => Promise<EngineWorkloads>]]),
-    ...(Object.keys(TFJS_PEERS) as TfjsPeer[]).map(
-      (peer) => [peer, async () => (await useTfjsBackend(peer), tfjsWorkloads)] as [string, () => Promise<EngineWorkloads>],
-    ),
+  let contenders: Contender[] = [
+    ...(ours instanceof Error ? [] : [{ name: OURS, select: async () => ours }]),
+    ...(Object.keys(TFJS_PEERS) as TfjsPeer[]).map((peer) => ({
+      name: peer,
+      select: async () => (await useTfjsBackend(peer), tfjsWorkloads),
+    })),
   ];
-
-  for (const [name, start] of engines) {
-    let engine: EngineWorkloads;
-    try {
-      engine = await start();
-    } catch (error) {
-      log(`engine: ${name} unavailable: ${(error as Error).message}`);
-      continue;
-    }
-    for (const spec of specs) {
+  const rows: BenchRow[] = [];
+  for (const spec of specs) {
+    const measured = new Map<string, Timing>();
+    const failures: string[] = [];
+    for (const contender of contenders) {
+      let engine: EngineWorkloads;
+      try {
+        engine = await contender.select();
+      } catch (error) {
+        log(`engine: ${contender.name} unavailable: ${(error as Error).message}`);
+        contenders = contenders.filter((other) => other !== contender);
+        continue;
+      }
       let timing: Timing;
       try {
         timing = await timeWorkload(spec, engine);
       } catch (error) {
-        failures.get(spec)!.push(`${name} failed: ${(error as Error).message}`);
-        log(`engine: ${spec.name}: ${name} failed: ${(error as Error).stack ?? error}`);
+        failures.push(`${contender.name} failed: ${(error as Error).message}`);
+        log(`engine: ${spec.name}: ${contender.name} failed: ${(error as Error).stack ?? error}`);
         continue;
       }
       // Everything is checked against the first engine that ran: ours when it loads.
-      const [referenceName, reference] = timings.get(spec)!.entries().next().value ?? [];
+      const [referenceName, reference] = measured.entries().next().value ?? [];
       if (reference) {
-        assertSameResults(spec.name, { actual: name, expected: referenceName! }, timing.values, reference.values, spec.tolerance);
+        assertSameResults(spec.name, { actual: contender.name, expected: referenceName! }, timing.values, reference.values, spec.tolerance);
       }
-      timings.get(spec)!.set(name, timing);
-      log(`engine: ${spec.name}: ${name} ${spec.figure(timing.ms).toPrecision(3)} ${spec.unit}`);
+      measured.set(contender.name, timing);
+      log(`engine: ${spec.name}: ${contender.name} ${spec.figure(timing.ms).toPrecision(3)} ${spec.unit}`);
     }
-  }
-
-  return specs.map((spec) => {
-    const measured = timings.get(spec)!;
-    const peers = Object.fromEntries(
-      [...measured].filter(([name]) => name !== OURS).map(([name, timing]) => [name, spec.figure(timing.ms)]),
-    );
     const ourTiming = measured.get(OURS);
-    const note = [spec.note, ...failures.get(spec)!].filter(Boolean).join("; ") || undefined;
-    return {
-      group: spec.group, name: spec.name, unit: spec.unit, higherIsBetter: spec.higherIsBetter, note,
-      ours: ourTiming ? spec.figure(ourTiming.ms) : Number.NaN, peers,
-    };
-  });
+    rows.push({
+      group: spec.group, name: spec.name, unit: spec.unit, higherIsBetter: spec.higherIsBetter,
+      note: [spec.note, ...failures].filter(Boolean).join("; ") || undefined,
+      ours: ourTiming ? spec.figure(ourTiming.ms) : Number.NaN,
+      peers: Object.fromEntries([...measured].filter(([name]) => name !== OURS).map(([name, timing]) => [name, spec.figure(timing.ms)])),
+    });
+  }
+  return rows;
 }

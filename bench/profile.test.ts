@@ -1,9 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { Profiler } from "node:inspector";
+import type { Profiler, Runtime } from "node:inspector";
 import { hottestFunctions } from "./profile";
 
-const frame = (functionName: string, url: string, lineNumber = 0): Profiler.CallFrame => ({
+const frame = (functionName: string, url: string, lineNumber = 0): Runtime.CallFrame => ({
   functionName, url, lineNumber, columnNumber: 0, scriptId: "1",
 });
 

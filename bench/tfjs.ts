@@ -10,12 +10,19 @@ import { CHAIN_SCALE, CHAIN_SHIFT, CHAIN_START, scalarChain, type ChainOps, type
 export const TFJS_PEERS = { "tfjs-cpu": "cpu", "tfjs-wasm": "wasm" } as const;
 export type TfjsPeer = keyof typeof TFJS_PEERS;
 
+let wasmPathsSet = false;
+
 /** Selects the backend for `peer`; throws with the backend's own reason if it cannot start. */
 export async function useTfjsBackend(peer: TfjsPeer): Promise<void> {
   // Prod mode skips tfjs's debug checks and its "install tfjs-node" notice.
   tf.enableProdMode();
   const backend = TFJS_PEERS[peer];
-  if (backend === "wasm") setWasmPaths(dirname(require.resolve("@tensorflow/tfjs-backend-wasm")) + "/");
+  if (tf.getBackend() === backend) return;
+  // The .wasm files ship inside the package; the paths may be set only before the first start.
+  if (backend === "wasm" && !wasmPathsSet) {
+    setWasmPaths(dirname(require.resolve("@tensorflow/tfjs-backend-wasm")) + "/");
+    wasmPathsSet = true;
+  }
   if (!(await tf.setBackend(backend))) throw new Error(`tfjs backend "${backend}" failed to initialise`);
   await tf.ready();
 }
