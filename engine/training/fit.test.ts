@@ -115,6 +115,21 @@ test("one number per sample fits a one-feature input, as in Keras (x of shape [n
   assert.ok((model.evaluate(xs, xs.map((v) => 3 * v - 1)) as number) < 1e-3);
 });
 
+test("a model built on its first batch resolves 'accuracy' from its output width (categorical, not binary)", async () => {
+  tf.random.setSeed(6);
+  const model = new Sequential([new Dense(3, { activation: "softmax" })]);
+  model.compile({ optimizer: "adam", loss: "categorical_crossentropy", metrics: ["accuracy"] });
+  const x = [[1, 0], [0, 1], [1, 1], [0, 0]];
+  const y = [[1, 0, 0], [0, 1, 0], [0, 0, 1], [0, 1, 0]];
+  const history = await model.fit(x, y, { epochs: 1, verbose: 0 });
+  const predicted = model.predict(x).dataSync();
+  const argMax = (row: number) => [0, 1, 2].reduce((best, j) => (predicted[row * 3 + j] > predicted[row * 3 + best] ? j : best), 0);
+  const expected = [0, 1, 2, 1].filter((label, row) => argMax(row) === label).length / 4;
+  const [, accuracy] = model.evaluate(x, y) as number[];
+  assert.equal(accuracy, expected);
+  assert.equal(model.history, history);
+});
+
 test("validationSplit holds out the last samples and reports val_loss; validationData is used as given", async () => {
   const { model, x, y } = smallRegression();
   const history = await model.fit(x, y, { epochs: 3, validationSplit: 0.2, verbose: 0 });

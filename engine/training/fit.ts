@@ -168,6 +168,7 @@ export async function fitModel(model: Model, x: DataInput, y: DataInput, options
   const verbose = options.verbose ?? 1;
   const callbacks = ([] as FitCallbacks[]).concat(options.callbacks ?? []);
   const data = prepareData(model, x, y, options);
+  model.compiledFor("fit", data.train.x);
   checkLabels(model, compiled, data.train);
 
   const n = sampleCount(data.train.x);
@@ -226,6 +227,7 @@ export async function fitModel(model: Model, x: DataInput, y: DataInput, options
       { const pending = notify((c) => c.onEpochEnd?.(epoch, logs)); if (pending) await pending; }
     }
     history.stoppedEarly = history.epoch.length < epochs;
+    model.history = history;
     { const pending = notify((c) => c.onTrainEnd?.(history.epoch.length ? lastLogs(history) : {})); if (pending) await pending; }
     return history;
   } finally {

@@ -27,6 +27,7 @@ export interface CompiledState {
   lossName: string;
   /** True when the loss was given by name (so its gradient is known in closed form). */
   builtInLoss: boolean;
+  metricNames: string[];
   metrics: ResolvedMetric[];
 }
 
@@ -40,6 +41,8 @@ export class Model extends Layer {
   /** Set to true (e.g. from a callback) to end `fit` after the current batch. */
   stopTraining = false;
   compiled?: CompiledState;
+  /** The History of the last completed fit, as Keras keeps it. */
+  history?: History;
   protected graphInputs: SymbolicTensor[] = [];
   protected graphOutputs: SymbolicTensor[] = [];
   /** Functional models: layers in the order they run, inputs first. */
@@ -138,9 +141,31 @@ export class Model extends Layer {
     const name = lossName(options.loss);
     const metricNames = options.metrics ?? [];
     if (!Array.isArray(metricNames)) throw new TypeError(`compile: metrics must be an array of names such as ['accuracy']`);
-    const width = this.outputShape?.[this.outputShape.length - 1] ?? 1;
-    const metrics = metricNames.map((metric) => resolveMetric(metric, name, width ?? 1));
-    this.compiled = { optimizer, loss, lossName: name, builtInLoss: typeof options.loss === "string", metrics };
+    metricNames.forEach((metric) => resolveMetric(metric, name, 1));
+    this.compiled = { optimizer, loss, lossName: name, builtInLoss: typeof options.loss === "string", metricNames, metrics: [] };
+    this.resolveMetrics();
+  }
+
+  /** 'accuracy' depends on the output width, known once the model is built. */
+  private resolveMetrics(): void {
+    const compiled = this.compiled;
+    const shape = this.outputShape;
+    if (!compiled || !shape) return;
+    const width = shape[shape.length - 1] ?? 1;
+    compiled.metrics = compiled.metricNames.map((metric) => resolveMetric(metric, compiled.lossName, width));
+  }
+
+  /**
+   * The compiled state, for `data` about to go through the model: a model built lazily (no input
+   * shape yet) is built from the first sample first, so metrics know its output width.
+   */
+  compiledFor(what: string, data: Dataset): CompiledState {
+    const compiled = this.requireCompiled(what);
+    if (!this.outputShape && data.shape[0] > 0) {
+      this.apply(tf.constant(data.values.subarray(0, data.values.length / data.shape[0]), [1, ...data.shape.slice(1)]));
+      this.resolveMetrics();
+    }
+    return compiled;
   }
 
   get optimizer(): Optimizer | undefined {
@@ -153,8 +178,8 @@ export class Model extends Layer {
 
   /** One optimizer step on exactly this batch; returns the loss before the step (and metrics, if any). */
   trainOnBatch(x: DataInput, y: DataInput): number | number[] {
-    const compiled = this.requireCompiled("trainOnBatch");
     const inputs = this.adaptInput(asDataset(x, "trainOnBatch: x"), "trainOnBatch");
+    const compiled = this.compiledFor("trainOnBatch", inputs);
     const labels = asDataset(y, "trainOnBatch: y");
     checkSameSamples(inputs.shape, labels.shape, "trainOnBatch");
     const { prediction, lossValue } = trainOnBatch(this, compiled, inputs, labels, { epoch: 0, batch: 0 });
@@ -175,8 +200,8 @@ export class Model extends Layer {
 
   /** The loss (and metrics, in compile order) on `x`, `y`: a number, or `[loss, ...metrics]`. */
   evaluate(x: DataInput, y: DataInput, options: { batchSize?: number } = {}): number | number[] {
-    const compiled = this.requireCompiled("evaluate");
     const inputs = this.adaptInput(asDataset(x, "evaluate: x"), "evaluate");
+    const compiled = this.compiledFor("evaluate", inputs);
     const labels = asDataset(y, "evaluate: y");
     checkSameSamples(inputs.shape, labels.shape, "evaluate");
     const logs = evaluateDataset(this, compiled, inputs, labels, options.batchSize ?? 32);
