@@ -75,7 +75,7 @@ async function runCommand(args: string[]): Promise<number> {
     const shown = relative(process.cwd(), file) || file;
     const notebook = await readNotebookFile(file);
     print(`━━ ${shown}\n`);
-    const updated = new Set<string>();
+    const updated = new Map<string, string>();
     const result = await runNotebook(notebook, {
       kernelScript: kernelScript(),
       folder: dirname(file),
@@ -84,13 +84,13 @@ async function runCommand(args: string[]): Promise<number> {
       onOutput: (_index, message) => {
         // Live displays update many times; their final text is printed when the cell ends.
         if (message.header.msg_type === "update_display_data") {
-          updated.add(outputText(message) ?? "");
+          updated.set(message.content.transient?.display_id ?? "", outputText(message) ?? "");
           return;
         }
         const text = outputText(message);
         if (text) print(text);
       },
-      onCellEnd: () => { for (const text of updated) print(text); },
+      onCellEnd: () => { for (const text of updated.values()) print(text); },
     });
     if (result.failure) failures.push(describeFailure(shown, result.failure));
     const destination = values.inplace ? file : values.out ? join(resolve(values.out), basename(file)) : null;

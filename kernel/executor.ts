@@ -4,8 +4,8 @@
  */
 import { randomUUID } from "node:crypto";
 import vm from "node:vm";
-import type { MimeBundle } from "../engine/mime";
-import { toMimeBundle } from "./display";
+import { MIME, type MimeBundle } from "../engine/mime";
+import { plainText, toMimeBundle } from "./display";
 import { KeyboardInterrupt, cellFileName, errorContent, interruptContent, isScriptInterruption, syntaxErrorContent } from "./errors";
 import { FitProgressDisplay, type FitObservable } from "./fit-progress";
 import type { ErrorContent } from "./messages";
@@ -19,6 +19,17 @@ export interface OutputSink {
 }
 
 export type Outcome = { status: "ok"; value: MimeBundle | null } | { status: "error"; error: ErrorContent };
+
+/** `id` names the output for later updates; `raw` means the value already is a MIME bundle. */
+export interface DisplayOptions { id?: string; raw?: boolean }
+
+function rawBundle(value: unknown): MimeBundle {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new TypeError(`display(value, { raw: true }) expects a MIME bundle such as { "text/plain": "..." }, got ${plainText(value)}`);
+  }
+  const bundle = value as MimeBundle;
+  return MIME.text in bundle ? bundle : { ...bundle, [MIME.text]: `(${Object.keys(bundle).join(", ")})` };
+}
 
 export interface DisplayHandle {
   readonly id: string;
@@ -36,7 +47,7 @@ export class Executor {
     this.loader = new ModuleLoader(folder, engine);
     const globals = globalThis as Record<string, unknown>;
     globals.tf = engine;
-    globals.display = (value: unknown, options?: { id?: string }) => this.display(value, options);
+    globals.display = (value: unknown, options?: DisplayOptions) => this.display(value, options);
     globals.clearOutput = (wait = false) => this.sink.clear(wait);
     globals.require = this.loader.require;
     globals[IMPORT_HELPER] = (specifier: unknown) => this.loader.import(specifier);
@@ -57,13 +68,14 @@ export class Executor {
     this.running.interrupt();
   }
 
-  display(value: unknown, options: { id?: string } = {}): DisplayHandle {
+  display(value: unknown, options: DisplayOptions = {}): DisplayHandle {
     const id = options.id ?? randomUUID();
-    this.sink.display(toMimeBundle(value, this.engine), id, false);
+    const bundle = (shown: unknown) => options.raw ? rawBundle(shown) : toMimeBundle(shown, this.engine);
+    this.sink.display(bundle(value), id, false);
     return {
       id,
-      update: (next: unknown) => this.sink.display(toMimeBundle(next, this.engine), id, true),
-      display: (next: unknown) => this.sink.display(toMimeBundle(next, this.engine), id, false),
+      update: (next: unknown) => this.sink.display(bundle(next), id, true),
+      display: (next: unknown) => this.sink.display(bundle(next), id, false),
     };
   }
 
