@@ -12,9 +12,16 @@ const ACTIVATIONS: Record<string, Activation> = {
   softmax: (x) => tf.softmax(x),
 };
 
-export function getActivation(activation: string | Activation | null | undefined): { name: string; fn: Activation } {
-  if (activation == null) return { name: "linear", fn: ACTIVATIONS.linear };
-  if (typeof activation === "function") return { name: activation.name || "custom", fn: activation };
+export interface ResolvedActivation {
+  name: string;
+  fn: Activation;
+  /** False for a user's function, whatever its name. */
+  builtIn: boolean;
+}
+
+export function getActivation(activation: string | Activation | null | undefined): ResolvedActivation {
+  if (activation == null) return { name: "linear", fn: ACTIVATIONS.linear, builtIn: true };
+  if (typeof activation === "function") return { name: activation.name || "custom", fn: activation, builtIn: false };
   const fn = lookupByName("activation", activation, ACTIVATIONS);
-  return { name: Object.keys(ACTIVATIONS).find((k) => ACTIVATIONS[k] === fn)!, fn };
+  return { name: Object.keys(ACTIVATIONS).find((k) => ACTIVATIONS[k] === fn)!, fn, builtIn: true };
 }

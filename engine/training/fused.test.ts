@@ -43,6 +43,23 @@ for (const { loss, hidden, output, labels } of cases) {
   });
 }
 
+test("the compiled step is not used for a user's activation function, even one named like a built-in, nor for Dense subclasses", () => {
+  const relu = (x: tf.Tensor) => tf.mul(x, 2);
+  const model = new Sequential([new Dense(2, { inputShape: [3], activation: relu })]);
+  model.compile({ optimizer: "sgd", loss: "mse" });
+  assert.equal(planFusedStep(model.layerChain(), model.compiled!, true), undefined);
+  class Scaled extends Dense {
+    override call(input: tf.Tensor) {
+      return tf.mul(super.call(input), 3);
+    }
+  }
+  const scaled = new Sequential([new Scaled(2, { inputShape: [3] })]);
+  scaled.compile({ optimizer: "sgd", loss: "mse" });
+  assert.equal(planFusedStep(scaled.layerChain(), scaled.compiled!, true), undefined);
+  scaled.layers[0].setWeights([tf.ones([3, 2]), tf.zeros([2])]);
+  assert.deepEqual(Array.from(scaled.predict([[1, 1, 1]]).dataSync()), [9, 9]);
+});
+
 test("the compiled step is not used for custom losses, and labels it cannot take fall back to the tape's error", () => {
   const model = new Sequential([new Dense(2, { inputShape: [3] })]);
   model.compile({ optimizer: "sgd", loss: (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.reduceMean(tf.abs(tf.sub(yTrue, yPred))) });

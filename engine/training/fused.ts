@@ -76,7 +76,9 @@ export function planFusedStep(chain: Layer[] | undefined, compiled: CompiledStat
   if (!chain || chain.length === 0 || !lossIsBuiltIn || !lossGradient) return undefined;
   const supported = chain.every(
     (layer, i) =>
-      layer instanceof Dense && layer.built && layer.trainable && ACTIVATIONS.has(layer.activation.name) &&
+      // Exactly Dense: a subclass may compute something else in call().
+      layer instanceof Dense && layer.constructor === Dense && layer.built && layer.trainable &&
+      layer.activation.builtIn && ACTIVATIONS.has(layer.activation.name) &&
       (layer.activation.name !== "softmax" || i === chain.length - 1) &&
       layer.weights.every((w) => w.dtype === "float32" && w.trainable),
   );

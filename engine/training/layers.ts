@@ -3,7 +3,7 @@
  * describe a graph without computing; `layer.apply(tensor)` computes.
  */
 import * as tf from "../core";
-import { getActivation, type Activation } from "./activations";
+import { getActivation, type Activation, type ResolvedActivation } from "./activations";
 import { getInitializer, type Initializer, type InitializerSpec } from "./initializers";
 import { formatShape, shapeText, uniqueName } from "./names";
 
@@ -185,7 +185,7 @@ export interface DenseOptions extends LayerOptions {
 /** `activation(x · kernel + bias)` on the last axis. */
 export class Dense extends Layer {
   readonly units: number;
-  readonly activation: { name: string; fn: Activation };
+  readonly activation: ResolvedActivation;
   readonly useBias: boolean;
   kernel?: tf.Variable;
   bias?: tf.Variable;

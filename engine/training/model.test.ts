@@ -87,6 +87,14 @@ test("Sequential with inputShape on the first layer, and without any (built on f
   assert.deepEqual(lazy.layers[0].getWeights()[0].shape, [7, 2]);
 });
 
+test("Sequential.add of a layer that does not fit the previous output fails and leaves the model unchanged", () => {
+  const model = new Sequential([Input({ shape: [3] }), new Dense(4, { name: "first" })]);
+  const misfit = new Dense(2, { inputShape: [5], name: "misfit" });
+  assert.throws(() => model.add(misfit), /Dense 'misfit': expected inputs whose last dimension is 5, got shape \[None, 4\]/);
+  assert.deepEqual(model.layers.map((layer) => layer.name), ["first"]);
+  assert.deepEqual(model.predict([[1, 2, 3]]).shape, [1, 4]);
+});
+
 test("functional summary lists the InputLayer with its shape in brackets", (t) => {
   t.mock.method(console, "log", () => {});
   const X = Input({ shape: [1], name: "X" });

@@ -286,13 +286,14 @@ export class Sequential extends Model {
       return;
     }
     if (!(layer instanceof Layer)) throw new TypeError(`Sequential.add: expected a layer, got ${String(layer)}`);
-    const previousOutput = this.outputShape;
-    if (this.stack.length === 0 && !this.batchInputShape) this.batchInputShape = layer.batchInputShape;
-    this.stack.push(layer);
+    // Checked before the layer joins, so a layer that does not fit leaves the model as it was.
+    const previousOutput = this.stack.length === 0 && !this.batchInputShape ? layer.batchInputShape : this.outputShape;
     if (previousOutput) {
       layer.ensureBuilt(previousOutput);
       layer.computeOutputShape(previousOutput);
     }
+    if (this.stack.length === 0 && !this.batchInputShape) this.batchInputShape = layer.batchInputShape;
+    this.stack.push(layer);
     this.built = this.batchInputShape !== undefined;
   }
 
