@@ -7,7 +7,7 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { assertSameResults, type Tolerance } from "./crosscheck";
-import { measure, type MeasureOptions } from "./measure";
+import { measure } from "./measure";
 import { beatsPeerOnEveryRow, rowBelow, type BenchRow, type BenchTarget } from "./table";
 import { ourWorkloads } from "./ours";
 import { TFJS_PEERS, tfjsWorkloads, useTfjsBackend, type TfjsPeer } from "./tfjs";
@@ -28,7 +28,6 @@ export interface WorkloadSpec {
   prepare(engine: EngineWorkloads): PreparedWorkload;
   /** Converts a median time per call (ms) to the row's unit. */
   figure(ms: number): number;
-  measureOptions?: MeasureOptions;
 }
 
 const CHAIN_ROW = "scalar chain fwd+bwd";
@@ -104,7 +103,7 @@ async function timeWorkload(spec: WorkloadSpec, engine: EngineWorkloads): Promis
   const workload = spec.prepare(engine);
   try {
     const values = workload.values();
-    const { medianMs } = await measure(() => workload.run(), spec.measureOptions);
+    const { medianMs } = await measure(() => workload.run());
     return { values, ms: medianMs };
   } finally {
     workload.dispose();

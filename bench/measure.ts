@@ -70,11 +70,16 @@ export async function measure(fn: Workload, options: MeasureOptions = {}): Promi
   const settings = { ...DEFAULT_MEASURE_OPTIONS, ...options };
   // The first call is always untimed; further warm-up is skipped for calls that are slow anyway.
   let lastCallMs = await timeBatch(fn, 1);
-  for (let i = 1; i < settings.warmupCalls && lastCallMs < settings.minTimeMs; i++) lastCallMs = await timeBatch(fn, 1);
+  let fastestCallMs = lastCallMs;
+  for (let i = 1; i < settings.warmupCalls && lastCallMs < settings.minTimeMs; i++) {
+    lastCallMs = await timeBatch(fn, 1);
+    fastestCallMs = Math.min(fastestCallMs, lastCallMs);
+  }
 
-  // Grow the batch until one sample is long enough to time reliably.
+  // Grow the batch until one sample is long enough to time reliably (judged by the fastest
+  // warm-up call, since one call can be stretched by a GC pause or another process).
   let batch = 1;
-  let perCallMs = Math.max(lastCallMs, 1e-6);
+  let perCallMs = Math.max(fastestCallMs, 1e-6);
   while (batch * perCallMs < settings.minSampleMs) {
     batch = Math.min(Math.ceil((settings.minSampleMs * 1.2) / perCallMs), batch * 100);
     perCallMs = (await timeBatch(fn, batch)) / batch;

@@ -118,8 +118,8 @@ async function main(): Promise<void> {
   if (rows.length === 0) {
     throw new Error(`no rows for --only ${options.only.join(",")}; suites: ${SUITE_NAMES.join(", ")}; engine groups: ${ENGINE_GROUPS.join(", ")}`);
   }
-  console.log(formatTable(rows, targets));
   console.log(machine.summary);
+  console.log(formatTable(rows, targets));
   if (options.json) {
     writeResultsJson(options.json, rows, targets, machine);
     console.log(`results saved to ${options.json}`);
