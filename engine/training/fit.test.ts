@@ -162,6 +162,26 @@ test("callbacks see every batch and epoch; stopTraining from a callback ends fit
   assert.deepEqual(model.predict([[0.5]]).shape, [1, 1], "the model is still usable");
 });
 
+test("fit waits for async callbacks before going on", async () => {
+  const { model, x, y } = smallRegression();
+  const order: string[] = [];
+  await model.fit(x, y, {
+    epochs: 2,
+    verbose: 0,
+    callbacks: [
+      {
+        onEpochBegin: (epoch) => void order.push(`begin ${epoch}`),
+        onEpochEnd: async (epoch) => {
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          order.push(`end ${epoch} done`);
+        },
+      },
+      { onEpochEnd: (epoch) => void order.push(`second callback ${epoch}`) },
+    ],
+  });
+  assert.deepEqual(order, ["begin 0", "end 0 done", "second callback 0", "begin 1", "end 1 done", "second callback 1"]);
+});
+
 test("fit yields to the event loop while it runs, and an AbortSignal ends it after the current batch", async () => {
   const { model, x, y } = smallRegression();
   const controller = new AbortController();

@@ -178,7 +178,7 @@ export async function fitModel(model: Model, x: DataInput, y: DataInput, options
   const seed = options.seed ?? Math.floor(Number(tf.random.uniform([], { minval: 0, maxval: 1 }).item()) * 2 ** 31);
   const random = seededRandom(seed);
   const shouldStop = () => model.stopTraining || options.signal?.aborted === true;
-  // Returns a promise only when a callback did, so batches without async callbacks never wait.
+  // Returns a promise only when a callback did, so synchronous callbacks cost no extra tick.
   const notify = (call: (c: FitCallbacks) => unknown): Promise<void> | undefined => {
     let pending: Promise<unknown> | undefined;
     for (const callback of callbacks) {
@@ -193,9 +193,9 @@ export async function fitModel(model: Model, x: DataInput, y: DataInput, options
   let lastYield = performance.now();
   tell((o) => o.onTrainBegin?.({ epochs, stepsPerEpoch, model }));
   try {
-    { const pending = notify((c) => c.onTrainBegin?.({})); if (pending) await pending; }
+    await notify((c) => c.onTrainBegin?.({}));
     for (let epoch = 0; epoch < epochs && !shouldStop(); epoch++) {
-      { const pending = notify((c) => c.onEpochBegin?.(epoch, {})); if (pending) await pending; }
+      await notify((c) => c.onEpochBegin?.(epoch, {}));
       if (options.shuffle ?? true) shuffleInPlace(order, random);
       const means = new RunningMeans();
       for (let batch = 0; batch < stepsPerEpoch; batch++) {
@@ -224,11 +224,11 @@ export async function fitModel(model: Model, x: DataInput, y: DataInput, options
       history.record(epoch, logs);
       if (verbose > 0) console.log(`Epoch ${epoch + 1}/${epochs} - ${formatLogs(logs)}`);
       tell((o) => o.onEpochEnd?.(epoch, logs));
-      { const pending = notify((c) => c.onEpochEnd?.(epoch, logs)); if (pending) await pending; }
+      await notify((c) => c.onEpochEnd?.(epoch, logs));
     }
     history.stoppedEarly = history.epoch.length < epochs;
     model.history = history;
-    { const pending = notify((c) => c.onTrainEnd?.(history.epoch.length ? lastLogs(history) : {})); if (pending) await pending; }
+    await notify((c) => c.onTrainEnd?.(history.epoch.length ? lastLogs(history) : {}));
     return history;
   } finally {
     history.stoppedEarly = history.epoch.length < epochs;
