@@ -27,7 +27,7 @@ function outputText(output: CellOutput): string {
   return `${String(output.data["text/plain"] ?? "")}\n`;
 }
 function payloads(notebook: Notebook, mime: string): any[] {
-  return notebook.cells.flatMap((cell) => cell.outputs ?? []).flatMap((o) => ("data" in o && o.data[mime] ? [o.data[mime]] : []));
+  return notebook.cells.flatMap((cell) => cell.outputs ?? []).flatMap((o) => (o.output_type === "display_data" || o.output_type === "execute_result") && o.data[mime] ? [o.data[mime]] : []);
 }
 function numberAfter(text: string, pattern: RegExp): number {
   const match = pattern.exec(text);

@@ -1,0 +1,72 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import vm from "node:vm";
+import { CellSyntaxError, IMPORT_HELPER, compileCell } from "./transform";
+
+let cellNumber = 0;
+/** Compiles and runs a cell in this realm, as the kernel does; returns its value if displayed. */
+async function run(source: string): Promise<unknown> {
+  const compiled = compileCell(source, `test-${++cellNumber}`);
+  const value = await vm.runInThisContext(compiled.code, { filename: `transform-test-${cellNumber}` });
+  return compiled.displaysLastValue ? value : "(not displayed)";
+}
+const globals = globalThis as Record<string, unknown>;
+
+test("top-level declarations outlive the cell and may be declared again", async () => {
+  await run("const alpha = 1;\nlet beta: number = 2;\nvar gamma = 3;");
+  assert.equal(await run("alpha + beta + gamma"), 6);
+  await run("const alpha = 10;");
+  assert.equal(await run("alpha"), 10);
+});
+
+test("destructuring, functions (hoisted), classes and enums persist", async () => {
+  await run("const { p, q: [r], ...others } = { p: 1, q: [2], s: 3 };\nconst answer = hoisted();\nfunction hoisted() { return 42 }\nclass Point { constructor(public x: number) {} }\nenum Color { Red, Green }");
+  assert.deepEqual(await run("[p, r, others, answer, hoisted(), new Point(7).x, Color.Green]"), [1, 2, { s: 3 }, 42, 42, 7, 1]);
+});
+
+test("closures see later reassignments of top-level variables", async () => {
+  await run("let counter = 0;\nconst readCounter = () => counter;");
+  await run("counter = 5;");
+  assert.equal(await run("readCounter()"), 5);
+});
+
+test("top-level await, and the last expression is the value unless the line ends with ;", async () => {
+  assert.equal(await run("const later = await Promise.resolve(3);\nlater * 2"), 6);
+  assert.equal(await run("later * 2;"), "(not displayed)");
+  assert.equal(await run("later * 2 // a trailing comment"), 6);
+  assert.equal(await run("const onlyDeclared = 1;"), "(not displayed)");
+});
+
+test("imports become calls of the import helper, also dynamic ones", async () => {
+  const requested: string[] = [];
+  globals[IMPORT_HELPER] = async (specifier: string) => {
+    requested.push(specifier);
+    return { default: `default of ${specifier}`, named: `named of ${specifier}` };
+  };
+  await run("import first, { named as renamed } from 'pkg-a';\nimport * as whole from 'pkg-b';\nimport 'pkg-c';");
+  assert.deepEqual(await run("[first, renamed, whole.named]"), ["default of pkg-a", "named of pkg-a", "named of pkg-b"]);
+  assert.deepEqual(await run("(await import('pkg-d')).named"), "named of pkg-d");
+  assert.deepEqual(requested, ["pkg-a", "pkg-b", "pkg-c", "pkg-d"]);
+});
+
+test("type-only constructs vanish and imports used only in later cells are kept", async () => {
+  globals[IMPORT_HELPER] = async () => ({ helper: () => "from a later cell" });
+  await run("interface Shape { area(): number }\ntype Id = string;\nimport { helper } from 'tools';");
+  assert.equal(await run("helper()"), "from a later cell");
+});
+
+test("positions in the generated script map back to the cell's TypeScript line and column", async () => {
+  const source = "const a: number = 1;\n\ninterface Unused { x: number }\nfunction fail(message: string): never {\n  throw new Error(message);\n}\nfail('x')";
+  const compiled = compileCell(source, "positions");
+  const error = await vm.runInThisContext(compiled.code, { filename: "positions-cell" }).catch((e: Error) => e);
+  const frames = [...String(error.stack).matchAll(/positions-cell:(\d+):(\d+)/g)].map((m) => compiled.toCellPosition(Number(m[1]), Number(m[2]) - 1));
+  assert.deepEqual(frames.slice(0, 2), [{ line: 5, column: 9 }, { line: 7, column: 1 }]);
+});
+
+test("syntax errors carry the line and column of the TypeScript", () => {
+  assert.throws(() => compileCell("const ok = 1;\nconst broken = ok +;\n", "bad"), (error: Error) => {
+    assert.ok(error instanceof CellSyntaxError);
+    assert.deepEqual([error.line, error.column, error.lineText], [2, 20, "const broken = ok +;"]);
+    return true;
+  });
+});
