@@ -5,6 +5,7 @@
  * monomorphic loop (a shared loop calling a per-element callback is several times slower).
  */
 import type { TypedArray } from "./dtype";
+import { matmulInto as gemm, matrix, simdGemmAvailable } from "./gemm";
 import { broadcastStrides, sizeOf, stridesOf, type Shape } from "./shape";
 
 export type UnaryKernel = (x: TypedArray, out: TypedArray) => void;
@@ -121,6 +122,10 @@ export function matmulInto(a: TypedArray, aOff: number, b: TypedArray, bOff: num
   if (m * k * n >= 4096) {
     if (isSparse(b, bOff, k * n) && allFinite(a, aOff, m * k)) return sparseRightMatmul(a, aOff, b, bOff, c, cOff, m, k, n);
     if (isSparse(a, aOff, m * k) && allFinite(b, bOff, k * n)) return sparseLeftMatmul(a, aOff, b, bOff, c, cOff, m, k, n);
+    if (a instanceof Float32Array && b instanceof Float32Array && c instanceof Float32Array && simdGemmAvailable(m * k * n)) {
+      const out = c.subarray(cOff, cOff + m * n);
+      return gemm(matrix(a.subarray(aOff, aOff + m * k), m, k), matrix(b.subarray(bOff, bOff + k * n), k, n), out, false);
+    }
   }
   const KB = 256;
   if (k === 0) c.fill(0, cOff, cOff + m * n);

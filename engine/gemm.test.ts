@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { matmulInto, matmulSettings, matrix, transposed, type MatrixView } from "./matmul";
+import { matmulInto, matmulSettings, matrix, transposed, type MatrixView } from "./gemm";
 import { GEMM_WASM } from "./wasm/gemm-wasm";
 
 function seeded(size: number, seed: number): Float32Array {

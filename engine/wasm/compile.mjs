@@ -1,6 +1,6 @@
 // Compiles gemm.wat into gemm-wasm.ts (the module's bytes as base64), so the engine ships the
 // kernel without a WebAssembly toolchain at run time. Run after editing gemm.wat:
-//   node engine/training/wasm/compile.mjs
+//   node engine/wasm/compile.mjs
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import initWabt from "wabt";

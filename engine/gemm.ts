@@ -1,5 +1,5 @@
 /**
- * Matrix products for the compiled Dense step: a WebAssembly SIMD kernel (wasm/gemm.wat) for
+ * Float32 matrix products: a WebAssembly SIMD kernel (wasm/gemm.wat) for
  * products big enough to pay for packing the operands into its memory, plain loops otherwise
  * (and wherever WebAssembly SIMD is unavailable).
  */
@@ -46,6 +46,11 @@ const WASM_MIN_WORK = 8192;
 
 /** When false, every product runs as plain loops (for comparing the two paths). */
 export const matmulSettings = { useWasm: true };
+
+/** Whether a product of `work` multiply-adds runs on the SIMD kernel. */
+export function simdGemmAvailable(work: number): boolean {
+  return matmulSettings.useWasm && work >= WASM_MIN_WORK && loadKernel() !== null;
+}
 
 /** out[m×n] (row-major) = (accumulate ? out : 0) + a[m×k] · b[k×n]. */
 export function matmulInto(a: MatrixView, b: MatrixView, out: Float32Array, accumulate: boolean): void {
