@@ -60,13 +60,14 @@ export function inspectAt(code: string, cursorPos: number, docs: Record<string, 
   if (!path.length) return { found: false, data: {}, metadata: {} };
   const value = resolvePath(path);
   if (value === undefined && !(path[0] in globalThis)) return { found: false, data: {}, metadata: {} };
-  const qualified = path[0] === "tf" ? path.join(".") : null;
   const lines: string[] = [];
-  if (typeof value === "function") {
+  const documented = docFor(path, docs);
+  if (documented) {
+    lines.push(documented);
+  } else if (typeof value === "function") {
     lines.push(signatureOf(expression, value));
-    const doc = (qualified && docs[qualified]) || docs[path[path.length - 1]];
-    if (doc) lines.push("", doc);
-  } else {
+  }
+  if (typeof value !== "function") {
     const shown = isDisplayable(value) ? String(toMimeBundle(value)[MIME.text]) : inspect(value, { depth: 2, breakLength: 100 });
     lines.push(`${expression}: ${kindOf(value)}`, shown);
   }
@@ -84,6 +85,20 @@ export function isComplete(code: string): Completeness {
     if (/end of file|Unterminated/.test(text)) return { status: "incomplete", indent: "  " };
     return { status: "invalid" };
   }
+}
+
+/** `tf.a.b` by its exported name; `value.method` by the class of the value it is called on. */
+function docFor(path: string[], docs: Record<string, string>): string | undefined {
+  if (path[0] === "tf") return docs[path.join(".")];
+  if (path.length < 2) return undefined;
+  const name = path[path.length - 1];
+  for (let owner = Object.getPrototypeOf(Object(resolvePath(path.slice(0, -1)))); owner && owner !== Object.prototype; owner = Object.getPrototypeOf(owner)) {
+    // Bundlers may suffix class names to keep them unique (Tensor2).
+    const className = String(owner.constructor?.name ?? "").replace(/\d+$/, "");
+    const doc = docs[`${className}.${name}`];
+    if (doc) return doc;
+  }
+  return undefined;
 }
 
 function signatureOf(expression: string, fn: Function): string {

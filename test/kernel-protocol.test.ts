@@ -174,7 +174,11 @@ describe("kernel over stdio", () => {
   test("inspect: the signature of engine functions and a summary of values", async () => {
     const fn = (await kernel.inspect("tf.square(x)", 5)).reply.content;
     assert.equal(fn.found, true);
-    assert.match(fn.data["text/plain"], /^tf\.square\(/);
+    assert.equal(fn.data["text/plain"], "tf.square(x: TensorLike): Tensor");
+    const method = (await kernel.inspect("tape.gradient", 10)).reply.content;
+    assert.match(method.data["text/plain"], /^GradientTape\.gradient.*\(target: .*sources: /);
+    const documented = (await kernel.inspect("tf.hessian", 9)).reply.content;
+    assert.match(documented.data["text/plain"], /second derivatives/);
     const value = (await kernel.inspect("someTensor", 3)).reply.content;
     assert.match(value.data["text/plain"], /tf\.Tensor\(\[1\.?0?\]/);
     assert.equal((await kernel.inspect("nothingHere", 3)).reply.content.found, false);
