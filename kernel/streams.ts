@@ -53,6 +53,8 @@ export class StreamCapture {
 
   beginCell(): void {
     this.flush();
+    // The cell's first line goes out at once, even if the cell then spins.
+    this.lastFlush = 0;
     this.sentInCell = 0;
     this.cutInCell = 0;
     this.timer ??= setInterval(() => this.flush(), FLUSH_INTERVAL_MS).unref();

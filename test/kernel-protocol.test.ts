@@ -78,6 +78,23 @@ describe("kernel over stdio", () => {
     assert.deepEqual(streams, [["stdout", "one\n"], ["stderr", "two\n"], ["stdout", "three\n{ four: 4 }\n"]]);
   });
 
+  test("output arrives while the cell is still running, also when it then spins", async () => {
+    const seenWhileBusy: string[] = [];
+    const onIopub = (message: WireMessage) => {
+      if (message.header.msg_type === "stream" && kernel.executionState === "busy") seenWhileBusy.push(message.content.text);
+    };
+    await kernel.execute("console.log('before waiting');\nawait new Promise((resolve) => setTimeout(resolve, 200));", { onIopub });
+    await kernel.execute("console.log('before spinning');\nconst until = Date.now() + 200;\nwhile (Date.now() < until) {}", { onIopub });
+    assert.deepEqual(seenWhileBusy, ["before waiting\n", "before spinning\n"]);
+  });
+
+  test("errors from background work after a cell finished are reported, and the kernel lives on", async () => {
+    await kernel.execute("setTimeout(() => { throw new Error('late failure'); }, 10);");
+    const later = await kernel.execute("await new Promise((resolve) => setTimeout(resolve, 100));\n'after'");
+    assert.match(streamText(later, "stderr"), /Uncaught \(in background work\): Error: late failure/);
+    assert.equal(resultText(later), "'after'");
+  });
+
   test("display, display with an id, and update", async () => {
     const result = await kernel.execute("display(tf.constant([1, 2]));\nconst handle = display('first', { id: 'progress' });\nhandle.update('second');");
     const [plain, named] = ofType(result, "display_data");
