@@ -144,12 +144,22 @@ export function fromValues(value: unknown, shape?: Shape, dtype?: DType, where =
     return new Tensor(vals, shape ? shape.slice() : value.shape.slice(), dt);
   }
   const dt = dtype ? assertDType(dtype, where) : inferDType(value);
+  // Typed arrays and flat arrays of numbers: one copy, no walk.
+  if (ArrayBuffer.isView(value) || (Array.isArray(value) && (value.length === 0 || typeof value[0] === "number") && value.every((v) => typeof v === "number"))) {
+    const flat = allocate(dt, (value as ArrayLike<number>).length);
+    flat.set(value as ArrayLike<number>);
+    return reshapeFlat(flat, [flat.length], shape, dt, where);
+  }
   const inferred = inferShape(value, where);
-  const n = sizeOf(inferred);
-  const flat = allocate(dt, n);
+  const flat = allocate(dt, sizeOf(inferred));
   flatten(value, flat, where);
+  return reshapeFlat(flat, inferred, shape, dt, where);
+}
+
+/** A tensor of the given shape from flat values (one value fills any shape). */
+function reshapeFlat(flat: TypedArray, inferred: number[], shape: Shape | undefined, dt: DType, where: string): Tensor {
   if (!shape) return new Tensor(flat, inferred, dt);
-  const size = sizeOf(shape);
+  const n = flat.length, size = sizeOf(shape);
   if (n === size) return new Tensor(flat, shape.slice(), dt);
   if (n === 1) return new Tensor(allocate(dt, size).fill(flat[0]), shape.slice(), dt);
   throw new Error(`${where}: ${n} values do not fill shape [${shape.join(",")}] (${size} elements)`);
