@@ -60,7 +60,8 @@ export function normalizeAxis(op: string, axis: number, rank: number): number {
 /** Sorted, de-duplicated, non-negative axes; undefined or null means every axis. */
 export function normalizeAxes(op: string, axes: number | number[] | undefined | null, rank: number): number[] {
   if (axes === undefined || axes === null) return Array.from({ length: rank }, (_, i) => i);
-  const list = Array.isArray(axes) ? axes : [axes];
+  if (typeof axes === "number") return [normalizeAxis(op, axes, rank)];
+  const list = axes;
   const out = [...new Set(list.map((a) => normalizeAxis(op, a, rank)))];
   return out.sort((x, y) => x - y);
 }

@@ -15,8 +15,11 @@ export function flattenWithPaths<T>(s: Structure<T>, isLeaf: (x: unknown) => boo
   return [{ leaf: s as T | null, path }];
 }
 
-export function flatten<T>(s: Structure<T>, isLeaf: (x: unknown) => boolean): (T | null)[] {
-  return flattenWithPaths(s, isLeaf).map((e) => e.leaf);
+export function flatten<T>(s: Structure<T>, isLeaf: (x: unknown) => boolean, out: (T | null)[] = []): (T | null)[] {
+  if (Array.isArray(s) && !isLeaf(s)) for (const x of s) flatten(x, isLeaf, out);
+  else if (isPlainObject(s) && !isLeaf(s)) for (const k of Object.keys(s)) flatten((s as Record<string, Structure<T>>)[k], isLeaf, out);
+  else out.push(s as T | null);
+  return out;
 }
 
 /** Rebuilds `template`'s shape with `leaves` in order. */

@@ -57,9 +57,9 @@ export function describeTape(all: RecordedOp[], watched: Source[], last: Gradien
 export function labelledGradients<T extends Structure<Tensor>>(result: T, sources: Structure<Source>): T {
   if (!(Array.isArray(result) || isPlainObject(result))) return result;
   const isLeaf = (x: unknown): boolean => x instanceof Tensor || x instanceof Variable;
-  const labels = flattenWithPaths(sources, isLeaf).map((e) => (e.leaf as Source | null)?.name ?? e.path);
+  const labels = () => flattenWithPaths(sources, isLeaf).map((e) => (e.leaf as Source | null)?.name ?? e.path);
   Object.defineProperty(result, DISPLAY_SYMBOL, {
-    value: () => structureBundle(result as Structure<Tensor>, labels),
+    value: () => structureBundle(result as Structure<Tensor>, labels()),
     enumerable: false,
     configurable: true,
   });
