@@ -7,7 +7,7 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { assertSameResults, type Tolerance } from "./crosscheck";
-import { measure } from "./measure";
+import { measureInterleaved } from "./measure";
 import { beatsPeerOnEveryRow, rowBelow, type BenchRow, type BenchTarget } from "./table";
 import { ourWorkloads } from "./ours";
 import { TFJS_PEERS, tfjsWorkloads, useTfjsBackend, type TfjsPeer } from "./tfjs";
@@ -94,22 +94,6 @@ export interface EngineBenchOptions {
   log?: (line: string) => void;
 }
 
-interface Timing {
-  values: Float32Array;
-  ms: number;
-}
-
-async function timeWorkload(spec: WorkloadSpec, engine: EngineWorkloads): Promise<Timing> {
-  const workload = spec.prepare(engine);
-  try {
-    const values = workload.values();
-    const { medianMs } = await measure(() => workload.run());
-    return { values, ms: medianMs };
-  } finally {
-    workload.dispose();
-  }
-}
-
 /** Our engine's workloads, where they were loaded from, or the reason they could not be. */
 export async function loadOurWorkloads(log: (line: string) => void): Promise<EngineWorkloads | Error> {
   try {
@@ -137,20 +121,65 @@ export function bundleStaleness(bundle: string, sources: string): string | undef
   return newer ? `engine/${newer} is newer than dist/engine.cjs` : undefined;
 }
 
-interface Contender {
+interface Engine {
   name: string;
   /** Makes this engine current (tfjs switches backend) and returns its workloads. */
   select(): Promise<EngineWorkloads>;
 }
 
-/** Each workload runs on every engine back to back, so a busy machine skews all of them alike. */
+interface Entrant {
+  name: string;
+  engine: Engine;
+  workload: PreparedWorkload;
+}
+
+/**
+ * Prepares `spec` on every engine and cross-checks each result against the first engine's
+ * (ours, when it loads). Engines that cannot start are removed from `engines`.
+ */
+async function prepareEntrants(spec: WorkloadSpec, engines: Engine[], failures: string[], log: (line: string) => void) {
+  const entrants: Entrant[] = [];
+  let reference: { name: string; values: Float32Array } | undefined;
+  try {
+    for (const engine of [...engines]) {
+      let workloads: EngineWorkloads;
+      try {
+        workloads = await engine.select();
+      } catch (error) {
+        log(`engine: ${engine.name} unavailable: ${(error as Error).message}`);
+        engines.splice(engines.indexOf(engine), 1);
+        continue;
+      }
+      let workload: PreparedWorkload | undefined;
+      let values: Float32Array;
+      try {
+        workload = spec.prepare(workloads);
+        values = workload.values();
+      } catch (error) {
+        workload?.dispose();
+        failures.push(`${engine.name} failed: ${(error as Error).message}`);
+        log(`engine: ${spec.name}: ${engine.name} failed: ${(error as Error).stack ?? error}`);
+        continue;
+      }
+      entrants.push({ name: engine.name, engine, workload });
+      if (reference) assertSameResults(spec.name, { actual: engine.name, expected: reference.name }, values, reference.values, spec.tolerance);
+      else reference = { name: engine.name, values };
+    }
+    return entrants;
+  } catch (error) {
+    for (const entrant of entrants) entrant.workload.dispose();
+    throw error;
+  }
+}
+
+/** Each workload is timed on every engine in interleaved rounds, so load on the machine skews all alike. */
 export async function runEngineBench(options: EngineBenchOptions = {}): Promise<BenchRow[]> {
   const log = options.log ?? ((line: string) => process.stderr.write(line + "\n"));
   const specs = workloadSpecs().filter((spec) => !options.groups || options.groups.includes(spec.group));
 
   const ours = await loadOurWorkloads(log);
   if (ours instanceof Error) log(`engine: our engine could not be loaded, peers only: ${ours.message}`);
-  let contenders: Contender[] = [
+  const engines: Engine[] = [
     ...(ours instanceof Error ? [] : [{ name: OURS, select: async () => ours }]),
     ...(Object.keys(TFJS_PEERS) as TfjsPeer[]).map((peer) => ({
       name: peer,
@@ -159,39 +188,27 @@ export async function runEngineBench(options: EngineBenchOptions = {}): Promise<
   ];
   const rows: BenchRow[] = [];
   for (const spec of specs) {
-    const measured = new Map<string, Timing>();
     const failures: string[] = [];
-    for (const contender of contenders) {
-      let engine: EngineWorkloads;
-      try {
-        engine = await contender.select();
-      } catch (error) {
-        log(`engine: ${contender.name} unavailable: ${(error as Error).message}`);
-        contenders = contenders.filter((other) => other !== contender);
-        continue;
-      }
-      let timing: Timing;
-      try {
-        timing = await timeWorkload(spec, engine);
-      } catch (error) {
-        failures.push(`${contender.name} failed: ${(error as Error).message}`);
-        log(`engine: ${spec.name}: ${contender.name} failed: ${(error as Error).stack ?? error}`);
-        continue;
-      }
-      // Everything is checked against the first engine that ran: ours when it loads.
-      const [referenceName, reference] = measured.entries().next().value ?? [];
-      if (reference) {
-        assertSameResults(spec.name, { actual: contender.name, expected: referenceName! }, timing.values, reference.values, spec.tolerance);
-      }
-      measured.set(contender.name, timing);
-      log(`engine: ${spec.name}: ${contender.name} ${spec.figure(timing.ms).toPrecision(3)} ${spec.unit}`);
+    const entrants = await prepareEntrants(spec, engines, failures, log);
+    const figures: Record<string, number> = {};
+    try {
+      const contenders = entrants.map(({ engine, workload }) => ({ enter: async () => void (await engine.select()), run: () => workload.run() }));
+      const measurements = await measureInterleaved(contenders);
+      entrants.forEach(({ name }, i) => {
+        figures[name] = spec.figure(measurements[i].medianMs);
+        log(`engine: ${spec.name}: ${name} ${figures[name].toPrecision(3)} ${spec.unit}`);
+      });
+    } catch (error) {
+      failures.push(`timing failed: ${(error as Error).message}`);
+      log(`engine: ${spec.name}: timing failed: ${(error as Error).stack ?? error}`);
+    } finally {
+      for (const entrant of entrants) entrant.workload.dispose();
     }
-    const ourTiming = measured.get(OURS);
+    const { [OURS]: ourFigure = Number.NaN, ...peers } = figures;
     rows.push({
       group: spec.group, name: spec.name, unit: spec.unit, higherIsBetter: spec.higherIsBetter,
       note: [spec.note, ...failures].filter(Boolean).join("; ") || undefined,
-      ours: ourTiming ? spec.figure(ourTiming.ms) : Number.NaN,
-      peers: Object.fromEntries([...measured].filter(([name]) => name !== OURS).map(([name, timing]) => [name, spec.figure(timing.ms)])),
+      ours: ourFigure, peers,
     });
   }
   return rows;

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
-import { measure, median } from "./measure";
+import { measure, measureInterleaved, median } from "./measure";
 
 test("median of odd and even counts, unaffected by an outlier", () => {
   assert.equal(median([5, 1, 3]), 3);
@@ -40,4 +40,21 @@ test("a call longer than the whole budget is timed once after its warm-up", asyn
   assert.equal(result.samples, 1);
   assert.equal(calls, 2, "one warm-up call (a call slower than minTimeMs needs no more), one sample");
   assert.ok(result.medianMs >= 20);
+});
+
+test("interleaved rounds alternate the contenders, entering each before its turn", async () => {
+  const turns: string[] = [];
+  let current = "";
+  const contender = (name: string, waitMs: number) => ({
+    enter: async () => { current = name; turns.push(name); },
+    run: async () => {
+      assert.equal(current, name, `${name} ran while ${current} was entered`);
+      await sleep(waitMs);
+    },
+  });
+  const options = { warmupCalls: 1, minSampleMs: 1, minTimeMs: 6, minSamples: 3 };
+  const [fast, slow] = await measureInterleaved([contender("fast", 1), contender("slow", 8)], options, 3);
+  assert.deepEqual(turns, ["fast", "slow", "fast", "slow", "fast", "slow", "fast", "slow"], "warm-ups, then three rounds");
+  assert.ok(fast.samples >= 3 && slow.samples >= 3);
+  assert.ok(slow.medianMs > fast.medianMs, `slow ${slow.medianMs} ms, fast ${fast.medianMs} ms`);
 });

@@ -65,8 +65,19 @@ export function median(values: number[]): number {
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
-/** Times `fn` (sync or async) and returns the median time per call. */
-export async function measure(fn: Workload, options: MeasureOptions = {}): Promise<Measurement> {
+/**
+ * A workload warmed up and calibrated, ready to take samples, possibly in several rounds with
+ * other workloads sampled in between.
+ */
+export interface Sampler {
+  /** Takes samples until `ms` more have been spent and at least `atLeast` more taken, or done. */
+  sampleFor(ms: number, atLeast: number): Promise<void>;
+  /** True once the budget or maxSamples says to stop. */
+  readonly done: boolean;
+  result(): Measurement;
+}
+
+export async function startSampler(fn: Workload, options: MeasureOptions = {}): Promise<Sampler> {
   const settings = { ...DEFAULT_MEASURE_OPTIONS, ...options };
   // The first call is always untimed; further warm-up is skipped for calls that are slow anyway.
   let lastCallMs = await timeBatch(fn, 1);
@@ -87,11 +98,60 @@ export async function measure(fn: Workload, options: MeasureOptions = {}): Promi
 
   const perCall: number[] = [];
   let spentMs = 0;
-  while (perCall.length < settings.maxSamples && (perCall.length < settings.minSamples || spentMs < settings.minTimeMs)) {
-    const sampleMs = await timeBatch(fn, batch);
-    spentMs += sampleMs;
-    perCall.push(sampleMs / batch);
-    if (spentMs > settings.budgetMs && (perCall.length >= FEWEST_SAMPLES || sampleMs > settings.budgetMs)) break;
+  let done = false;
+  return {
+    get done() {
+      return done;
+    },
+    async sampleFor(ms, atLeast) {
+      const [startSpent, startCount] = [spentMs, perCall.length];
+      while (!done && (perCall.length - startCount < atLeast || spentMs - startSpent < ms)) {
+        const sampleMs = await timeBatch(fn, batch);
+        spentMs += sampleMs;
+        perCall.push(sampleMs / batch);
+        const overBudget = spentMs > settings.budgetMs && (perCall.length >= FEWEST_SAMPLES || sampleMs > settings.budgetMs);
+        done = overBudget || perCall.length >= settings.maxSamples;
+      }
+    },
+    result() {
+      if (perCall.length === 0) throw new Error("no samples taken");
+      return { medianMs: median(perCall), minMs: Math.min(...perCall), batch, samples: perCall.length };
+    },
+  };
+}
+
+/** Times `fn` (sync or async) and returns the median time per call. */
+export async function measure(fn: Workload, options: MeasureOptions = {}): Promise<Measurement> {
+  const settings = { ...DEFAULT_MEASURE_OPTIONS, ...options };
+  const sampler = await startSampler(fn, settings);
+  await sampler.sampleFor(settings.minTimeMs, settings.minSamples);
+  return sampler.result();
+}
+
+export interface Contender {
+  /** Called before each of this contender's turns (e.g. to switch a library's backend). */
+  enter(): Promise<void>;
+  run: Workload;
+}
+
+/**
+ * Times several workloads in interleaved rounds (A B C A B C ...), so that other work on the
+ * machine, which comes and goes, weighs on all of them alike. Each gets the time and sample
+ * count `measure` would give it, spread over the rounds; results are in the contenders' order.
+ */
+export async function measureInterleaved(contenders: Contender[], options: MeasureOptions = {}, rounds = 3): Promise<Measurement[]> {
+  const settings = { ...DEFAULT_MEASURE_OPTIONS, ...options };
+  const samplers: Sampler[] = [];
+  for (const contender of contenders) {
+    await contender.enter();
+    samplers.push(await startSampler(contender.run, settings));
   }
-  return { medianMs: median(perCall), minMs: Math.min(...perCall), batch, samples: perCall.length };
+  for (let round = 0; round < rounds; round++) {
+    for (const [i, contender] of contenders.entries()) {
+      if (samplers[i].done) continue;
+      await contender.enter();
+      await samplers[i].sampleFor(settings.minTimeMs / rounds, Math.ceil(settings.minSamples / rounds));
+    }
+  }
+  return samplers.map((sampler) => sampler.result());
 }
