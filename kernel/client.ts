@@ -42,6 +42,9 @@ interface Pending {
   reject: (error: Error) => void;
 }
 
+/** How long a cell may go on after SIGINT before the interrupt_request follows. */
+const INTERRUPT_FOLLOW_UP_MS = 300;
+
 export class KernelExitedError extends Error {
   constructor(readonly exit: KernelExit) {
     super(`the kernel process exited unexpectedly (${exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`})`);
@@ -126,9 +129,22 @@ export class KernelClient extends EventEmitter {
     return this.request("shell", "is_complete_request", { code });
   }
 
-  /** Sends SIGINT: the kernel stops the running cell and keeps its state. */
+  /**
+   * Stops the running cell; the kernel keeps its state. SIGINT breaks a spinning loop and stops
+   * an awaiting cell. A loop that spins after an `await` cannot see the signal, so if the cell
+   * is still running a moment later, an interrupt_request follows: the kernel's stdin thread
+   * flags it to the loops of the cell.
+   */
   interrupt(): void {
-    if (this.alive) this.child!.kill("SIGINT");
+    if (!this.alive) return;
+    const running = [...this.pending.values()].filter((pending) => pending.channel === "shell");
+    this.child!.kill("SIGINT");
+    if (!running.length) return;
+    setTimeout(() => {
+      if (this.alive && running.some((pending) => [...this.pending.values()].includes(pending))) {
+        this.request("control", "interrupt_request", {}).catch(() => undefined);
+      }
+    }, INTERRUPT_FOLLOW_UP_MS);
   }
 
   async shutdown(restart = false): Promise<void> {

@@ -9,7 +9,7 @@ import { plainText, toMimeBundle } from "./display";
 import { KeyboardInterrupt, cellFileName, errorContent, interruptContent, isScriptInterruption, syntaxErrorContent } from "./errors";
 import { FitProgressDisplay, type FitObservable } from "./fit-progress";
 import type { ErrorContent } from "./messages";
-import { IMPORT_HELPER, CellSyntaxError, compileCell, type CompiledCell } from "./transform";
+import { IMPORT_HELPER, LOOP_CHECK, CellSyntaxError, compileCell, type CompiledCell } from "./transform";
 import { ModuleLoader } from "./module-loader";
 
 /** Where a cell's outputs go (the kernel turns these into iopub messages). */
@@ -43,7 +43,12 @@ export class Executor {
   private readonly fitProgress: FitProgressDisplay | null = null;
   private running: { interrupt: () => void } | null = null;
 
-  constructor(private readonly engine: Record<string, unknown>, folder: string, private readonly sink: OutputSink) {
+  constructor(
+    private readonly engine: Record<string, unknown>,
+    folder: string,
+    private readonly interruptFlag: Int32Array,
+    private readonly sink: OutputSink,
+  ) {
     this.loader = new ModuleLoader(folder, engine);
     const globals = globalThis as Record<string, unknown>;
     globals.tf = engine;
@@ -51,6 +56,10 @@ export class Executor {
     globals.clearOutput = (wait = false) => this.sink.clear(wait);
     globals.require = this.loader.require;
     globals[IMPORT_HELPER] = (specifier: unknown) => this.loader.import(specifier);
+    globals[LOOP_CHECK] = () => {
+      // A plain read keeps the per-iteration cost tiny; the exchange happens only once set.
+      if (this.interruptFlag[0] !== 0 && this.running && Atomics.exchange(this.interruptFlag, 0, 0) === 1) throw new KeyboardInterrupt();
+    };
     const keras = engine.keras as { observeFit?: FitObservable } | undefined;
     if (typeof keras?.observeFit === "function") {
       this.fitProgress = new FitProgressDisplay(keras.observeFit, (value, id, update) => this.sink.display(value, id, update));
@@ -63,6 +72,7 @@ export class Executor {
 
   /** Stops the running cell: a spinning one through SIGINT (vm), an awaiting one right here. */
   interrupt(): void {
+    Atomics.store(this.interruptFlag, 0, 0);
     if (!this.running) return;
     this.fitProgress?.stop();
     this.running.interrupt();
@@ -88,6 +98,8 @@ export class Executor {
       throw error;
     }
     this.cells.set(count, compiled);
+    // An interrupt meant for an earlier cell must not stop this one.
+    Atomics.store(this.interruptFlag, 0, 0);
     let stop: (reason: unknown) => void = () => undefined;
     const interrupted = new Promise<never>((_, reject) => { stop = reject; });
     this.running = { interrupt: () => stop(new KeyboardInterrupt()) };

@@ -20,6 +20,8 @@ export interface KernelOptions {
   writeLine: (line: string) => void;
   exit: (code: number) => void;
   docs?: Record<string, string>;
+  /** Shared memory set by the stdin reader on an interrupt_request (see stdin-reader.ts). */
+  interruptFlag?: Int32Array;
 }
 
 /** How long after an error requests still arriving count as queued behind it. */
@@ -38,7 +40,7 @@ export class Kernel {
 
   constructor(private readonly options: KernelOptions) {
     this.streams = new StreamCapture((name, text) => this.iopub("stream", { name, text }));
-    this.executor = new Executor(options.engine, options.folder, {
+    this.executor = new Executor(options.engine, options.folder, options.interruptFlag ?? new Int32Array(new SharedArrayBuffer(4)), {
       display: (data, displayId, update) => this.sendDisplay(data, displayId, update),
       clear: (wait) => { this.streams.flush(); this.iopub("clear_output", { wait }); },
     });

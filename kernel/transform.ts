@@ -13,6 +13,9 @@ import { TraceMap, originalPositionFor } from "@jridgewell/trace-mapping";
 
 /** The runtime helpers a transformed cell calls, reachable as globals. */
 export const IMPORT_HELPER = "__agnb_import";
+/** Called at every loop iteration; throws when an interrupt was requested. */
+export const LOOP_CHECK = "__agnb_loop_check";
+const LOOPS = new Set(["WhileStatement", "DoWhileStatement", "ForStatement", "ForInStatement", "ForOfStatement"]);
 
 export interface CompiledCell {
   /** Script text for `vm.runInThisContext`; evaluates to a Promise of the cell's value. */
@@ -47,7 +50,7 @@ export function compileCell(source: string, fileName: string): CompiledCell {
   for (const statement of statements) {
     rewriteStatement(statement, javascript.code, edits, hoisted, functionExports);
   }
-  rewriteDynamicImports(program as AnyNode, edits);
+  rewriteNested(program as AnyNode, edits);
   if (displaysLastValue) {
     edits.push({ start: last.expression.start, end: last.expression.start, text: "return (" });
     edits.push({ start: last.expression.end, end: last.expression.end, text: ")" });
@@ -173,16 +176,27 @@ function importAsAssignment(node: AnyNode, hoisted: Set<string>): string {
   return assignment;
 }
 
-/** `import(x)` anywhere in the cell resolves from the notebook's folder, like static imports. */
-function rewriteDynamicImports(node: AnyNode, edits: Edit[]): void {
+/**
+ * Anywhere in the cell: `import(x)` resolves from the notebook's folder, like static imports,
+ * and every loop checks for an interrupt, which also reaches loops running after an `await`.
+ */
+function rewriteNested(node: AnyNode, edits: Edit[]): void {
   if (node.type === "ImportExpression") {
     edits.push({ start: node.start, end: node.source.start, text: `${IMPORT_HELPER}(` });
+  } else if (LOOPS.has(node.type)) {
+    const body = node.body as AnyNode;
+    if (body.type === "BlockStatement") {
+      edits.push({ start: body.start + 1, end: body.start + 1, text: `${LOOP_CHECK}();` });
+    } else {
+      edits.push({ start: body.start, end: body.start, text: `{${LOOP_CHECK}();` });
+      edits.push({ start: body.end, end: body.end, text: "}" });
+    }
   }
   for (const value of Object.values(node)) {
     if (Array.isArray(value)) {
-      for (const child of value) if (child && typeof child.type === "string") rewriteDynamicImports(child, edits);
+      for (const child of value) if (child && typeof child.type === "string") rewriteNested(child, edits);
     } else if (value && typeof value === "object" && typeof (value as AnyNode).type === "string") {
-      rewriteDynamicImports(value as AnyNode, edits);
+      rewriteNested(value as AnyNode, edits);
     }
   }
 }

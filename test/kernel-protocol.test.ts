@@ -217,6 +217,17 @@ describe("kernel over stdio", () => {
     assert.equal(resultText(await kernel.execute("spins > 0 && w.numpy() === 5")), "true");
   });
 
+  test("interrupt also stops a loop that spins after an await in the same cell", async () => {
+    await kernel.execute("let laps = 0;");
+    const running = kernel.execute("await new Promise((resolve) => setTimeout(resolve, 10));\nfor (;;) { laps++; }");
+    await waitFor(() => kernel.executionState === "busy");
+    setTimeout(() => kernel.interrupt(), 200);
+    const result = await running;
+    assert.equal(ofType(result, "error")[0].content.ename, "KeyboardInterrupt");
+    assert.equal(resultText(await kernel.execute("laps > 0")), "true");
+    assert.equal(resultText(await kernel.execute("let sum = 0;\nfor (let i = 0; i < 1000; i++) sum += i;\nsum")), "499500", "a stale interrupt does not stop later loops");
+  });
+
   test("interrupt stops model.fit at its next step; the model stays usable and the live display shows progress", async () => {
     await kernel.execute(
       "const xs = tf.constant([[1], [2], [3], [4]]); const ys = tf.constant([[3], [5], [7], [9]]);\n" +
