@@ -84,6 +84,14 @@ export function plan(only: string[]) {
   };
 }
 
+/** Runs a suite and says how long it took: a full run should stay within about three minutes. */
+async function timed<T>(suite: string, run: () => Promise<T>): Promise<T> {
+  const start = performance.now();
+  const result = await run();
+  process.stderr.write(`${suite}: done in ${((performance.now() - start) / 1000).toFixed(1)} s\n`);
+  return result;
+}
+
 interface SuiteResult {
   rows: BenchRow[];
   targets: BenchTarget[];
@@ -95,7 +103,8 @@ async function runOptionalSuite(suite: OptionalSuite): Promise<SuiteResult> {
   try {
     process.stderr.write(`${suite.name}: running\n`);
     const module = await import(`./${suite.file}`);
-    return { rows: await suite.run(module), targets: suite.targets(module) };
+    const rows = await timed(suite.name, () => suite.run(module));
+    return { rows, targets: suite.targets(module) };
   } catch (error) {
     // An optional suite failing must not cost the rest of the run its figures.
     process.stderr.write(`${suite.name}: suite failed, continuing without it: ${(error as Error).stack ?? error}\n`);
@@ -109,7 +118,7 @@ async function main(): Promise<void> {
   const machine = describeMachine();
   const rows: BenchRow[] = [];
   const targets = [...ENGINE_TARGETS];
-  if (runEngine) rows.push(...(await runEngineBench({ groups: engineGroups })));
+  if (runEngine) rows.push(...(await timed("engine", () => runEngineBench({ groups: engineGroups }))));
   for (const suite of optional) {
     const result = await runOptionalSuite(suite);
     rows.push(...result.rows.filter((row) => keepRow(suite.name, row)));
