@@ -4,7 +4,7 @@
  * drawn by the engine; anything else is shown as text.
  */
 import { inspect } from "node:util";
-import { DISPLAY_SYMBOL, MIME, type MimeBundle } from "../engine/mime";
+import { DISPLAY_SYMBOL, MIME, type MimeBundle, type TensorData, type TensorPayload } from "../engine/mime";
 
 /** Longest text/plain kept; the rest is replaced by a note saying how much was cut. */
 export const TEXT_LIMIT = 100_000;
@@ -20,29 +20,48 @@ export function isDisplayable(value: unknown): value is { [DISPLAY_SYMBOL](): Mi
 export interface StructureDisplay {
   isTensorStructure?: (value: unknown) => boolean;
   structureBundle?: (value: never) => MimeBundle;
+  /** Values (or, for large tensors, a summary) of one tensor. */
+  tensorData?: (value: never) => TensorData;
 }
 
 export function toMimeBundle(value: unknown, engine: StructureDisplay = {}): MimeBundle {
   let bundle: MimeBundle;
-  if (isDisplayable(value)) bundle = selfDisplay(value);
+  if (isDisplayable(value)) bundle = selfDisplay(value, engine);
   else if (engine.isTensorStructure?.(value) && engine.structureBundle) bundle = engine.structureBundle(value as never);
   else bundle = { [MIME.text]: plainText(value) };
   return capBundle(bundle);
 }
 
-function selfDisplay(value: { [DISPLAY_SYMBOL](): MimeBundle }): MimeBundle {
+function selfDisplay(value: { [DISPLAY_SYMBOL](): MimeBundle }, engine: StructureDisplay): MimeBundle {
   let bundle: MimeBundle;
   try {
     bundle = value[DISPLAY_SYMBOL]();
   } catch (error) {
     // A broken display method must not turn a result into an error, nor lose the value.
     const name = (value as object).constructor?.name ?? "object";
-    return { [MIME.text]: `<${name}: its display failed with ${(error as Error)?.name}: ${(error as Error)?.message}>` };
+    const failure = `its display failed with ${(error as Error)?.name}: ${(error as Error)?.message}`;
+    return tensorSummaryBundle(value, engine, failure) ?? { [MIME.text]: `<${name}: ${failure}>` };
   }
   if (typeof bundle !== "object" || bundle === null) {
     return { [MIME.text]: `${plainText(value)}\n(its [Symbol.for("Jupyter.display")]() returned ${plainText(bundle)}, not a MIME bundle)` };
   }
   return MIME.text in bundle ? bundle : { ...bundle, [MIME.text]: plainText(value) };
+}
+
+/** A tensor shown from the engine's summary of its values, when its own display fails. */
+function tensorSummaryBundle(value: unknown, engine: StructureDisplay, failure: string): MimeBundle | null {
+  if (!engine.tensorData) return null;
+  let data: TensorData;
+  try {
+    data = engine.tensorData(value as never);
+  } catch {
+    return null;
+  }
+  if (!data || !Array.isArray(data.shape)) return null;
+  const shape = `(${data.shape.join(", ")}${data.shape.length === 1 ? "," : ""})`;
+  const stats = data.summary ? `${data.size} values: min ${data.summary.min}, max ${data.summary.max}, mean ${data.summary.mean}` : `${data.size} values`;
+  const payload: TensorPayload = { structure: "single", entries: [{ label: null, kind: "tensor", data }] };
+  return { [MIME.tensor]: payload, [MIME.text]: `tf.Tensor(<${stats}>, shape=${shape}, dtype=${data.dtype})\n(${failure})` };
 }
 
 export function plainText(value: unknown): string {

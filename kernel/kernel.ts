@@ -161,7 +161,7 @@ export class Kernel {
     const storeHistory = message.content.store_history ?? !silent;
     if (storeHistory) this.executionCount += 1;
     const count = this.executionCount;
-    this.iopub("execute_input", { code, execution_count: count });
+    if (!silent) this.iopub("execute_input", { code, execution_count: count });
     this.streams.beginCell();
     const outcome = await this.executor.execute(code, count);
     this.streams.endCell();
