@@ -6,8 +6,11 @@ import { inspect } from "node:util";
 import type { CellLocation, ErrorContent } from "./messages";
 import { CellSyntaxError, type CompiledCell } from "./transform";
 
-/** The file name under which cell n runs, as it appears in stack traces. */
-export const cellFileName = (count: number) => `agnb-cell-${count}`;
+/** The file name under which the n-th cell run runs, as it appears in stack traces. */
+export const cellFileName = (run: number) => `agnb-cell-${run}`;
+
+/** A cell that ran: its compiled form and its execution count (the "In[n]" users see). */
+export interface RunCell { compiled: CompiledCell; count: number }
 const CELL_FRAME = /agnb-cell-(\d+):(\d+):(\d+)/;
 
 export class KeyboardInterrupt extends Error {
@@ -34,7 +37,7 @@ export function syntaxErrorContent(error: CellSyntaxError, count: number): Error
   };
 }
 
-export function errorContent(thrown: unknown, count: number, cells: Map<number, CompiledCell>): ErrorContent {
+export function errorContent(thrown: unknown, count: number, cells: Map<number, RunCell>): ErrorContent {
   if (!(thrown instanceof Error) && !looksLikeError(thrown)) {
     const shown = inspect(thrown, { depth: 2, breakLength: 100 });
     return {
@@ -51,13 +54,14 @@ export function errorContent(thrown: unknown, count: number, cells: Map<number, 
     const match = CELL_FRAME.exec(line);
     if (!match) {
       // Frames inside the kernel and Node itself say nothing about the user's code.
-      if (/^\s*at /.test(line) && !/\(node:|at node:|kernel(-dev)?\.cjs|\/kernel\/[\w-]+\.ts|node_modules\/tsx/.test(line)) frames.push(line);
+      if (/^\s*at /.test(line) && !/\(node:|at node:|kernel\.cjs|\/kernel\/[\w-]+\.ts|node_modules\/tsx/.test(line)) frames.push(line);
       continue;
     }
-    const cell = Number(match[1]);
-    const mapped = cells.get(cell)?.toCellPosition(Number(match[2]), Number(match[3]) - 1);
+    const ran = cells.get(Number(match[1]));
+    const mapped = ran?.compiled.toCellPosition(Number(match[2]), Number(match[3]) - 1);
     // The wrapper that makes a cell async has no place in the cell's own text.
-    if (!mapped) continue;
+    if (!ran || !mapped) continue;
+    const cell = ran.count;
     const where = `${cellLabel(cell)}, line ${mapped.line}, column ${mapped.column}`;
     if ((!location || (location.cell !== count && cell === count))) location = { cell, ...mapped };
     const functionName = /^\s*at (?:async )?([^\s(]+) \(/.exec(line)?.[1];

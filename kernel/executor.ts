@@ -6,7 +6,7 @@ import { randomUUID } from "node:crypto";
 import vm from "node:vm";
 import { MIME, type MimeBundle } from "../engine/mime";
 import { plainText, toMimeBundle } from "./display";
-import { KeyboardInterrupt, cellFileName, errorContent, interruptContent, isScriptInterruption, syntaxErrorContent } from "./errors";
+import { KeyboardInterrupt, cellFileName, type RunCell, errorContent, interruptContent, isScriptInterruption, syntaxErrorContent } from "./errors";
 import { FitProgressDisplay, type FitObservable } from "./fit-progress";
 import type { ErrorContent } from "./messages";
 import { IMPORT_HELPER, LOOP_CHECK, CellSyntaxError, compileCell, type CompiledCell } from "./transform";
@@ -38,7 +38,8 @@ export interface DisplayHandle {
 }
 
 export class Executor {
-  private readonly cells = new Map<number, CompiledCell>();
+  /** Every cell run so far, by run number (silent runs share an execution count). */
+  private readonly cells = new Map<number, RunCell>();
   private readonly loader: ModuleLoader;
   private readonly fitProgress: FitProgressDisplay | null = null;
   private running: { interrupt: () => void } | null = null;
@@ -64,10 +65,6 @@ export class Executor {
     if (typeof keras?.observeFit === "function") {
       this.fitProgress = new FitProgressDisplay(keras.observeFit, (value, id, update) => this.sink.display(value, id, update));
     }
-  }
-
-  get busy(): boolean {
-    return this.running !== null;
   }
 
   /** Stops the running cell: a spinning one through SIGINT (vm), an awaiting one right here. */
@@ -97,14 +94,15 @@ export class Executor {
       if (error instanceof CellSyntaxError) return { status: "error", error: syntaxErrorContent(error, count) };
       throw error;
     }
-    this.cells.set(count, compiled);
+    const run = this.cells.size + 1;
+    this.cells.set(run, { compiled, count });
     // An interrupt meant for an earlier cell must not stop this one.
     Atomics.store(this.interruptFlag, 0, 0);
     let stop: (reason: unknown) => void = () => undefined;
     const interrupted = new Promise<never>((_, reject) => { stop = reject; });
     this.running = { interrupt: () => stop(new KeyboardInterrupt()) };
     try {
-      const completion = vm.runInThisContext(compiled.code, { filename: cellFileName(count), breakOnSigint: true }) as Promise<unknown>;
+      const completion = vm.runInThisContext(compiled.code, { filename: cellFileName(run), breakOnSigint: true }) as Promise<unknown>;
       const value = await Promise.race([completion, interrupted]);
       const shown = compiled.displaysLastValue && value !== undefined ? toMimeBundle(value, this.engine) : null;
       return { status: "ok", value: shown };
