@@ -21,7 +21,7 @@ export class AutogradController implements vscode.Disposable {
   private readonly stateChanged = new vscode.EventEmitter<vscode.NotebookDocument>();
   readonly onDidChangeState = this.stateChanged.event;
 
-  constructor(private readonly kernelScript: string) {
+  constructor(private readonly kernelScript: string, private readonly log: vscode.LogOutputChannel) {
     this.controller = vscode.notebooks.createNotebookController(CONTROLLER_ID, NOTEBOOK_TYPE, "TypeScript (Autograd)");
     this.controller.supportedLanguages = ["typescript"];
     this.controller.supportsExecutionOrder = true;
@@ -118,6 +118,7 @@ export class AutogradController implements vscode.Disposable {
         script: this.kernelScript, cwd,
         onState: () => this.stateChanged.fire(notebook),
         onUnexpectedExit: (reason) => this.kernelDied(notebook, kernel, reason),
+        log: (line) => this.log.info(`[${notebook.uri.path.split("/").pop()}] ${line}`),
       }),
     };
     this.kernels.set(key, kernel);

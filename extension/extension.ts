@@ -7,8 +7,10 @@ import { registerCommands } from "./commands";
 import { KernelStatusItem } from "./status";
 
 export function activate(context: vscode.ExtensionContext): void {
-  const controller = new AutogradController(context.asAbsolutePath("dist/kernel.cjs"));
+  const log = vscode.window.createOutputChannel("Autograd Notebook", { log: true });
+  const controller = new AutogradController(context.asAbsolutePath("dist/kernel.cjs"), log);
   context.subscriptions.push(
+    log,
     vscode.workspace.registerNotebookSerializer(NOTEBOOK_TYPE, new AgnbSerializer(), { transientOutputs: false }),
     controller,
     new KernelStatusItem(controller),

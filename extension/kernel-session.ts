@@ -11,6 +11,8 @@ export interface KernelSessionOptions {
   cwd?: string;
   onState(state: KernelState): void;
   onUnexpectedExit(reason: string): void;
+  /** Diagnostics: the kernel's stderr and lifecycle events. */
+  log(line: string): void;
 }
 
 export interface ExecuteOutcome { status: "ok" | "error" | "aborted"; executionCount: number | null }
@@ -30,6 +32,7 @@ export class KernelSession {
   }
 
   interrupt(): void {
+    this.options.log(`interrupt (kernel pid ${this.client?.pid ?? "none"})`);
     this.client?.interrupt();
   }
 
@@ -66,8 +69,11 @@ export class KernelSession {
       cwd: this.options.cwd,
     });
     this.setState("starting");
+    this.options.log(`starting ${process.execPath} ${this.options.script} in ${this.options.cwd ?? process.cwd()}`);
+    client.on("stderr", (text: string) => this.options.log(text.trimEnd()));
     client.on("status", (state: KernelState) => this.setState(state));
     client.on("exit", (exit: KernelExit) => {
+      this.options.log(`kernel exited (code ${exit.code}, signal ${exit.signal}, expected ${exit.expected})`);
       if (this.client !== client) return;
       this.client = null;
       this.starting = null;

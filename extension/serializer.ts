@@ -11,8 +11,16 @@ export const NOTEBOOK_TYPE = "agnb";
 
 export class AgnbSerializer implements vscode.NotebookSerializer {
   deserializeNotebook(content: Uint8Array): vscode.NotebookData {
-    const notebook = parseNotebook(content, "this .agnb file");
-    return toNotebookData(toPlainNotebook(notebook));
+    try {
+      return toNotebookData(toPlainNotebook(parseNotebook(content, "this .agnb file")));
+    } catch (error) {
+      // VS Code itself only says the editor could not be opened; say what is wrong with the file.
+      const reopen = "Open in Text Editor";
+      void vscode.window.showErrorMessage(`Cannot open the notebook: ${(error as Error).message}. The file is left as it is.`, reopen).then((choice) => {
+        if (choice === reopen) void vscode.commands.executeCommand("workbench.action.reopenTextEditor");
+      });
+      throw error;
+    }
   }
 
   serializeNotebook(data: vscode.NotebookData): Uint8Array {

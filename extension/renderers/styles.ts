@@ -32,7 +32,7 @@ const CSS = `
 .agnb-graph .node.constant rect { fill: var(--vscode-charts-foreground, #888); fill-opacity: 0.15; }
 .agnb-graph .node.target rect { fill: var(--vscode-charts-green, #388a34); fill-opacity: 0.35; }
 .agnb-graph .node.on-path rect { stroke: var(--vscode-charts-orange, #d18616); stroke-width: 2.5; }
-.agnb-graph .node .grad { fill: var(--vscode-charts-orange, #d18616); font-size: 10px; }
+.agnb-graph .node .grad { font-size: 10px; font-weight: 600; }
 .agnb-graph .node:hover rect, .agnb-graph .node.selected rect { stroke-width: 3; }
 .agnb-toolbar { display: flex; gap: 0.5em; align-items: center; margin: 2px 0 4px; }
 .agnb-toolbar button { background: var(--vscode-button-secondaryBackground, #ddd); color: var(--vscode-button-secondaryForeground, #222);

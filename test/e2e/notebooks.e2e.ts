@@ -1,0 +1,164 @@
+// The extension in a real VS Code: code-server with the packaged .vsix, driven in Chromium.
+// Runs every example notebook and checks what the renderers drew, then interrupt, save and
+// reopen, and a malformed file. Screenshots of each notebook go to .test-output/e2e/.
+import { after, afterEach, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Browser, Page } from "playwright-core";
+import { newNotebook, serializeNotebook, parseNotebook } from "../../kernel/notebook-file";
+import { installVSCode, packageExtension, prepareProfile, startCodeServer, type CodeServer } from "./code-server";
+import { collectOutputs, launchBrowser, openFile, openNotebook, openWorkbench, runCommand, scrollToTop, statusText, waitForRunToFinish } from "./workbench";
+
+const root = new URL("../..", import.meta.url).pathname;
+const screenshots = join(root, ".test-output/e2e");
+const examples = readdirSync(join(root, "notebooks")).filter((f) => f.endsWith(".agnb") && (!process.env.AGNB_E2E_ONLY || f.startsWith(process.env.AGNB_E2E_ONLY))).sort();
+const shots: string[] = [];
+const SCRATCH_NOTEBOOKS: Record<string, string> = {
+  "interrupt.agnb": serializeNotebook(newNotebook([
+    { cell_type: "code", source: "const answer = 41;" },
+    { cell_type: "code", source: "while (true) {}" },
+    { cell_type: "code", source: "answer + 1" },
+  ])),
+  "saved.agnb": serializeNotebook(newNotebook([
+    { cell_type: "code", source: "const w = new tf.Variable(5.0);\nconst tape = new tf.GradientTape();\nconst loss = tape.record(() => w.square());\ntape.gradient(loss, w)" },
+  ])),
+  "broken.agnb": '{"cells": [ {"cell_type": "code", "source": "1 +"\n',
+};
+
+let workspace: string;
+let scratch: string;
+let server: CodeServer | undefined;
+let browser: Browser | undefined;
+let page: Page;
+
+async function screenshot(name: string): Promise<void> {
+  await scrollToTop(page);
+  const path = join(screenshots, `${name}.png`);
+  await page.screenshot({ path });
+  shots.push(path);
+  console.log(`screenshot: ${path}`);
+}
+
+/** Closes every editor; a notebook changed by running is reverted first, so no save prompt blocks. */
+async function closeAllEditors(revert = false): Promise<void> {
+  if (revert && (await page.locator(".tab.active").count()) > 0) await runCommand(page, "File: Revert File");
+  await runCommand(page, "View: Close All Editors");
+  await page.waitForTimeout(500);
+}
+
+async function runAll(name: string, timeoutMs: number): Promise<void> {
+  await runCommand(page, "Notebook: Run All");
+  try {
+    await waitForRunToFinish(page, timeoutMs);
+  } catch (error) {
+    await screenshot(`${name}-unfinished`);
+    throw error;
+  }
+}
+
+describe("Autograd Notebook in a real VS Code (code-server + Chromium)", { timeout: 30 * 60_000 }, () => {
+  before(async () => {
+    const install = installVSCode();
+    const vsix = packageExtension();
+    scratch = mkdtempSync(join(tmpdir(), "agnb-e2e-"));
+    workspace = join(scratch, "workspace");
+    mkdirSync(workspace);
+    for (const name of examples) copyFileSync(join(root, "notebooks", name), join(workspace, name));
+    // Made before VS Code starts, so Quick Open lists them.
+    for (const [name, text] of Object.entries(SCRATCH_NOTEBOOKS)) writeFileSync(join(workspace, name), text);
+    mkdirSync(screenshots, { recursive: true });
+    const profile = prepareProfile(install, join(scratch, "profile"), vsix);
+    server = await startCodeServer(install, profile, workspace);
+    browser = await launchBrowser();
+    page = await openWorkbench(browser, server.url);
+  });
+
+  // Whatever a test left open (even a failed one) is reverted and closed, so the next starts clean.
+  afterEach(async () => {
+    await page.keyboard.press("Escape").catch(() => undefined);
+    await closeAllEditors(true).catch(() => undefined);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+    console.log(`screenshots:\n${shots.map((s) => `  ${s}`).join("\n")}`);
+  });
+
+  for (const name of examples) {
+    test(`${name}: every cell runs and the renderers draw its results`, async () => {
+      await openNotebook(page, name);
+      await runAll(name.replace(/\.agnb$/, ""), 5 * 60_000);
+      const failed = await page.locator(".notebook-editor .codicon-notebook-state-error").count();
+      const drawn = await collectOutputs(page);
+      await screenshot(name.replace(/\.agnb$/, ""));
+      assert.equal(failed, 0, `no cell of ${name} failed:\n${drawn.text.slice(0, 2000)}`);
+      assert.deepEqual(drawn.errors, [], "every output could be drawn");
+      assert.ok(drawn.tensorScalars.length + drawn.tensorCells.length + drawn.tapeOps.length + drawn.heatmaps + drawn.plotlyCurves > 0, "the notebook drew rich outputs");
+      const numbers = [...drawn.tensorScalars, ...drawn.tensorCells].map(Number);
+      if (name.startsWith("01")) assert.ok(drawn.tensorScalars.includes("10.0"), `the gradient 10.0 is drawn (scalars: ${drawn.tensorScalars.join(", ")})`);
+      if (name.startsWith("02")) assert.ok(drawn.tapeOps.length >= 3, `the tape graph shows its ops (${drawn.tapeOps.join(", ")})`);
+      if (name.startsWith("04")) assert.ok(drawn.heatmaps >= 1, "a Hessian heatmap is drawn");
+      if (name.startsWith("06")) assert.match(drawn.text, /0\.53687/, "x = 0.53687 after SGD");
+      if (name.startsWith("07")) {
+        assert.ok(numbers.some((n) => Math.abs(n - 2) < 0.1), `W ≈ 2 is drawn (values: ${numbers.join(", ")})`);
+        assert.ok(drawn.plotlyCurves >= 1, "a plotly loss curve is drawn");
+      }
+    });
+  }
+
+  test("interrupting `while (true) {}` keeps the kernel's variables for the next cell", async () => {
+    await openNotebook(page, "interrupt.agnb");
+    await runCommand(page, "Notebook: Run All");
+    await page.locator(".notebook-editor .codicon-notebook-state-executing").first().waitFor({ timeout: 60_000 });
+    // The spinner shows as soon as the cell is queued; give the kernel time to enter the loop.
+    await page.waitForTimeout(4000);
+    await runCommand(page, "Notebook: Interrupt");
+    await waitForRunToFinish(page, 30_000);
+    const afterInterrupt = await collectOutputs(page);
+    assert.match(afterInterrupt.text, /KeyboardInterrupt|interrupt/i, "the loop cell reports the interrupt");
+    // Run the last cell alone: it reads `answer` from the first.
+    const lastCell = page.locator(".notebook-editor .code-cell-row >> visible=true").nth(2);
+    await lastCell.locator(".monaco-editor").click();
+    await runCommand(page, "Notebook: Execute Cell");
+    await waitForRunToFinish(page, 30_000);
+    const drawn = await collectOutputs(page);
+    await screenshot("interrupt");
+    assert.ok(drawn.text.includes("42"), `the cell after the interrupt printed 42:\n${drawn.text.slice(-1500)}`);
+  });
+
+  test("a saved notebook reopens with its outputs, on screen and in the file", async () => {
+    const file = join(workspace, "saved.agnb");
+    await openNotebook(page, "saved.agnb");
+    await runAll("saved", 60_000);
+    await runCommand(page, "File: Save");
+    await page.waitForTimeout(1000);
+    const saved = parseNotebook(readFileSync(file), file);
+    const outputs = saved.cells[0].outputs ?? [];
+    assert.ok(outputs.some((o) => o.output_type === "execute_result" && "application/vnd.agnb.tensor+json" in o.data), "the tensor output is in the file");
+    assert.equal(saved.cells[0].execution_count, 1);
+    await closeAllEditors();
+    await openNotebook(page, "saved.agnb");
+    await page.waitForTimeout(1500);
+    const drawn = await collectOutputs(page);
+    await screenshot("saved-reopened");
+    assert.ok(drawn.tensorScalars.includes("10.0"), `the reopened notebook shows the saved gradient (scalars: ${drawn.tensorScalars.join(", ")})`);
+  });
+
+  test("a malformed .agnb shows an error and the file is left unchanged", async () => {
+    const file = join(workspace, "broken.agnb");
+    const text = SCRATCH_NOTEBOOKS["broken.agnb"];
+    await openFile(page, "broken.agnb");
+    const message = page.locator(".notifications-toasts .notification-list-item-message", { hasText: "Cannot open the notebook" }).first();
+    await message.waitFor({ timeout: 30_000 });
+    const shown = (await message.textContent()) ?? "";
+    await screenshot("malformed");
+    assert.match(shown, /not valid JSON/, `the error names the problem: ${shown}`);
+    await page.keyboard.press("Control+S");
+    await page.waitForTimeout(1000);
+    assert.equal(readFileSync(file, "utf8"), text, "the malformed file is unchanged");
+  });
+});
