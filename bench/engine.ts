@@ -48,8 +48,9 @@ export function workloadSpecs(): WorkloadSpec[] {
     { name: "add", prepare: (engine) => engine.add(a, b), tolerance: { relative: 1e-6, absolute: 0 } },
     { name: "mul", prepare: (engine) => engine.mul(a, b), tolerance: { relative: 1e-6, absolute: 0 } },
     { name: "exp", prepare: (engine) => engine.exp(a), tolerance: { relative: 2e-6, absolute: 0 } },
-    // Summation order differs between engines; float32 rounding grows with the magnitudes summed.
-    { name: "sum", prepare: (engine) => engine.sum(a), tolerance: { relative: 0, absolute: 1e-6 * sumOfMagnitudes } },
+    // Summation order differs between engines and float32 rounding grows with the magnitudes
+    // summed (tfjs-wasm is 0.007 off here); 0.025 still catches a dropped element (mean |a| 0.5).
+    { name: "sum", prepare: (engine) => engine.sum(a), tolerance: { relative: 0, absolute: 5e-8 * sumOfMagnitudes } },
   ];
   const elementwise: WorkloadSpec[] = elementwiseOps.map((spec) => ({
     ...spec, group: "elementwise", name: `${spec.name} 1e6`, unit: "ms", figure: milliseconds,
