@@ -3,7 +3,7 @@
  * The engine is passed in, so the same code runs on the shipped bundle or on the sources.
  */
 import type * as Engine from "../engine/core";
-import { CHAIN_SCALE, CHAIN_SHIFT, CHAIN_START, scalarChain, type ChainOps, type EngineWorkloads, type MlpParameters, type PreparedWorkload } from "./workloads";
+import { CHAIN_SCALE, CHAIN_SHIFT, CHAIN_START, concatenate, scalarChain, type ChainOps, type EngineWorkloads, type MlpParameters, type PreparedWorkload } from "./workloads";
 
 type Tensor = Engine.Tensor;
 
@@ -16,10 +16,7 @@ function prepared(compute: () => Tensor | Tensor[], reset?: () => void, state: (
       reset?.();
       const outputs = compute();
       const list = [...(Array.isArray(outputs) ? outputs : [outputs]), ...state()];
-      const parts = list.map((tensor) => Float32Array.from(tensor.dataSync() as ArrayLike<number>));
-      const flat = new Float32Array(parts.reduce((total, part) => total + part.length, 0));
-      parts.reduce((offset, part) => (flat.set(part, offset), offset + part.length), 0);
-      return flat;
+      return concatenate(list.map((tensor) => tensor.dataSync() as ArrayLike<number>));
     },
     dispose() {},
   };

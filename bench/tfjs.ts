@@ -4,8 +4,9 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
+import { createRequire } from "node:module";
 import { dirname } from "node:path";
-import { CHAIN_SCALE, CHAIN_SHIFT, CHAIN_START, scalarChain, type ChainOps, type EngineWorkloads, type MlpParameters, type PreparedWorkload } from "./workloads";
+import { CHAIN_SCALE, CHAIN_SHIFT, CHAIN_START, concatenate, scalarChain, type ChainOps, type EngineWorkloads, type MlpParameters, type PreparedWorkload } from "./workloads";
 
 export const TFJS_PEERS = { "tfjs-cpu": "cpu", "tfjs-wasm": "wasm" } as const;
 export type TfjsPeer = keyof typeof TFJS_PEERS;
@@ -20,7 +21,7 @@ export async function useTfjsBackend(peer: TfjsPeer): Promise<void> {
   if (tf.getBackend() === backend) return;
   // The .wasm files ship inside the package; the paths may be set only before the first start.
   if (backend === "wasm" && !wasmPathsSet) {
-    setWasmPaths(dirname(require.resolve("@tensorflow/tfjs-backend-wasm")) + "/");
+    setWasmPaths(dirname(createRequire(import.meta.url).resolve("@tensorflow/tfjs-backend-wasm")) + "/");
     wasmPathsSet = true;
   }
   if (!(await tf.setBackend(backend))) throw new Error(`tfjs backend "${backend}" failed to initialise`);
@@ -54,22 +55,11 @@ function prepared(compute: () => tf.Tensor | tf.Tensor[], inputs: tf.Tensor[], s
   };
 }
 
-function concatenate(parts: Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((total, part) => total + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
-
 function unitVector(size: number, index: number): Float32Array {
   const vector = new Float32Array(size);
   vector[index] = 1;
   return vector;
 }
-
 
 // Read once: a namespace member is a getter, and 10,000 getter calls would be timed as engine work.
 const chainOps: ChainOps<tf.Tensor> = { mul: tf.mul, exp: tf.exp, log: tf.log, add: tf.add };

@@ -55,6 +55,17 @@ export interface EngineWorkloads {
   mlpStep(parameters: MlpParameters): PreparedWorkload;
 }
 
+/** The numbers of several results, one after another, as float32 (what every engine computes in). */
+export function concatenate(parts: ArrayLike<number>[]): Float32Array {
+  const out = new Float32Array(parts.reduce((total, part) => total + part.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
 /** mulberry32: a small seeded generator, so inputs are identical across engines and runs. */
 export function seededUniform(size: number, seed: number, low = -1, high = 1): Float32Array {
   let state = seed >>> 0;
