@@ -181,20 +181,26 @@ export class KernelClient extends EventEmitter {
     });
   }
 
-  /** Every iopub message from now on, until the kernel exits. */
-  async *iopubMessages(): AsyncIterableIterator<WireMessage> {
+  /** Every iopub message from the moment of this call on, until the kernel exits. */
+  iopubMessages(): AsyncIterableIterator<WireMessage> {
     if (this.iterating) throw new Error("iopubMessages() is already being iterated");
+    // Buffering starts now, not at the first next(), so nothing sent in between is missed.
     this.iterating = true;
-    try {
-      while (true) {
-        const next = this.iopubBacklog.shift() ?? await new Promise<WireMessage | null>((resolve) => this.iopubWaiters.push(resolve));
-        if (next === null) return;
-        yield next;
-      }
-    } finally {
+    const finish = (): IteratorResult<WireMessage> => {
       this.iterating = false;
       this.iopubBacklog = [];
-    }
+      return { done: true, value: undefined };
+    };
+    const iterator: AsyncIterableIterator<WireMessage> = {
+      next: async () => {
+        if (!this.iterating) return { done: true, value: undefined };
+        const message = this.iopubBacklog.shift() ?? await new Promise<WireMessage | null>((resolve) => this.iopubWaiters.push(resolve));
+        return message === null ? finish() : { done: false, value: message };
+      },
+      return: async () => finish(),
+      [Symbol.asyncIterator]: () => iterator,
+    };
+    return iterator;
   }
 
   private receive(message: WireMessage): void {

@@ -22,7 +22,7 @@ function writeNotebook(name: string, cells: Array<["code" | "markdown", string]>
   return path;
 }
 
-describe("agnb", () => {
+describe("agnb", { timeout: 120_000 }, () => {
   before(async () => {
     cli = (await buildKernelBundles()).cli;
   });

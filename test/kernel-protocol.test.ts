@@ -37,7 +37,7 @@ function notebookFolder(): string {
   return folder;
 }
 
-describe("kernel over stdio", () => {
+describe("kernel over stdio", { timeout: 120_000 }, () => {
   let kernel: KernelClient;
   let kernelScript: string;
   const folder = notebookFolder();
@@ -260,6 +260,18 @@ describe("kernel over stdio", () => {
     assert.equal((await failing).reply.content.status, "error");
     assert.equal((await queued).reply.content.status, "aborted");
     assert.equal(resultText(await kernel.execute("globalThis.ranAfterError === undefined")), "true");
+  });
+
+  test("an unknown request gets an error reply naming it; iopub messages can be iterated", async () => {
+    const iterator = kernel.iopubMessages();
+    const unknown = await kernel.request("shell", "frobnicate_request" as never, {});
+    assert.equal(unknown.reply.header.msg_type, "frobnicate_reply");
+    assert.equal(unknown.reply.content.status, "error");
+    assert.match(unknown.reply.content.evalue, /unsupported request: frobnicate_request/);
+    const first = await iterator.next();
+    assert.equal(first.value.header.msg_type, "status");
+    assert.equal(first.value.content.execution_state, "busy");
+    await iterator.return!(undefined);
   });
 
   test("restart gives a fresh process without the old variables", async () => {

@@ -35,7 +35,7 @@ function numberAfter(text: string, pattern: RegExp): number {
   return Number(match[1]);
 }
 
-describe("seed notebooks", () => {
+describe("seed notebooks", { timeout: 180_000 }, () => {
   before(async () => {
     const { cli } = await buildKernelBundles();
     const out = mkdtempSync(join(tmpdir(), "agnb-notebooks-"));
