@@ -46,8 +46,9 @@ interface Pending {
 const INTERRUPT_FOLLOW_UP_MS = 300;
 
 export class KernelExitedError extends Error {
-  constructor(readonly exit: KernelExit) {
-    super(`the kernel process exited unexpectedly (${exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`})`);
+  constructor(readonly exit: KernelExit, stderr = "") {
+    const how = exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`;
+    super(`the kernel process exited unexpectedly (${how})${stderr.trim() ? `:\n${stderr.trim()}` : ""}`);
     this.name = "KernelExitedError";
   }
 }
@@ -87,7 +88,11 @@ export class KernelClient extends EventEmitter {
     this.executionState = "starting";
     const decoder = new LineDecoder((message) => this.receive(message), (line, problem) => this.emit("stderr", `unreadable line from the kernel (${problem}): ${line}\n`));
     child.stdout!.setEncoding("utf8").on("data", (chunk: string) => decoder.push(chunk));
-    child.stderr!.setEncoding("utf8").on("data", (chunk: string) => this.emit("stderr", chunk));
+    let startupErrors = "";
+    child.stderr!.setEncoding("utf8").on("data", (chunk: string) => {
+      if (this.executionState === "starting") startupErrors = (startupErrors + chunk).slice(-4000);
+      this.emit("stderr", chunk);
+    });
     child.stdin!.on("error", () => undefined); // a dead kernel is reported through "exit"
     const started = new Promise<void>((resolve, reject) => {
       const timeout = setTimeout(() => reject(new Error(`the kernel did not start within ${this.options.startTimeoutMs ?? 20_000} ms`)), this.options.startTimeoutMs ?? 20_000);
@@ -98,7 +103,10 @@ export class KernelClient extends EventEmitter {
         resolve();
       };
       this.on("status", onStatus);
-      child.once("exit", (code, signal) => { clearTimeout(timeout); reject(new KernelExitedError({ code, signal, expected: false })); });
+      child.once("exit", (code, signal) => {
+        clearTimeout(timeout);
+        reject(new KernelExitedError({ code, signal, expected: false }, startupErrors));
+      });
       child.once("error", (error) => { clearTimeout(timeout); reject(error); });
     });
     child.once("exit", (code, signal) => this.onExit(child, code, signal));

@@ -289,6 +289,15 @@ describe("kernel over stdio", { timeout: 120_000 }, () => {
     }
   });
 
+  test("a kernel that cannot start says why", async () => {
+    const broken = new KernelClient({ kernelScript: join(folder, "no-such-kernel.cjs"), cwd: folder });
+    await assert.rejects(broken.start(), (error: Error) => {
+      assert.ok(error instanceof KernelExitedError);
+      assert.match(error.message, /exit code 1\):\n[\s\S]*Cannot find module .*no-such-kernel\.cjs/);
+      return true;
+    });
+  });
+
   test("a kernel killed from outside is reported and its pending request fails", async () => {
     const doomed = new KernelClient({ kernelScript, cwd: folder });
     await doomed.start();
