@@ -145,6 +145,11 @@ export class KernelClient extends EventEmitter {
    */
   interrupt(): void {
     if (!this.alive) return;
+    if (process.platform === "win32") {
+      // Windows has no SIGINT for child processes: kill("SIGINT") would end the kernel.
+      this.request("control", "interrupt_request", {}).catch(() => undefined);
+      return;
+    }
     const running = [...this.pending.values()].filter((pending) => pending.channel === "shell");
     this.child!.kill("SIGINT");
     if (!running.length) return;

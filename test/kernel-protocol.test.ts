@@ -105,6 +105,13 @@ describe("kernel over stdio", { timeout: 120_000 }, () => {
     assert.equal(update.content.data["text/plain"], "'second'");
   });
 
+  test("clearOutput() sends clear_output", async () => {
+    const result = await kernel.execute("console.log('gone soon');\nclearOutput(true);\nconsole.log('stays');");
+    const types = result.iopub.map((m) => m.header.msg_type).filter((t) => t !== "execute_input");
+    assert.deepEqual(types, ["stream", "clear_output", "stream"]);
+    assert.equal(ofType(result, "clear_output")[0].content.wait, true);
+  });
+
   test("gradient lists display with the sources' names", async () => {
     const result = await kernel.execute(
       "const W = new tf.Variable(tf.constant([2.0]), { name: 'weight' });\nconst b = new tf.Variable(tf.constant([1.0]), { name: 'bias' });\n" +
