@@ -81,16 +81,24 @@ function capBundle(bundle: MimeBundle): MimeBundle {
   for (const [mime, payload] of Object.entries(bundle)) {
     if (typeof payload === "string") {
       capped[mime] = capText(payload);
-    } else if (JSON.stringify(payload)?.length > PAYLOAD_LIMIT) {
+    } else if (!fitsAsJson(payload)) {
       dropped.push(mime);
     } else {
       capped[mime] = payload;
     }
   }
   if (dropped.length) {
-    capped[MIME.text] = `${capped[MIME.text] ?? ""}\n[${dropped.join(", ")} left out: larger than ${formatSize(PAYLOAD_LIMIT)}]`;
+    capped[MIME.text] = `${capped[MIME.text] ?? ""}\n[${dropped.join(", ")} left out: not JSON, or larger than ${formatSize(PAYLOAD_LIMIT)}]`;
   }
   return capped;
+}
+
+function fitsAsJson(payload: unknown): boolean {
+  try {
+    return (JSON.stringify(payload)?.length ?? 0) <= PAYLOAD_LIMIT;
+  } catch {
+    return false; // cycles, BigInt
+  }
 }
 
 export function formatSize(characters: number): string {

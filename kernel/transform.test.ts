@@ -35,6 +35,7 @@ test("top-level await, and the last expression is the value unless the line ends
   assert.equal(await run("later * 2;"), "(not displayed)");
   assert.equal(await run("later * 2 // a trailing comment"), 6);
   assert.equal(await run("const onlyDeclared = 1;"), "(not displayed)");
+  assert.deepEqual(await run("({ wrapped: [1, 2] })"), { wrapped: [1, 2] });
 });
 
 test("imports become calls of the import helper, also dynamic ones", async () => {

@@ -52,7 +52,8 @@ export function compileCell(source: string, fileName: string): CompiledCell {
   }
   rewriteNested(program as AnyNode, edits);
   if (displaysLastValue) {
-    edits.push({ start: last.expression.start, end: last.expression.start, text: "return (" });
+    // From the statement's start: a parenthesised expression (`({ a: 1 })`) starts inside the parens.
+    edits.push({ start: last.start, end: last.start, text: "return (" });
     edits.push({ start: last.expression.end, end: last.expression.end, text: ")" });
   }
 

@@ -155,6 +155,10 @@ describe("kernel over stdio", { timeout: 120_000 }, () => {
     assert.equal(ofType(thrown, "error")[0].content.ename, "Uncaught");
     assert.match(ofType(thrown, "error")[0].content.evalue, /code: 42/);
 
+    const odd = await kernel.execute("({ [Symbol.for('Jupyter.display')]: () => ({ 'application/x-odd+json': { big: 1n }, 'text/plain': 'odd' }) })");
+    assert.deepEqual(Object.keys(ofType(odd, "execute_result")[0].content.data), ["text/plain"]);
+    assert.match(ofType(odd, "execute_result")[0].content.data["text/plain"], /^odd\n\[application\/x-odd\+json left out: not JSON/);
+
     const flood = await kernel.execute("const line = 'x'.repeat(99) + '\\n';\nfor (let i = 0; i < 40000; i++) console.log(line);");
     const printed = streamText(flood);
     assert.ok(printed.length <= 1_000_000, `printed ${printed.length} characters`);
