@@ -6,7 +6,7 @@
  */
 import { isFloat } from "./dtype";
 import { DISPLAY_SYMBOL, type MimeBundle, type TapePayload } from "./mime";
-import { activeDuring, activeRecorders, type Recorder, type RecordedOp, type Trackable } from "./op";
+import { activeDuring, activeRecorders, type OpContext, type Recorder, type RecordedOp, type Trackable } from "./op";
 import { isReadable, toTensor, type TensorLike } from "./ops/convert";
 import { zeros } from "./ops/creation";
 import { add } from "./ops/elementwise";
@@ -289,15 +289,21 @@ export class GradientTape implements Recorder {
     };
     targets.forEach((t, i) => accumulate(t.id, seeds[i]));
     const stamp = plan.stamp;
+    // One context for the whole walk: rules read it synchronously and keep no reference to it.
+    const needs: boolean[] = [];
+    const ctx: OpContext<unknown> = { inputs: [], output: seeds[0], attrs: undefined, needs };
     for (const node of plan.order) {
       const dy = grads.get(node.output.id);
       if (!dy || !node.op.vjp) continue;
       // A rule that differentiates something itself (a custom gradient) may have planned anew.
       if (latestStamp !== stamp) remark(plan);
       const inputs = node.inputs;
-      const needs = new Array<boolean>(inputs.length);
+      needs.length = inputs.length;
       for (let j = 0; j < inputs.length; j++) needs[j] = inputs[j].needMark === stamp && isFloat(inputs[j].dtype);
-      const inputGrads = node.op.vjp(dy, { inputs: inputs as Tensor[], output: node.output, attrs: node.attrs, needs });
+      ctx.inputs = inputs as Tensor[];
+      ctx.output = node.output;
+      ctx.attrs = node.attrs;
+      const inputGrads = node.op.vjp(dy, ctx);
       const batch = dy.rank - node.output.rank;
       for (let j = 0; j < inputs.length; j++) {
         const g = inputGrads[j];

@@ -72,12 +72,9 @@ function binaryOp(spec: BinarySpec): (a: TensorLike, b: TensorLike) => Tensor {
     },
     vjp: linear || partials ? (dy, { inputs: [a, b], output, needs }) => {
       const batch = dy.rank - output.rank;
-      const side = (i: 0 | 1, x: Tensor): Tensor | null => {
-        if (needs && !needs[i]) return null;
-        const g = linear ? linear[i](dy) : mul(dy, partials![i](a, b, output));
-        return sumTo(g, x.shape, batch);
-      };
-      return [side(0, a), side(1, b)];
+      const ga = needs && !needs[0] ? null : linear ? linear[0](dy) : mul(dy, partials![0](a, b, output));
+      const gb = needs && !needs[1] ? null : linear ? linear[1](dy) : mul(dy, partials![1](a, b, output));
+      return [ga && sumTo(ga, a.shape, batch), gb && sumTo(gb, b.shape, batch)];
     } : undefined,
     jvp: linear || partials ? (tangents, { inputs: [a, b], output }) => {
       const term = (i: 0 | 1): Tensor | null => {
