@@ -10,7 +10,7 @@ import { CellSyntaxError, type CompiledCell } from "./transform";
 export const cellFileName = (run: number) => `agnb-cell-${run}`;
 
 /** A cell that ran: its compiled form and its execution count (the "In[n]" users see). */
-export interface RunCell { compiled: CompiledCell; count: number }
+export interface RunCell { compiled: CompiledCell; count: number; source: string }
 const CELL_FRAME = /agnb-cell-(\d+):(\d+):(\d+)/;
 
 export class KeyboardInterrupt extends Error {
@@ -27,8 +27,13 @@ export function isScriptInterruption(error: unknown): boolean {
 
 export const cellLabel = (count: number) => `Cell In[${count}]`;
 
+/** The line of the cell's source an error points at, with a caret under the column. */
+function pointerLines(lineText: string | undefined, column: number): string[] {
+  return lineText?.trim() ? [`    ${lineText}`, `    ${" ".repeat(Math.max(0, column - 1))}^`] : [];
+}
+
 export function syntaxErrorContent(error: CellSyntaxError, count: number): ErrorContent {
-  const pointer = error.lineText ? [`    ${error.lineText}`, `    ${" ".repeat(Math.max(0, error.column - 1))}^`] : [];
+  const pointer = pointerLines(error.lineText, error.column);
   return {
     ename: "SyntaxError",
     evalue: error.message,
@@ -50,6 +55,7 @@ export function errorContent(thrown: unknown, count: number, cells: Map<number, 
   const ename = error.name || error.constructor?.name || "Error";
   const frames: string[] = [];
   let location: CellLocation | undefined;
+  let locationSource = "";
   for (const line of String(error.stack ?? "").split("\n").slice(1)) {
     const match = CELL_FRAME.exec(line);
     if (!match) {
@@ -63,7 +69,10 @@ export function errorContent(thrown: unknown, count: number, cells: Map<number, 
     if (!ran || !mapped) continue;
     const cell = ran.count;
     const where = `${cellLabel(cell)}, line ${mapped.line}, column ${mapped.column}`;
-    if ((!location || (location.cell !== count && cell === count))) location = { cell, ...mapped };
+    if (!location || (location.cell !== count && cell === count)) {
+      location = { cell, ...mapped };
+      locationSource = ran.source;
+    }
     const functionName = /^\s*at (?:async )?([^\s(]+) \(/.exec(line)?.[1];
     frames.push(functionName && !functionName.startsWith("agnb-cell") ? `    at ${functionName} (${where})` : `    at ${where}`);
   }
@@ -71,7 +80,7 @@ export function errorContent(thrown: unknown, count: number, cells: Map<number, 
   return {
     ename,
     evalue: error.message,
-    traceback: [heading, `${ename}: ${error.message}`, ...frames],
+    traceback: [heading, ...pointerLines(location && locationSource.split("\n")[location.line - 1], location?.column ?? 0), `${ename}: ${error.message}`, ...frames],
     ...(location ? { agnb_location: location } : {}),
   };
 }

@@ -95,7 +95,7 @@ export class Executor {
       throw error;
     }
     const run = this.cells.size + 1;
-    this.cells.set(run, { compiled, count });
+    this.cells.set(run, { compiled, count, source });
     // An interrupt meant for an earlier cell must not stop this one.
     Atomics.store(this.interruptFlag, 0, 0);
     let stop: (reason: unknown) => void = () => undefined;
