@@ -41,6 +41,18 @@ describe("agnb", { timeout: 120_000 }, () => {
     assert.equal(after.cells[2].outputs![0].output_type, "execute_result");
   });
 
+  test("saved outputs hold the final state of displays, updated from later cells, and of cleared output", () => {
+    writeNotebook("displays.agnb", [
+      ["code", "const status = display('working', { id: 'status' });"],
+      ["code", "status.update('done');\nconsole.log('old');\nclearOutput(true);\nconsole.log('new');"],
+    ]);
+    assert.equal(agnb("run", "displays.agnb", "--inplace").code, 0);
+    const saved = parseNotebook(readFileSync(join(folder, "displays.agnb"), "utf8"));
+    const [first, second] = saved.cells.map((cell) => cell.outputs!);
+    assert.deepEqual(first.map((o) => o.output_type === "display_data" && o.data["text/plain"]), ["'done'"]);
+    assert.deepEqual(second, [{ output_type: "stream", name: "stdout", text: "new\n" }]);
+  });
+
   test("an error exits non-zero naming the notebook, cell and line; later cells do not run", () => {
     writeNotebook("fails.agnb", [["code", "const a = 1;"], ["markdown", "text"], ["code", "const b = 2;\nnull!.boom();"], ["code", "console.log('never')"]]);
     const { code, stdout, stderr } = agnb("run", "fails.agnb", "--out", "out");
