@@ -220,20 +220,14 @@ describe("kernel over stdio", { timeout: 120_000 }, () => {
 
   test("interrupt stops a busy loop and keeps every earlier variable", async () => {
     await kernel.execute("let spins = 0;");
-    const running = kernel.execute("while (true) { spins++; }");
-    await waitFor(() => kernel.executionState === "busy");
-    setTimeout(() => kernel.interrupt(), 200);
-    const result = await running;
+    const result = await runThenInterrupt(kernel, "while (true) { spins++; }", 200);
     assert.equal(ofType(result, "error")[0].content.ename, "KeyboardInterrupt");
     assert.equal(resultText(await kernel.execute("spins > 0 && w.numpy() === 5")), "true");
   });
 
   test("interrupt also stops a loop that spins after an await in the same cell", async () => {
     await kernel.execute("let laps = 0;");
-    const running = kernel.execute("await new Promise((resolve) => setTimeout(resolve, 10));\nfor (;;) { laps++; }");
-    await waitFor(() => kernel.executionState === "busy");
-    setTimeout(() => kernel.interrupt(), 200);
-    const result = await running;
+    const result = await runThenInterrupt(kernel, "await new Promise((resolve) => setTimeout(resolve, 10));\nfor (;;) { laps++; }", 200);
     assert.equal(ofType(result, "error")[0].content.ename, "KeyboardInterrupt");
     assert.equal(resultText(await kernel.execute("laps > 0")), "true");
     assert.equal(resultText(await kernel.execute("let sum = 0;\nfor (let i = 0; i < 1000; i++) sum += i;\nsum")), "499500", "a stale interrupt does not stop later loops");
@@ -245,10 +239,7 @@ describe("kernel over stdio", { timeout: 120_000 }, () => {
       "const model = new tf.keras.Sequential([new tf.keras.layers.Dense(1, { inputShape: [1] })]);\n" +
       "model.compile({ optimizer: 'sgd', loss: 'mean_squared_error' });\nlet epochsDone = 0;",
     );
-    const running = kernel.execute("await model.fit(xs, ys, { epochs: 10000000, verbose: 0, callbacks: { onEpochEnd: () => { epochsDone++; } } });");
-    await waitFor(() => kernel.executionState === "busy");
-    setTimeout(() => kernel.interrupt(), 300);
-    const result = await running;
+    const result = await runThenInterrupt(kernel, "await model.fit(xs, ys, { epochs: 10000000, verbose: 0, callbacks: { onEpochEnd: () => { epochsDone++; } } });", 300);
     assert.equal(ofType(result, "error")[0].content.ename, "KeyboardInterrupt");
     const live = ofType(result, "display_data")[0];
     assert.ok(live.content.data["application/vnd.plotly.v1+json"], "a loss curve is shown while fit runs");
@@ -321,6 +312,14 @@ describe("kernel over stdio", { timeout: 120_000 }, () => {
     assert.equal(doomed.alive, false);
   });
 });
+
+/** Runs a cell, interrupts it once it has been running for a while, and returns its result. */
+async function runThenInterrupt(kernel: KernelClient, code: string, afterMs: number): Promise<RequestResult> {
+  const running = kernel.execute(code);
+  await waitFor(() => kernel.executionState === "busy");
+  setTimeout(() => kernel.interrupt(), afterMs);
+  return running;
+}
 
 async function waitFor(condition: () => boolean): Promise<void> {
   while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
