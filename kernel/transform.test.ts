@@ -64,6 +64,14 @@ test("positions in the generated script map back to the cell's TypeScript line a
   assert.deepEqual(frames.slice(0, 2), [{ line: 5, column: 9 }, { line: 7, column: 1 }]);
 });
 
+test("plain JavaScript cells map positions one to one; generic calls keep their TypeScript meaning", async () => {
+  const compiled = compileCell("const plain = 1;\n\nnull.field", "plain");
+  const error = await vm.runInThisContext(compiled.code, { filename: "plain-cell" }).catch((e: Error) => e);
+  const [, line, column] = /plain-cell:(\d+):(\d+)/.exec(String(error.stack))!;
+  assert.deepEqual(compiled.toCellPosition(Number(line), Number(column) - 1), { line: 3, column: 6 });
+  assert.equal(await run("function ident<T>(x: T): T { return x }\nident<number>(3)"), 3);
+});
+
 test("syntax errors carry the line and column of the TypeScript", () => {
   assert.throws(() => compileCell("const ok = 1;\nconst broken = ok +;\n", "bad"), (error: Error) => {
     assert.ok(error instanceof CellSyntaxError);

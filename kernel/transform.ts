@@ -7,7 +7,7 @@
  * expression is returned so the kernel can display it. Every edit is recorded, so a position in
  * the generated script maps back to the cell's TypeScript line and column.
  */
-import { parse, type Node } from "acorn";
+import { parse, type Node, type Program } from "acorn";
 import { transformSync, type Message } from "esbuild";
 import { TraceMap, originalPositionFor } from "@jridgewell/trace-mapping";
 
@@ -38,8 +38,8 @@ interface Edit { start: number; end: number; text: string }
 interface AnyNode extends Node { [key: string]: any }
 
 export function compileCell(source: string, fileName: string): CompiledCell {
-  const javascript = stripTypes(source, fileName);
-  const program = parseJavaScript(javascript.code, javascript.map);
+  const javascript = toJavaScript(source, fileName);
+  const program = javascript.program;
   const edits: Edit[] = [];
   const hoisted = new Set<string>();
   const functionExports: string[] = [];
@@ -65,7 +65,7 @@ export function compileCell(source: string, fileName: string): CompiledCell {
 
   const generatedLineStarts = lineStarts(code);
   const javascriptLineStarts = lineStarts(javascript.code);
-  const sourceMap = new TraceMap(javascript.map);
+  let sourceMap: TraceMap | null = null;
   return {
     code,
     displaysLastValue,
@@ -74,11 +74,32 @@ export function compileCell(source: string, fileName: string): CompiledCell {
       const offset = toOriginalOffset(generatedOffset);
       const jsLine = upperBound(javascriptLineStarts, offset);
       const jsColumn = offset - javascriptLineStarts[jsLine - 1];
+      if (javascript.map === null) return { line: jsLine, column: jsColumn + 1 };
+      sourceMap ??= new TraceMap(javascript.map);
       const original = originalPositionFor(sourceMap, { line: jsLine, column: jsColumn });
       if (original.line == null) return null;
       return { line: original.line, column: original.column + 1 };
     },
   };
+}
+
+const ACORN_OPTIONS = { ecmaVersion: "latest", sourceType: "module", allowAwaitOutsideFunction: true } as const;
+
+/**
+ * A cell without type syntax is JavaScript already and skips esbuild, whose round trip is most
+ * of a small cell's time. Text with `<` or `!` always goes through esbuild, because there the
+ * two languages read the same text differently (`f<T>(x)`, a trailing non-null `a!`).
+ */
+function toJavaScript(source: string, fileName: string): { code: string; map: string | null; program: Program } {
+  if (!/[<!]/.test(source)) {
+    try {
+      return { code: source, map: null, program: parse(source, ACORN_OPTIONS) };
+    } catch {
+      // TypeScript syntax (or a syntax error, which esbuild describes better).
+    }
+  }
+  const { code, map } = stripTypes(source, fileName);
+  return { code, map, program: parseJavaScript(code, map) };
 }
 
 function stripTypes(source: string, fileName: string) {
@@ -103,7 +124,7 @@ function stripTypes(source: string, fileName: string) {
 
 function parseJavaScript(code: string, map: string) {
   try {
-    return parse(code, { ecmaVersion: "latest", sourceType: "module", allowAwaitOutsideFunction: true });
+    return parse(code, ACORN_OPTIONS);
   } catch (error) {
     // esbuild accepted the TypeScript, so this is rare (e.g. syntax esbuild lets through).
     const at = (error as { loc?: { line: number; column: number } }).loc;
