@@ -2,10 +2,10 @@
  * complete, inspect and is_complete: answered from the live values in the kernel (globals the
  * cells declared, members of engine objects, the engine API) rather than from static types.
  */
-import { transformSync } from "esbuild";
 import { inspect } from "node:util";
 import { isDisplayable, toMimeBundle } from "./display";
 import { MIME } from "../engine/mime";
+import { esbuild } from "./transform";
 
 const KEYWORDS = [
   "await", "break", "case", "catch", "class", "const", "continue", "default", "delete", "do", "else", "export",
@@ -78,7 +78,7 @@ export type Completeness = { status: "complete" } | { status: "incomplete"; inde
 
 export function isComplete(code: string): Completeness {
   try {
-    transformSync(code, { loader: "ts", logLevel: "silent" });
+    esbuild().transformSync(code, { loader: "ts", logLevel: "silent" });
     return { status: "complete" };
   } catch (error) {
     const text = (error as { errors?: Array<{ text: string }> }).errors?.[0]?.text ?? "";

@@ -8,7 +8,7 @@
  * the generated script maps back to the cell's TypeScript line and column.
  */
 import { parse, type Node, type Program } from "acorn";
-import { transformSync, type Message } from "esbuild";
+import type { Message } from "esbuild";
 import { TraceMap, originalPositionFor } from "@jridgewell/trace-mapping";
 
 /** The runtime helpers a transformed cell calls, reachable as globals. */
@@ -102,9 +102,14 @@ function toJavaScript(source: string, fileName: string): { code: string; map: st
   return { code, map, program: parseJavaScript(code, map) };
 }
 
+/** esbuild is loaded on first use: a kernel whose cells are plain JavaScript starts faster. */
+export function esbuild(): typeof import("esbuild") {
+  return require("esbuild");
+}
+
 function stripTypes(source: string, fileName: string) {
   try {
-    const result = transformSync(source, {
+    const result = esbuild().transformSync(source, {
       loader: "ts",
       sourcefile: fileName,
       sourcemap: "external",
