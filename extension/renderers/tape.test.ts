@@ -48,7 +48,7 @@ test("the tape is drawn left to right: sources, ops in order, then the target", 
 test("edges carry the shapes of the tensors that flow along them", () => {
   const element = makeOutputElement();
   renderTape(regression, element);
-  const labels = texts(element, ".edge-group .edge-label");
+  const labels = texts(element, "svg > g > text.edge-label");
   assert.equal(labels.filter((l) => l === "(3, 1)").length, 6);
   assert.ok(labels.includes("()"));
 });
@@ -69,7 +69,6 @@ test("hovering a node shows its values and gradient", () => {
   const element = makeOutputElement();
   renderTape(regression, element);
   const node = element.querySelector('[data-key="t1"]')!;
-  assert.match(node.querySelector("title")!.textContent!, /value 0\.5\ngradient -18\.67/);
   node.dispatchEvent(new (element.ownerDocument.defaultView as unknown as typeof globalThis).Event("mouseenter"));
   assert.match(element.querySelector(".agnb-detail")!.textContent!, /source W\nshape \(\) float32\nvalue 0\.5\ngradient -18\.67/);
 });
@@ -88,7 +87,7 @@ test("a 500-op tape lays out without overlaps and opens at a readable scale", ()
   const element = makeOutputElement();
   renderTape(tape, element);
   const scale = Number(/scale\(([\d.]+)\)/.exec(element.querySelector("svg > g")!.getAttribute("transform")!)![1]);
-  assert.ok(scale >= 0.6, `scale ${scale} keeps labels readable`);
+  assert.ok(scale >= 0.8, `scale ${scale} keeps labels readable`);
   assert.equal(element.querySelectorAll(".node.op").length, 500);
 });
 

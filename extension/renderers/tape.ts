@@ -8,7 +8,7 @@ import { layoutTape, NODE_HEIGHT, NODE_WIDTH, type LaidOutNode, type TapeLayout 
 const M = MIME.tape;
 const VIEW_HEIGHT = 560;
 const FALLBACK_VIEW_WIDTH = 900;
-const MIN_READABLE_SCALE = 0.6;
+const MIN_READABLE_SCALE = 0.8;
 
 export function renderTape(payload: unknown, element: HTMLElement): void {
   const tape = checkTapePayload(payload);
@@ -97,16 +97,15 @@ function drawGraph(frame: HTMLElement, layout: TapeLayout, detail: HTMLElement):
     const b = byKey.get(edge.to)!;
     const [x1, y1, x2, y2] = [a.x + NODE_WIDTH, a.y + NODE_HEIGHT / 2, b.x, b.y + NODE_HEIGHT / 2];
     const bend = Math.max(24, (x2 - x1) / 2);
-    const group = svg(frame, "g", { class: `edge-group${edge.onPath ? " on-path" : ""}` });
-    group.append(svg(frame, "path", { class: `edge${edge.onPath ? " on-path" : ""}`, d: `M${x1},${y1} C${x1 + bend},${y1} ${x2 - bend},${y2} ${x2},${y2}` }));
+    // Paths and labels go straight into the scene (no wrapper per edge): a 500-op tape has
+    // about a thousand edges, and every element counts when it is drawn.
+    scene.append(svg(frame, "path", { class: `edge${edge.onPath ? " on-path" : ""}`, d: `M${x1},${y1} C${x1 + bend},${y1} ${x2 - bend},${y2} ${x2},${y2}` }));
     if (edge.tensor) {
-      group.append(svg(frame, "text", { class: "edge-label", x: (x1 + x2) / 2, y: (y1 + y2) / 2 - 3, "text-anchor": "middle" }, formatShape(edge.tensor.shape)));
+      scene.append(svg(frame, "text", { class: "edge-label", x: (x1 + x2) / 2, y: (y1 + y2) / 2 - 3, "text-anchor": "middle" }, formatShape(edge.tensor.shape)));
     }
-    scene.append(group);
   }
   for (const node of layout.nodes) {
     const group = svg(frame, "g", { class: `node ${node.kind}${node.onPath ? " on-path" : ""}`, transform: `translate(${node.x},${node.y})`, "data-key": node.key });
-    group.append(svg(frame, "title", {}, describeNode(node)));
     group.append(svg(frame, "rect", { width: NODE_WIDTH, height: NODE_HEIGHT, rx: node.kind === "op" ? 4 : 14 }));
     group.append(svg(frame, "text", { class: "label", x: NODE_WIDTH / 2, y: 15, "text-anchor": "middle" }, truncate(node.label, 16)));
     const gradient = node.tensor?.gradient;

@@ -74,8 +74,11 @@ export async function statusText(page: Page): Promise<string> {
   return (await item.textContent({ timeout: 1000 }).catch(() => null)) ?? "";
 }
 
-/** Waits until no cell of the active notebook is queued or running. */
-export async function waitForRunToFinish(page: Page, timeoutMs: number): Promise<void> {
+/**
+ * Waits until no cell of the active notebook is queued or running (and stays so for a moment);
+ * returns the Date.now() at which that was first seen.
+ */
+export async function waitForRunToFinish(page: Page, timeoutMs: number): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   let quietSince = 0;
   while (Date.now() < deadline) {
@@ -84,7 +87,7 @@ export async function waitForRunToFinish(page: Page, timeoutMs: number): Promise
     const status = await statusText(page);
     if (running === 0 && /idle/.test(status)) {
       quietSince ||= Date.now();
-      if (Date.now() - quietSince > 1500) return;
+      if (Date.now() - quietSince > 1500) return quietSince;
     } else quietSince = 0;
     await page.waitForTimeout(250);
   }
@@ -151,9 +154,11 @@ export async function collectOutputs(page: Page): Promise<DrawnOutputs> {
 }
 
 async function scrollTop(page: Page): Promise<number> {
+  // The notebook's own scrollbar: the one around its cell rows (cell editors have their own).
   return page.evaluate(`(() => {
-    const list = [...document.querySelectorAll(".notebook-editor .monaco-scrollable-element")].pop();
-    const slider = list && list.querySelector(".scrollbar.vertical .slider");
+    const row = [...document.querySelectorAll(".notebook-editor .monaco-list-row")].find((r) => r.offsetParent !== null);
+    const list = row && row.parentElement && row.parentElement.parentElement;
+    const slider = list && list.querySelector(":scope > .scrollbar.vertical > .slider");
     return slider ? slider.offsetTop : -1;
   })()`) as Promise<number>;
 }
