@@ -113,6 +113,14 @@ function assignLayers(nodes: LaidOutNode[], edges: LaidOutEdge[]): LaidOutNode[]
       if (pending.get(next) === 0) queue.push(target);
     }
   }
+  // Inputs (sources, constants) sit just left of their first use rather than all in column 0,
+  // where a long tape would stack hundreds of them.
+  for (const node of nodes) {
+    const next = outgoing.get(node.key)!;
+    if (incoming.get(node.key)!.length === 0 && next.length > 0) {
+      node.layer = Math.max(0, Math.min(...next.map((key) => byKey.get(key)!.layer)) - 1);
+    }
+  }
   const layers: LaidOutNode[][] = [];
   for (const node of nodes) (layers[node.layer] ??= []).push(node);
   return layers.filter(Boolean);

@@ -85,6 +85,8 @@ function valueText(data: TensorData): string {
 
 interface GraphView { zoom(factor: number): void; fit(): void; reset(): void }
 
+interface Drawable { minX: number; maxX: number; minY: number; maxY: number; make(): SVGElement[]; made?: SVGElement[] }
+
 function drawGraph(frame: HTMLElement, layout: TapeLayout, detail: HTMLElement): GraphView {
   const viewWidth = () => frame.clientWidth || FALLBACK_VIEW_WIDTH;
   const canvas = svg(frame, "svg", { width: "100%", role: "img", "aria-label": "recorded tape graph" });
@@ -92,50 +94,81 @@ function drawGraph(frame: HTMLElement, layout: TapeLayout, detail: HTMLElement):
   canvas.append(scene);
   const byKey = new Map(layout.nodes.map((n) => [n.key, n]));
 
-  for (const edge of layout.edges) {
+  // Elements are made the first time they come into view and only what is in view (with a
+  // margin) is in the document, so a 500-op tape costs what the visible part costs.
+  const edges: Drawable[] = layout.edges.map((edge) => {
     const a = byKey.get(edge.from)!;
     const b = byKey.get(edge.to)!;
     const [x1, y1, x2, y2] = [a.x + NODE_WIDTH, a.y + NODE_HEIGHT / 2, b.x, b.y + NODE_HEIGHT / 2];
-    const bend = Math.max(24, (x2 - x1) / 2);
-    // Paths and labels go straight into the scene (no wrapper per edge): a 500-op tape has
-    // about a thousand edges, and every element counts when it is drawn.
-    scene.append(svg(frame, "path", { class: `edge${edge.onPath ? " on-path" : ""}`, d: `M${x1},${y1} C${x1 + bend},${y1} ${x2 - bend},${y2} ${x2},${y2}` }));
-    if (edge.tensor) {
-      scene.append(svg(frame, "text", { class: "edge-label", x: (x1 + x2) / 2, y: (y1 + y2) / 2 - 3, "text-anchor": "middle" }, formatShape(edge.tensor.shape)));
-    }
-  }
-  for (const node of layout.nodes) {
-    const group = svg(frame, "g", { class: `node ${node.kind}${node.onPath ? " on-path" : ""}`, transform: `translate(${node.x},${node.y})`, "data-key": node.key });
-    group.append(svg(frame, "rect", { width: NODE_WIDTH, height: NODE_HEIGHT, rx: node.kind === "op" ? 4 : 14 }));
-    group.append(svg(frame, "text", { class: "label", x: NODE_WIDTH / 2, y: 15, "text-anchor": "middle" }, truncate(node.label, 16)));
-    const gradient = node.tensor?.gradient;
-    const second = gradient ? `∂ ${briefValue(gradient)}` : node.kind === "op" ? "" : briefValue(node.tensor?.value) || formatShape(node.tensor?.shape ?? []);
-    if (second) group.append(svg(frame, "text", { class: gradient ? "grad" : "edge-label", x: NODE_WIDTH / 2, y: 30, "text-anchor": "middle" }, truncate(second, 18)));
-    group.addEventListener("mouseenter", () => { detail.textContent = describeNode(node); });
-    group.addEventListener("click", () => {
-      frame.querySelector(".node.selected")?.classList.remove("selected");
-      group.classList.add("selected");
-      detail.textContent = describeNode(node);
-    });
-    scene.append(group);
-  }
+    return {
+      minX: x1, maxX: x2, minY: Math.min(y1, y2) - 12, maxY: Math.max(y1, y2),
+      make() {
+        const bend = Math.max(24, (x2 - x1) / 2);
+        const path = svg(frame, "path", { class: `edge${edge.onPath ? " on-path" : ""}`, d: `M${x1},${y1} C${x1 + bend},${y1} ${x2 - bend},${y2} ${x2},${y2}` });
+        if (!edge.tensor) return [path];
+        return [path, svg(frame, "text", { class: "edge-label", x: (x1 + x2) / 2, y: (y1 + y2) / 2 - 3, "text-anchor": "middle" }, formatShape(edge.tensor.shape))];
+      },
+    };
+  });
+  const nodes: Drawable[] = layout.nodes.map((node) => ({
+    minX: node.x, maxX: node.x + NODE_WIDTH, minY: node.y, maxY: node.y + NODE_HEIGHT,
+    make() {
+      const group = svg(frame, "g", { class: `node ${node.kind}${node.onPath ? " on-path" : ""}`, transform: `translate(${node.x},${node.y})`, "data-key": node.key });
+      group.append(svg(frame, "rect", { width: NODE_WIDTH, height: NODE_HEIGHT, rx: node.kind === "op" ? 4 : 14 }));
+      group.append(svg(frame, "text", { class: "label", x: NODE_WIDTH / 2, y: 15, "text-anchor": "middle" }, truncate(node.label, 16)));
+      const gradient = node.tensor?.gradient;
+      const second = gradient ? `∂ ${briefValue(gradient)}` : node.kind === "op" ? "" : briefValue(node.tensor?.value) || formatShape(node.tensor?.shape ?? []);
+      if (second) group.append(svg(frame, "text", { class: gradient ? "grad" : "edge-label", x: NODE_WIDTH / 2, y: 30, "text-anchor": "middle" }, truncate(second, 18)));
+      group.addEventListener("mouseenter", () => { detail.textContent = describeNode(node); });
+      group.addEventListener("click", () => {
+        frame.querySelector(".node.selected")?.classList.remove("selected");
+        group.classList.add("selected");
+        detail.textContent = describeNode(node);
+      });
+      return [group];
+    },
+  }));
 
   const state = { scale: 1, x: 0, y: 0 };
-  const apply = () => {
+  const paint = () => {
+    const margin = 0.5;
+    const width = viewWidth() / state.scale;
+    const height = VIEW_HEIGHT / state.scale;
+    const left = -state.x / state.scale - width * margin;
+    const top = -state.y / state.scale - height * margin;
+    const right = left + width * (1 + 2 * margin);
+    const bottom = top + height * (1 + 2 * margin);
+    const visible: SVGElement[] = [];
+    for (const item of [...edges, ...nodes]) {
+      if (item.maxX < left || item.minX > right || item.maxY < top || item.minY > bottom) continue;
+      item.made ??= item.make();
+      visible.push(...item.made);
+    }
+    scene.replaceChildren(...visible);
+  };
+  let pending = false;
+  const apply = (immediately = false) => {
     canvas.setAttribute("height", String(Math.min(VIEW_HEIGHT, Math.ceil(layout.height * state.scale) + 4)));
     scene.setAttribute("transform", `translate(${state.x},${state.y}) scale(${state.scale})`);
+    const view = frame.ownerDocument.defaultView;
+    if (immediately || !view?.requestAnimationFrame) return paint();
+    if (pending) return;
+    pending = true;
+    view.requestAnimationFrame(() => { pending = false; paint(); });
   };
   const view: GraphView = {
-    zoom(factor) { state.scale = Math.min(4, Math.max(0.05, state.scale * factor)); apply(); },
+    zoom(factor) { state.scale = Math.min(4, Math.max(0.05, state.scale * factor)); apply(true); },
     fit() {
       state.scale = Math.min(1, viewWidth() / layout.width, VIEW_HEIGHT / layout.height);
-      state.x = 0; state.y = 0; apply();
+      state.x = 0; state.y = 0; apply(true);
     },
-    reset() { state.scale = 1; state.x = 0; state.y = 0; apply(); },
+    reset() { state.scale = 1; state.x = 0; state.y = 0; apply(true); },
   };
   // Large tapes open at the smallest scale that keeps labels readable; the rest is a drag away.
   state.scale = Math.max(MIN_READABLE_SCALE, Math.min(1, viewWidth() / layout.width, VIEW_HEIGHT / layout.height));
-  apply();
+  const firstColumnTop = Math.min(...layout.nodes.filter((n) => n.layer === 0).map((n) => n.y));
+  if (layout.height * state.scale > VIEW_HEIGHT) state.y = -Math.max(0, firstColumnTop - 12) * state.scale;
+  apply(true);
 
   let drag: { x: number; y: number } | null = null;
   frame.addEventListener("pointerdown", (e) => { drag = { x: e.clientX - state.x, y: e.clientY - state.y }; frame.style.cursor = "grabbing"; });

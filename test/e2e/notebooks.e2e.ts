@@ -7,7 +7,8 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
-import { newNotebook, serializeNotebook, parseNotebook } from "../../kernel/notebook-file";
+import { parseNotebook } from "../../kernel/notebook-file";
+import { SCRATCH_NOTEBOOKS } from "./scratch-notebooks";
 import { installVSCode, packageExtension, prepareProfile, startCodeServer, type CodeServer } from "./code-server";
 import { collectOutputs, launchBrowser, openFile, openNotebook, openWorkbench, runCommand, scrollToTop, statusText, waitForRunToFinish } from "./workbench";
 
@@ -15,17 +16,6 @@ const root = new URL("../..", import.meta.url).pathname;
 const screenshots = join(root, ".test-output/e2e");
 const examples = readdirSync(join(root, "notebooks")).filter((f) => f.endsWith(".agnb") && (!process.env.AGNB_E2E_ONLY || f.startsWith(process.env.AGNB_E2E_ONLY))).sort();
 const shots: string[] = [];
-const SCRATCH_NOTEBOOKS: Record<string, string> = {
-  "interrupt.agnb": serializeNotebook(newNotebook([
-    { cell_type: "code", source: "const answer = 41;" },
-    { cell_type: "code", source: "while (true) {}" },
-    { cell_type: "code", source: "answer + 1" },
-  ])),
-  "saved.agnb": serializeNotebook(newNotebook([
-    { cell_type: "code", source: "const w = new tf.Variable(5.0);\nconst tape = new tf.GradientTape();\nconst loss = tape.record(() => w.square());\ntape.gradient(loss, w)" },
-  ])),
-  "broken.agnb": '{"cells": [ {"cell_type": "code", "source": "1 +"\n',
-};
 
 let workspace: string;
 let scratch: string;

@@ -1,0 +1,15 @@
+// The notebooks the end-to-end checks make besides the examples: an endless loop to interrupt,
+// one to save and reopen, and a malformed file.
+import { newNotebook, serializeNotebook } from "../../kernel/notebook-file";
+
+export const SCRATCH_NOTEBOOKS: Record<string, string> = {
+  "interrupt.agnb": serializeNotebook(newNotebook([
+    { cell_type: "code", source: "const answer = 41;" },
+    { cell_type: "code", source: "while (true) {}" },
+    { cell_type: "code", source: "answer + 1" },
+  ])),
+  "saved.agnb": serializeNotebook(newNotebook([
+    { cell_type: "code", source: "const w = new tf.Variable(5.0);\nconst tape = new tf.GradientTape();\nconst loss = tape.record(() => w.square());\ntape.gradient(loss, w)" },
+  ])),
+  "broken.agnb": '{"cells": [ {"cell_type": "code", "source": "1 +"\n',
+};
