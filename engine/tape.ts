@@ -1,21 +1,20 @@
 /**
  * GradientTape, as TensorFlow's: while recording it keeps a flat list of the ops whose inputs
- * descend from watched tensors; `gradient` prunes that list to the path from sources to targets,
- * walks it in reverse and accumulates each op's VJP. Jacobians run the same walk once with a
- * batch of seed rows instead of once per output element.
+ * descend from watched tensors; `gradient` hands that list to the backward walk (backprop.ts).
+ * Jacobians run the walk once with a batch of seed rows instead of once per output element.
  */
 import { isFloat } from "./dtype";
 import { DISPLAY_SYMBOL, type MimeBundle, type TapePayload } from "./mime";
-import { activeDuring, activeRecorders, type OpContext, type Recorder, type RecordedOp, type Trackable } from "./op";
+import { activeDuring, activeRecorders, type Recorder, type RecordedOp, type Trackable } from "./op";
 import { isReadable, toTensor, type TensorLike } from "./ops/convert";
 import { zeros } from "./ops/creation";
-import { add } from "./ops/elementwise";
 import { concat, reshape, stack, transpose } from "./ops/shape";
 import { formatShape, sizeOf, tupleShape } from "./shape";
 import { flatten, unflatten, type Structure } from "./structure";
 import { Tensor } from "./tensor";
 import { readVariableOp, Variable } from "./variable";
 import { describeTape, labelledGradients } from "./tape-view";
+import { planBackprop, runBackprop, type Plan } from "./backprop";
 
 export type Source = Tensor | Variable;
 export type UnconnectedGradients = "none" | "zero";
@@ -44,15 +43,6 @@ export interface GradientRecord {
   grads: Map<number, Tensor>;
   /** The ops the gradient flowed through, newest first. */
   used: RecordedOp[];
-}
-
-interface Plan {
-  order: RecordedOp[];
-  /** The mark that tensors on this plan's paths carry in needMark. */
-  stamp: number;
-  needed: Trackable[];
-  batchable: boolean;
-  largest: number;
 }
 
 export class GradientTape implements Recorder {
@@ -151,8 +141,8 @@ export class GradientTape implements Recorder {
     if (seeds.length !== targets.length) {
       throw new Error(`gradient: outputGradients has ${seeds.length} entries but there are ${targets.length} targets`);
     }
-    const plan = this.plan(targets, srcs);
-    const grads = this.run(plan, targets, seeds);
+    const plan = planBackprop(this.nodes, targets, srcs);
+    const grads = runBackprop(plan, targets, seeds);
     this.remember(plan, targets, srcs, grads);
     this.consume();
     const results = srcs.map((s) => resultFor(s, grads.get(s.id), unconnected, s.shape));
@@ -244,77 +234,6 @@ export class GradientTape implements Recorder {
     }
   }
 
-  /** Which recorded ops lie on a path from a source to a target, newest first. */
-  private plan(targets: Trackable[], sources: Trackable[]): Plan {
-    const nodes = this.nodes;
-    const stamp = nextStamp();
-    // Marks live on the tensors themselves: a Set of ids costs more than the walk it serves.
-    for (const s of sources) s.reachMark = stamp;
-    const reached = new Array<boolean>(nodes.length).fill(false);
-    for (let i = 0; i < nodes.length; i++) {
-      const inputs = nodes[i].inputs;
-      for (let j = 0; j < inputs.length; j++) {
-        if (inputs[j].reachMark === stamp) {
-          reached[i] = true;
-          nodes[i].output.reachMark = stamp;
-          break;
-        }
-      }
-    }
-    const needed: Trackable[] = [];
-    const need = (x: Trackable): void => {
-      if (x.needMark !== stamp) { x.needMark = stamp; needed.push(x); }
-    };
-    targets.forEach(need);
-    const order: RecordedOp[] = [];
-    let batchable = true, largest = 1;
-    for (let i = nodes.length - 1; i >= 0; i--) {
-      const node = nodes[i];
-      if (!reached[i] || node.output.needMark !== stamp) continue;
-      order.push(node);
-      if (node.op.batchable === false) batchable = false;
-      if (node.output.size > largest) largest = node.output.size;
-      const inputs = node.inputs;
-      for (let j = 0; j < inputs.length; j++) if (inputs[j].reachMark === stamp) need(inputs[j]);
-    }
-    return { order, stamp, needed, batchable, largest };
-  }
-
-  /** The reverse walk: each op's VJP, accumulated per input, every shape checked. */
-  private run(plan: Plan, targets: Trackable[], seeds: Tensor[]): Map<number, Tensor> {
-    const grads = new Map<number, Tensor>();
-    const accumulate = (id: number, g: Tensor): void => {
-      const prev = grads.get(id);
-      grads.set(id, prev ? add(prev, g) : g);
-    };
-    targets.forEach((t, i) => accumulate(t.id, seeds[i]));
-    const stamp = plan.stamp;
-    // One context for the whole walk: rules read it synchronously and keep no reference to it.
-    const needs: boolean[] = [];
-    const ctx: OpContext<unknown> = { inputs: [], output: seeds[0], attrs: undefined, needs };
-    for (const node of plan.order) {
-      const dy = grads.get(node.output.id);
-      if (!dy || !node.op.vjp) continue;
-      // A rule that differentiates something itself (a custom gradient) may have planned anew.
-      if (latestStamp !== stamp) remark(plan);
-      const inputs = node.inputs;
-      needs.length = inputs.length;
-      for (let j = 0; j < inputs.length; j++) needs[j] = inputs[j].needMark === stamp && isFloat(inputs[j].dtype);
-      ctx.inputs = inputs as Tensor[];
-      ctx.output = node.output;
-      ctx.attrs = node.attrs;
-      const inputGrads = node.op.vjp(dy, ctx);
-      const batch = dy.rank - node.output.rank;
-      for (let j = 0; j < inputs.length; j++) {
-        const g = inputGrads[j];
-        if (!g || !needs[j]) continue;
-        checkGradientShape(node, j, g, dy, batch);
-        accumulate(inputs[j].id, g);
-      }
-    }
-    return grads;
-  }
-
   private remember(plan: Plan, targets: Trackable[], sources: Trackable[], grads: Map<number, Tensor>): void {
     this.lastGradient = { nodes: this.nodes, targets, sources, grads, used: plan.order };
   }
@@ -324,14 +243,14 @@ export class GradientTape implements Recorder {
    * unconnected). Rows go in chunks so no intermediate gradient grows past CHUNK_ELEMENTS.
    */
   private batchedGradients(t: Tensor, srcs: Source[], n: number, seedRows: (start: number, count: number) => Tensor, vectorized = true): (Tensor | null)[] {
-    const plan = this.plan([t], srcs);
+    const plan = planBackprop(this.nodes, [t], srcs);
     const perRow = !vectorized || !plan.batchable;
     const chunk = perRow ? 1 : Math.max(1, Math.floor(CHUNK_ELEMENTS / Math.max(plan.largest, ...srcs.map((s) => s.size))));
     const parts: (Tensor | null)[][] = srcs.map(() => []);
     for (let start = 0; start < n; start += chunk) {
       const count = Math.min(chunk, n - start);
       const seed = seedRows(start, count);
-      const grads = this.run(plan, [t], [perRow ? reshape(seed, seed.shape.slice(1)) : seed]);
+      const grads = runBackprop(plan, [t], [perRow ? reshape(seed, seed.shape.slice(1)) : seed]);
       srcs.forEach((s, i) => {
         const g = grads.get(s.id);
         parts[i].push(g ? (perRow ? reshape(g, [1, ...g.shape]) : g) : null);
@@ -347,26 +266,6 @@ export class GradientTape implements Recorder {
 }
 
 // ---- helpers --------------------------------------------------------------------------------
-
-let latestStamp = 0;
-function nextStamp(): number {
-  return (latestStamp = latestStamp + 1);
-}
-function remark(plan: Plan): void {
-  for (const x of plan.needed) x.needMark = plan.stamp;
-  latestStamp = plan.stamp;
-}
-
-/** A rule's gradient must have the input's shape, after the same leading batch dimensions as dy. */
-function checkGradientShape(node: RecordedOp, j: number, g: Tensor, dy: Tensor, batch: number): void {
-  const shape = node.inputs[j].shape;
-  let ok = g.rank === batch + shape.length;
-  for (let k = 0; ok && k < g.rank; k++) ok = g.shape[k] === (k < batch ? dy.shape[k] : shape[k - batch]);
-  if (!ok) {
-    const expected = [...dy.shape.slice(0, batch), ...shape];
-    throw new Error(`${node.op.name}: gradient for input ${j} has shape ${formatShape(g.shape)}, expected ${formatShape(expected)}`);
-  }
-}
 
 function checkUnconnected(value: string | undefined): UnconnectedGradients {
   const v = value ?? "none";

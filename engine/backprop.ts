@@ -1,0 +1,109 @@
+/**
+ * Reverse-mode differentiation over a tape's flat list of recorded ops: prune the list to the
+ * ops on a path from the sources to the targets, walk them newest first, call each op's VJP
+ * rule and accumulate (never overwrite) the gradient of every input, checking its shape.
+ */
+import { isFloat } from "./dtype";
+import type { OpContext, RecordedOp, Trackable } from "./op";
+import { add } from "./ops/elementwise";
+import { formatShape } from "./shape";
+import type { Tensor } from "./tensor";
+
+export interface Plan {
+  order: RecordedOp[];
+  /** The mark that tensors on this plan's paths carry in needMark. */
+  stamp: number;
+  needed: Trackable[];
+  batchable: boolean;
+  largest: number;
+}
+
+/** Which recorded ops lie on a path from a source to a target, newest first. */
+export function planBackprop(nodes: RecordedOp[], targets: Trackable[], sources: Trackable[]): Plan {
+  const stamp = nextStamp();
+  // Marks live on the tensors themselves: a Set of ids costs more than the walk it serves.
+  for (const s of sources) s.reachMark = stamp;
+  const reached = new Array<boolean>(nodes.length).fill(false);
+  for (let i = 0; i < nodes.length; i++) {
+    const inputs = nodes[i].inputs;
+    for (let j = 0; j < inputs.length; j++) {
+      if (inputs[j].reachMark === stamp) {
+        reached[i] = true;
+        nodes[i].output.reachMark = stamp;
+        break;
+      }
+    }
+  }
+  const needed: Trackable[] = [];
+  const need = (x: Trackable): void => {
+    if (x.needMark !== stamp) { x.needMark = stamp; needed.push(x); }
+  };
+  targets.forEach(need);
+  const order: RecordedOp[] = [];
+  let batchable = true, largest = 1;
+  for (let i = nodes.length - 1; i >= 0; i--) {
+    const node = nodes[i];
+    if (!reached[i] || node.output.needMark !== stamp) continue;
+    order.push(node);
+    if (node.op.batchable === false) batchable = false;
+    if (node.output.size > largest) largest = node.output.size;
+    const inputs = node.inputs;
+    for (let j = 0; j < inputs.length; j++) if (inputs[j].reachMark === stamp) need(inputs[j]);
+  }
+  return { order, stamp, needed, batchable, largest };
+}
+
+/** The reverse walk: each op's VJP, accumulated per input, every shape checked. */
+export function runBackprop(plan: Plan, targets: Trackable[], seeds: Tensor[]): Map<number, Tensor> {
+  const grads = new Map<number, Tensor>();
+  const accumulate = (id: number, g: Tensor): void => {
+    const prev = grads.get(id);
+    grads.set(id, prev ? add(prev, g) : g);
+  };
+  targets.forEach((t, i) => accumulate(t.id, seeds[i]));
+  const stamp = plan.stamp;
+  // One context for the whole walk: rules read it synchronously and keep no reference to it.
+  const needs: boolean[] = [];
+  const ctx: OpContext<unknown> = { inputs: [], output: seeds[0], attrs: undefined, needs };
+  for (const node of plan.order) {
+    const dy = grads.get(node.output.id);
+    if (!dy || !node.op.vjp) continue;
+    // A rule that differentiates something itself (a custom gradient) may have planned anew.
+    if (latestStamp !== stamp) remark(plan);
+    const inputs = node.inputs;
+    needs.length = inputs.length;
+    for (let j = 0; j < inputs.length; j++) needs[j] = inputs[j].needMark === stamp && isFloat(inputs[j].dtype);
+    ctx.inputs = inputs as Tensor[];
+    ctx.output = node.output;
+    ctx.attrs = node.attrs;
+    const inputGrads = node.op.vjp(dy, ctx);
+    const batch = dy.rank - node.output.rank;
+    for (let j = 0; j < inputs.length; j++) {
+      const g = inputGrads[j];
+      if (!g || !needs[j]) continue;
+      checkGradientShape(node, j, g, dy, batch);
+      accumulate(inputs[j].id, g);
+    }
+  }
+  return grads;
+}
+
+let latestStamp = 0;
+function nextStamp(): number {
+  return (latestStamp = latestStamp + 1);
+}
+function remark(plan: Plan): void {
+  for (const x of plan.needed) x.needMark = plan.stamp;
+  latestStamp = plan.stamp;
+}
+
+/** A rule's gradient must have the input's shape, after the same leading batch dimensions as dy. */
+function checkGradientShape(node: RecordedOp, j: number, g: Tensor, dy: Tensor, batch: number): void {
+  const shape = node.inputs[j].shape;
+  let ok = g.rank === batch + shape.length;
+  for (let k = 0; ok && k < g.rank; k++) ok = g.shape[k] === (k < batch ? dy.shape[k] : shape[k - batch]);
+  if (!ok) {
+    const expected = [...dy.shape.slice(0, batch), ...shape];
+    throw new Error(`${node.op.name}: gradient for input ${j} has shape ${formatShape(g.shape)}, expected ${formatShape(expected)}`);
+  }
+}
