@@ -82,3 +82,11 @@ test("live kernel outputs become file outputs: display ids stay out of the file"
   const streamed = fromPlainOutput({ items: [{ mime: STDOUT_MIME, data: new TextEncoder().encode("a") }, { mime: STDOUT_MIME, data: new TextEncoder().encode("b\n") }], metadata: { outputType: "stream" } });
   assert.deepEqual(streamed, { output_type: "stream", name: "stdout", text: "ab\n" });
 });
+
+test("a Hessian is shown as a heatmap first, yet saved with its data in file order", () => {
+  const output = { output_type: "execute_result", execution_count: 4, metadata: {},
+    data: { "text/plain": "tf.Tensor(...)", "application/vnd.agnb.tensor+json": { structure: "single", entries: [] }, "application/vnd.agnb.jacobian+json": { kind: "hessian" } } } as never;
+  const plain = toPlainOutput(output);
+  assert.deepEqual(plain.items.map((i) => i.mime), ["application/vnd.agnb.jacobian+json", "application/vnd.agnb.tensor+json", "text/plain"]);
+  assert.deepEqual(Object.keys((fromPlainOutput(plain) as { data: object }).data), ["text/plain", "application/vnd.agnb.tensor+json", "application/vnd.agnb.jacobian+json"]);
+});

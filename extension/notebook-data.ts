@@ -27,6 +27,8 @@ export interface OutputMetadata {
   outputType: CellOutput["output_type"];
   /** The nbformat output's own keys other than its data (metadata, execution_count, ...). */
   fields?: Record<string, unknown>;
+  /** The MIME types of the output's data in file order (items are ordered for display). */
+  dataOrder?: string[];
   /** For display_data: the display id that update_display_data targets. */
   displayId?: string;
 }
@@ -74,8 +76,17 @@ export function toPlainOutput(output: CellOutput): PlainOutput {
   }
   const { transient, ...kept } = output as CellOutput & { transient?: { display_id?: string } };
   const displayId = transient?.display_id;
-  const items = Object.entries(output.data).map(([mime, payload]) => ({ mime, data: encodeData(mime, payload) }));
-  return { items, metadata: { outputType: output.output_type, fields: { ...kept, data: null }, ...(displayId ? { displayId } : {}) } };
+  const dataOrder = Object.keys(output.data);
+  const items = [...dataOrder].sort((a, b) => rank(a) - rank(b)).map((mime) => ({ mime, data: encodeData(mime, output.data[mime]) }));
+  return { items, metadata: { outputType: output.output_type, fields: { ...kept, data: null }, dataOrder, ...(displayId ? { displayId } : {}) } };
+}
+
+// VS Code shows the first item it has a renderer for, among types it has no preference about.
+// A Hessian is also a tensor; the most specific drawing goes first.
+const RENDER_PREFERENCE = ["application/vnd.agnb.jacobian+json", "application/vnd.agnb.tape+json", "application/vnd.plotly.v1+json", "application/vnd.agnb.tensor+json"];
+function rank(mime: string): number {
+  const index = RENDER_PREFERENCE.indexOf(mime);
+  return index === -1 ? RENDER_PREFERENCE.length : index;
 }
 
 function encodeData(mime: string, payload: unknown): Uint8Array {
@@ -123,7 +134,8 @@ export function fromPlainOutput(plain: PlainOutput): CellOutput {
     const error = JSON.parse(decoder.decode(errorItem.data)) as { name?: string; message?: string; stack?: string };
     return { output_type: "error", ename: error.name ?? "Error", evalue: error.message ?? "", traceback: (error.stack ?? "").split("\n") };
   }
-  const data: Record<string, unknown> = {};
+  // The file keeps the key order it was read with, whatever order the editor shows items in.
+  const data: Record<string, unknown> = Object.fromEntries((meta.dataOrder ?? []).map((mime) => [mime, undefined]));
   for (const item of plain.items) {
     const raw = decoder.decode(item.data);
     data[item.mime] = isJsonMime(item.mime) ? JSON.parse(raw) : raw;

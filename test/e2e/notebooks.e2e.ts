@@ -94,7 +94,9 @@ describe("Autograd Notebook in a real VS Code (code-server + Chromium)", { timeo
       if (name.startsWith("04")) assert.ok(drawn.heatmaps >= 1, "a Hessian heatmap is drawn");
       if (name.startsWith("06")) assert.match(drawn.text, /0\.53687/, "x = 0.53687 after SGD");
       if (name.startsWith("07")) {
-        assert.ok(numbers.some((n) => Math.abs(n - 2) < 0.1), `W ≈ 2 is drawn (values: ${numbers.join(", ")})`);
+        const weight = /Weight \(W\):[^\[]*\[\[(-?[\d.]+)\]\]/.exec(drawn.text);
+        assert.ok(weight && Math.abs(Number(weight[1]) - 2) < 0.1, `W ≈ 2 is shown (${weight?.[0] ?? "no weight printed"})`);
+        assert.ok(numbers.some((n) => Math.abs(n - 1) < 0.1), `the prediction at x = 0 (b ≈ 1) is drawn (values: ${numbers.join(", ")})`);
         assert.ok(drawn.plotlyCurves >= 1, "a plotly loss curve is drawn");
       }
     });
@@ -111,8 +113,9 @@ describe("Autograd Notebook in a real VS Code (code-server + Chromium)", { timeo
     const afterInterrupt = await collectOutputs(page);
     assert.match(afterInterrupt.text, /KeyboardInterrupt|interrupt/i, "the loop cell reports the interrupt");
     // Run the last cell alone: it reads `answer` from the first.
-    const lastCell = page.locator(".notebook-editor .code-cell-row >> visible=true").nth(2);
-    await lastCell.locator(".monaco-editor").click();
+    // Back at the top, the third cell's editor is clear of the outputs above it.
+    await scrollToTop(page);
+    await page.locator(".notebook-editor >> visible=true").locator(".view-line", { hasText: "answer + 1" }).first().click();
     await runCommand(page, "Notebook: Execute Cell");
     await waitForRunToFinish(page, 30_000);
     const drawn = await collectOutputs(page);
@@ -136,6 +139,20 @@ describe("Autograd Notebook in a real VS Code (code-server + Chromium)", { timeo
     const drawn = await collectOutputs(page);
     await screenshot("saved-reopened");
     assert.ok(drawn.tensorScalars.includes("10.0"), `the reopened notebook shows the saved gradient (scalars: ${drawn.tensorScalars.join(", ")})`);
+  });
+
+  test("a kernel that dies is reported with a Restart action, and the notebook stays as it was", async () => {
+    const file = join(workspace, "crash.agnb");
+    const before = readFileSync(file, "utf8");
+    await openNotebook(page, "crash.agnb");
+    await runCommand(page, "Notebook: Run All");
+    const message = page.locator(".notifications-toasts .notification-list-item", { hasText: "stopped unexpectedly" }).first();
+    await message.waitFor({ timeout: 60_000 });
+    assert.ok(await message.locator(".monaco-button", { hasText: "Restart Kernel" }).count() > 0, "the message offers a restart");
+    await screenshot("kernel-died");
+    assert.match(await statusText(page), /dead/, "the status bar shows the dead kernel");
+    assert.equal(await page.locator(".notebook-editor .monaco-list-row >> visible=true").count() >= 2, true, "both cells are still in the editor");
+    assert.equal(readFileSync(file, "utf8"), before, "nothing was written to the file");
   });
 
   test("a malformed .agnb shows an error and the file is left unchanged", async () => {

@@ -1,5 +1,5 @@
 // The notebooks the end-to-end checks make besides the examples: an endless loop to interrupt,
-// one to save and reopen, and a malformed file.
+// one to save and reopen, one whose kernel dies, and a malformed file.
 import { newNotebook, serializeNotebook } from "../../kernel/notebook-file";
 
 export const SCRATCH_NOTEBOOKS: Record<string, string> = {
@@ -10,6 +10,10 @@ export const SCRATCH_NOTEBOOKS: Record<string, string> = {
   ])),
   "saved.agnb": serializeNotebook(newNotebook([
     { cell_type: "code", source: "const w = new tf.Variable(5.0);\nconst tape = new tf.GradientTape();\nconst loss = tape.record(() => w.square());\ntape.gradient(loss, w)" },
+  ])),
+  "crash.agnb": serializeNotebook(newNotebook([
+    { cell_type: "code", source: "const kept = 'still here';" },
+    { cell_type: "code", source: "process.kill(process.pid, 'SIGKILL');" },
   ])),
   "broken.agnb": '{"cells": [ {"cell_type": "code", "source": "1 +"\n',
 };

@@ -7,7 +7,7 @@ export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: "/usr/bin/chromium",
     args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync"],
+      "--disable-component-update", "--disable-sync", "--disable-breakpad", "--disable-crash-reporter"],
   });
 }
 
@@ -83,7 +83,8 @@ export async function waitForRunToFinish(page: Page, timeoutMs: number): Promise
   let quietSince = 0;
   while (Date.now() < deadline) {
     await pickKernelIfAsked(page);
-    const running = await page.locator(".notebook-editor .codicon-notebook-state-executing, .notebook-editor .codicon-notebook-state-pending, .notebook-editor .cell-statusbar-container .codicon-sync.codicon-modifier-spin").count();
+    // While anything runs, the active notebook's toolbar offers Interrupt instead of Run All.
+    const running = await page.locator(".notebook-toolbar-container .action-item >> visible=true", { hasText: "Interrupt" }).count();
     const status = await statusText(page);
     if (running === 0 && /idle/.test(status)) {
       quietSince ||= Date.now();
