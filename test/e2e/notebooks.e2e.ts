@@ -84,6 +84,11 @@ describe("Autograd Notebook in a real VS Code (code-server + Chromium)", { timeo
       await runAll(name.replace(/\.agnb$/, ""), 5 * 60_000);
       const failed = await page.locator(".notebook-editor .codicon-notebook-state-error").count();
       const drawn = await collectOutputs(page);
+      // collectOutputs leaves the view at the end of the notebook: one picture there, one at the top.
+      const end = join(screenshots, `${name.replace(/\.agnb$/, "")}-end.png`);
+      await page.screenshot({ path: end });
+      shots.push(end);
+      console.log(`screenshot: ${end}`);
       await screenshot(name.replace(/\.agnb$/, ""));
       assert.equal(failed, 0, `no cell of ${name} failed:\n${drawn.text.slice(0, 2000)}`);
       assert.deepEqual(drawn.errors, [], "every output could be drawn");
