@@ -29,14 +29,21 @@ function toNumpyExponent(s: string): string {
   return s.replace(/e([+-])(\d)$/, "e$10$2");
 }
 
-/** Formats every element of an array so they align, choosing NumPy's positional or scientific style. */
-function elementFormatter(values: TypedArray, dtype: DType): (v: number) => string {
+/** Formats the shown elements so they align, choosing NumPy's positional or scientific style. */
+function elementFormatter(shown: number[], dtype: DType): (v: number) => string {
   if (dtype === "bool") return (v) => (v ? " True" : "False");
   if (dtype === "int32") return (v) => String(v);
-  const finite = Array.from(values).filter((v) => Number.isFinite(v) && v !== 0).map(Math.abs);
-  const max = finite.length ? Math.max(...finite) : 0, min = finite.length ? Math.min(...finite) : 0;
+  let max = 0, min = Infinity, integral = true;
+  for (const v of shown) {
+    if (!Number.isFinite(v)) continue;
+    if (!Number.isInteger(v)) integral = false;
+    const a = Math.abs(v);
+    if (a === 0) continue;
+    if (a > max) max = a;
+    if (a < min) min = a;
+  }
+  if (min === Infinity) min = 0;
   const scientific = max >= 1e8 || (min > 0 && min < 1e-4) || (min > 0 && max / min > 1e3 && min < 1e-3);
-  const integral = Array.from(values).every((v) => !Number.isFinite(v) || Number.isInteger(v));
   return (v) => {
     if (Number.isNaN(v)) return "nan";
     if (!Number.isFinite(v)) return v > 0 ? "inf" : "-inf";
@@ -53,36 +60,51 @@ function alignDecimals(strings: string[]): string[] {
     const [ip, fp = ""] = (s.includes(".") ? s : `${s}.`).split(".");
     return [ip, fp] as const;
   });
-  const fracWidth = Math.max(0, ...parts.map((p) => (p ? p[1].length : 0)));
+  const fracWidth = parts.reduce((w, p) => Math.max(w, p ? p[1].length : 0), 0);
   return strings.map((s, i) => {
     const p = parts[i];
     return p ? `${p[0]}.${p[1].padEnd(fracWidth)}` : s;
   });
 }
 
+/** Indices along one axis that are printed: all, or the edges around "..." (-1). */
+function shownIndices(n: number, summarise: boolean): number[] {
+  if (!summarise || n <= 2 * EDGE_ITEMS) return Array.from({ length: n }, (_, i) => i);
+  return [...Array.from({ length: EDGE_ITEMS }, (_, i) => i), -1, ...Array.from({ length: EDGE_ITEMS }, (_, i) => n - EDGE_ITEMS + i)];
+}
+
 /** NumPy-style nested brackets with aligned columns, summarised with "..." when large. */
 export function formatArray(values: TypedArray, shape: readonly number[], dtype: DType, indent = 0): string {
-  const fmt = elementFormatter(values, dtype);
-  const summarise = values.length > SUMMARY_THRESHOLD;
-  const raw = Array.from(values, fmt);
-  const strings = dtype === "float32" || dtype === "float64" ? alignDecimals(raw) : raw;
-  const width = Math.max(0, ...strings.map((s) => s.length));
-  const pad = (s: string): string => s.padStart(width);
-  const strides = shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
-  const render = (dim: number, offset: number): string => {
-    const n = shape[dim];
-    const pick = summarise && n > 2 * EDGE_ITEMS
-      ? [...Array.from({ length: EDGE_ITEMS }, (_, i) => i), -1, ...Array.from({ length: EDGE_ITEMS }, (_, i) => n - EDGE_ITEMS + i)]
-      : Array.from({ length: n }, (_, i) => i);
-    if (dim === shape.length - 1) {
-      return `[${pick.map((i) => (i < 0 ? "..." : pad(strings[offset + i]))).join(" ")}]`;
-    }
-    const sep = "\n".repeat(shape.length - dim - 1) + " ".repeat(indent + dim + 1);
-    return `[${pick.map((i) => (i < 0 ? "..." : render(dim + 1, offset + i * strides[dim]))).join(sep)}]`;
-  };
-  if (shape.length === 0) return dtype === "float32" || dtype === "float64" ? formatScalarFloat(values[0], dtype) : fmt(values[0]).trim();
+  if (shape.length === 0) {
+    const v = values[0];
+    return dtype === "float32" || dtype === "float64" ? formatScalarFloat(v, dtype) : elementFormatter([v], dtype)(v).trim();
+  }
   if (values.length === 0) return "[]";
-  return render(0, 0);
+  const summarise = values.length > SUMMARY_THRESHOLD;
+  const strides = shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
+  // Only the elements that will be printed are formatted (a summarised tensor shows a few dozen).
+  const offsets: number[] = [];
+  const collect = (dim: number, offset: number): void => {
+    for (const i of shownIndices(shape[dim], summarise)) {
+      if (i < 0) continue;
+      if (dim === shape.length - 1) offsets.push(offset + i);
+      else collect(dim + 1, offset + i * strides[dim]);
+    }
+  };
+  collect(0, 0);
+  const shown = offsets.map((o) => values[o]);
+  const fmt = elementFormatter(shown, dtype);
+  const raw = shown.map(fmt);
+  const strings = dtype === "float32" || dtype === "float64" ? alignDecimals(raw) : raw;
+  const width = strings.reduce((w, s) => Math.max(w, s.length), 0);
+  let next = 0;
+  const render = (dim: number): string => {
+    const pick = shownIndices(shape[dim], summarise);
+    if (dim === shape.length - 1) return `[${pick.map((i) => (i < 0 ? "..." : strings[next++].padStart(width))).join(" ")}]`;
+    const sep = "\n".repeat(shape.length - dim - 1) + " ".repeat(indent + dim + 1);
+    return `[${pick.map((i) => (i < 0 ? "..." : render(dim + 1))).join(sep)}]`;
+  };
+  return render(0);
 }
 
 export function formatTensor(values: TypedArray, shape: readonly number[], dtype: DType): string {
