@@ -8,7 +8,11 @@ import { AutogradController } from "./controller";
 import { registerCommands } from "./commands";
 import { KernelStatusItem } from "./status";
 
+// Module bodies run in import order, so this line runs once the whole bundle has been evaluated.
+const BUNDLE_EVALUATION_MS = performance.now() - BUNDLE_EVALUATION_STARTED;
+
 export function activate(context: vscode.ExtensionContext): void {
+  const activationStarted = performance.now();
   const log = vscode.window.createOutputChannel("Autograd Notebook", { log: true });
   const controller = new AutogradController(context.asAbsolutePath("dist/kernel.cjs"), log);
   context.subscriptions.push(
@@ -21,7 +25,10 @@ export function activate(context: vscode.ExtensionContext): void {
     }),
     ...registerCommands(context, controller),
   );
-  log.info(`activated in ${(performance.now() - BUNDLE_EVALUATION_STARTED).toFixed(1)} ms`);
+  // What the extension costs VS Code: evaluating the bundle plus activate() itself (not the
+  // time the extension host spends elsewhere between the two).
+  const activateMs = performance.now() - activationStarted;
+  log.info(`activated in ${(BUNDLE_EVALUATION_MS + activateMs).toFixed(1)} ms (bundle ${BUNDLE_EVALUATION_MS.toFixed(1)} ms, activate() ${activateMs.toFixed(1)} ms)`);
 }
 
 export function deactivate(): void {}
