@@ -54,7 +54,10 @@ export function planBackprop(nodes: RecordedOp[], targets: Trackable[], sources:
 }
 
 /** The reverse walk: each op's VJP, accumulated per input, every shape checked. */
-export function runBackprop(plan: Plan, targets: Trackable[], seeds: Tensor[]): Map<number, Tensor> {
+/** Intermediate gradients are kept for the tape's picture; beyond this many ops only the newest are. */
+const KEPT_GRADIENTS = 2000;
+
+export function runBackprop(plan: Plan, targets: Trackable[], seeds: Tensor[], sources: Trackable[]): Map<number, Tensor> {
   const grads = new Map<number, Tensor>();
   const accumulate = (id: number, g: Tensor): void => {
     const prev = grads.get(id);
@@ -65,9 +68,14 @@ export function runBackprop(plan: Plan, targets: Trackable[], seeds: Tensor[]): 
   // One context for the whole walk: rules read it synchronously and keep no reference to it.
   const needs: boolean[] = [];
   const ctx: OpContext<unknown> = { inputs: [], output: seeds[0], attrs: undefined, needs };
-  for (const node of plan.order) {
+  const order = plan.order;
+  const sourceIds = order.length > KEPT_GRADIENTS ? new Set(sources.map((x) => x.id)) : undefined;
+  for (let k = 0; k < order.length; k++) {
+    const node = order[k];
     const dy = grads.get(node.output.id);
     if (!dy || !node.op.vjp) continue;
+    // On a long tape, a gradient no later op needs is released at once, so memory stays small.
+    if (sourceIds && k >= KEPT_GRADIENTS && !sourceIds.has(node.output.id)) grads.delete(node.output.id);
     // A rule that differentiates something itself (a custom gradient) may have planned anew.
     if (latestStamp !== stamp) remark(plan);
     const inputs = node.inputs;

@@ -14,6 +14,8 @@ export interface Trackable {
   /** Scratch marks for the gradient walk (see tape.ts). */
   reachMark: number;
   needMark: number;
+  tapeMark: number;
+  otherTapeMarks?: number[];
 }
 
 export interface OpContext<A> {

@@ -49,7 +49,9 @@ export class GradientTape implements Recorder {
   readonly persistent: boolean;
   readonly watchAccessedVariables: boolean;
   private nodes: RecordedOp[] = [];
-  private tracked = new Set<number>();
+  /** Ops' outputs carry this mark once recorded here (cheaper than a set of every id). */
+  private mark = nextTapeMark();
+  private watchedIds = new Set<number>();
   private watched: Source[] = [];
   private paused = 0;
   private consumed = false;
@@ -80,12 +82,18 @@ export class GradientTape implements Recorder {
     }
     const inputs = node.inputs;
     for (let i = 0; i < inputs.length; i++) {
-      if (this.tracked.has(inputs[i].id)) {
+      if (this.tracks(inputs[i])) {
         this.nodes.push(node);
-        this.tracked.add(node.output.id);
+        const out = node.output;
+        if (out.tapeMark === 0) out.tapeMark = this.mark;
+        else (out.otherTapeMarks ??= []).push(this.mark);
         return;
       }
     }
+  }
+
+  private tracks(x: Trackable): boolean {
+    return x.tapeMark === this.mark || this.watchedIds.has(x.id) || (x.otherTapeMarks !== undefined && x.otherTapeMarks.includes(this.mark));
   }
 
   /** Watches tensors or variables (or a structure of them) so ops on them are recorded. */
@@ -100,8 +108,8 @@ export class GradientTape implements Recorder {
   }
 
   private watchOne(x: Source): void {
-    if (this.tracked.has(x.id) && this.watched.includes(x)) return;
-    this.tracked.add(x.id);
+    if (this.watchedIds.has(x.id)) return;
+    this.watchedIds.add(x.id);
     this.watched.push(x);
   }
 
@@ -123,7 +131,8 @@ export class GradientTape implements Recorder {
   /** Forgets every recorded op and watched value; a recording tape keeps recording. */
   reset(): void {
     this.nodes = [];
-    this.tracked = new Set();
+    this.mark = nextTapeMark();
+    this.watchedIds = new Set();
     this.watched = [];
     this.consumed = false;
     this.lastGradient = undefined;
@@ -142,7 +151,7 @@ export class GradientTape implements Recorder {
       throw new Error(`gradient: outputGradients has ${seeds.length} entries but there are ${targets.length} targets`);
     }
     const plan = planBackprop(this.nodes, targets, srcs);
-    const grads = runBackprop(plan, targets, seeds);
+    const grads = runBackprop(plan, targets, seeds, srcs);
     this.remember(plan, targets, srcs, grads);
     this.consume();
     const results = srcs.map((s) => resultFor(s, grads.get(s.id), unconnected, s.shape));
@@ -250,7 +259,7 @@ export class GradientTape implements Recorder {
     for (let start = 0; start < n; start += chunk) {
       const count = Math.min(chunk, n - start);
       const seed = seedRows(start, count);
-      const grads = runBackprop(plan, [t], [perRow ? reshape(seed, seed.shape.slice(1)) : seed]);
+      const grads = runBackprop(plan, [t], [perRow ? reshape(seed, seed.shape.slice(1)) : seed], srcs);
       srcs.forEach((s, i) => {
         const g = grads.get(s.id);
         parts[i].push(g ? (perRow ? reshape(g, [1, ...g.shape]) : g) : null);
@@ -264,6 +273,9 @@ export class GradientTape implements Recorder {
     });
   }
 }
+
+let lastTapeMark = 0;
+const nextTapeMark = (): number => ++lastTapeMark;
 
 // ---- helpers --------------------------------------------------------------------------------
 

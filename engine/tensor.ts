@@ -29,6 +29,9 @@ export class Tensor {
   /** Scratch marks for the gradient walk (tape.ts): cheaper than sets of ids. */
   reachMark = 0;
   needMark = 0;
+  /** The tape that recorded the op producing this value, and any nested ones (tape.ts). */
+  tapeMark = 0;
+  otherTapeMarks?: number[] = undefined;
 
   constructor(
     readonly values: TypedArray,

@@ -28,6 +28,9 @@ export class Variable implements Readable {
   /** Scratch marks for the gradient walk (tape.ts). */
   reachMark = 0;
   needMark = 0;
+  /** The tape that recorded the op producing this value, and any nested ones (tape.ts). */
+  tapeMark = 0;
+  otherTapeMarks?: number[] = undefined;
   name: string;
   readonly trainable: boolean;
   private current: Tensor;
