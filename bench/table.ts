@@ -143,6 +143,12 @@ export interface MachineInfo {
   summary: string;
 }
 
+/** Node options every engine in the run shares (the kernel runs with the same ones). */
+function nodeOptions(): string {
+  const flags = process.execArgv.filter((a) => a.startsWith("--max-"));
+  return flags.length ? ` (${flags.join(" ")})` : "";
+}
+
 export function describeMachine(): MachineInfo {
   const cpus = os.cpus();
   const loadAverage = Number(os.loadavg()[0].toFixed(2));
@@ -153,7 +159,7 @@ export function describeMachine(): MachineInfo {
     cpus: cpus.length,
     cpuModel: cpus[0]?.model ?? "unknown",
     loadAverage,
-    summary: `machine: ${cpus.length} × ${cpus[0]?.model ?? "unknown cpu"}, Node ${process.version}, load average ${loadAverage} at start${busy}`,
+    summary: `machine: ${cpus.length} × ${cpus[0]?.model ?? "unknown cpu"}, Node ${process.version}${nodeOptions()}, load average ${loadAverage} at start${busy}`,
   };
 }
 
