@@ -44,6 +44,16 @@ function batchOffsets(batchShape: number[], shape: number[], matrixSize: number)
 const matmulDef: OpDef<MatmulAttrs> = {
   name: "matmul",
   forward([a0, b0], { transposeA, transposeB }) {
+    // [m, k] · [B, k, 1], the shape of a batch of vector-Jacobian products: as rows, [B, k] · [k, m]
+    // is one product with no transposes at all.
+    if (a0.rank === 2 && b0.rank > 2 && !transposeB && b0.shape[b0.rank - 1] === 1) {
+      const m = a0.shape[transposeA ? 1 : 0], k = a0.shape[transposeA ? 0 : 1];
+      const rows = b0.size / k;
+      const right = transposeA ? a0 : swapValues(a0);
+      const out = allocate(a0.dtype, rows * m);
+      matmulInto(b0.values, 0, right.values, 0, out, 0, rows, k, m);
+      return new Tensor(out, [...b0.shape.slice(0, -2), m, 1], a0.dtype);
+    }
     // Transposed operands are materialised once; the kernel then reads rows contiguously.
     const a = transposeA ? swapValues(a0) : a0;
     const b = transposeB ? swapValues(b0) : b0;
