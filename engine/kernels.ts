@@ -85,7 +85,14 @@ export function reduceRows(x: TypedArray, outer: number, inner: number, kind: Re
     const base = o * inner;
     let acc: number;
     switch (kind) {
-      case "sum": acc = 0; for (let i = 0; i < inner; i++) acc += x[base + i]; break;
+      case "sum": {
+        // Four running sums let the additions overlap instead of each waiting for the last.
+        let s0 = 0, s1 = 0, s2 = 0, s3 = 0, i = 0;
+        for (; i + 4 <= inner; i += 4) { s0 += x[base + i]; s1 += x[base + i + 1]; s2 += x[base + i + 2]; s3 += x[base + i + 3]; }
+        for (; i < inner; i++) s0 += x[base + i];
+        acc = (s0 + s1) + (s2 + s3);
+        break;
+      }
       case "prod": acc = 1; for (let i = 0; i < inner; i++) acc *= x[base + i]; break;
       case "max": acc = -Infinity; for (let i = 0; i < inner; i++) { const v = x[base + i]; if (v > acc || v !== v) acc = v; } break;
       case "min": acc = Infinity; for (let i = 0; i < inner; i++) { const v = x[base + i]; if (v < acc || v !== v) acc = v; } break;
