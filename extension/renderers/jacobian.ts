@@ -19,7 +19,7 @@ export function renderJacobian(payload: unknown, element: HTMLElement): void {
 
   const root = html(element, "div", { class: "agnb agnb-jacobian", "data-rows": jac.rows, "data-cols": jac.cols });
   const what = jac.kind === "hessian" ? "Hessian" : "Jacobian";
-  root.append(html(root, "div", {}, html(root, "span", { class: "agnb-label" }, jac.title ?? what),
+  root.append(html(root, "div", {}, jac.title ? html(root, "span", { class: "agnb-label" }, jac.title) : null,
     html(root, "span", { class: "agnb-meta" }, `${what} ${jac.rows} × ${jac.cols} · target ${formatShape(jac.targetShape)} · source ${formatShape(jac.sourceShape)}`)));
   const detail = html(root, "div", { class: "agnb-detail agnb-meta" }, "Hover over an entry to see its indices and value.");
   const describe = (row: number, col: number) => describeEntry(jac, row, col);

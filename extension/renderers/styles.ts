@@ -39,7 +39,7 @@ const CSS = `
   border: 1px solid var(--vscode-contrastBorder, transparent); padding: 1px 8px; cursor: pointer; font: inherit; }
 .agnb-toolbar button[aria-pressed="true"] { background: var(--vscode-button-background, #0e639c); color: var(--vscode-button-foreground, #fff); }
 .agnb-detail { min-height: 1.4em; white-space: pre-wrap; }
-.agnb-heatmap { display: grid; grid-template-columns: auto auto auto; gap: 4px 6px; align-items: start; }
+.agnb-heatmap { display: grid; grid-template-columns: auto auto auto; justify-content: start; gap: 4px 6px; align-items: start; }
 .agnb-heatmap canvas { image-rendering: pixelated; border: 1px solid var(--vscode-contrastBorder, var(--vscode-editorWidget-border, #8884)); cursor: crosshair; }
 .agnb-axis { color: var(--vscode-descriptionForeground, #717171); font-size: 0.85em; }
 .agnb-legend { display: flex; flex-direction: column; align-items: flex-start; font-size: 0.85em; }
