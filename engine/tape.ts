@@ -4,7 +4,7 @@
  * Jacobians run the walk once with a batch of seed rows instead of once per output element.
  */
 import { isFloat } from "./dtype";
-import { DISPLAY_SYMBOL, type MimeBundle, type TapePayload } from "./mime";
+import { DISPLAY_SYMBOL, MIME, type MimeBundle, type TapePayload } from "./mime";
 import { activeDuring, activeRecorders, type Recorder, type RecordedOp, type Trackable } from "./op";
 import { isReadable, toTensor, type TensorLike } from "./ops/convert";
 import { zeros } from "./ops/creation";
@@ -211,8 +211,8 @@ export class GradientTape implements Recorder {
     const d = this.describe();
     const ops = d.nodes.length;
     return {
-      "text/plain": `<GradientTape persistent=${this.persistent} recording=${d.recording}: ${ops} op${ops === 1 ? "" : "s"}, ${d.sources.length} watched>`,
-      "application/vnd.agnb.tape+json": d,
+      [MIME.text]: `<GradientTape persistent=${this.persistent} recording=${d.recording}: ${ops} op${ops === 1 ? "" : "s"}, ${d.sources.length} watched>`,
+      [MIME.tape]: d,
     };
   }
 

@@ -13,6 +13,14 @@ type Fn = (...args: Tensor[]) => Tensor;
 const asInputs = (args: TensorLike[], op: string): Tensor[] =>
   args.map((a) => (a instanceof Variable ? a.value() : toTensor(a, op)));
 
+/** Runs `fn` on `tape` with `xs` watched: Python's `with tape: tape.watch(xs); ...`. */
+function recordWatching<T>(tape: GradientTape, xs: Tensor | Tensor[], fn: () => T): T {
+  return tape.record(() => {
+    tape.watch(xs);
+    return fn();
+  });
+}
+
 function scalarOutput(y: unknown, op: string): Tensor {
   if (!(y instanceof Tensor)) throw new TypeError(`${op}: f must return a tensor, got ${y === null ? "null" : typeof y}`);
   if (y.size !== 1) {
@@ -26,10 +34,7 @@ function differentiate(f: Fn, args: TensorLike[], argnums: number[], op: string)
   const xs = asInputs(args, op);
   for (const i of argnums) if (i < 0 || i >= xs.length) throw new RangeError(`${op}: argument ${i} does not exist (f was called with ${xs.length})`);
   const tape = new GradientTape();
-  const value = tape.record(() => {
-    tape.watch(argnums.map((i) => xs[i]));
-    return scalarOutput(f(...xs), op);
-  });
+  const value = recordWatching(tape, argnums.map((i) => xs[i]), () => scalarOutput(f(...xs), op));
   const grads = tape.gradient(value, argnums.map((i) => xs[i]), { unconnectedGradients: "zero" }) as Tensor[];
   return { value, grads };
 }
@@ -60,10 +65,7 @@ export function jacobian(f: (x: Tensor) => Tensor): (x: TensorLike) => Tensor {
   return (x) => {
     const [t] = asInputs([x], "jacobian");
     const tape = new GradientTape();
-    const y = tape.record(() => {
-      tape.watch(t);
-      return f(t);
-    });
+    const y = recordWatching(tape, t, () => f(t));
     return tape.jacobian(y, t, { unconnectedGradients: "zero" }) as Tensor;
   };
 }
@@ -73,13 +75,9 @@ export function hessian(f: (x: Tensor) => Tensor): (x: TensorLike) => Tensor {
   return (x) => {
     const [t] = asInputs([x], "hessian");
     const outer = new GradientTape();
-    const g = outer.record(() => {
-      outer.watch(t);
+    const g = recordWatching(outer, t, () => {
       const inner = new GradientTape();
-      const y = inner.record(() => {
-        inner.watch(t);
-        return scalarOutput(f(t), "hessian");
-      });
+      const y = recordWatching(inner, t, () => scalarOutput(f(t), "hessian"));
       return inner.gradient(y, t, { unconnectedGradients: "zero" }) as Tensor;
     });
     const h = outer.jacobian(g, t, { unconnectedGradients: "zero" }) as Tensor;
@@ -100,10 +98,7 @@ export function jvp(f: Fn, primals: TensorLike[], tangents: TensorLike[]): [Tens
 export function vjp(f: Fn, ...primals: TensorLike[]): [Tensor, (cotangent: TensorLike) => Tensor[]] {
   const xs = asInputs(primals, "vjp");
   const tape = new GradientTape({ persistent: true });
-  const y = tape.record(() => {
-    tape.watch(xs);
-    return f(...xs);
-  });
+  const y = recordWatching(tape, xs, () => f(...xs));
   return [y, (ct) => tape.gradient(y, xs, { outputGradients: ct, unconnectedGradients: "zero" }) as Tensor[]];
 }
 

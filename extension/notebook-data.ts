@@ -4,6 +4,7 @@
 // ids, unknown keys, output metadata) rides along in metadata, so a save writes it back as read.
 import type { CellOutput, Notebook, NotebookCell } from "../kernel/notebook-file";
 import { makeCell, newNotebook } from "../kernel/notebook-file";
+import { MIME } from "../engine/mime";
 
 export const STDOUT_MIME = "application/vnd.code.notebook.stdout";
 export const STDERR_MIME = "application/vnd.code.notebook.stderr";
@@ -83,7 +84,7 @@ export function toPlainOutput(output: CellOutput): PlainOutput {
 
 // VS Code shows the first item it has a renderer for, among types it has no preference about.
 // A Hessian is also a tensor; the most specific drawing goes first.
-const RENDER_PREFERENCE = ["application/vnd.agnb.jacobian+json", "application/vnd.agnb.tape+json", "application/vnd.plotly.v1+json", "application/vnd.agnb.tensor+json"];
+const RENDER_PREFERENCE: string[] = [MIME.jacobian, MIME.tape, MIME.plotly, MIME.tensor];
 function rank(mime: string): number {
   const index = RENDER_PREFERENCE.indexOf(mime);
   return index === -1 ? RENDER_PREFERENCE.length : index;
