@@ -98,14 +98,20 @@ export function uniform(shape: number[], options: UniformOptions = {}): Tensor {
 
 /** A random permutation of 0..n-1 (Fisher–Yates). */
 export function permutation(n: number, options: { seed?: number } = {}): Int32Array {
-  const rng = generator(options.seed);
   const p = new Int32Array(n);
   for (let i = 0; i < n; i++) p[i] = i;
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(rng.next() * (i + 1));
-    [p[i], p[j]] = [p[j], p[i]];
-  }
+  shuffleInPlace(p, generator(options.seed));
   return p;
+}
+
+/** Fisher–Yates on an existing order, drawing from `rng` (e.g. a fit's own seeded stream). */
+export function shuffleInPlace(order: Int32Array, rng: Random): void {
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = Math.floor(rng.next() * (i + 1));
+    const swap = order[i];
+    order[i] = order[j];
+    order[j] = swap;
+  }
 }
 
 /** The rows of `x` in random order (tf.random.shuffle). */

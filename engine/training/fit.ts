@@ -70,27 +70,6 @@ function positiveInteger(value: unknown, what: string): number {
   return value as number;
 }
 
-/** mulberry32: a small seeded generator so that shuffling is reproducible. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function shuffleInPlace(order: Int32Array, random: () => number): void {
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    const swap = order[i];
-    order[i] = order[j];
-    order[j] = swap;
-  }
-}
-
 interface Prepared {
   train: { x: Dataset; y: Dataset };
   validation?: { x: Dataset; y: Dataset };
@@ -176,7 +155,7 @@ export async function fitModel(model: Model, x: DataInput, y: DataInput, options
   const history = new History({ epochs, steps: stepsPerEpoch, samples: n });
   const order = Int32Array.from({ length: n }, (_, i) => i);
   const seed = options.seed ?? Math.floor(Number(tf.random.uniform([], { minval: 0, maxval: 1 }).item()) * 2 ** 31);
-  const random = seededRandom(seed);
+  const random = new tf.random.Random(seed);
   const shouldStop = () => model.stopTraining || options.signal?.aborted === true;
   // Returns a promise only when a callback did, so synchronous callbacks cost no extra tick.
   const notify = (call: (c: FitCallbacks) => unknown): Promise<void> | undefined => {
@@ -196,7 +175,7 @@ export async function fitModel(model: Model, x: DataInput, y: DataInput, options
     await notify((c) => c.onTrainBegin?.({}));
     for (let epoch = 0; epoch < epochs && !shouldStop(); epoch++) {
       await notify((c) => c.onEpochBegin?.(epoch, {}));
-      if (options.shuffle ?? true) shuffleInPlace(order, random);
+      if (options.shuffle ?? true) tf.random.shuffleInPlace(order, random);
       const means = new RunningMeans();
       for (let batch = 0; batch < stepsPerEpoch; batch++) {
         if (callbacks.length) await notify((c) => c.onBatchBegin?.(batch, { batch, size: Math.min(batchSize, n - batch * batchSize) }));
