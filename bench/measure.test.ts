@@ -27,8 +27,9 @@ test("async workloads are awaited: the time per call includes the wait", async (
 
 test("a slow workload stops at the budget once it has three samples", async () => {
   let calls = 0;
-  const slow = async () => { calls++; await sleep(20); };
-  const result = await measure(slow, { warmupCalls: 1, minSampleMs: 1, minTimeMs: 10_000, minSamples: 10, budgetMs: 30 });
+  // Three 50 ms calls pass the 120 ms budget; the warm-up call stays well under it even on a busy machine.
+  const slow = async () => { calls++; await sleep(50); };
+  const result = await measure(slow, { warmupCalls: 1, minSampleMs: 1, minTimeMs: 10_000, minSamples: 10, budgetMs: 120 });
   assert.equal(result.samples, 3);
   assert.equal(calls, 1 + 3, "one warm-up call, no batching, three samples");
 });
