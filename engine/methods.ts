@@ -38,12 +38,7 @@ const methods = {
 type Rest<F> = F extends (x: never, ...rest: infer R) => infer O ? (...args: R) => O : never;
 export type TensorMethods = { [K in keyof typeof methods]: Rest<(typeof methods)[K]> };
 
-declare module "./tensor" {
-  interface Tensor extends TensorMethods {}
-}
-declare module "./variable" {
-  interface Variable extends TensorMethods {}
-}
+// Tensor and Variable each declare that they have these (an interface merged with the class).
 
 export function installMethods(): void {
   for (const [name, fn] of Object.entries(methods)) {

@@ -17,6 +17,15 @@ import { describeTape, labelledGradients } from "./tape-view";
 import { planBackprop, runBackprop, type Plan } from "./backprop";
 
 export type Source = Tensor | Variable;
+
+/**
+ * The gradients for a structure of sources: the same structure with a tensor in place of each
+ * source (null where the target does not depend on it, as TF's None).
+ */
+export type Gradients<S> = S extends Source ? Tensor | null
+  : S extends readonly unknown[] ? { -readonly [K in keyof S]: Gradients<S[K]> }
+  : S extends object ? { -readonly [K in keyof S]: Gradients<S[K]> }
+  : never;
 export type UnconnectedGradients = "none" | "zero";
 
 export interface GradientOptions {
@@ -138,7 +147,7 @@ export class GradientTape implements Recorder {
     this.lastGradient = undefined;
   }
 
-  gradient<S extends Structure<Source>>(target: Structure<TensorLike>, sources: S, options: GradientOptions = {}): Structure<Tensor> {
+  gradient<S extends Structure<Source>>(target: Structure<TensorLike>, sources: S, options: GradientOptions = {}): Gradients<S> {
     this.checkUsable();
     const unconnected = checkUnconnected(options.unconnectedGradients);
     const targets = flattenTargets(target, "gradient");
@@ -155,10 +164,12 @@ export class GradientTape implements Recorder {
     this.remember(plan, targets, srcs, grads);
     this.consume();
     const results = srcs.map((s) => resultFor(s, grads.get(s.id), unconnected, s.shape));
-    return labelledGradients(unflatten(sources, results, isLeaf), sources);
+    // The structure is the sources' own, leaf for leaf; TypeScript cannot follow that far.
+    const gradients: unknown = labelledGradients(unflatten(sources, results, isLeaf), sources);
+    return gradients as Gradients<S>;
   }
 
-  jacobian(target: TensorLike | TensorLike[], sources: Structure<Source>, options: JacobianOptions = {}): Structure<Tensor> {
+  jacobian<S extends Structure<Source>>(target: TensorLike | TensorLike[], sources: S, options: JacobianOptions = {}): Gradients<S> {
     this.checkUsable();
     const unconnected = checkUnconnected(options.unconnectedGradients);
     // A list of targets is stacked first, recorded on this tape so the stack is differentiable.
@@ -174,7 +185,8 @@ export class GradientTape implements Recorder {
       if (out) out.derivativeMatrix = { kind: "jacobian", targetShape: t.shape.slice(), sourceShape: s.shape.slice() };
       return out;
     });
-    return unflatten(sources, results, isLeaf);
+    const jacobians: unknown = unflatten(sources, results, isLeaf);
+    return jacobians as Gradients<S>;
   }
 
   batchJacobian(target: TensorLike, source: Source, options: JacobianOptions = {}): Tensor | null {

@@ -1,6 +1,7 @@
 import { allocate, assertDType, isFloat, type DType, type TypedArray } from "./dtype";
 import { sizeOf, type Shape } from "./shape";
 import type { NestedValues } from "./mime";
+import type { TensorMethods } from "./methods";
 
 let nextId = 1;
 /** Ids shared by tensors and variables, so a tape can track both in one set. */
@@ -20,6 +21,9 @@ export interface DerivativeMatrixHint {
  * An immutable n-dimensional array. Values live in one row-major typed array, so kernels can
  * work on flat memory; nothing ever writes to `values` after construction.
  */
+/** The chainable ops (`x.mul(y)`), installed on the prototype by methods.ts. */
+export interface Tensor extends TensorMethods {}
+
 export class Tensor {
   readonly id = newId();
   readonly size: number;
@@ -58,6 +62,8 @@ export class Tensor {
     return this.values.slice();
   }
 
+  /** The value of a one-element tensor: a number (true or false for a bool tensor, which JavaScript's arithmetic reads as 1 or 0). */
+  item(): number;
   item(): number | boolean {
     if (this.size !== 1) {
       throw new Error(`item: can only convert a tensor of one element to a scalar, got shape [${this.shape.join(",")}]`);

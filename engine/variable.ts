@@ -6,6 +6,7 @@ import { add, sub } from "./ops/elementwise";
 import { tupleShape } from "./shape";
 import { fromValues, newId, Tensor } from "./tensor";
 import type { NestedValues } from "./mime";
+import type { TensorMethods } from "./methods";
 
 export interface VariableOptions {
   name?: string;
@@ -22,6 +23,9 @@ export const readVariableOp: OpDef<undefined> = {
   vjp: (dy) => [dy],
   jvp: ([t]) => t,
 };
+
+/** The chainable ops (`x.mul(y)`), installed on the prototype by methods.ts. */
+export interface Variable extends TensorMethods {}
 
 export class Variable implements Readable {
   readonly id = newId();
@@ -90,5 +94,5 @@ export class Variable implements Readable {
   numpy(): NestedValues { return this.current.numpy(); }
   arraySync(): NestedValues { return this.current.numpy(); }
   dataSync() { return this.current.dataSync(); }
-  item(): number | boolean { return this.current.item(); }
+  item(): number { return this.current.item(); }
 }

@@ -4,7 +4,7 @@
  * depending on a full build.
  */
 import { build, type BuildOptions } from "esbuild";
-import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 
 export const ROOT = join(__dirname, "..");
@@ -19,12 +19,18 @@ export function buildKernelBundles(): Promise<KernelBundles> {
     const folder = join(ROOT, ".test-output", `bundles-${process.pid}`);
     mkdirSync(folder, { recursive: true });
     process.once("exit", () => rmSync(folder, { recursive: true, force: true }));
-    const common: BuildOptions = { bundle: true, platform: "node", target: "node20", format: "cjs", sourcemap: "linked", logLevel: "warning", external: ["esbuild"] };
+    const common: BuildOptions = {
+      bundle: true, platform: "node", target: "node20", format: "cjs", sourcemap: "linked", logLevel: "warning",
+      external: ["esbuild", "typescript", "@types/node/package.json"],
+    };
     const bundles = { kernel: join(folder, "kernel.cjs"), cli: join(folder, "cli.cjs") };
     await Promise.all([
       build({ ...common, entryPoints: [join(ROOT, "kernel/main.ts")], outfile: bundles.kernel }),
       build({ ...common, entryPoints: [join(ROOT, "kernel/cli.ts")], outfile: bundles.cli }),
+      build({ ...common, entryPoints: [join(ROOT, "kernel/type-check-worker.ts")], outfile: join(folder, "type-check-worker.cjs") }),
     ]);
+    // The declarations cells are checked against come from the build (npm run build).
+    symlinkSync(join(ROOT, "dist", "types"), join(folder, "types"));
     if (!existsSync(bundles.kernel)) throw new Error("kernel bundle was not written");
     return bundles;
   })();

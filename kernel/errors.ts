@@ -5,6 +5,7 @@
 import { inspect } from "node:util";
 import type { CellLocation, ErrorContent } from "./messages";
 import { CellSyntaxError, type CompiledCell } from "./transform";
+import type { CellDiagnostic } from "./type-checker";
 
 /** The file name under which the n-th cell run runs, as it appears in stack traces. */
 export const cellFileName = (run: number) => `agnb-cell-${run}`;
@@ -39,6 +40,22 @@ export function syntaxErrorContent(error: CellSyntaxError, count: number): Error
     evalue: error.message,
     traceback: [`${cellLabel(count)}, line ${error.line}, column ${error.column}`, ...pointer, `SyntaxError: ${error.message}`],
     agnb_location: { cell: count, line: error.line, column: error.column },
+  };
+}
+
+/** A cell TypeScript refuses: every error with its line, column and TS number; the cell did not run. */
+export function typeErrorContent(diagnostics: CellDiagnostic[], count: number): ErrorContent {
+  const [first] = diagnostics;
+  const more = diagnostics.length > 1 ? ` (and ${diagnostics.length - 1} more)` : "";
+  return {
+    ename: "TypeScriptError",
+    evalue: `${first.message} (TS${first.code})${more}`,
+    traceback: diagnostics.flatMap((d) => [
+      `${cellLabel(count)}, line ${d.line}, column ${d.column}`,
+      ...pointerLines(d.lineText, d.column),
+      `TS${d.code}: ${d.message}`,
+    ]),
+    agnb_location: { cell: count, line: first.line, column: first.column },
   };
 }
 

@@ -6,16 +6,21 @@ import { randomUUID } from "node:crypto";
 import vm from "node:vm";
 import { MIME, type MimeBundle } from "../engine/mime";
 import { plainText, toMimeBundle } from "./display";
-import { KeyboardInterrupt, cellFileName, type RunCell, errorContent, interruptContent, isScriptInterruption, syntaxErrorContent } from "./errors";
+import {
+  KeyboardInterrupt, cellFileName, type RunCell, errorContent, interruptContent, isScriptInterruption, syntaxErrorContent, typeErrorContent,
+} from "./errors";
 import { FitProgressDisplay, type FitObservable } from "./fit-progress";
 import type { ErrorContent } from "./messages";
 import { IMPORT_HELPER, LOOP_CHECK, CellSyntaxError, compileCell, type CompiledCell } from "./transform";
 import { ModuleLoader } from "./module-loader";
+import { CellTypeCheck } from "./type-check";
 
 /** Where a cell's outputs go (the kernel turns these into iopub messages). */
 export interface OutputSink {
   display(data: MimeBundle, displayId: string, update: boolean): void;
   clear(wait: boolean): void;
+  /** A note from the kernel itself, shown as stderr of the cell. */
+  note(text: string): void;
 }
 
 export type Outcome = { status: "ok"; value: MimeBundle | null } | { status: "error"; error: ErrorContent };
@@ -41,6 +46,7 @@ export class Executor {
   /** Every cell run so far, by run number (silent runs share an execution count). */
   private readonly cells = new Map<number, RunCell>();
   private readonly loader: ModuleLoader;
+  private readonly types: CellTypeCheck;
   private readonly fitProgress: FitProgressDisplay | null = null;
   private running: { interrupt: () => void } | null = null;
 
@@ -51,6 +57,7 @@ export class Executor {
     private readonly sink: OutputSink,
   ) {
     this.loader = new ModuleLoader(folder, engine);
+    this.types = new CellTypeCheck(folder);
     const globals = globalThis as Record<string, unknown>;
     globals.tf = engine;
     globals.display = (value: unknown, options?: DisplayOptions) => this.display(value, options);
@@ -94,14 +101,18 @@ export class Executor {
       if (error instanceof CellSyntaxError) return { status: "error", error: syntaxErrorContent(error, count) };
       throw error;
     }
-    const run = this.cells.size + 1;
-    this.cells.set(run, { compiled, count, source });
     // An interrupt meant for an earlier cell must not stop this one.
     Atomics.store(this.interruptFlag, 0, 0);
     let stop: (reason: unknown) => void = () => undefined;
     const interrupted = new Promise<never>((_, reject) => { stop = reject; });
     this.running = { interrupt: () => stop(new KeyboardInterrupt()) };
     try {
+      const verdict = await Promise.race([this.types.check(source), interrupted]);
+      if (verdict.note) this.sink.note(`${verdict.note}\n`);
+      if (verdict.diagnostics.length) return { status: "error", error: typeErrorContent(verdict.diagnostics, count) };
+      this.types.commit();
+      const run = this.cells.size + 1;
+      this.cells.set(run, { compiled, count, source });
       const completion = vm.runInThisContext(compiled.code, { filename: cellFileName(run), breakOnSigint: true }) as Promise<unknown>;
       const value = await Promise.race([completion, interrupted]);
       const shown = compiled.displaysLastValue && value !== undefined ? toMimeBundle(value, this.engine) : null;

@@ -43,6 +43,7 @@ export class Kernel {
     this.executor = new Executor(options.engine, options.folder, options.interruptFlag ?? new Int32Array(new SharedArrayBuffer(4)), {
       display: (data, displayId, update) => this.sendDisplay(data, displayId, update),
       clear: (wait) => { this.streams.flush(); this.iopub("clear_output", { wait }); },
+      note: (text) => this.streams.write("stderr", text),
     });
     this.decoder = new LineDecoder((message) => this.receive(message), (line, problem) => {
       this.iopub("stream", { name: "stderr", text: `kernel: ignored a line on stdin: ${problem}: ${line.slice(0, 200)}\n` });

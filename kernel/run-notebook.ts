@@ -38,6 +38,9 @@ export async function runNotebook(source: Notebook, options: RunOptions): Promis
   let failure: RunFailure | null = null;
   try {
     await client.start();
+    // A silent empty cell returns once the kernel has loaded its type checker, which belongs to
+    // starting the kernel rather than to the first cell's time limit.
+    await client.execute("", { silent: true });
     const displays = new DisplayTracker();
     for (const [cellIndex, cell] of notebook.cells.entries()) {
       if (cell.cell_type !== "code") continue;

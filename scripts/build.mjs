@@ -1,8 +1,9 @@
 // Builds every bundle the package ships. Entries whose source does not exist yet are skipped,
 // so each part of the project can be built on its own.
 import { build } from "esbuild";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { emitEngineDeclarations } from "./engine-declarations.mjs";
 
 const root = new URL("..", import.meta.url).pathname;
 const at = (p) => join(root, p);
@@ -12,8 +13,10 @@ const nodeBundles = [
   // The engine as a library: `import * as tf from "autograd-notebook"`.
   { entry: "engine/index.ts", out: "dist/engine.cjs" },
   // The kernel process and the `agnb` command line; esbuild transpiles cells at run time.
-  { entry: "kernel/main.ts", out: "dist/kernel.cjs", external: ["esbuild"] },
-  { entry: "kernel/cli.ts", out: "dist/cli.cjs", external: ["esbuild"] },
+  { entry: "kernel/main.ts", out: "dist/kernel.cjs", external: ["esbuild", "typescript", "@types/node/package.json"] },
+  { entry: "kernel/cli.ts", out: "dist/cli.cjs", external: ["esbuild", "typescript", "@types/node/package.json"] },
+  // Type-checks cells on its own thread; the TypeScript compiler is loaded from node_modules.
+  { entry: "kernel/type-check-worker.ts", out: "dist/type-check-worker.cjs", external: ["typescript"] },
   // The VS Code extension host side.
   { entry: "extension/extension.ts", out: "dist/extension.cjs", external: ["vscode", "esbuild"] },
 ];
@@ -36,6 +39,9 @@ if (renderers.length) {
     outExtension: { ".js": ".js" }, logLevel: "warning", minify: true,
   }));
 }
+
+// Cells are type-checked against the engine's declarations (and packages importing it get them).
+jobs.push(emitEngineDeclarations(root));
 
 await Promise.all(jobs);
 console.log(`built ${jobs.length} bundle group(s)`);

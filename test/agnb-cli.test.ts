@@ -54,7 +54,7 @@ describe("agnb", { timeout: 120_000 }, () => {
   });
 
   test("an error exits non-zero naming the notebook, cell and line; later cells do not run", () => {
-    writeNotebook("fails.agnb", [["code", "const a = 1;"], ["markdown", "text"], ["code", "const b = 2;\nnull!.boom();"], ["code", "console.log('never')"]]);
+    writeNotebook("fails.agnb", [["code", "const a = 1;"], ["markdown", "text"], ["code", "const b = 2;\nJSON.parse('null').boom();"], ["code", "console.log('never')"]]);
     const { code, stdout, stderr } = agnb("run", "fails.agnb", "--out", "out");
     assert.equal(code, 1);
     assert.match(stderr, /fails\.agnb: cell 3 \(In\[2\]\), line 2, column \d+: TypeError: Cannot read properties of null/);
@@ -62,6 +62,21 @@ describe("agnb", { timeout: 120_000 }, () => {
     const written = parseNotebook(readFileSync(join(folder, "out", "fails.agnb"), "utf8"));
     assert.equal(written.cells[2].outputs![0].output_type, "error");
     assert.deepEqual(written.cells[3].outputs, []);
+  });
+
+  test("a type error exits non-zero naming the cell, line and column; the cell and those after it do not run", () => {
+    writeNotebook("typed.agnb", [["code", "let rate = 0.1;"], ["code", "console.log('ran');\nrate = 'fast';"], ["code", "console.log('never')"]]);
+    const { code, stdout, stderr } = agnb("run", "typed.agnb", "--out", "out");
+    assert.equal(code, 1);
+    assert.equal(stderr, "agnb: typed.agnb: cell 2 (In[2]), line 2, column 1: TypeScriptError: Type 'string' is not assignable to type 'number'. (TS2322)\n");
+    assert.doesNotMatch(stdout, /ran|never/);
+    const written = parseNotebook(readFileSync(join(folder, "out", "typed.agnb"), "utf8"));
+    assert.deepEqual(written.cells[1].outputs, [{
+      output_type: "error",
+      ename: "TypeScriptError",
+      evalue: "Type 'string' is not assignable to type 'number'. (TS2322)",
+      traceback: ["Cell In[2], line 2, column 1", "    rate = 'fast';", "    ^", "TS2322: Type 'string' is not assignable to type 'number'."],
+    }]);
   });
 
   test("--timeout interrupts a cell that runs too long and says so", () => {

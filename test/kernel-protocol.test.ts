@@ -150,6 +150,26 @@ describe("kernel over stdio", { timeout: 120_000 }, () => {
     assert.equal(resultText(await kernel.execute("1 + 1")), "2");
   });
 
+  test("a type error names line and column; the cell does not run, and the variables it would change are kept", async () => {
+    assert.equal(ofType(await kernel.execute("let budget = 3;\nconst weights = new tf.Variable([1, 2]);"), "error").length, 0);
+    const result = await kernel.execute("console.log('side effect');\nbudget = 0;\nconst total: number = weights.sum();");
+    const [error] = ofType(result, "error");
+    assert.equal(result.reply.content.status, "error");
+    assert.equal(error.content.ename, "TypeScriptError");
+    assert.equal(error.content.evalue, "Type 'Tensor' is not assignable to type 'number'. (TS2322)");
+    const count = result.reply.content.execution_count;
+    assert.deepEqual(error.content.traceback, [
+      `Cell In[${count}], line 3, column 7`,
+      "    const total: number = weights.sum();",
+      "          ^",
+      "TS2322: Type 'Tensor' is not assignable to type 'number'.",
+    ]);
+    assert.deepEqual(error.content.agnb_location, { cell: count, line: 3, column: 7 });
+    assert.equal(streamText(result), "");
+    assert.equal(resultText(await kernel.execute("budget")), "3");
+    assert.equal(ofType(await kernel.execute("const total: number = weights.sum().item();"), "error").length, 0);
+  });
+
   test("bad input: a thrown non-Error value and megabytes of printing; the kernel stays responsive", async () => {
     const thrown = await kernel.execute("throw { code: 42 }");
     assert.equal(ofType(thrown, "error")[0].content.ename, "Uncaught");
@@ -284,7 +304,7 @@ describe("kernel over stdio", { timeout: 120_000 }, () => {
       const firstPid = restarted.pid;
       await restarted.restart();
       assert.notEqual(restarted.pid, firstPid);
-      const result = await restarted.execute("typeof kept");
+      const result = await restarted.execute("typeof (globalThis as { kept?: number }).kept");
       assert.equal(resultText(result), "'undefined'");
     } finally {
       await restarted.shutdown();

@@ -1,0 +1,98 @@
+/**
+ * The kernel's side of cell type checking: sends each cell to the checker thread and waits for
+ * its verdict. Where TypeScript or the declarations are missing, cells run unchecked and the
+ * first one says why.
+ */
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { Worker } from "node:worker_threads";
+import type { CellDiagnostic, TypeCheckerSetup } from "./type-checker";
+import type { TypeCheckRequest, TypeCheckResponse } from "./type-check-worker";
+
+/** A cell's type errors, and a note for the user when the cell could not be checked. */
+export interface TypeCheckVerdict { diagnostics: CellDiagnostic[]; note?: string }
+
+/** The worker bundle and the declarations sit next to the kernel bundle; from source, in dist/. */
+const DIST = existsSync(join(__dirname, "types")) ? __dirname : join(__dirname, "..", "dist");
+
+/** What the checker reads: the built declarations and the installed TypeScript and Node types. */
+export function checkerSetup(folder: string): TypeCheckerSetup {
+  const setup: TypeCheckerSetup = {
+    folder,
+    cellGlobals: join(DIST, "types", "cell-globals.d.ts"),
+    typeRoot: dirname(dirname(require.resolve("@types/node/package.json"))),
+  };
+  for (const file of [setup.cellGlobals, join(DIST, "types", "engine", "index.d.ts")]) {
+    if (!existsSync(file)) throw new Error(`${file} is missing (run npm run build)`);
+  }
+  require.resolve("typescript");
+  return setup;
+}
+
+export class CellTypeCheck {
+  private worker: Worker | null = null;
+  private readonly pending = new Map<number, (verdict: TypeCheckVerdict) => void>();
+  private nextId = 1;
+  private offReason: string | null = null;
+  private offReported = false;
+
+  constructor(folder: string, enabled = process.env.AGNB_TYPECHECK !== "off") {
+    if (!enabled) {
+      this.offReported = true;
+      return;
+    }
+    try {
+      this.worker = this.start(folder);
+    } catch (error) {
+      this.turnOff((error as Error).message);
+    }
+  }
+
+  /** The cell's type errors; resolves at once when checking is off. */
+  check(source: string): Promise<TypeCheckVerdict> {
+    if (!this.worker) return Promise.resolve(this.offVerdict());
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      this.pending.set(id, resolve);
+      this.worker!.postMessage({ kind: "check", id, source } satisfies TypeCheckRequest);
+    });
+  }
+
+  /** The cell last checked runs: later cells see its declarations. */
+  commit(): void {
+    this.worker?.postMessage({ kind: "commit" } satisfies TypeCheckRequest);
+  }
+
+  private start(folder: string): Worker {
+    const setup = checkerSetup(folder);
+    const worker = new Worker(join(DIST, "type-check-worker.cjs"), { workerData: setup });
+    // The thread must not keep a finished `agnb run` alive.
+    worker.unref();
+    worker.on("message", (response: TypeCheckResponse) => {
+      const resolve = this.pending.get(response.id);
+      this.pending.delete(response.id);
+      if ("failure" in response) {
+        resolve?.({ diagnostics: [], note: `this cell was not type-checked: the checker failed with ${response.failure.split("\n")[0]}` });
+      } else {
+        resolve?.({ diagnostics: response.diagnostics });
+      }
+    });
+    worker.on("error", (error) => this.turnOff(`the checker stopped: ${error.message}`));
+    return worker;
+  }
+
+  private turnOff(reason: string): void {
+    this.offReason = reason;
+    void this.worker?.terminate();
+    this.worker = null;
+    for (const resolve of this.pending.values()) resolve(this.offVerdict());
+    this.pending.clear();
+  }
+
+  /** Cells run unchecked; the first one says why. */
+  private offVerdict(): TypeCheckVerdict {
+    if (this.offReported) return { diagnostics: [] };
+    this.offReported = true;
+    return { diagnostics: [], note: `type checking is off: ${this.offReason}` };
+  }
+}
