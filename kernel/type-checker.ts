@@ -7,16 +7,17 @@
  * - `cell.ts`, the cell being checked: its source, then a tail (after the last line, so
  *   positions in the source are unchanged) that exports all its declarations and imports the
  *   classes, types and functions of earlier cells;
- * - `in-<k>.d.ts`, the declarations of the k-th cell that ran, emitted by TypeScript when it
- *   ran, so that its types stay what they were then;
+ * - `in-<hash>.d.ts`, the declarations of a cell that ran, emitted by TypeScript when it ran,
+ *   so that its types stay what they were then;
  * - `prelude.d.ts`, a global script declaring each earlier variable again with the type of its
- *   latest declaration (`declare let lr: typeof import("./in-3").lr`): as globals they can be
+ *   latest declaration (`declare let lr: typeof import("./in-<hash>").lr`): as globals they can be
  *   assigned to, as a `let` of an earlier cell can be at run time, and a cell's own
  *   declaration of the same name simply shadows them.
  * Only the cell's own diagnostics are reported. A new program is made per check, reusing every
  * unchanged parsed file, so a check costs milliseconds once the libraries are loaded.
  */
 import ts from "typescript";
+import { createHash } from "node:crypto";
 import { dirname, join } from "node:path";
 
 export interface CellDiagnostic {
@@ -62,9 +63,8 @@ export class CellTypeChecker {
   private program: ts.Program | undefined;
   /** For each name declared so far, the cell module that last declared it and how it is reached. */
   private readonly latest = new Map<string, { module: string } & Declared>();
-  private ran = 0;
-  private checked: { source: string; text: string; declared: Declared[]; program: ts.Program } | null = null;
-  private readonly cache = new Map<string, CellDiagnostic[]>();
+  /** The cell last checked, for `commit` and for a re-run of it in the same surroundings. */
+  private last: { key: string; declared: Declared[]; diagnostics: CellDiagnostic[]; program: ts.Program; declarations?: string } | null = null;
 
   /** Messages name types as users write them: `tf.Variable`, not `import("/.../variable").Variable`. */
   private readonly readable: (message: string) => string;
@@ -113,16 +113,15 @@ export class CellTypeChecker {
   /** Loads the libraries and checks an empty cell, so that the first real check is quick. */
   warmUp(): void {
     this.check("");
-    this.checked = null;
   }
 
   /** The cell's type errors (empty when it may run). Remembers the cell for `commit`. */
   check(source: string): CellDiagnostic[] {
     const declared = declaredNames(source);
     const text = source + this.tail(declared);
-    const key = `${this.ran}\u0000${source}`;
-    const cached = this.cache.get(key);
-    if (cached && this.checked?.source === source) return cached;
+    // The same text among the same declarations checks the same: a re-run is not checked again.
+    const key = `${this.files.get(this.preludeFile)}\u0000${text}`;
+    if (this.last?.key === key) return this.last.diagnostics;
     this.files.set(this.cellFile, text);
     const program = ts.createProgram({ rootNames: this.roots, options: this.options, host: this.host, oldProgram: this.program });
     this.program = program;
@@ -131,26 +130,23 @@ export class CellTypeChecker {
       .filter((d) => d.category === ts.DiagnosticCategory.Error && d.start !== undefined && d.start <= source.length && !LEFT_TO_RUN_TIME.has(d.code))
       .slice(0, MAX_REPORTED)
       .map((d) => toCellDiagnostic(d, file, source, this.readable));
-    this.checked = { source, text, declared, program };
-    this.cache.clear();
-    this.cache.set(key, diagnostics);
+    this.last = { key, declared, diagnostics, program };
     return diagnostics;
   }
 
   /** The cell last checked has run: later cells see its declarations. */
   commit(): void {
-    const checked = this.checked;
-    // A cell that declares nothing changes nothing: a re-run may reuse its check.
-    if (!checked || checked.declared.length === 0) return;
-    this.checked = null;
-    this.cache.clear();
-    this.ran += 1;
-    const module = `in-${this.ran}`;
-    const declarationFile = join(dirname(this.cellFile), `${module}.d.ts`);
-    let declarations = "";
-    checked.program.emit(checked.program.getSourceFile(this.cellFile), (_name, text) => { declarations = text; }, undefined, true);
-    this.files.set(declarationFile, declarations);
-    for (const declaration of checked.declared) this.latest.set(declaration.name, { ...declaration, module });
+    const last = this.last;
+    if (!last || last.declared.length === 0) return;
+    if (last.declarations === undefined) {
+      let declarations = "";
+      last.program.emit(last.program.getSourceFile(this.cellFile), (_name, text) => { declarations = text; }, undefined, true);
+      last.declarations = declarations;
+    }
+    // Named by content, so that a re-run declaring the same leaves everything as it was.
+    const module = `in-${createHash("sha1").update(last.declarations).digest("hex").slice(0, 16)}`;
+    this.files.set(join(dirname(this.cellFile), `${module}.d.ts`), last.declarations);
+    for (const declaration of last.declared) this.latest.set(declaration.name, { ...declaration, module });
     this.files.set(this.preludeFile, this.prelude());
   }
 
@@ -180,6 +176,9 @@ export class CellTypeChecker {
     const readFromDisk = host.getSourceFile.bind(host);
     const moduleCache = ts.createModuleResolutionCache(this.setup.folder, (f) => f, this.options);
     host.getCurrentDirectory = () => this.setup.folder;
+    // As tsc: doc comments are parsed only where they carry types (JavaScript), a good part of
+    // the time spent loading the libraries.
+    host.jsDocParsingMode = ts.JSDocParsingMode.ParseForTypeErrors;
     const virtualFolder = dirname(this.cellFile);
     host.fileExists = (f) => this.files.has(f) || ts.sys.fileExists(f);
     host.directoryExists = (d) => d === virtualFolder || ts.sys.directoryExists(d);

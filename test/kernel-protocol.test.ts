@@ -311,6 +311,18 @@ describe("kernel over stdio", { timeout: 120_000 }, () => {
     }
   });
 
+  test("with AGNB_TYPECHECK=off cells run unchecked", async () => {
+    const unchecked = new KernelClient({ kernelScript, cwd: folder, env: { ...process.env, AGNB_TYPECHECK: "off" } });
+    await unchecked.start();
+    try {
+      const result = await unchecked.execute(`const typed: number = "a";\ntyped`);
+      assert.equal(resultText(result), "'a'");
+      assert.equal(streamText(result, "stderr"), "");
+    } finally {
+      await unchecked.shutdown();
+    }
+  });
+
   test("a kernel that cannot start says why", async () => {
     const broken = new KernelClient({ kernelScript: join(folder, "no-such-kernel.cjs"), cwd: folder });
     await assert.rejects(broken.start(), (error: Error) => {
