@@ -1,6 +1,7 @@
 // The extension in a real VS Code: code-server with the packaged .vsix, driven in Chromium.
 // Runs every example notebook and checks what the renderers drew, then interrupt, save and
-// reopen, and a malformed file. Screenshots of each notebook go to .test-output/e2e/.
+// reopen, a kernel that dies, a cell refused by the type checker, and a malformed file.
+// Screenshots of each notebook go to .test-output/e2e/.
 import { after, afterEach, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -158,6 +159,25 @@ describe("Autograd Notebook in a real VS Code (code-server + Chromium)", { timeo
     assert.match(await statusText(page), /dead/, "the status bar shows the dead kernel");
     assert.equal(await page.locator(".notebook-editor .monaco-list-row >> visible=true").count() >= 2, true, "both cells are still in the editor");
     assert.equal(readFileSync(file, "utf8"), before, "nothing was written to the file");
+  });
+
+  test("a cell with a type error is refused before it runs, with TypeScript's message and line", async () => {
+    await openNotebook(page, "typed.agnb");
+    await runAll("typed", 60_000);
+    // Cell rows only: the toolbar's "Go To" (the failed cell) has the same icon.
+    const cellState = (state: string) => page.locator(`.notebook-editor .monaco-list-row .codicon-notebook-state-${state}`).count();
+    const [succeeded, failed] = [await cellState("success"), await cellState("error")];
+    const drawn = await collectOutputs(page);
+    await screenshot("type-error");
+    const text = drawn.text;
+    assert.deepEqual({ succeeded, failed }, { succeeded: 1, failed: 1 }, `the first cell ran, the second failed and the third never started:\n${text.slice(-1500)}`);
+    // VS Code's error renderer shows the traceback: where, the line with a pointer, TypeScript's error.
+    assert.match(text, /Cell In\[2\], line 2\b[^\n]*\n\s*rate = 'fast';\n\s*\^\s*\nTS2322: Type 'string' is not assignable to type 'number'\./,
+      `the second cell's error names line 2, TS2322 and TypeScript's message:\n${text.slice(-1500)}`);
+    assert.doesNotMatch(text, /type checking is off/, "the packaged extension has everything the checker needs");
+    // The cell's source shows in the editor as `console.log('ran');`; printed, it would be a line of its own.
+    assert.doesNotMatch(text, /^\s*ran\s*$/m, "the refused cell did not run: nothing before its error was printed");
+    assert.doesNotMatch(text, /^\s*after\s*$/m, "Run All stopped at the refused cell");
   });
 
   test("a malformed .agnb shows an error and the file is left unchanged", async () => {
