@@ -110,8 +110,18 @@ export class CellTypeChecker {
     this.readable = (message) => patterns.reduce((text, [pattern, by]) => text.replace(pattern, by), message);
   }
 
-  /** Loads the libraries and checks an empty cell, so that the first real check is quick. */
+  /**
+   * Loads the libraries and checks a cell like the ones people write (it is not committed), so
+   * that the checker's code is compiled and the engine's types are read before the first cell.
+   */
   warmUp(): void {
+    this.check([
+      "const w = new tf.Variable([1, 2]);",
+      "const tape = new tf.GradientTape();",
+      "const loss = tape.record(() => w.mul(2).square().sum());",
+      "const [g] = tape.gradient(loss, [w]);",
+      "console.log([1, 2].map((x) => x.toFixed(1)), g.shape, await Promise.resolve(loss.item()));",
+    ].join("\n"));
     this.check("");
   }
 
