@@ -4,6 +4,8 @@
  * never keeps the kernel from reading an interrupt.
  */
 import { parentPort, workerData } from "node:worker_threads";
+// First: it puts the compiler, loaded from V8's code cache, where `import "typescript"` finds it.
+import { saveTypeScriptCodeCache } from "./typescript-code-cache";
 import { CellTypeChecker, type TypeCheckerSetup } from "./type-checker";
 
 export type TypeCheckRequest = { kind: "check"; id: number; source: string } | { kind: "commit" };
@@ -12,6 +14,7 @@ export type TypeCheckResponse = { id: number; diagnostics: import("./type-checke
 const port = parentPort!;
 const checker = new CellTypeChecker(workerData as TypeCheckerSetup);
 checker.warmUp();
+saveTypeScriptCodeCache();
 port.on("message", (request: TypeCheckRequest) => {
   if (request.kind === "commit") {
     checker.commit();
