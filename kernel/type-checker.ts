@@ -97,7 +97,6 @@ export class CellTypeChecker {
       skipLibCheck: true,
       declaration: true,
       emitDeclarationOnly: true,
-      noErrorTruncation: false,
     };
     this.host = this.makeHost();
     // `import("<folder>/variable").Variable` as TypeScript prints a type it reached through a file.
