@@ -4,6 +4,8 @@ import * as vscode from "vscode";
 import { NOTEBOOK_TYPE } from "./serializer";
 import { CellOutputWriter, type DisplayRegistry, type IopubMessage } from "./cell-output-writer";
 import { KernelSession, type KernelState } from "./kernel-session";
+import { CellProblems } from "./cell-problems";
+import type { CellProblem } from "../kernel/messages";
 
 export const CONTROLLER_ID = "agnb-typescript";
 /** How long an interrupted cell may take to stop before restarting is offered. */
@@ -19,6 +21,7 @@ export class AutogradController implements vscode.Disposable {
   private readonly controller: vscode.NotebookController;
   private readonly kernels = new Map<string, NotebookKernel>();
   private readonly stateChanged = new vscode.EventEmitter<vscode.NotebookDocument>();
+  private readonly problems = new CellProblems();
   readonly onDidChangeState = this.stateChanged.event;
 
   constructor(private readonly kernelScript: string, private readonly log: vscode.LogOutputChannel) {
@@ -71,9 +74,14 @@ export class AutogradController implements vscode.Disposable {
     kernel.running.add(writer);
     execution.start(Date.now());
     await execution.clearOutput();
+    this.problems.clear(cell);
     let ok = false;
     try {
-      const reply = await kernel.session.execute(cell.document.getText(), (message: IopubMessage) => writer.handle(message));
+      const reply = await kernel.session.execute(cell.document.getText(), (message: IopubMessage) => {
+        const problems = message.header.msg_type === "error" ? message.content.agnb_problems as CellProblem[] | undefined : undefined;
+        if (problems?.length) this.problems.show(cell, problems);
+        writer.handle(message);
+      });
       if (reply.executionCount !== null) execution.executionOrder = reply.executionCount;
       ok = reply.status === "ok" && !writer.hadError;
     } catch (error) {
@@ -139,5 +147,6 @@ export class AutogradController implements vscode.Disposable {
     this.kernels.clear();
     this.controller.dispose();
     this.stateChanged.dispose();
+    this.problems.dispose();
   }
 }

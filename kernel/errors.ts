@@ -56,6 +56,7 @@ export function typeErrorContent(diagnostics: CellDiagnostic[], count: number): 
       `TS${d.code}: ${d.message}`,
     ]),
     agnb_location: { cell: count, line: first.line, column: first.column },
+    agnb_problems: diagnostics.map(({ lineText, ...problem }) => problem),
   };
 }
 

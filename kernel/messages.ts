@@ -92,10 +92,15 @@ export type OutputContent =
 
 export interface CellLocation { cell: number; line: number; column: number }
 
+/** A type error's span in the cell (1-based lines and columns, end exclusive), for editors to underline. */
+export interface CellProblem { line: number; column: number; endLine: number; endColumn: number; code: number; message: string }
+
 /** The error content the kernel sends: the standard fields plus where in the cell it happened. */
 export interface ErrorContent {
   ename: string;
   evalue: string;
   traceback: string[];
   agnb_location?: CellLocation;
+  /** For a cell refused by the type checker: every error with its span. */
+  agnb_problems?: CellProblem[];
 }

@@ -42,7 +42,7 @@ describe("type errors in a cell", () => {
     const [error, ...rest] = run(`const a = 1;\n\nconst x: number = "a";`);
     assert.equal(rest.length, 0);
     assert.deepEqual(error, {
-      line: 3, column: 7, code: 2322, message: "Type 'string' is not assignable to type 'number'.", lineText: `const x: number = "a";`,
+      line: 3, column: 7, endLine: 3, endColumn: 8, code: 2322, message: "Type 'string' is not assignable to type 'number'.", lineText: `const x: number = "a";`,
     });
   });
 

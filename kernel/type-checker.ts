@@ -19,14 +19,10 @@
 import ts from "typescript";
 import { createHash } from "node:crypto";
 import { dirname, join } from "node:path";
+import type { CellProblem } from "./messages";
 
-export interface CellDiagnostic {
-  /** 1-based line and column in the cell's source. */
-  line: number;
-  column: number;
-  /** TypeScript's error number, e.g. 2322. */
-  code: number;
-  message: string;
+/** A type error: its span in the cell, TypeScript's number for it (2322), message, and the line's text. */
+export interface CellDiagnostic extends CellProblem {
   lineText: string;
 }
 
@@ -220,9 +216,12 @@ const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&
 
 function toCellDiagnostic(diagnostic: ts.Diagnostic, file: ts.SourceFile, source: string, readable: (message: string) => string): CellDiagnostic {
   const { line, character } = file.getLineAndCharacterOfPosition(diagnostic.start!);
+  const end = file.getLineAndCharacterOfPosition(Math.min(diagnostic.start! + (diagnostic.length ?? 0), source.length));
   return {
     line: line + 1,
     column: character + 1,
+    endLine: end.line + 1,
+    endColumn: end.character + 1,
     code: diagnostic.code,
     message: readable(ts.flattenDiagnosticMessageText(diagnostic.messageText, "\n")),
     lineText: source.split("\n")[line] ?? "",

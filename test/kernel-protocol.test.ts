@@ -165,6 +165,9 @@ describe("kernel over stdio", { timeout: 120_000 }, () => {
       "TS2322: Type 'Tensor' is not assignable to type 'number'.",
     ]);
     assert.deepEqual(error.content.agnb_location, { cell: count, line: 3, column: 7 });
+    assert.deepEqual(error.content.agnb_problems, [
+      { line: 3, column: 7, endLine: 3, endColumn: 12, code: 2322, message: "Type 'Tensor' is not assignable to type 'number'." },
+    ]);
     assert.equal(streamText(result), "");
     assert.equal(resultText(await kernel.execute("budget")), "3");
     assert.equal(ofType(await kernel.execute("const total: number = weights.sum().item();"), "error").length, 0);

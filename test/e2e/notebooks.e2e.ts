@@ -167,8 +167,12 @@ describe("Autograd Notebook in a real VS Code (code-server + Chromium)", { timeo
     // Cell rows only: the toolbar's "Go To" (the failed cell) has the same icon.
     const cellState = (state: string) => page.locator(`.notebook-editor .monaco-list-row .codicon-notebook-state-${state}`).count();
     const [succeeded, failed] = [await cellState("success"), await cellState("error")];
+    // The error is also underlined in the cell's editor, where a language server would put it.
+    const underline = page.locator(".notebook-editor .cell-editor-part .squiggly-error").first();
+    const underlined = await underline.waitFor({ timeout: 10_000 }).then(() => true, () => false);
     const drawn = await collectOutputs(page);
     await screenshot("type-error");
+    assert.ok(underlined, "the refused line is underlined in the cell's editor");
     const text = drawn.text;
     assert.deepEqual({ succeeded, failed }, { succeeded: 1, failed: 1 }, `the first cell ran, the second failed and the third never started:\n${text.slice(-1500)}`);
     // VS Code's error renderer shows the traceback: where, the line with a pointer, TypeScript's error.
