@@ -23,6 +23,8 @@ export * from "./ops/elementwise";
 export * from "./ops/reduce";
 export * from "./ops/shape";
 export * from "./ops/nn";
+export * from "./ops/conv";
+export { maxPool, avgPool } from "./ops/pool";
 export { matmul, matrixTranspose } from "./ops/linalg";
 export {
   reduceSum as sum, reduceMean as mean, reduceMax as max, reduceMin as min, reduceProd as prod,

@@ -6,6 +6,8 @@ import * as elementwise from "./ops/elementwise";
 import * as reduce from "./ops/reduce";
 import * as shapeOps from "./ops/shape";
 import * as nn from "./ops/nn";
+import { conv1d, conv2d, conv2dTranspose, depthwiseConv2d } from "./ops/conv";
+import { avgPool, maxPool } from "./ops/pool";
 import { matmul } from "./ops/linalg";
 import type { TensorLike } from "./ops/convert";
 import { Tensor } from "./tensor";
@@ -31,6 +33,7 @@ const methods = {
   sum: r.reduceSum, mean: r.reduceMean, max: r.reduceMax, min: r.reduceMin, prod: r.reduceProd,
   argMax: r.argMax, argMin: r.argMin, logSumExp: r.logSumExp,
   softmax: nn.softmax, logSoftmax: nn.logSoftmax,
+  conv1d, conv2d, conv2dTranspose, depthwiseConv2d, maxPool, avgPool,
   flatten: (x: TensorLike): Tensor => s.reshape(x, [-1]),
   asType: e.cast,
 };
