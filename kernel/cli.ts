@@ -2,12 +2,14 @@
  * The `agnb` command line (dist/cli.cjs):
  *   agnb run <notebooks or folders...> [--inplace | --out DIR] [--timeout SECONDS] [--quiet]
  *   agnb convert <file> --to ipynb|agnb [--output PATH] [--force]
+ *   agnb kernel install | uninstall | --connection-file FILE   (kernel-command.ts)
  */
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { basename, dirname, extname, join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { version } from "../package.json";
+import { KERNEL_USAGE, kernelCommand } from "./kernel-command";
 import { defaultMetadata, readNotebookFile, writeNotebookFile, NotebookFormatError } from "./notebook-file";
 import { outputText, runNotebook, type RunFailure } from "./run-notebook";
 
@@ -25,7 +27,7 @@ Usage:
   agnb convert <file> --to ipynb|agnb [--output PATH] [--force]
       Writes the notebook in the other format beside the input (or to PATH); an existing file
       is only replaced with --force.
-`;
+${KERNEL_USAGE}`;
 
 class UsageError extends Error {}
 
@@ -34,6 +36,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     if (command === "run") return await runCommand(rest);
     if (command === "convert") return await convertCommand(rest);
+    if (command === "kernel") return await kernelCommand(rest, __dirname);
     if (command === "--version" || command === "-v") {
       process.stdout.write(`${version}\n`);
       return 0;
