@@ -4,7 +4,7 @@
 // ids, unknown keys, output metadata) rides along in metadata, so a save writes it back as read.
 import type { CellOutput, Notebook, NotebookCell } from "../kernel/notebook-file";
 import { makeCell, newNotebook } from "../kernel/notebook-file";
-import { MIME } from "../engine/mime";
+import { MIME } from "../display/contract";
 
 export const STDOUT_MIME = "application/vnd.code.notebook.stdout";
 export const STDERR_MIME = "application/vnd.code.notebook.stderr";

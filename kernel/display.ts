@@ -5,6 +5,7 @@
  */
 import { inspect } from "node:util";
 import { DISPLAY_SYMBOL, MIME, type MimeBundle, type TensorData, type TensorPayload } from "../engine/mime";
+import { withStaticPictures } from "./static-pictures";
 
 /** Longest text/plain kept; the rest is replaced by a note saying how much was cut. */
 export const TEXT_LIMIT = 100_000;
@@ -29,7 +30,7 @@ export function toMimeBundle(value: unknown, engine: StructureDisplay = {}): Mim
   if (isDisplayable(value)) bundle = selfDisplay(value, engine);
   else if (engine.isTensorStructure?.(value) && engine.structureBundle) bundle = engine.structureBundle(value as never);
   else bundle = { [MIME.text]: plainText(value) };
-  return capBundle(bundle);
+  return capBundle(withStaticPictures(bundle));
 }
 
 function selfDisplay(value: { [DISPLAY_SYMBOL](): MimeBundle }, engine: StructureDisplay): MimeBundle {

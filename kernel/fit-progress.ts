@@ -4,6 +4,7 @@
  * engine stops `fit` when an observer throws.
  */
 import { MIME, type MimeBundle, type PlotlyPayload } from "../engine/mime";
+import { withStaticPictures } from "./static-pictures";
 import { KeyboardInterrupt } from "./errors";
 
 type Logs = Record<string, number | undefined>;
@@ -104,7 +105,7 @@ function progressBundle(training: Training): MimeBundle {
       height: 320,
     },
   };
-  return { [MIME.plotly]: plot, [MIME.text]: text };
+  return withStaticPictures({ [MIME.plotly]: plot, [MIME.text]: text });
 }
 
 function formatNumber(value: number | undefined): string {

@@ -23,12 +23,13 @@ export async function emitEngineDeclarations(root) {
   copyFileSync(join(root, "kernel/cell-globals.d.ts"), join(root, "dist/types/cell-globals.d.ts"));
   let built = 0;
   try { built = statSync(stamp).mtimeMs; } catch { /* never built */ }
-  if (built > newestSource(join(root, "engine"))) return;
+  // The engine re-exports the display contract, whose declarations are written beside it.
+  if (built > Math.max(newestSource(join(root, "engine")), newestSource(join(root, "display")))) return;
 
   const options = {
     target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler,
     lib: ["lib.es2023.d.ts", "lib.dom.d.ts"], types: ["node"], strict: true, skipLibCheck: true, resolveJsonModule: true,
-    declaration: true, emitDeclarationOnly: true, rootDir: join(root, "engine"), outDir,
+    declaration: true, emitDeclarationOnly: true, rootDir: root, outDir: join(root, "dist/types"),
   };
   const program = ts.createProgram([join(root, "engine/index.ts")], options);
   const result = program.emit();
@@ -38,7 +39,7 @@ export async function emitEngineDeclarations(root) {
   report(root, errors(result.diagnostics));
   // Declaration emit can write a name without its import; the files must stand on their own.
   const emitted = ts.createProgram([join(outDir, "index.d.ts")], { ...options, skipLibCheck: false, noEmit: true, declaration: false, emitDeclarationOnly: false });
-  report(root, errors(ts.getPreEmitDiagnostics(emitted)).filter((d) => d.file?.fileName.startsWith(outDir)));
+  report(root, errors(ts.getPreEmitDiagnostics(emitted)).filter((d) => d.file?.fileName.startsWith(join(root, "dist/types"))));
   writeFileSync(stamp, new Date().toISOString());
 }
 

@@ -2,7 +2,7 @@
 // the render function for the output's MIME type and turns a bad payload into a readable error
 // in the output instead of a blank cell.
 import type { ActivationFunction, OutputItem } from "vscode-notebook-renderer";
-import { MIME } from "../../engine/mime";
+import { MIME } from "../../display/contract";
 import { html } from "./dom";
 import { ensureStyles } from "./styles";
 import { renderTensor } from "./tensor";

@@ -1,5 +1,5 @@
 // Payloads of a given size, shaped like the engine's, for render tests and benchmarks.
-import type { JacobianPayload, TapePayload } from "../../engine/mime";
+import type { JacobianPayload, TapePayload } from "../../display/contract";
 
 /**
  * A tape of `ops` recorded operations: a running value combined with a fresh constant at each

@@ -1,22 +1,23 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { renderJacobian, unflatten, describeEntry } from "./jacobian";
-import { divergingColor, parseColor } from "./colors";
+import { divergingColor, parseColor } from "../../display/draw/colors";
 import { syntheticJacobian } from "./fixtures";
+import { heatmapPicture } from "../../display/draw";
 import { renderOutput } from "./agnb.renderer";
 import { makeOutputElement, texts } from "./test-dom";
 
 const hessian = { kind: "hessian" as const, title: "∂²loss/∂W∂b", targetShape: [2], sourceShape: [2], rows: 2, cols: 2, values: [9.33, 4, 4, -2] };
 
-test("a small Hessian is a coloured table with values, labelled axes and a legend", () => {
+test("a small Hessian is a heatmap with each value written in, labelled axes and a legend", () => {
   const element = makeOutputElement();
   renderJacobian(hessian, element);
-  assert.deepEqual(texts(element, ".agnb-heat-table td"), ["9.33", "4", "4", "-2"]);
-  assert.match(texts(element, ".axis-x")[0], /∂ second/);
-  assert.match(texts(element, ".axis-y")[0], /∂ first/);
-  assert.deepEqual(texts(element, ".agnb-legend span"), ["+9.33", "-9.33"]);
-  assert.equal(texts(element, ".agnb-label")[0], "∂²loss/∂W∂b");
-  assert.match(element.textContent!, /Hessian 2 × 2/);
+  assert.deepEqual(texts(element, "g.cells text"), ["9.33", "4", "4", "-2"]);
+  const labels = texts(element, "svg text");
+  assert.ok(labels.some((t) => /^∂ second → \(2,\)$/.test(t)), labels.join(" | "));
+  assert.ok(labels.some((t) => /^∂ first ↓ \(2,\)$/.test(t)));
+  assert.ok(labels.includes("+9.33") && labels.includes("-9.33"));
+  assert.match(labels[0], /^∂²loss\/∂W∂b · Hessian 2 × 2/);
 });
 
 test("colours diverge around 0: positive red, negative blue, zero the background", () => {
@@ -32,8 +33,18 @@ test("colours diverge around 0: positive red, negative blue, zero the background
   assert.deepEqual(parseColor("rgb(1, 2, 3)"), [1, 2, 3]);
   const element = makeOutputElement();
   renderJacobian(hessian, element);
-  const cells = [...element.querySelectorAll<HTMLElement>(".agnb-heat-table td")].map((td) => td.getAttribute("style"));
-  assert.match(cells[0]!, /background:rgb\(220, 60, 50\)/, "the largest positive entry has the full positive colour");
+  const fills = [...element.querySelectorAll("g.cells rect")].map((rect) => rect.getAttribute("fill"));
+  assert.equal(fills[0], "#dc3c32", "the largest positive entry has the full positive colour");
+  assert.equal(fills.length, 4);
+});
+
+test("the heatmap takes the theme's background: zero blends into a dark editor", () => {
+  const element = makeOutputElement();
+  element.style.setProperty("--vscode-editor-background", "#1e1e1e");
+  renderJacobian({ ...hessian, values: [1, 0, 0, -1] }, element);
+  const fills = [...element.querySelectorAll("g.cells rect")].map((rect) => rect.getAttribute("fill"));
+  assert.equal(fills[1], "#1e1e1e");
+  assert.equal(element.querySelector("svg > rect")!.getAttribute("fill"), "#1e1e1e");
 });
 
 test("hover names the indices of the entry within the target and source shapes", () => {
@@ -42,20 +53,30 @@ test("hover names the indices of the entry within the target and source shapes",
   assert.equal(describeEntry(jac, 5, 3), "row 5 [1, 2], column 3 [3]: 23");
   const element = makeOutputElement();
   renderJacobian(jac, element);
-  const cell = element.querySelector('td[data-row="1"][data-col="2"]')!;
-  assert.equal(cell.getAttribute("title"), "row 1 [0, 1], column 2 [2]: 6");
-  cell.dispatchEvent(new (element.ownerDocument.defaultView as unknown as typeof globalThis).Event("mouseenter"));
+  const square = element.querySelector('rect[data-row="1"][data-col="2"]')!;
+  assert.equal(square.querySelector("title")!.textContent, "row 1 [0, 1], column 2 [2]: 6");
+  square.dispatchEvent(new (element.ownerDocument.defaultView as unknown as typeof globalThis).Event("mouseenter"));
   assert.equal(element.querySelector(".agnb-detail")!.textContent, "row 1 [0, 1], column 2 [2]: 6");
 });
 
-test("a 100×100 Jacobian is one canvas pixel per entry, scaled up", () => {
+test("a 100×100 Jacobian is drawn whole, four pixels a square, in one path per colour", () => {
   const element = makeOutputElement();
   renderJacobian(syntheticJacobian(100, 100), element);
-  const canvas = element.querySelector("canvas")!;
-  assert.equal(canvas.getAttribute("width"), "100");
-  assert.equal(canvas.getAttribute("height"), "100");
-  assert.match(canvas.getAttribute("style")!, /width:400px;height:400px/);
-  assert.equal(element.querySelectorAll("td").length, 0);
+  assert.match(element.querySelector("g.cells")!.getAttribute("transform")!, /scale\(4\)/);
+  assert.equal(element.querySelectorAll("rect[data-row]").length, 0);
+  const paths = [...element.querySelectorAll("g.cells path")];
+  assert.ok(paths.length > 10 && paths.length <= 49, `${paths.length} colours`);
+  const squares = paths.reduce((n, p) => n + p.getAttribute("d")!.split("M").length - 1, 0);
+  assert.ok(squares >= 100 && squares <= 10_000, "runs of equal colour cover every row");
+});
+
+test("the renderer draws the picture the bundle carries as image/svg+xml", () => {
+  const element = makeOutputElement();
+  renderJacobian(hessian, element);
+  const drawn = element.querySelector("svg")!;
+  const picture = new (element.ownerDocument.defaultView as unknown as typeof globalThis).DOMParser().parseFromString(heatmapPicture(hessian), "image/svg+xml").documentElement;
+  const shapes = (root: Element) => [...root.querySelectorAll("g.cells rect, g.cells text")].map((n) => `${n.tagName}:${n.getAttribute("x")},${n.getAttribute("y")}:${n.getAttribute("fill") ?? n.textContent}`);
+  assert.deepEqual(shapes(drawn), shapes(picture));
 });
 
 test("a Jacobian whose values do not fill rows × cols is refused with the counts", async () => {

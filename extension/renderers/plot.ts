@@ -1,10 +1,13 @@
 // application/vnd.plotly.v1+json: loss curves. plotly.js is a large bundle, so it is imported
 // only when a plot is first shown; tensors, tapes and heatmaps never wait for it. A re-render of
 // the same output (update_display_data while `fit` runs) redraws in place with Plotly.react and
-// keeps the user's log-scale choice.
-import type { PlotlyPayload } from "../../engine/mime";
-import { MIME } from "../../engine/mime";
+// keeps the user's log-scale choice. Until plotly.js has loaded, the output shows the static
+// line chart that display/draw makes for frontends without plotly.
+import type { PlotlyPayload } from "../../display/contract";
+import { MIME } from "../../display/contract";
 import { html, requireArray, requireObject, themeColor } from "./dom";
+import { drawLineChart } from "../../display/draw/line-chart";
+import { toDom } from "../../display/draw/svg";
 
 const M = MIME.plotly;
 
@@ -52,7 +55,7 @@ export async function renderPlot(payload: unknown, element: HTMLElement, signal?
     root = html(element, "div", { class: "agnb agnb-plot-root", "data-log": "false" });
     const toolbar = html(root, "div", { class: "agnb-toolbar" });
     const toggle = html(root, "button", { type: "button", class: "agnb-log-toggle", "aria-pressed": "false", title: "logarithmic y axis" }, "log scale");
-    const target = html(root, "div", { class: "agnb-plot" }, html(root, "span", { class: "agnb-meta" }, "loading plot…"));
+    const target = html(root, "div", { class: "agnb-plot" }, toDom(root, drawLineChart(plot)));
     toolbar.append(toggle);
     root.append(toolbar, target);
     element.replaceChildren(root);

@@ -1,10 +1,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { TapePayload } from "../../engine/mime";
+import type { TapePayload } from "../../display/contract";
 import { renderTape } from "./tape";
-import { layoutTape } from "./tape-layout";
+import { layoutTape } from "../../display/draw/tape-layout";
 import { syntheticTape } from "./fixtures";
 import { renderOutput } from "./agnb.renderer";
+import { tapePicture } from "../../display/draw";
 import { makeOutputElement, texts } from "./test-dom";
 
 const scalar = (v: number) => ({ dtype: "float32" as const, shape: [], size: 1, values: v });
@@ -105,4 +106,14 @@ test("toolbar zoom changes the scale; a tape naming unknown tensors is refused c
   const bad = makeOutputElement();
   await renderOutput("application/vnd.agnb.tape+json", () => ({ ...regression, nodes: [{ id: 1, op: "mul", inputs: [99], outputs: [5] }] }), bad);
   assert.match(bad.textContent!, /nodes\[0\]\.inputs names tensor 99, which is not in 'tensors'/);
+});
+
+test("the renderer draws the nodes and edges of the picture the bundle carries as image/svg+xml", () => {
+  const element = makeOutputElement();
+  renderTape(regression, element);
+  (element.querySelector('button[title="fit the whole graph"]') as HTMLButtonElement).click();
+  const picture = new (element.ownerDocument.defaultView as unknown as typeof globalThis).DOMParser().parseFromString(tapePicture(regression), "image/svg+xml").documentElement;
+  const shapes = (root: Element) => [...root.querySelectorAll(".node, path.edge")].map((n) => n.outerHTML).sort();
+  assert.equal(shapes(picture).length, 11 + 9, "11 nodes, 9 edges");
+  assert.deepEqual(shapes(element.querySelector("svg")!), shapes(picture));
 });

@@ -1,9 +1,12 @@
 // application/vnd.agnb.tape+json: the recorded graph as an SVG DAG, pannable by dragging and
-// zoomable with the toolbar or Ctrl+wheel (a plain wheel keeps scrolling the notebook).
-import type { TapePayload, TensorData } from "../../engine/mime";
-import { MIME } from "../../engine/mime";
+// zoomable with the toolbar or Ctrl+wheel (a plain wheel keeps scrolling the notebook). Edges
+// and nodes are drawn by display/draw/tape, the code that draws the static picture.
+import type { TapePayload, TensorData } from "../../display/contract";
+import { MIME } from "../../display/contract";
 import { formatNumber, formatShape, html, PayloadError, requireArray, requireObject, svg } from "./dom";
-import { layoutTape, NODE_HEIGHT, NODE_WIDTH, type LaidOutNode, type TapeLayout } from "./tape-layout";
+import { layoutTape, type LaidOutNode, type TapeLayout } from "../../display/draw/tape-layout";
+import { tapeItems, tapeSummary } from "../../display/draw/tape";
+import { toDom } from "../../display/draw/svg";
 
 const M = MIME.tape;
 const VIEW_HEIGHT = 560;
@@ -14,11 +17,7 @@ export function renderTape(payload: unknown, element: HTMLElement): void {
   const tape = checkTapePayload(payload);
   const layout = layoutTape(tape);
   const root = html(element, "div", { class: "agnb agnb-tape" });
-  const ops = tape.nodes.length;
-  const summary = [`GradientTape${tape.persistent ? " (persistent)" : ""}`, `${ops} op${ops === 1 ? "" : "s"}`,
-    `${tape.sources.length} watched`, tape.targets.length ? "gradient taken: path from target to sources highlighted" : "no gradient taken yet",
-    tape.recording ? "recording" : ""].filter(Boolean).join(" · ");
-  root.append(html(root, "div", { class: "agnb-meta" }, summary));
+  root.append(html(root, "div", { class: "agnb-meta" }, tapeSummary(tape)));
   if (tape.truncatedNodes) {
     root.append(html(root, "div", { class: "agnb-warn" }, `${tape.truncatedNodes} more ops not shown (tape too large to send whole)`));
   }
@@ -56,16 +55,6 @@ export function checkTapePayload(payload: unknown): TapePayload {
   return payload as TapePayload;
 }
 
-/** Short text for a node: a scalar's value, a small vector's values, or a shape. */
-export function briefValue(data: TensorData | undefined): string {
-  if (!data) return "";
-  if (data.values !== undefined && data.shape.length === 0) return formatNumber(data.values as number);
-  if (data.values !== undefined && data.shape.length === 1 && data.shape[0] <= 3) {
-    return `[${(data.values as number[]).map(formatNumber).join(", ")}]`;
-  }
-  return formatShape(data.shape);
-}
-
 function describeNode(node: LaidOutNode): string {
   const t = node.tensor;
   const lines = [node.kind === "op" ? `op ${node.label}` : `${node.kind} ${node.label}`];
@@ -96,36 +85,21 @@ function drawGraph(frame: HTMLElement, layout: TapeLayout, detail: HTMLElement):
 
   // Elements are made the first time they come into view and only what is in view (with a
   // margin) is in the document, so a 500-op tape costs what the visible part costs.
-  const edges: Drawable[] = layout.edges.map((edge) => {
-    const a = byKey.get(edge.from)!;
-    const b = byKey.get(edge.to)!;
-    const [x1, y1, x2, y2] = [a.x + NODE_WIDTH, a.y + NODE_HEIGHT / 2, b.x, b.y + NODE_HEIGHT / 2];
-    return {
-      minX: x1, maxX: x2, minY: Math.min(y1, y2) - 12, maxY: Math.max(y1, y2),
-      make() {
-        const bend = Math.max(24, (x2 - x1) / 2);
-        const path = svg(frame, "path", { class: `edge${edge.onPath ? " on-path" : ""}`, d: `M${x1},${y1} C${x1 + bend},${y1} ${x2 - bend},${y2} ${x2},${y2}` });
-        if (!edge.tensor) return [path];
-        return [path, svg(frame, "text", { class: "edge-label", x: (x1 + x2) / 2, y: (y1 + y2) / 2 - 3, "text-anchor": "middle" }, formatShape(edge.tensor.shape))];
-      },
-    };
-  });
-  const nodes: Drawable[] = layout.nodes.map((node) => ({
-    minX: node.x, maxX: node.x + NODE_WIDTH, minY: node.y, maxY: node.y + NODE_HEIGHT,
+  const items: Drawable[] = tapeItems(layout).map((item) => ({
+    ...item.box,
     make() {
-      const group = svg(frame, "g", { class: `node ${node.kind}${node.onPath ? " on-path" : ""}`, transform: `translate(${node.x},${node.y})`, "data-key": node.key });
-      group.append(svg(frame, "rect", { width: NODE_WIDTH, height: NODE_HEIGHT, rx: node.kind === "op" ? 4 : 14 }));
-      group.append(svg(frame, "text", { class: "label", x: NODE_WIDTH / 2, y: 15, "text-anchor": "middle" }, truncate(node.label, 16)));
-      const gradient = node.tensor?.gradient;
-      const second = gradient ? `∂ ${briefValue(gradient)}` : node.kind === "op" ? "" : briefValue(node.tensor?.value) || formatShape(node.tensor?.shape ?? []);
-      if (second) group.append(svg(frame, "text", { class: gradient ? "grad" : "edge-label", x: NODE_WIDTH / 2, y: 30, "text-anchor": "middle" }, truncate(second, 18)));
-      group.addEventListener("mouseenter", () => { detail.textContent = describeNode(node); });
-      group.addEventListener("click", () => {
-        frame.querySelector(".node.selected")?.classList.remove("selected");
-        group.classList.add("selected");
-        detail.textContent = describeNode(node);
-      });
-      return [group];
+      const made = item.nodes.map((node) => toDom(frame, node));
+      const node = item.key ? byKey.get(item.key) : undefined;
+      if (node) {
+        const group = made[0];
+        group.addEventListener("mouseenter", () => { detail.textContent = describeNode(node); });
+        group.addEventListener("click", () => {
+          frame.querySelector(".node.selected")?.classList.remove("selected");
+          group.classList.add("selected");
+          detail.textContent = describeNode(node);
+        });
+      }
+      return made;
     },
   }));
 
@@ -139,7 +113,7 @@ function drawGraph(frame: HTMLElement, layout: TapeLayout, detail: HTMLElement):
     const right = left + width * (1 + 2 * margin);
     const bottom = top + height * (1 + 2 * margin);
     const visible: SVGElement[] = [];
-    for (const item of [...edges, ...nodes]) {
+    for (const item of items) {
       if (item.maxX < left || item.minX > right || item.maxY < top || item.minY > bottom) continue;
       item.made ??= item.make();
       visible.push(...item.made);
@@ -183,8 +157,4 @@ function drawGraph(frame: HTMLElement, layout: TapeLayout, detail: HTMLElement):
   }, { passive: false });
   frame.append(canvas);
   return view;
-}
-
-function truncate(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }

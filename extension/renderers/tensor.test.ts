@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { TensorPayload } from "../../engine/mime";
-import { MIME } from "../../engine/mime";
+import type { TensorPayload } from "../../display/contract";
+import { MIME } from "../../display/contract";
 import { renderTensor } from "./tensor";
 import { renderOutput } from "./agnb.renderer";
 import { makeOutputElement, texts } from "./test-dom";

@@ -1,8 +1,8 @@
 // application/vnd.agnb.tensor+json: one tensor, or a structure of them such as a gradient list.
-import type { NestedValues, TensorData, TensorEntry, TensorPayload, TensorSummary } from "../../engine/mime";
-import { MIME } from "../../engine/mime";
+import type { NestedValues, TensorData, TensorEntry, TensorPayload, TensorSummary } from "../../display/contract";
+import { MIME } from "../../display/contract";
 import { formatElement, formatNumber, formatShape, html, PayloadError, requireArray, requireObject } from "./dom";
-import { sequentialColor, toCss } from "./colors";
+import { sequentialColor, toCss } from "../../display/draw/colors";
 
 const M = MIME.tensor;
 /** Slices drawn for a tensor of rank 3 or more before the rest is only counted. */

@@ -1,7 +1,7 @@
 // Lays a recorded tape out as a left-to-right DAG. Sources, constants and targets are nodes of
 // their own; intermediate tensors become the edges between the ops that produce and use them,
 // labelled with their shapes, which keeps a 500-op tape readable.
-import type { TapePayload, TapeTensorInfo } from "../../engine/mime";
+import type { TapePayload, TapeTensorInfo } from "../contract";
 
 export const NODE_WIDTH = 112;
 export const NODE_HEIGHT = 38;
