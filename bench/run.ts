@@ -39,6 +39,7 @@ const OPTIONAL_SUITES = [
   optionalSuite("training", "training.ts", "runTrainingBench"),
   optionalSuite("kernel", "kernel.ts", "runKernelBench"),
   optionalSuite("extension", "extension.ts", "runExtensionBench"),
+  optionalSuite("conv", "conv.ts", "runConvBench"),
 ];
 const SUITE_NAMES = ["engine", ...OPTIONAL_SUITES.map((suite) => suite.name)];
 

@@ -1,0 +1,234 @@
+/**
+ * The convolution benchmark: conv2d forward and backward (input and filter gradients) at two
+ * layer sizes of a digits CNN, and one SGD step of that CNN, on our engine and on TF.js (cpu and
+ * wasm) with the same numbers; every engine's result is cross-checked against ours first.
+ *
+ *   node --import tsx bench/conv.ts      (or npm run bench -- --only conv)
+ */
+import * as tfjs from "@tensorflow/tfjs";
+import { fileURLToPath } from "node:url";
+import * as tf from "../engine/core";
+import { assertSameResults } from "./crosscheck";
+import { measure } from "./measure";
+import { describeMachine, formatTable, type BenchRow, type BenchTarget } from "./table";
+import { TFJS_PEERS, useTfjsBackend, type TfjsPeer } from "./tfjs";
+import { concatenate, seededUniform } from "./workloads";
+
+const GROUP = "conv";
+const BATCH = 32;
+
+interface ConvShape { name: string; height: number; width: number; inDepth: number; outDepth: number; size: number }
+
+const LAYERS: ConvShape[] = [
+  { name: "conv2d fwd+bwd 28×28×1 → 32 (3×3, same), batch 32", height: 28, width: 28, inDepth: 1, outDepth: 32, size: 3 },
+  { name: "conv2d fwd+bwd 14×14×32 → 64 (3×3, same), batch 32", height: 14, width: 14, inDepth: 32, outDepth: 64, size: 3 },
+];
+
+/** The CNN of notebook 08's kind: conv 3×3 → relu → maxpool 2, twice, then dense 10, softmax cross-entropy. */
+const CNN = { batch: BATCH, filters1: 16, filters2: 32, classes: 10, learningRate: 0.05 };
+
+function convData(s: ConvShape) {
+  const xShape = [BATCH, s.height, s.width, s.inDepth], wShape = [s.size, s.size, s.inDepth, s.outDepth];
+  const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+  return {
+    xShape, wShape, yShape: [BATCH, s.height, s.width, s.outDepth],
+    x: seededUniform(size(xShape), 71), w: seededUniform(size(wShape), 72, -0.3, 0.3), dy: seededUniform(BATCH * s.height * s.width * s.outDepth, 73),
+  };
+}
+
+function cnnData() {
+  const { batch, filters1: f1, filters2: f2, classes } = CNN;
+  const labels = new Float32Array(batch * classes);
+  const picks = seededUniform(batch, 81, 0, classes);
+  for (let i = 0; i < batch; i++) labels[i * classes + Math.floor(picks[i])] = 1;
+  return {
+    x: seededUniform(batch * 28 * 28, 82, 0, 1), labels,
+    w1: seededUniform(9 * f1, 83, -0.3, 0.3), b1: new Float32Array(f1),
+    w2: seededUniform(9 * f1 * f2, 84, -0.1, 0.1), b2: new Float32Array(f2),
+    w3: seededUniform(7 * 7 * f2 * classes, 85, -0.05, 0.05), b3: new Float32Array(classes),
+  };
+}
+
+const PARAM_SHAPES = (f1: number, f2: number, classes: number) => [[3, 3, 1, f1], [f1], [3, 3, f1, f2], [f2], [7 * 7 * f2, classes], [classes]];
+
+interface Runner {
+  run(): void;
+  /** One more run from the initial state; every number of its result. */
+  values(): Float32Array;
+}
+
+function ourConv(s: ConvShape): Runner {
+  const d = convData(s);
+  const [x, w, dy] = [tf.constant(d.x, d.xShape), tf.constant(d.w, d.wShape), tf.constant(d.dy, d.yShape)];
+  const step = () => {
+    const tape = new tf.GradientTape();
+    const y = tape.record(() => {
+      tape.watch([x, w]);
+      return tf.conv2d(x, w, 1, "same");
+    });
+    const [dx, dw] = tape.gradient(y, [x, w], { outputGradients: dy }) as tf.Tensor[];
+    return [y, dx, dw];
+  };
+  return { run: step, values: () => concatenate(step().map((t) => t.dataSync() as Float32Array)) };
+}
+
+/**
+ * conv2d (stride 1, 'same', odd square filter) with the gradients written out for TF.js:
+ * tfjs-wasm has no Conv2DBackpropFilter kernel, so there the filter gradient is the convolution
+ * of the input, batch and channels swapped, with dy as the filter (TF's own identity), which
+ * runs on its XNNPACK conv2d. On tfjs-cpu the built-in gradient is used.
+ */
+function tfjsConv2dSame(peer: TfjsPeer): (x: tfjs.Tensor4D, w: tfjs.Tensor4D) => tfjs.Tensor4D {
+  if (peer === "tfjs-cpu") return (x, w) => tfjs.conv2d(x, w, 1, "same");
+  return tfjs.customGrad(((x: tfjs.Tensor4D, w: tfjs.Tensor4D, save: tfjs.GradSaveFunc) => {
+    save([x, w]);
+    return {
+      value: tfjs.conv2d(x, w, 1, "same"),
+      gradFunc: (dy: tfjs.Tensor4D, [input, filter]: tfjs.Tensor[]) => {
+        const pad = (filter.shape[0] - 1) / 2;
+        const swapped = tfjs.transpose(input, [3, 1, 2, 0]) as tfjs.Tensor4D;
+        const dyAsFilter = tfjs.transpose(dy, [1, 2, 0, 3]) as tfjs.Tensor4D;
+        const dw = tfjs.transpose(tfjs.conv2d(swapped, dyAsFilter, 1, [[0, 0], [pad, pad], [pad, pad], [0, 0]]), [1, 2, 0, 3]);
+        return [tfjs.conv2dTranspose(dy, filter as tfjs.Tensor4D, input.shape as [number, number, number, number], 1, "same"), dw];
+      },
+    };
+  }) as never) as unknown as (x: tfjs.Tensor4D, w: tfjs.Tensor4D) => tfjs.Tensor4D;
+}
+
+function tfjsConv(s: ConvShape, peer: TfjsPeer): Runner {
+  const d = convData(s);
+  const [x, w, dy] = [tfjs.tensor4d(d.x, d.xShape as never), tfjs.tensor4d(d.w, d.wShape as never), tfjs.tensor4d(d.dy, d.yShape as never)];
+  const conv = tfjsConv2dSame(peer);
+  const valueAndGrads = tfjs.valueAndGrads((input: tfjs.Tensor, filter: tfjs.Tensor) => conv(input as tfjs.Tensor4D, filter as tfjs.Tensor4D));
+  const compute = () => {
+    const { value, grads } = valueAndGrads([x, w], dy);
+    return [value, ...grads];
+  };
+  return {
+    run: () => tfjs.dispose(tfjs.tidy(compute)),
+    values() {
+      const outputs = tfjs.tidy(compute);
+      const flat = concatenate(outputs.map((t) => t.dataSync() as Float32Array));
+      tfjs.dispose(outputs);
+      return flat;
+    },
+  };
+}
+
+function ourCnnStep(): Runner {
+  const p = cnnData();
+  const { filters1: f1, filters2: f2, classes, batch, learningRate } = CNN;
+  const initial = [p.w1, p.b1, p.w2, p.b2, p.w3, p.b3];
+  const shapes = PARAM_SHAPES(f1, f2, classes);
+  const vars = initial.map((v, i) => new tf.Variable(tf.constant(v, shapes[i])));
+  const [x, labels] = [tf.constant(p.x, [batch, 28, 28, 1]), tf.constant(p.labels, [batch, classes])];
+  const step = () => {
+    const [w1, b1, w2, b2, w3, b3] = vars;
+    const tape = new tf.GradientTape();
+    const loss = tape.record(() => {
+      const h1 = tf.maxPool(tf.relu(tf.add(tf.conv2d(x, w1, 1, "same"), b1)), 2, 2, "valid");
+      const h2 = tf.maxPool(tf.relu(tf.add(tf.conv2d(h1, w2, 1, "same"), b2)), 2, 2, "valid");
+      const logits = tf.add(tf.matmul(tf.reshape(h2, [batch, -1]), w3), b3);
+      return tf.neg(tf.reduceMean(tf.reduceSum(tf.mul(labels, tf.logSoftmax(logits)), 1)));
+    });
+    const grads = tape.gradient(loss, vars) as tf.Tensor[];
+    vars.forEach((v, i) => v.assignSub(tf.mul(grads[i], learningRate)));
+    return loss;
+  };
+  return {
+    run: () => void step(),
+    values() {
+      vars.forEach((v, i) => v.assign(tf.constant(initial[i], shapes[i])));
+      const loss = step();
+      return concatenate([loss.dataSync() as Float32Array, ...vars.map((v) => v.dataSync() as Float32Array)]);
+    },
+  };
+}
+
+function tfjsCnnStep(peer: TfjsPeer): Runner {
+  const conv = tfjsConv2dSame(peer);
+  const p = cnnData();
+  const { filters1: f1, filters2: f2, classes, batch, learningRate } = CNN;
+  const initial = [p.w1, p.b1, p.w2, p.b2, p.w3, p.b3];
+  const shapes = PARAM_SHAPES(f1, f2, classes);
+  const vars = initial.map((v, i) => tfjs.variable(tfjs.tensor(v, shapes[i])));
+  const [x, labels, lr] = [tfjs.tensor4d(p.x, [batch, 28, 28, 1]), tfjs.tensor2d(p.labels, [batch, classes]), tfjs.scalar(learningRate)];
+  const lossFn = () => {
+    const [w1, b1, w2, b2, w3, b3] = vars as [tfjs.Variable<tfjs.Rank.R4>, tfjs.Variable, tfjs.Variable<tfjs.Rank.R4>, tfjs.Variable, tfjs.Variable<tfjs.Rank.R2>, tfjs.Variable];
+    const h1 = tfjs.maxPool(tfjs.relu(tfjs.add(conv(x, w1), b1)) as tfjs.Tensor4D, 2, 2, "valid");
+    const h2 = tfjs.maxPool(tfjs.relu(tfjs.add(conv(h1, w2 as tfjs.Tensor4D), b2)) as tfjs.Tensor4D, 2, 2, "valid");
+    const logits = tfjs.add(tfjs.matMul(tfjs.reshape(h2, [batch, -1]), w3), b3);
+    return tfjs.neg(tfjs.mean(tfjs.sum(tfjs.mul(labels, tfjs.logSoftmax(logits)), 1))) as tfjs.Scalar;
+  };
+  const step = () => {
+    const { value, grads } = tfjs.variableGrads(lossFn, vars);
+    for (const v of vars) v.assign(tfjs.sub(v, tfjs.mul(grads[v.name], lr)));
+    return value;
+  };
+  return {
+    run: () => tfjs.dispose(tfjs.tidy(step)),
+    values() {
+      tfjs.tidy(() => vars.forEach((v, i) => v.assign(tfjs.tensor(initial[i], shapes[i]))));
+      const loss = tfjs.tidy(step);
+      const flat = concatenate([loss.dataSync() as Float32Array, ...vars.map((v) => v.dataSync() as Float32Array)]);
+      loss.dispose();
+      return flat;
+    },
+  };
+}
+
+const TOLERANCE = { relative: 2e-3, absolute: 2e-3 };
+
+async function timeMs(runner: Runner): Promise<number> {
+  return (await measure(() => runner.run(), { minTimeMs: 1000, budgetMs: 4000 })).medianMs;
+}
+
+interface Workload { name: string; ours: () => Runner; tfjs: (peer: TfjsPeer) => Runner }
+
+const WORKLOADS: Workload[] = [
+  ...LAYERS.map((s) => ({ name: s.name, ours: () => ourConv(s), tfjs: (peer: TfjsPeer) => tfjsConv(s, peer) })),
+  { name: `cnn sgd step: conv ${CNN.filters1} → pool → conv ${CNN.filters2} → pool → dense 10, batch ${BATCH}`, ours: ourCnnStep, tfjs: tfjsCnnStep },
+];
+
+export const CONV_TARGETS: BenchTarget[] = [
+  {
+    description: "conv2d fwd+bwd and CNN step faster than tfjs-wasm",
+    check: (rows) => {
+      const mine = rows.filter((r) => r.group === GROUP && r.peers["tfjs-wasm"]);
+      return mine.length ? mine.every((r) => r.ours < r.peers["tfjs-wasm"]) : undefined;
+    },
+  },
+];
+
+export async function runConvBench(): Promise<BenchRow[]> {
+  const rows: BenchRow[] = WORKLOADS.map((w) => ({ group: GROUP, name: w.name, unit: "ms", ours: 0, peers: {}, note: "" }));
+  const ourRunners = WORKLOADS.map((w) => w.ours());
+  const expected = ourRunners.map((r) => r.values());
+  for (let i = 0; i < WORKLOADS.length; i++) rows[i].ours = await timeMs(ourRunners[i]);
+  const notes: string[][] = WORKLOADS.map(() => []);
+  for (const peer of Object.keys(TFJS_PEERS) as TfjsPeer[]) {
+    await useTfjsBackend(peer);
+    for (let i = 0; i < WORKLOADS.length; i++) {
+      try {
+        const runner = WORKLOADS[i].tfjs(peer);
+        assertSameResults(WORKLOADS[i].name, { actual: peer, expected: "ours" }, runner.values(), expected[i], TOLERANCE);
+        rows[i].peers[peer] = await timeMs(runner);
+      } catch (error) {
+        if ((error as Error).name === "ResultMismatchError") throw error;
+        notes[i].push(`${peer} could not run: ${(error as Error).message.split("\n")[0]}`);
+      }
+    }
+  }
+  rows.forEach((row, i) => (row.note = ["results cross-checked", "tfjs-wasm: filter gradient as a conv2d (it has no Conv2DBackpropFilter)", ...notes[i]].join("; ")));
+  return rows;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  runConvBench().then((rows) => {
+    console.log(describeMachine().summary);
+    console.log(formatTable(rows, CONV_TARGETS));
+  }, (error: Error) => {
+    process.stderr.write(`bench: ${error.message}\n`);
+    process.exitCode = 1;
+  });
+}
