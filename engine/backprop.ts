@@ -4,6 +4,7 @@
  * rule and accumulate (never overwrite) the gradient of every input, checking its shape.
  */
 import { isFloat } from "./dtype";
+import { LookupError } from "./errors";
 import type { OpContext, RecordedOp, Trackable } from "./op";
 import { add } from "./ops/elementwise";
 import { formatShape } from "./shape";
@@ -73,7 +74,12 @@ export function runBackprop(plan: Plan, targets: Trackable[], seeds: Tensor[], s
   for (let k = 0; k < order.length; k++) {
     const node = order[k];
     const dy = grads.get(node.output.id);
-    if (!dy || !node.op.vjp) continue;
+    if (!dy) continue;
+    if (!node.op.vjp) {
+      // Integer and boolean results carry no gradient (TF's None); a float op without a rule is a gap TF reports.
+      if (isFloat(node.output.dtype)) throw noGradientError(node.op.name);
+      continue;
+    }
     // On a long tape, a gradient no later op needs is released at once, so memory stays small.
     if (sourceIds && k >= KEPT_GRADIENTS && !sourceIds.has(node.output.id)) grads.delete(node.output.id);
     // A rule that differentiates something itself (a custom gradient) may have planned anew.
@@ -94,6 +100,13 @@ export function runBackprop(plan: Plan, targets: Trackable[], seeds: Tensor[], s
     }
   }
   return grads;
+}
+
+function noGradientError(op: string): LookupError {
+  return new LookupError(
+    `No gradient defined for operation '${op}' (op type: ${op}). In general every operation must have an associated ` +
+    "gradient rule for correct autodiff, which this op is lacking.",
+  );
 }
 
 let latestStamp = 0;

@@ -6,6 +6,19 @@ import { installTensorDisplay } from "./display";
 import { installMethods } from "./methods";
 import * as random from "./random";
 import { gradCheck } from "./gradcheck";
+import * as elementwise from "./ops/elementwise";
+import * as maths from "./ops/math";
+import * as reduce from "./ops/reduce";
+import * as shapeOps from "./ops/shape";
+import * as nnOps from "./ops/nn";
+import * as norms from "./ops/norms";
+import * as scans from "./ops/scan";
+import * as indexing from "./ops/indexing";
+import * as structure from "./ops/linalg-structure";
+import * as decompositions from "./ops/linalg-decompositions";
+import { einsum, tensordot } from "./ops/einsum";
+import { matmul, matrixTranspose } from "./ops/linalg";
+import { eye } from "./ops/creation";
 
 installMethods();
 installTensorDisplay();
@@ -25,7 +38,16 @@ export * from "./ops/shape";
 export * from "./ops/nn";
 export * from "./ops/conv";
 export { maxPool, avgPool } from "./ops/pool";
+export * from "./ops/math";
+export * from "./ops/norms";
+export * from "./ops/scan";
+export * from "./ops/indexing";
+export * from "./ops/strided";
+export * from "./ops/einsum";
+export * from "./ops/linalg-structure";
+export * from "./ops/linalg-decompositions";
 export { matmul, matrixTranspose } from "./ops/linalg";
+export { InvalidArgumentError, LookupError } from "./errors";
 export {
   reduceSum as sum, reduceMean as mean, reduceMax as max, reduceMin as min, reduceProd as prod,
 } from "./ops/reduce";
@@ -33,6 +55,51 @@ export { grad, grads, valueAndGrad, valueAndGrads, jacobian, hessian, jvp, vjp, 
 export { tensorBundle, structureBundle, isTensorStructure, tensorData } from "./display";
 export { MIME, DISPLAY_SYMBOL } from "./mime";
 export { random };
+
+/** Python's `tf.newaxis` (None): as an entry of `tf.at`, a new axis of length 1. */
+export const newaxis = null;
+
+/** tf.UnconnectedGradients, beside the string forms 'none' and 'zero'. */
+export const UnconnectedGradients = { NONE: "none", ZERO: "zero" } as const;
+
+/** tf.errors: the error classes TF raises. */
+export { errors } from "./errors";
+
+const e = elementwise, m = maths, r = reduce;
+
+/** tf.math, with TF's placement (every op also stays at the top level). */
+export const math = {
+  abs: e.abs, acos: m.acos, acosh: m.acosh, add: e.add, addN: m.addN, asin: m.asin, asinh: m.asinh, atan: m.atan,
+  atan2: m.atan2, atanh: m.atanh, ceil: e.ceil, cos: e.cos, cosh: m.cosh, cumprod: scans.cumprod, cumsum: scans.cumsum,
+  divide: e.div, divNoNan: m.divNoNan, equal: e.equal, erf: m.erf, exp: e.exp, expm1: e.expm1, floor: e.floor,
+  floorDiv: e.floorDiv, floorMod: e.mod, greater: e.greater, greaterEqual: e.greaterEqual, isFinite: e.isFinite,
+  isNaN: e.isNaN, l2Normalize: norms.l2Normalize, less: e.less, lessEqual: e.lessEqual, log: e.log, log1p: e.log1p,
+  logSigmoid: nnOps.logSigmoid, logicalAnd: e.logicalAnd, logicalNot: e.logicalNot, logicalOr: e.logicalOr,
+  maximum: e.maximum, minimum: e.minimum, multiply: e.mul, negative: e.neg, notEqual: e.notEqual, pow: e.pow,
+  reciprocal: e.reciprocal, reduceAll: r.reduceAll, reduceAny: r.reduceAny, reduceEuclideanNorm: norms.euclideanNorm,
+  reduceLogSumExp: r.logSumExp, reduceMax: r.reduceMax, reduceMean: r.reduceMean, reduceMin: r.reduceMin,
+  reduceProd: r.reduceProd, reduceSum: r.reduceSum, reduceVariance: r.reduceVariance, round: e.round, rsqrt: e.rsqrt,
+  sigmoid: e.sigmoid, sign: e.sign, sin: e.sin, sinh: m.sinh, softmax: nnOps.softmax, softplus: e.softplus,
+  softsign: nnOps.softsign, sqrt: e.sqrt, square: e.square, squaredDifference: e.squaredDifference, subtract: e.sub,
+  tan: e.tan, tanh: e.tanh, topK: indexing.topk, argMax: r.argMax, argMin: r.argMin,
+  unsortedSegmentSum: shapeOps.unsortedSegmentSum,
+};
+
+/** tf.nn: activations, softmax, moments and normalisation. */
+export const nn = {
+  relu: e.relu, relu6: nnOps.relu6, elu: e.elu, selu: nnOps.selu, gelu: nnOps.gelu, leakyRelu: nnOps.leakyRelu,
+  sigmoid: e.sigmoid, tanh: e.tanh, softplus: e.softplus, softsign: nnOps.softsign, softmax: nnOps.softmax,
+  logSoftmax: nnOps.logSoftmax, moments: nnOps.moments, l2Normalize: norms.l2Normalize,
+};
+
+/** tf.linalg: products, solvers, decompositions and matrix structure. */
+export const linalg = {
+  matmul, matrixTranspose, einsum, tensordot, eye, norm: norms.norm, globalNorm: norms.globalNorm,
+  l2Normalize: norms.l2Normalize, solve: decompositions.solve, inv: decompositions.inv, det: decompositions.det,
+  slogdet: decompositions.slogdet, cholesky: decompositions.cholesky, triangularSolve: decompositions.triangularSolve,
+  qr: decompositions.qr, diag: structure.diag, diagPart: structure.diagPart, trace: structure.trace,
+  bandPart: structure.bandPart,
+};
 
 /** tf.test: tools for checking derivatives from a notebook. */
 export const test = { gradCheck };

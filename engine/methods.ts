@@ -8,7 +8,15 @@ import * as shapeOps from "./ops/shape";
 import * as nn from "./ops/nn";
 import { conv1d, conv2d, conv2dTranspose, depthwiseConv2d } from "./ops/conv";
 import { avgPool, maxPool } from "./ops/pool";
-import { matmul } from "./ops/linalg";
+import { matmul, matrixTranspose } from "./ops/linalg";
+import * as maths from "./ops/math";
+import * as norms from "./ops/norms";
+import * as scans from "./ops/scan";
+import * as indexing from "./ops/indexing";
+import * as strided from "./ops/strided";
+import * as structure from "./ops/linalg-structure";
+import * as decompositions from "./ops/linalg-decompositions";
+import { einsum, outerProduct, tensordot } from "./ops/einsum";
 import type { TensorLike } from "./ops/convert";
 import { Tensor } from "./tensor";
 import { Variable } from "./variable";
@@ -34,6 +42,20 @@ const methods = {
   argMax: r.argMax, argMin: r.argMin, logSumExp: r.logSumExp,
   softmax: nn.softmax, logSoftmax: nn.logSoftmax,
   conv1d, conv2d, conv2dTranspose, depthwiseConv2d, maxPool, avgPool,
+  erf: maths.erf, asin: maths.asin, acos: maths.acos, atan: maths.atan, atan2: maths.atan2, sinh: maths.sinh, cosh: maths.cosh,
+  asinh: maths.asinh, acosh: maths.acosh, atanh: maths.atanh, divNoNan: maths.divNoNan,
+  addN: (x: TensorLike, others: TensorLike[]): Tensor => maths.addN([x, ...others]),
+  leakyRelu: nn.leakyRelu, relu6: nn.relu6, selu: nn.selu, gelu: nn.gelu, logSigmoid: nn.logSigmoid, softsign: nn.softsign,
+  moments: nn.moments,
+  norm: norms.norm, euclideanNorm: norms.euclideanNorm, clipByNorm: norms.clipByNorm, l2Normalize: norms.l2Normalize,
+  cumsum: scans.cumsum, cumprod: scans.cumprod, reverse: scans.reverse,
+  stridedSlice: strided.stridedSlice, at: strided.at, gatherND: indexing.gatherND, topk: indexing.topk,
+  tensorScatterUpdate: indexing.tensorScatterUpdate,
+  einsum: (x: TensorLike, equation: string, ...others: TensorLike[]): Tensor => einsum(equation, x, ...others),
+  tensordot, outerProduct, matrixTranspose,
+  diag: structure.diag, diagPart: structure.diagPart, trace: structure.trace, bandPart: structure.bandPart,
+  solve: decompositions.solve, inv: decompositions.inv, det: decompositions.det, slogdet: decompositions.slogdet,
+  cholesky: decompositions.cholesky, triangularSolve: decompositions.triangularSolve, qr: decompositions.qr,
   flatten: (x: TensorLike): Tensor => s.reshape(x, [-1]),
   asType: e.cast,
 };

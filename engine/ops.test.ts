@@ -1,20 +1,13 @@
 /**
- * Every differentiable op, checked the same way: forward values against a reference, first and
- * second derivatives against float64 central differences, the forward-mode JVP against a
- * directional difference, and the vectorised Jacobian against one backward pass per row.
+ * Every core differentiable op, checked the same way (op-check.ts): forward values against a
+ * reference, first and second derivatives against float64 central differences, the forward-mode
+ * JVP against a directional difference, and the vectorised Jacobian against one backward pass per row.
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "./core";
 import { Tensor } from "./core";
-
-type Fn = (...xs: Tensor[]) => Tensor;
-interface Case {
-  name: string;
-  f: Fn;
-  inputs: unknown[];
-  expected?: unknown;
-}
+import { checkOps, type Case } from "./op-check";
 
 const x23 = [[0.3, -1.2, 0.8], [1.5, 0.4, -0.6]];
 const y23 = [[-0.7, 0.9, 1.1], [0.2, -1.3, 0.5]];
@@ -83,77 +76,7 @@ const cases: Case[] = [
   { name: "composite: tanh(W·x + b)", f: (w, x, b) => tf.tanh(tf.add(tf.matmul(w, x), b)), inputs: [x23, [[0.2], [-0.4], [0.7]], col2] },
 ];
 
-const f64 = (v: unknown): Tensor => tf.constant(v as number[], undefined, "float64");
-
-function close(actual: unknown, expected: unknown, tol: number, path = ""): void {
-  if (Array.isArray(expected)) {
-    assert.ok(Array.isArray(actual), `${path}: expected an array, got ${JSON.stringify(actual)}`);
-    assert.equal((actual as unknown[]).length, expected.length, `${path}: length`);
-    expected.forEach((e, i) => close((actual as unknown[])[i], e, tol, `${path}[${i}]`));
-  } else {
-    assert.ok(Math.abs((actual as number) - (expected as number)) <= tol * Math.max(1, Math.abs(expected as number)), `${path}: ${actual} vs ${expected}`);
-  }
-}
-
-/** Sum of the gradient of Σ f·w, i.e. a scalar function whose gradient checks second derivatives. */
-function gradientOf(f: Fn, k: number, n: number): Fn {
-  return (...xs) => {
-    const tape = new tf.GradientTape();
-    const y = tape.record(() => {
-      tape.watch(xs);
-      const out = f(...xs);
-      return tf.reduceSum(tf.mul(out, tf.sin(tf.add(tf.reshape(tf.range(0, out.size, 1, "float64"), out.shape), 0.3))));
-    });
-    return tape.gradient(y, xs[k], { unconnectedGradients: "zero" }) as Tensor;
-  };
-}
-
-describe("every op", () => {
-  for (const c of cases) {
-    describe(c.name, () => {
-      const inputs = () => c.inputs.map(f64);
-      test("forward values", () => {
-        const y = c.f(...inputs());
-        assert.equal(y.dtype, "float64");
-        if (c.expected !== undefined) close(y.numpy(), c.expected, 1e-12);
-        const y32 = c.f(...c.inputs.map((v) => tf.constant(v as number[])));
-        assert.equal(y32.dtype, "float32");
-        close(y32.numpy(), y.numpy(), 1e-5);
-      });
-      test("first derivatives match finite differences", () => {
-        const r = tf.test.gradCheck(c.f, inputs());
-        assert.ok(r.ok, `max error ${r.maxError}`);
-      });
-      test("second derivatives match finite differences", () => {
-        const xs = inputs();
-        xs.forEach((_, k) => {
-          const r = tf.test.gradCheck(gradientOf(c.f, k, xs.length), xs, { tolerance: 1e-4 });
-          assert.ok(r.ok, `input ${k}: max error ${r.maxError}`);
-        });
-      });
-      test("forward mode (JVP) matches a directional difference", () => {
-        const xs = inputs();
-        const tangents = xs.map((x, k) => tf.constant(Array.from({ length: x.size }, (_, i) => Math.cos(i + k)), x.shape, "float64"));
-        const [y, t] = tf.jvp(c.f, xs, tangents);
-        const eps = 1e-6;
-        const shifted = (s: number) => c.f(...xs.map((x, k) => tf.add(x, tf.mul(tangents[k], s))));
-        const fd = tf.div(tf.sub(shifted(eps), shifted(-eps)), 2 * eps);
-        close(t.numpy(), fd.numpy(), 1e-6);
-        close(y.numpy(), c.f(...xs).numpy(), 0);
-      });
-      test("vectorised Jacobian equals one backward pass per output", () => {
-        const xs = inputs();
-        const jac = (vectorized: boolean) => {
-          const tape = new tf.GradientTape({ persistent: true });
-          const y = tape.record(() => { tape.watch(xs); return c.f(...xs); });
-          return tape.jacobian(y, xs, { experimentalUseVectorized: vectorized, unconnectedGradients: "zero" }) as Tensor[];
-        };
-        const fast = jac(true), slow = jac(false);
-        fast.forEach((j, k) => close(j.numpy(), slow[k].numpy(), 1e-12, `source ${k}`));
-      });
-    });
-  }
-});
+checkOps("every op", cases);
 
 describe("dtypes through gradients", () => {
   test("cast passes gradients between float dtypes and stops them at integers", () => {
@@ -183,5 +106,77 @@ describe("numerical stability", () => {
     const x = tf.constant([1000, -1000]);
     const y = tape.record(() => { tape.watch(x); return tf.reduceSum(tf.sigmoid(x)); });
     assert.deepEqual((tape.gradient(y, x) as Tensor).numpy(), [0, 0]);
+  });
+});
+
+describe("gradient rules TF has and we once lacked", () => {
+  const gradOf = (f: (x: Tensor) => Tensor, x: number[]) => (tf.grad(f)(tf.constant(x)) as Tensor).numpy();
+
+  test("mod: d/dx = 1 and d/dy = -floor(x / y), in both modes", () => {
+    assert.deepEqual(gradOf((x) => tf.reduceSum(tf.mod(x, 0.7)), [1, 2]), [1, 1]);
+    const y = tf.constant([0.7, 0.6], undefined, "float64");
+    const dy = (tf.grad((v: Tensor) => tf.reduceSum(tf.mod(tf.constant([1, 2], undefined, "float64"), v)))(y) as Tensor).numpy();
+    assert.deepEqual(dy, [-1, -3]);
+    const [, tangent] = tf.jvp((a: Tensor, b: Tensor) => tf.mod(a, b), [tf.constant([1, 2], undefined, "float64"), y], [tf.constant([1, 1], undefined, "float64"), tf.constant([1, 1], undefined, "float64")]);
+    assert.deepEqual(tangent.numpy(), [1 - 1, 1 - 3]);
+  });
+
+  test("floorDiv has no tangent and no gradient (TF's None), instead of an error", () => {
+    const x = tf.constant([1, 2]);
+    const acc = new tf.ForwardAccumulator(x, tf.constant([1, 1]));
+    const q = acc.record(() => tf.floorDiv(x, 0.7));
+    assert.deepEqual(q.numpy(), [1, 2]);
+    assert.equal(acc.jvp(q), null);
+    const tape = new tf.GradientTape();
+    const y = tape.record(() => { tape.watch(x); return tf.reduceSum(tf.floorDiv(x, 0.7)); });
+    assert.equal(tape.gradient(y, x), null);
+  });
+
+  test("reduceProd's gradient is the product of the other elements, also at zeros", () => {
+    assert.deepEqual(gradOf((x) => tf.reduceProd(x), [0, 2, 3]), [6, 0, 0]);
+    assert.deepEqual(gradOf((x) => tf.reduceProd(x), [0, 2, 0]), [0, 0, 0]);
+    const m = tf.constant([[0, 2, 3], [4, 0.5, 1]], undefined, "float64");
+    const g = (tf.grad((x: Tensor) => tf.reduceSum(tf.reduceProd(x, 1)))(m) as Tensor).numpy();
+    assert.deepEqual(g, [[6, 0, 0], [0.5, 4, 2]]);
+    const gAxis0 = (tf.grad((x: Tensor) => tf.reduceSum(tf.reduceProd(x, 0)))(m) as Tensor).numpy();
+    assert.deepEqual(gAxis0, [[4, 0.5, 1], [0, 2, 3]]);
+  });
+
+  test("round goes half to even, as TF", () => {
+    assert.deepEqual(tf.round([0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 2.4, 2.6]).numpy(), [0, 2, 2, -0, -2, -2, 2, 3]);
+  });
+
+  test("a float op with no gradient rule raises TF's LookupError naming it; integer results still give null", async () => {
+    const { runOp } = await import("./op");
+    const ruleless = { name: "Ruleless", forward: ([x]: Tensor[]) => new Tensor(x.values.slice(), x.shape, x.dtype) };
+    const x = tf.constant([1, 2]);
+    const tape = new tf.GradientTape({ persistent: true });
+    const [y, n] = tape.record(() => {
+      tape.watch(x);
+      return [tf.reduceSum(runOp(ruleless, [x], undefined)), tf.reduceSum(tf.cast(tf.argMax(tf.stack([x, x]), 0), "float32"))];
+    });
+    assert.throws(() => tape.gradient(y, x), (e: Error) => e instanceof tf.LookupError && e.name === "LookupError" &&
+      e.message.startsWith("No gradient defined for operation 'Ruleless' (op type: Ruleless)"));
+    assert.equal(tape.gradient(n, x), null);
+    assert.equal(tape.gradient(tf.stopGradient(y), x), null);
+  });
+});
+
+describe("namespaces", () => {
+  test("tf.math, tf.nn and tf.linalg hold TF's ops and are the top-level functions", () => {
+    assert.equal(tf.math.erf, tf.erf);
+    assert.equal(tf.math.floorMod, tf.mod);
+    assert.equal(tf.nn.relu, tf.relu);
+    assert.equal(tf.nn.gelu, tf.gelu);
+    assert.equal(tf.linalg.inv, tf.inv);
+    assert.equal(tf.linalg.matmul, tf.matmul);
+  });
+
+  test("tf.UnconnectedGradients.ZERO and NONE work where the strings do", () => {
+    const x = tf.constant([1, 2]), z = tf.constant(3);
+    const tape = new tf.GradientTape({ persistent: true });
+    const y = tape.record(() => { tape.watch([x, z]); return tf.reduceSum(tf.square(x)); });
+    assert.deepEqual((tape.gradient(y, z, { unconnectedGradients: tf.UnconnectedGradients.ZERO }) as Tensor).numpy(), 0);
+    assert.equal(tape.gradient(y, z, { unconnectedGradients: tf.UnconnectedGradients.NONE }), null);
   });
 });

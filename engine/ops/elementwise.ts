@@ -4,94 +4,17 @@
  * (Σ t · ∂f/∂x) both follow from them.
  */
 import { allocate, type DType } from "../dtype";
-import { binaryKernel, expand, unaryKernel } from "../kernels";
+import { expand } from "../kernels";
 import { runOp, type OpDef } from "../op";
 import { broadcastShapes, sizeOf, sameShape } from "../shape";
 import { castValues, Tensor } from "../tensor";
-import { assertFloat, toTensor, toTensorPair, type TensorLike } from "./convert";
-import { sumTangents, sumTo, toShape } from "./grad-utils";
-
-type Partial1 = (x: Tensor, y: Tensor) => Tensor;
-type Partial2 = (a: Tensor, b: Tensor, y: Tensor) => Tensor;
-
-interface UnarySpec {
-  name: string;
-  kernel: string;
-  /** ∂y/∂x, elementwise; omitted for ops whose gradient is zero or undefined. */
-  partial?: Partial1;
-  /** Linear ops give their VJP/JVP directly instead of multiplying by a constant partial. */
-  linear?: (g: Tensor) => Tensor;
-  floatOnly?: boolean;
-  outDType?: (d: DType) => DType;
-}
-
-function unaryOp(spec: UnarySpec): (x: TensorLike) => Tensor {
-  const kernel = unaryKernel(spec.kernel);
-  const { partial, linear } = spec;
-  const def: OpDef<undefined> = {
-    name: spec.name,
-    forward([x]) {
-      const dtype = spec.outDType ? spec.outDType(x.dtype) : x.dtype;
-      const out = allocate(dtype, x.size);
-      kernel(x.values, out);
-      return new Tensor(out, x.shape, dtype);
-    },
-    vjp: linear ? (dy) => [linear(dy)] : partial ? (dy, { inputs: [x], output }) => [mul(dy, partial(x, output))] : undefined,
-    jvp: linear ? ([t]) => t && linear(t) : partial ? ([t], { inputs: [x], output }) => t && mul(t, partial(x, output)) : undefined,
-  };
-  return (x) => {
-    const t = toTensor(x, spec.name);
-    if (spec.floatOnly) assertFloat(t, spec.name);
-    return runOp(def, [t], undefined);
-  };
-}
-
-interface BinarySpec {
-  name: string;
-  /** TensorFlow's name for the op, used in dtype errors as TF words them. */
-  tfName: string;
-  kernel: string;
-  /** [∂y/∂a, ∂y/∂b], each broadcastable to the output; computed only for inputs that need it. */
-  partials?: [Partial2, Partial2];
-  /** Linear ops: how a gradient or tangent passes through to each side. */
-  linear?: [(g: Tensor) => Tensor, (g: Tensor) => Tensor];
-  outDType?: (d: DType) => DType;
-}
-
-function binaryOp(spec: BinarySpec): (a: TensorLike, b: TensorLike) => Tensor {
-  const kernel = binaryKernel(spec.kernel);
-  const { partials, linear } = spec;
-  const def: OpDef<undefined> = {
-    name: spec.name,
-    forward([a, b]) {
-      const shape = broadcastShapes(spec.name, a.shape, b.shape);
-      const dtype = spec.outDType ? spec.outDType(a.dtype) : a.dtype;
-      const out = allocate(dtype, sizeOf(shape));
-      kernel(a.values, a.shape, b.values, b.shape, out, shape);
-      return new Tensor(out, shape, dtype);
-    },
-    vjp: linear || partials ? (dy, { inputs: [a, b], output, needs }) => {
-      const batch = dy.rank - output.rank;
-      const ga = needs && !needs[0] ? null : linear ? linear[0](dy) : mul(dy, partials![0](a, b, output));
-      const gb = needs && !needs[1] ? null : linear ? linear[1](dy) : mul(dy, partials![1](a, b, output));
-      return [ga && sumTo(ga, a.shape, batch), gb && sumTo(gb, b.shape, batch)];
-    } : undefined,
-    jvp: linear || partials ? (tangents, { inputs: [a, b], output }) => {
-      const term = (i: 0 | 1): Tensor | null => {
-        const t = tangents[i];
-        if (!t) return null;
-        return linear ? linear[i](t) : mul(t, partials![i](a, b, output));
-      };
-      const t = sumTangents([term(0), term(1)]);
-      return t && toShape(t, output.shape);
-    } : undefined,
-  };
-  return (a, b) => runOp(def, toTensorPair(a, b, spec.name, spec.tfName), undefined);
-}
+import { toTensor, toTensorPair, type TensorLike } from "./convert";
+import { binaryOp, castMask, unaryOp } from "./elementwise-factory";
+import { sumTo, toShape } from "./grad-utils";
 
 const toBool = (): DType => "bool";
 const float = (t: Tensor): Tensor => t;
-const mask = (cond: Tensor, like: Tensor): Tensor => castValues(cond, like.dtype);
+const mask = castMask;
 
 // ---- binary arithmetic -------------------------------------------------------------------
 export const add = binaryOp({ name: "add", tfName: "AddV2", kernel: "x + y", linear: [float, float] });
@@ -118,8 +41,12 @@ export const minimum = binaryOp({
   partials: [(a, b) => mask(lessEqual(a, b), a), (a, b) => mask(greater(a, b), a)],
 });
 export const squaredDifference = (a: TensorLike, b: TensorLike): Tensor => square(sub(a, b));
-export const floorDiv = binaryOp({ name: "floorDiv", tfName: "FloorDiv", kernel: "Math.floor(x / y)" });
-export const mod = binaryOp({ name: "mod", tfName: "FloorMod", kernel: "x - Math.floor(x / y) * y" });
+export const floorDiv = binaryOp({ name: "floorDiv", tfName: "FloorDiv", kernel: "Math.floor(x / y)", constant: true });
+// x mod y = x - floor(x / y)·y, and floor is locally constant: ∂/∂x = 1, ∂/∂y = -floor(x / y).
+export const mod = binaryOp({
+  name: "mod", tfName: "FloorMod", kernel: "x - Math.floor(x / y) * y",
+  partials: [(a, b, y) => onesLikeT(y), (a, b) => neg(floor(div(a, b)))],
+});
 
 // ---- comparisons and logic (boolean results, no gradient) ---------------------------------
 export const greater = binaryOp({ name: "greater", tfName: "Greater", kernel: "x > y", outDType: toBool });
@@ -165,7 +92,8 @@ export const elu = unaryOp({
 });
 export const floor = unaryOp({ name: "floor", kernel: "Math.floor(x)", partial: (x) => zerosLikeT(x) });
 export const ceil = unaryOp({ name: "ceil", kernel: "Math.ceil(x)", partial: (x) => zerosLikeT(x) });
-export const round = unaryOp({ name: "round", kernel: "Math.round(x)", partial: (x) => zerosLikeT(x) });
+// Halves go to the even neighbour (banker's rounding), as TF's round and NumPy's do.
+export const round = unaryOp({ name: "round", kernel: "Math.abs(x % 1) === 0.5 ? 2 * Math.round(x / 2) : Math.round(x)", partial: (x) => zerosLikeT(x) });
 export const isNaN = unaryOp({ name: "isNaN", kernel: "x !== x", outDType: toBool });
 export const isFinite = unaryOp({ name: "isFinite", kernel: "Number.isFinite(x)", outDType: toBool });
 

@@ -6,7 +6,8 @@ import { normalizeAxes, sizeOf } from "../shape";
 import { castValues, Tensor } from "../tensor";
 import { assertFloat, toTensor, type TensorLike } from "./convert";
 import { add, cast, div, equal, exp, log, mul, stopGradient, sub, where, isFinite } from "./elementwise";
-import { broadcastTo, reshape, squeeze } from "./shape";
+import { broadcastTo, reshape, squeeze, transpose } from "./shape";
+import { cumprod } from "./scan";
 
 export type Axis = number | number[] | null | undefined;
 
@@ -87,10 +88,25 @@ function extremeRules(): Pick<OpDef<ReduceAttrs>, "vjp" | "jvp"> {
 
 export const reduceMax = reduction("reduceMax", "max", extremeRules());
 export const reduceMin = reduction("reduceMin", "min", extremeRules());
+/**
+ * d/dx_i Πx is the product of the other elements — not Πx / x_i, which is NaN at a zero. The
+ * product of the others is the running product before i times the running product after it.
+ */
+function productOfOthers(x: Tensor, axes: number[]): Tensor {
+  const kept = x.shape.map((_, i) => i).filter((i) => !axes.includes(i));
+  const perm = [...kept, ...axes];
+  const moved = transpose(x, perm);
+  const rows = reshape(moved, [...kept.map((i) => x.shape[i]), -1]);
+  const last = rows.rank - 1;
+  const others = mul(cumprod(rows, { axis: last, exclusive: true }), cumprod(rows, { axis: last, exclusive: true, reverse: true }));
+  const inverse = new Array<number>(perm.length);
+  perm.forEach((p, i) => (inverse[p] = i));
+  return transpose(reshape(others, moved.shape), inverse);
+}
+
 export const reduceProd = reduction("reduceProd", "prod", {
-  // d/dx_i Πx = Πx / x_i; fine away from zeros, which is what TF's simple rule also assumes.
-  vjp: (dy, { inputs: [x], output, attrs }) => [mul(spread(dy, x, output, attrs.axes), div(reshape(output, keptShape(x.shape, attrs.axes)), x))],
-  jvp: ([t], { inputs: [x], output, attrs }) => t && reduceSum(mul(t, div(reshape(output, keptShape(x.shape, attrs.axes)), x)), attrs.axes, attrs.keepDims),
+  vjp: (dy, { inputs: [x], output, attrs }) => [mul(spread(dy, x, output, attrs.axes), productOfOthers(x, attrs.axes))],
+  jvp: ([t], { inputs: [x], attrs }) => t && reduceSum(mul(t, productOfOthers(x, attrs.axes)), attrs.axes, attrs.keepDims),
 });
 export const reduceAny = reduction("reduceAny", "any", {}, "bool");
 export const reduceAll = reduction("reduceAll", "all", {}, "bool");

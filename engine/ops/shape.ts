@@ -107,7 +107,7 @@ export function tile(x: TensorLike, reps: number[]): Tensor {
 
 // ---- slice and pad -----------------------------------------------------------------------
 /** Writes `src` (of `srcShape`) into `dst` at `base`, stepping by `dstStrides`: the inverse of copyStrided. */
-function placeStrided(src: ArrayLike<number>, srcShape: number[], dst: { [i: number]: number }, dstStrides: number[], base: number): void {
+export function placeStrided(src: ArrayLike<number>, srcShape: number[], dst: { [i: number]: number }, dstStrides: number[], base: number): void {
   const rank = srcShape.length;
   if (rank === 0) { dst[base] = src[0]; return; }
   const last = rank - 1, inner = srcShape[last], s = dstStrides[last];

@@ -1,0 +1,106 @@
+/**
+ * How an elementwise op is made from its kernel and its local partial derivatives: the VJP
+ * (dy · ∂f/∂x, summed back to the input's shape) and the JVP (Σ t · ∂f/∂x) both follow from them.
+ */
+import { allocate, type DType } from "../dtype";
+import { binaryKernel, unaryKernel } from "../kernels";
+import { runOp, type OpDef } from "../op";
+import { broadcastShapes, sizeOf } from "../shape";
+import { castValues, Tensor } from "../tensor";
+import { assertFloat, toTensor, toTensorPair, type TensorLike } from "./convert";
+// A cycle (elementwise's ops are made here): only function declarations cross it at load time.
+import { mul } from "./elementwise";
+import { sumTangents, sumTo, toShape } from "./grad-utils";
+
+/** A boolean condition as 0s and 1s of `like`'s dtype (a constant: masks carry no gradient). */
+export function castMask(cond: Tensor, like: Tensor): Tensor {
+  return castValues(cond, like.dtype);
+}
+
+type Partial1 = (x: Tensor, y: Tensor) => Tensor;
+type Partial2 = (a: Tensor, b: Tensor, y: Tensor) => Tensor;
+
+interface UnarySpec {
+  name: string;
+  /** An expression in `x` compiled into its own loop, or a function for what one expression cannot say. */
+  kernel: string | ((x: number) => number);
+  /** ∂y/∂x, elementwise; omitted for ops whose gradient is zero or undefined. */
+  partial?: Partial1;
+  /** Linear ops give their VJP/JVP directly instead of multiplying by a constant partial. */
+  linear?: (g: Tensor) => Tensor;
+  floatOnly?: boolean;
+  outDType?: (d: DType) => DType;
+}
+
+export function unaryOp(spec: UnarySpec): (x: TensorLike) => Tensor {
+  const kernel = typeof spec.kernel === "string" ? unaryKernel(spec.kernel) : mapKernel(spec.kernel);
+  const { partial, linear } = spec;
+  const def: OpDef<undefined> = {
+    name: spec.name,
+    forward([x]) {
+      const dtype = spec.outDType ? spec.outDType(x.dtype) : x.dtype;
+      const out = allocate(dtype, x.size);
+      kernel(x.values, out);
+      return new Tensor(out, x.shape, dtype);
+    },
+    vjp: linear ? (dy) => [linear(dy)] : partial ? (dy, { inputs: [x], output }) => [mul(dy, partial(x, output))] : undefined,
+    jvp: linear ? ([t]) => t && linear(t) : partial ? ([t], { inputs: [x], output }) => t && mul(t, partial(x, output)) : undefined,
+  };
+  return (x) => {
+    const t = toTensor(x, spec.name);
+    if (spec.floatOnly) assertFloat(t, spec.name);
+    return runOp(def, [t], undefined);
+  };
+}
+
+interface BinarySpec {
+  name: string;
+  /** TensorFlow's name for the op, used in dtype errors as TF words them. */
+  tfName: string;
+  kernel: string;
+  /** [∂y/∂a, ∂y/∂b], each broadcastable to the output; computed only for inputs that need it. */
+  partials?: [Partial2, Partial2];
+  /** Linear ops: how a gradient or tangent passes through to each side. */
+  linear?: [(g: Tensor) => Tensor, (g: Tensor) => Tensor];
+  /** Piecewise-constant ops: no gradient and no tangent reach either input (TF's None). */
+  constant?: boolean;
+  outDType?: (d: DType) => DType;
+}
+
+function mapKernel(f: (x: number) => number) {
+  return (x: ArrayLike<number>, out: { [i: number]: number; length: number }): void => {
+    for (let i = 0; i < out.length; i++) out[i] = f(x[i]);
+  };
+}
+
+export function binaryOp(spec: BinarySpec): (a: TensorLike, b: TensorLike) => Tensor {
+  const kernel = binaryKernel(spec.kernel);
+  const { partials, linear } = spec;
+  const def: OpDef<undefined> = {
+    name: spec.name,
+    forward([a, b]) {
+      const shape = broadcastShapes(spec.name, a.shape, b.shape);
+      const dtype = spec.outDType ? spec.outDType(a.dtype) : a.dtype;
+      const out = allocate(dtype, sizeOf(shape));
+      kernel(a.values, a.shape, b.values, b.shape, out, shape);
+      return new Tensor(out, shape, dtype);
+    },
+    vjp: spec.constant ? () => [null, null] : linear || partials ? (dy, { inputs: [a, b], output, needs }) => {
+      const batch = dy.rank - output.rank;
+      const ga = needs && !needs[0] ? null : linear ? linear[0](dy) : mul(dy, partials![0](a, b, output));
+      const gb = needs && !needs[1] ? null : linear ? linear[1](dy) : mul(dy, partials![1](a, b, output));
+      return [ga && sumTo(ga, a.shape, batch), gb && sumTo(gb, b.shape, batch)];
+    } : undefined,
+    jvp: spec.constant ? () => null : linear || partials ? (tangents, { inputs: [a, b], output }) => {
+      const term = (i: 0 | 1): Tensor | null => {
+        const t = tangents[i];
+        if (!t) return null;
+        return linear ? linear[i](t) : mul(t, partials![i](a, b, output));
+      };
+      const t = sumTangents([term(0), term(1)]);
+      return t && toShape(t, output.shape);
+    } : undefined,
+  };
+  return (a, b) => runOp(def, toTensorPair(a, b, spec.name, spec.tfName), undefined);
+}
+
