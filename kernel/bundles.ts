@@ -28,6 +28,7 @@ export function buildKernelBundles(): Promise<KernelBundles> {
       build({ ...common, entryPoints: [join(ROOT, "kernel/main.ts")], outfile: bundles.kernel }),
       build({ ...common, entryPoints: [join(ROOT, "kernel/cli.ts")], outfile: bundles.cli }),
       build({ ...common, entryPoints: [join(ROOT, "kernel/type-check-worker.ts")], outfile: join(folder, "type-check-worker.cjs") }),
+      build({ ...common, external: ["zeromq"], entryPoints: [join(ROOT, "kernel/transport/thread.ts")], outfile: join(folder, "kernel-transport.cjs") }),
     ]);
     // The declarations cells are checked against come from the build (npm run build).
     symlinkSync(join(ROOT, "dist", "types"), join(folder, "types"));

@@ -1,15 +1,18 @@
 /**
- * The parent side of the kernel's stdio transport (PROTOCOL.md): spawns the kernel process,
- * sends requests, collects each request's iopub output, interrupts, restarts, and notices
- * when the process dies.
+ * The parent side of the kernel's local transport (PROTOCOL.md): spawns the kernel process,
+ * sends requests on its fd 3, collects each request's iopub output, interrupts, restarts, and
+ * notices when the process dies. What the process writes to its fd 1 and 2 outside the kernel's
+ * capture (child processes, native code) becomes stream output of the request that runs.
  *
  * Events: `iopub` (every iopub message), `status` (execution_state), `stderr` (diagnostic text
- * from the process), `exit` ({code, signal, expected}) when the process ends.
+ * from the process while no request runs), `input_request` (a cell asks for input; answer with
+ * replyInput), `exit` ({code, signal, expected}) when the process ends.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { EventEmitter } from "node:events";
 import { randomUUID } from "node:crypto";
-import { LineDecoder, encodeMessage, makeMessage, type Channel, type MessageType, type WireMessage } from "./messages";
+import type { Socket } from "node:net";
+import { LineDecoder, encodeMessage, makeHeader, makeMessage, type Channel, type Header, type MessageType, type WireMessage } from "./messages";
 
 export interface KernelClientOptions {
   /** The kernel bundle (dist/kernel.cjs). */
@@ -35,6 +38,8 @@ export interface RequestResult<C = any> {
 
 interface Pending {
   channel: Channel;
+  header: Header;
+  settling?: boolean;
   reply?: WireMessage;
   idle: boolean;
   iopub: WireMessage[];
@@ -43,8 +48,8 @@ interface Pending {
   reject: (error: Error) => void;
 }
 
-/** How long a cell may go on after SIGINT before the interrupt_request follows. */
-const INTERRUPT_FOLLOW_UP_MS = 300;
+/** After the kernel process exits, how long its last messages on fd 3 may take to be read. */
+const EXIT_DRAIN_MS = 250;
 
 export class KernelExitedError extends Error {
   constructor(readonly exit: KernelExit, stderr = "") {
@@ -63,6 +68,9 @@ export const KERNEL_NODE_ARGS = ["--max-semi-space-size=64"];
 
 export class KernelClient extends EventEmitter {
   private child: ChildProcess | null = null;
+  private protocol: Socket | null = null;
+  /** Settles once the last process's exit has been handled (pending requests failed, `exit` emitted). */
+  private exitHandled: Promise<void> = Promise.resolve();
   private readonly session = randomUUID();
   private readonly pending = new Map<string, Pending>();
   private expectingExit = false;
@@ -86,22 +94,27 @@ export class KernelClient extends EventEmitter {
   /** Spawns the kernel and resolves once it is idle and has answered kernel_info. */
   async start(): Promise<WireMessage> {
     if (this.alive) throw new Error("the kernel is already running");
+    await this.exitHandled;
+    // fd 3 carries the protocol both ways; fd 0 is empty, so a cell reading stdin ends at once.
     const child = spawn(this.options.nodePath ?? process.execPath, [...(this.options.nodeArgs ?? KERNEL_NODE_ARGS), this.options.kernelScript], {
       cwd: this.options.cwd,
       env: this.options.env ?? process.env,
-      stdio: ["pipe", "pipe", "pipe"],
+      stdio: ["ignore", "pipe", "pipe", "pipe"],
     });
+    const protocol = child.stdio[3] as Socket;
     this.child = child;
+    this.protocol = protocol;
     this.expectingExit = false;
     this.executionState = "starting";
-    const decoder = new LineDecoder((message) => this.receive(message), (line, problem) => this.emit("stderr", `unreadable line from the kernel (${problem}): ${line}\n`));
-    child.stdout!.setEncoding("utf8").on("data", (chunk: string) => decoder.push(chunk));
+    const decoder = new LineDecoder((message) => this.receive(message), (line, problem) => this.emit("stderr", `unreadable line from the kernel (${problem}): ${line.slice(0, 200)}\n`));
+    protocol.setEncoding("utf8").on("data", (chunk: string) => decoder.push(chunk));
+    protocol.on("error", () => undefined); // a dead kernel is reported through "exit"
     let startupErrors = "";
+    child.stdout!.setEncoding("utf8").on("data", (chunk: string) => this.outsideOutput("stdout", chunk));
     child.stderr!.setEncoding("utf8").on("data", (chunk: string) => {
       if (this.executionState === "starting") startupErrors = (startupErrors + chunk).slice(-4000);
-      this.emit("stderr", chunk);
+      this.outsideOutput("stderr", chunk);
     });
-    child.stdin!.on("error", () => undefined); // a dead kernel is reported through "exit"
     const started = new Promise<void>((resolve, reject) => {
       const timeout = setTimeout(() => reject(new Error(`the kernel did not start within ${this.options.startTimeoutMs ?? 20_000} ms`)), this.options.startTimeoutMs ?? 20_000);
       const onStatus = (state: string) => {
@@ -117,18 +130,24 @@ export class KernelClient extends EventEmitter {
       });
       child.once("error", (error) => { clearTimeout(timeout); reject(error); });
     });
-    child.once("exit", (code, signal) => this.onExit(child, code, signal));
+    this.exitHandled = new Promise((resolve) => {
+      child.once("exit", (code, signal) => {
+        // Messages the kernel wrote just before it ended may still be on their way.
+        const drained = new Promise((done) => { protocol.once("close", done); setTimeout(done, EXIT_DRAIN_MS); });
+        drained.then(() => this.onExit(child, code, signal)).finally(resolve);
+      });
+    });
     await started;
     return (await this.request("shell", "kernel_info_request", {})).reply;
   }
 
-  execute(code: string, options: { silent?: boolean; stopOnError?: boolean; onIopub?: (message: WireMessage) => void } = {}): Promise<RequestResult> {
+  execute(code: string, options: { silent?: boolean; stopOnError?: boolean; allowStdin?: boolean; onIopub?: (message: WireMessage) => void } = {}): Promise<RequestResult> {
     return this.request("shell", "execute_request", {
       code,
       silent: options.silent ?? false,
       store_history: !(options.silent ?? false),
       user_expressions: {},
-      allow_stdin: false,
+      allow_stdin: options.allowStdin ?? false,
       stop_on_error: options.stopOnError ?? true,
     }, options.onIopub);
   }
@@ -146,36 +165,22 @@ export class KernelClient extends EventEmitter {
   }
 
   /**
-   * Stops the running cell; the kernel keeps its state. SIGINT breaks a spinning loop and stops
-   * an awaiting cell. A loop that spins after an `await` cannot see the signal, so if the cell
-   * is still running a moment later, an interrupt_request follows: the kernel's stdin thread
-   * flags it to the loops of the cell.
+   * Stops the running cell; the kernel keeps its state. The kernel's transport thread answers
+   * the interrupt_request even while the cell spins: it flags loops in cells, stops an awaiting
+   * cell, and raises SIGINT in the process for code no loop check reaches.
    */
   interrupt(): void {
     if (!this.alive) return;
-    if (process.platform === "win32") {
-      // Windows has no SIGINT for child processes: kill("SIGINT") would end the kernel.
-      this.request("control", "interrupt_request", {}).catch(() => undefined);
-      return;
-    }
-    const running = [...this.pending.values()].filter((pending) => pending.channel === "shell");
-    this.child!.kill("SIGINT");
-    if (!running.length) return;
-    setTimeout(() => {
-      if (this.alive && running.some((pending) => [...this.pending.values()].includes(pending))) {
-        this.request("control", "interrupt_request", {}).catch(() => undefined);
-      }
-    }, INTERRUPT_FOLLOW_UP_MS);
+    this.request("control", "interrupt_request", {}).catch(() => undefined);
   }
 
   async shutdown(restart = false): Promise<void> {
     if (!this.alive) return;
     const child = this.child!;
     this.expectingExit = true;
-    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-    const reply = this.request("control", "shutdown_request", { restart }).catch(() => undefined);
+    this.request("control", "shutdown_request", { restart }).catch(() => undefined);
     const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
-    await Promise.race([reply.then(() => exited), exited]);
+    await this.exitHandled;
     clearTimeout(timer);
   }
 
@@ -197,8 +202,8 @@ export class KernelClient extends EventEmitter {
     if (!this.alive) return Promise.reject(new Error(`cannot send ${msgType}: the kernel is not running`));
     const message = makeMessage(channel, msgType, content, { session: this.session });
     return new Promise<RequestResult>((resolve, reject) => {
-      this.pending.set(message.header.msg_id, { channel, idle: channel !== "shell", iopub: [], onIopub, resolve, reject });
-      this.child!.stdin!.write(encodeMessage(message));
+      this.pending.set(message.header.msg_id, { channel, header: message.header, idle: channel !== "shell", iopub: [], onIopub, resolve, reject });
+      this.protocol!.write(encodeMessage(message));
     });
   }
 
@@ -224,7 +229,18 @@ export class KernelClient extends EventEmitter {
     return iterator;
   }
 
+  /** Answers an input_request (see the `input_request` event) with the text the user typed. */
+  replyInput(request: WireMessage, value: string): void {
+    if (!this.alive) return;
+    this.protocol!.write(encodeMessage({ ...makeMessage("stdin", "input_reply", { value }, { session: this.session }), parent_header: request.header }));
+  }
+
   private receive(message: WireMessage): void {
+    if (message.channel === "stdin") {
+      // The kernel asks for input for a cell whose execute_request allowed it.
+      this.emit("input_request", message);
+      return;
+    }
     const parentId = (message.parent_header as { msg_id?: string }).msg_id;
     const pending = parentId ? this.pending.get(parentId) : undefined;
     if (message.channel === "iopub") {
@@ -247,10 +263,25 @@ export class KernelClient extends EventEmitter {
     } else if (pending) {
       pending.reply = message;
     }
-    if (pending?.reply && pending.idle) {
-      this.pending.delete(parentId!);
-      pending.resolve({ reply: pending.reply, iopub: pending.iopub });
+    if (pending?.reply && pending.idle && !pending.settling) {
+      pending.settling = true;
+      // Text the cell's child processes wrote to fd 1/2 was written before the kernel's idle,
+      // but travels on another pipe: one turn of the event loop lets it in.
+      setImmediate(() => {
+        this.pending.delete(parentId!);
+        pending.resolve({ reply: pending.reply!, iopub: pending.iopub });
+      });
     }
+  }
+
+  /** Text from the process's fd 1 or 2: output of the request that runs, or a diagnostic. */
+  private outsideOutput(name: "stdout" | "stderr", text: string): void {
+    const running = this.executionState === "starting" ? undefined : [...this.pending.values()].find((pending) => pending.channel === "shell");
+    if (!running) {
+      this.emit("stderr", text);
+      return;
+    }
+    this.receive({ channel: "iopub", header: makeHeader("stream", this.session), parent_header: running.header, metadata: {}, content: { name, text } });
   }
 
   private onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
@@ -258,6 +289,7 @@ export class KernelClient extends EventEmitter {
     const exit: KernelExit = { code, signal, expected: this.expectingExit };
     this.executionState = "dead";
     for (const [id, pending] of this.pending) {
+      if (pending.settling) continue; // answered in full; resolves on its own
       this.pending.delete(id);
       // A shutdown_request is answered by the exit itself.
       if (exit.expected && pending.channel === "control") pending.resolve({ reply: pending.reply!, iopub: pending.iopub });

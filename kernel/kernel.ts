@@ -1,53 +1,80 @@
 /**
- * The kernel's message loop: Jupyter requests in, replies and iopub messages out, over the
- * JSON-lines transport of PROTOCOL.md.
+ * The kernel core: Jupyter requests in, replies and iopub messages out. It knows messages, not
+ * sockets: a transport thread (transport/thread.ts) does the I/O, fills in headers and answers
+ * what must be answered while a cell runs; `KernelLink` is this core's view of it.
  */
-import { randomUUID } from "node:crypto";
-import { MIME, type MimeBundle } from "../engine/mime";
+import { setTimeout as delay } from "node:timers/promises";
+import type { MimeBundle } from "../engine/mime";
 import { plainText } from "./display";
 import { Executor } from "./executor";
 import { complete, inspectAt, isComplete } from "./introspect";
-import {
-  LineDecoder, PROTOCOL_VERSION, encodeMessage, makeMessage, type Channel, type ErrorContent, type Header, type MessageType, type WireMessage,
-} from "./messages";
+import { PROTOCOL_VERSION, type Channel, type ErrorContent, type Header, type MessageType, type OutgoingMessage, type WireMessage } from "./messages";
 import { StreamCapture } from "./streams";
+import type { InputRequest } from "./transport/shared-state";
+
+/** What the core needs of its transport (transport/bridge.ts in the kernel process). */
+export interface KernelLink {
+  send(message: OutgoingMessage): void;
+  /** How many requests have arrived so far, including those not yet passed to `receive`. */
+  arrivals(): number;
+  /** A cell starts: interrupts requested before now are not for it. */
+  cellStarted(): void;
+  /** Blocks until the frontend answers; throws KeyboardInterrupt if interrupted meanwhile. */
+  requestInput(request: InputRequest): string | null;
+  requestInputAsync(request: InputRequest): Promise<string | null>;
+}
 
 export interface KernelOptions {
   engine: Record<string, unknown>;
   engineVersion: string;
   folder: string;
-  /** Writes one encoded line to the parent; must not be affected by user code's output. */
-  writeLine: (line: string) => void;
-  exit: (code: number) => void;
+  link: KernelLink;
   docs?: Record<string, string>;
-  /** Shared memory set by the stdin reader on an interrupt_request (see stdin-reader.ts). */
-  interruptFlag?: Int32Array;
+  /** Shared memory the transport thread sets on an interrupt_request; loops in cells check it. */
+  interruptFlag: Int32Array;
 }
 
 /** How long after an error requests still arriving count as queued behind it. */
 const ABORT_GRACE_MS = 5;
 
+/** Background errors held for the next cell beyond this many are dropped (a timer failing in a loop). */
+const MAX_HELD_ERRORS = 100;
+
+/** What a cell that asks for input gets when the frontend cannot answer (as ipykernel's). */
+export class StdinNotImplementedError extends Error {
+  constructor() {
+    super("this frontend does not support input requests");
+    this.name = "StdinNotImplementedError";
+  }
+}
+
+interface Queued { message: WireMessage; arrival: number }
+
 export class Kernel {
-  private readonly session = randomUUID();
   private readonly executor: Executor;
   private readonly streams: StreamCapture;
-  private readonly shellQueue: WireMessage[] = [];
+  private readonly shellQueue: Queued[] = [];
   private executionCount = 0;
   private processing = false;
   /** The request whose outputs are being produced; late output (timers) is attributed to it. */
   private currentParent: Header | undefined;
-  private readonly decoder: LineDecoder;
+  /** The execute_request whose cell runs now. */
+  private runningCell: WireMessage | null = null;
+  /** Execute requests that arrived up to this number are aborted (a cell failed with stop_on_error). */
+  private abortArrivals = 0;
+  /** Background errors raised while no cell ran, shown in the next cell that runs. */
+  private backgroundErrors: string[] = [];
 
   constructor(private readonly options: KernelOptions) {
     this.streams = new StreamCapture((name, text) => this.iopub("stream", { name, text }));
-    this.executor = new Executor(options.engine, options.folder, options.interruptFlag ?? new Int32Array(new SharedArrayBuffer(4)), {
+    this.executor = new Executor(options.engine, options.folder, options.interruptFlag, {
       display: (data, displayId, update) => this.sendDisplay(data, displayId, update),
       clear: (wait) => { this.streams.flush(); this.iopub("clear_output", { wait }); },
       note: (text) => this.streams.write("stderr", text),
     });
-    this.decoder = new LineDecoder((message) => this.receive(message), (line, problem) => {
-      this.iopub("stream", { name: "stderr", text: `kernel: ignored a line on stdin: ${problem}: ${line.slice(0, 200)}\n` });
-    });
+    const globals = globalThis as Record<string, unknown>;
+    globals.prompt = (question?: unknown) => this.options.link.requestInput(this.inputRequest(question));
+    globals.input = async (question?: unknown) => this.options.link.requestInputAsync(this.inputRequest(question));
   }
 
   start(): void {
@@ -56,39 +83,51 @@ export class Kernel {
     this.iopub("status", { execution_state: "idle" });
   }
 
-  /** Feeds bytes read from stdin. */
-  feed(chunk: string): void {
-    this.decoder.push(chunk);
-    this.processQueue();
+  /** A request from the transport, with its number in the order of arrival there. */
+  receive(message: WireMessage, arrival: number): void {
+    if (message.channel === "control") {
+      this.handleControl(message);
+    } else if (message.channel === "shell") {
+      this.shellQueue.push({ message, arrival });
+      this.processQueue();
+    }
   }
 
   interrupt(): void {
     this.executor.interrupt();
   }
 
-  /** Output from code that runs after its cell finished (timers, background promises). */
-  reportBackgroundError(error: unknown): void {
-    this.streams.write("stderr", `Uncaught (in background work): ${error instanceof Error ? error.stack ?? error.message : plainText(error)}\n`);
+  /** Sends what cells printed and is still batched (before an exit). */
+  flushOutput(): void {
     this.streams.flush();
   }
 
-  private receive(message: WireMessage): void {
-    if (message.channel === "control") {
-      this.handleControl(message);
-    } else if (message.channel === "shell") {
-      this.shellQueue.push(message);
+  /**
+   * An error thrown by code that runs outside a cell's own flow (timers, promises nobody
+   * awaited). It is shown in the cell that is running, or else in the next cell that runs, so
+   * that a frontend waiting on a cell's output sees it.
+   */
+  reportBackgroundError(error: unknown): void {
+    const text = `Uncaught (in background work): ${error instanceof Error ? error.stack ?? error.message : plainText(error)}\n`;
+    if (!this.runningCell) {
+      if (this.backgroundErrors.length < MAX_HELD_ERRORS) this.backgroundErrors.push(text);
+      return;
     }
+    this.streams.write("stderr", text);
+    this.streams.flush();
+  }
+
+  private inputRequest(question: unknown): InputRequest {
+    const cell = this.runningCell;
+    if (!cell) throw new Error("input can only be asked for while a cell runs");
+    if (cell.content.allow_stdin !== true) throw new StdinNotImplementedError();
+    // What the cell printed before asking belongs above the question.
+    this.streams.flush();
+    return { prompt: question === undefined ? "" : String(question), password: false, parent_header: cell.header };
   }
 
   private handleControl(message: WireMessage): void {
     switch (message.header.msg_type) {
-      case "interrupt_request":
-        this.executor.interrupt();
-        this.reply(message, "interrupt_reply", { status: "ok" });
-        return;
-      case "shutdown_request":
-        this.shutdown(message);
-        return;
       case "kernel_info_request":
         this.reply(message, "kernel_info_reply", this.kernelInfo());
         return;
@@ -102,8 +141,9 @@ export class Kernel {
     this.processing = true;
     try {
       while (this.shellQueue.length) {
-        const message = this.shellQueue.shift()!;
-        await this.handleShell(message);
+        const { message, arrival } = this.shellQueue.shift()!;
+        if (message.header.msg_type === "execute_request" && arrival <= this.abortArrivals) this.abort(message);
+        else await this.handleShell(message);
       }
     } finally {
       this.processing = false;
@@ -137,9 +177,6 @@ export class Kernel {
         case "comm_info_request":
           this.reply(message, "comm_info_reply", { status: "ok", comms: {} });
           break;
-        case "shutdown_request":
-          this.shutdown(message);
-          break;
         default:
           this.reply(message, replyType(message.header.msg_type), {
             status: "error", ename: "UnknownRequest", evalue: `unsupported request: ${message.header.msg_type}`, traceback: [],
@@ -164,7 +201,15 @@ export class Kernel {
     const count = this.executionCount;
     if (!silent) this.iopub("execute_input", { code, execution_count: count });
     this.streams.beginCell();
-    const outcome = await this.executor.execute(code, count);
+    for (const text of this.backgroundErrors.splice(0)) this.streams.write("stderr", text);
+    this.runningCell = message;
+    this.options.link.cellStarted();
+    let outcome;
+    try {
+      outcome = await this.executor.execute(code, count);
+    } finally {
+      this.runningCell = null;
+    }
     this.streams.endCell();
     if (outcome.status === "ok") {
       if (outcome.value && !silent) this.iopub("execute_result", { execution_count: count, data: outcome.value, metadata: {} });
@@ -173,26 +218,20 @@ export class Kernel {
     }
     this.iopub("error", outcome.error);
     if (message.content.stop_on_error !== false) {
-      // Requests sent together with this one (a run-all) may still be in the pipe: let them in.
-      await new Promise((resolve) => setTimeout(resolve, ABORT_GRACE_MS));
-      this.abortQueuedExecutions();
+      // After an error, the cells that arrived behind it (a run-all, however long) do not run,
+      // as in Jupyter; those sent together with it may trail it by a moment. Counting arrivals
+      // on the transport thread includes those the main thread has not been handed yet.
+      await delay(ABORT_GRACE_MS);
+      this.abortArrivals = this.options.link.arrivals();
     }
     this.reply(message, "execute_reply", { status: "error", execution_count: count, ...outcome.error });
   }
 
-  /** After an error, the cells queued behind it (a run-all) do not run, as in Jupyter. */
-  private abortQueuedExecutions(): void {
-    const remaining = this.shellQueue.splice(0);
-    for (const queued of remaining) {
-      if (queued.header.msg_type !== "execute_request") {
-        this.shellQueue.push(queued);
-        continue;
-      }
-      // Each request still gets its busy/idle pair, so clients waiting for idle are released.
-      this.iopubFor(queued.header, "status", { execution_state: "busy" });
-      this.reply(queued, "execute_reply", { status: "aborted", execution_count: null });
-      this.iopubFor(queued.header, "status", { execution_state: "idle" });
-    }
+  /** A request that arrived before an error: it does not run, but gets its busy/idle pair. */
+  private abort(queued: WireMessage): void {
+    this.iopubFor(queued.header, "status", { execution_state: "busy" });
+    this.reply(queued, "execute_reply", { status: "aborted", execution_count: null });
+    this.iopubFor(queued.header, "status", { execution_state: "idle" });
   }
 
   private sendDisplay(data: MimeBundle, displayId: string, update: boolean): void {
@@ -201,35 +240,12 @@ export class Kernel {
     this.iopub(update ? "update_display_data" : "display_data", content);
   }
 
-  private shutdown(message: WireMessage): void {
-    const restart = Boolean(message.content.restart);
-    this.streams.flush();
-    this.reply(message, "shutdown_reply", { status: "ok", restart });
-    this.iopub("shutdown_reply", { status: "ok", restart });
-    this.options.exit(0);
-  }
-
   private kernelInfo() {
-    return {
-      status: "ok",
-      protocol_version: PROTOCOL_VERSION,
-      implementation: "agnb",
-      implementation_version: this.options.engineVersion,
-      language_info: {
-        name: "typescript",
-        version: "5",
-        mimetype: "text/typescript",
-        file_extension: ".ts",
-        codemirror_mode: "typescript",
-        pygments_lexer: "typescript",
-      },
-      banner: `Autograd Notebook ${this.options.engineVersion}: TypeScript cells, \`tf\` and \`display\` predeclared`,
-      help_links: [],
-    };
+    return kernelInfoContent(this.options.engineVersion);
   }
 
   private reply(request: WireMessage, msgType: MessageType, content: unknown): void {
-    this.send(makeMessage(request.channel, msgType, content, { session: this.session, parent: request.header }));
+    this.options.link.send({ channel: request.channel, msg_type: msgType, content, parent_header: request.header, metadata: {} });
   }
 
   private iopub(msgType: MessageType, content: unknown): void {
@@ -237,20 +253,28 @@ export class Kernel {
   }
 
   private iopubFor(parent: Header | undefined, msgType: MessageType, content: unknown): void {
-    this.send(makeMessage("iopub" as Channel, msgType, content, { session: this.session, parent }));
+    this.options.link.send({ channel: "iopub" as Channel, msg_type: msgType, content, parent_header: parent ?? {}, metadata: {} });
   }
+}
 
-  private send(message: WireMessage): void {
-    let line: string;
-    try {
-      line = encodeMessage(message);
-    } catch (error) {
-      // A payload JSON cannot carry (a BigInt, a cycle) must not take the kernel down.
-      const fallback = { ...message, content: { ...message.content, data: { [MIME.text]: `(cannot send this output: ${(error as Error).message})` } } };
-      line = encodeMessage(fallback);
-    }
-    this.options.writeLine(line);
-  }
+/** The kernel_info_reply content; the transport thread answers kernel_info on control with it. */
+export function kernelInfoContent(engineVersion: string) {
+  return {
+    status: "ok",
+    protocol_version: PROTOCOL_VERSION,
+    implementation: "agnb",
+    implementation_version: engineVersion,
+    language_info: {
+      name: "typescript",
+      version: "5",
+      mimetype: "text/typescript",
+      file_extension: ".ts",
+      codemirror_mode: "typescript",
+      pygments_lexer: "typescript",
+    },
+    banner: `Autograd Notebook ${engineVersion}: TypeScript cells, \`tf\` and \`display\` predeclared`,
+    help_links: [],
+  };
 }
 
 function replyType(requestType: string): MessageType {

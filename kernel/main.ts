@@ -1,7 +1,17 @@
-/** The kernel process (dist/kernel.cjs): the engine, served over stdio. See PROTOCOL.md. */
+/**
+ * The kernel process (dist/kernel.cjs): the engine, served over the local transport (fd 3), or
+ * over ZeroMQ with `--connection-file FILE`. See PROTOCOL.md.
+ */
 import * as tf from "../engine/index";
 import { version } from "../package.json";
 import engineDocs from "./engine-docs.json";
-import { startKernelProcess } from "./start";
+import { startKernelProcess, transportFromArguments } from "./start";
 
-startKernelProcess(tf as unknown as Record<string, unknown>, version, engineDocs);
+let transport;
+try {
+  transport = transportFromArguments(process.argv.slice(2));
+} catch (error) {
+  process.stderr.write(`kernel: ${(error as Error).message}\n`);
+  process.exit(2);
+}
+startKernelProcess(tf as unknown as Record<string, unknown>, version, engineDocs, transport);

@@ -1,34 +1,58 @@
 /**
- * Starts a kernel on this process's stdio (PROTOCOL.md). Kept apart from main.ts so that the
- * process wiring does not depend on which engine build is bundled.
+ * Starts a kernel in this process: the core on the main thread, the transport on its own thread
+ * (transport/bridge.ts). Kept apart from main.ts so that the process wiring does not depend on
+ * which engine build is bundled.
  */
-import { Kernel } from "./kernel";
-import { StdinReader } from "./stdin-reader";
+import { writeSync } from "node:fs";
+import { Kernel, kernelInfoContent } from "./kernel";
+import type { TransportOptions } from "./transport/adapter";
+import { TransportBridge } from "./transport/bridge";
 
-export function startKernelProcess(engine: Record<string, unknown>, engineVersion: string, docs: Record<string, string> = {}): Kernel {
-  // Taken before user code can replace process.stdout.write; on Linux, writes to a pipe are
-  // synchronous, so protocol lines go out even while a cell spins.
-  const writeProtocolLine = process.stdout.write.bind(process.stdout);
-  const stdin = new StdinReader();
-  const kernel = new Kernel({
-    interruptFlag: stdin.interruptFlag,
-    engine,
-    engineVersion,
-    folder: process.cwd(),
-    docs,
-    writeLine: (line) => { writeProtocolLine(line); },
-    exit: (code) => process.exit(code),
+/** The transport the command line asks for: `--connection-file FILE` is ZeroMQ, nothing is local. */
+export function transportFromArguments(args: string[]): TransportOptions {
+  if (args.length === 0) return { kind: "local" };
+  const [flag, value] = args[0].includes("=") ? [args[0].slice(0, args[0].indexOf("=")), args[0].slice(args[0].indexOf("=") + 1)] : [args[0], args[1]];
+  const extra = args.slice(args[0].includes("=") ? 1 : 2);
+  if (flag !== "--connection-file") throw new Error(`unknown argument ${args[0]} (the kernel takes --connection-file FILE, or nothing for the local transport)`);
+  if (!value) throw new Error("--connection-file needs the connection file's path");
+  if (extra.length) throw new Error(`unexpected argument ${extra[0]} after --connection-file ${value}`);
+  return { kind: "zeromq", connectionFile: value };
+}
+
+export function startKernelProcess(
+  engine: Record<string, unknown>,
+  engineVersion: string,
+  docs: Record<string, string> = {},
+  transport: TransportOptions = { kind: "local" },
+): Kernel {
+  const interruptFlag = new Int32Array(new SharedArrayBuffer(4));
+  let kernel: Kernel | undefined;
+  const bridge = new TransportBridge(transport, kernelInfoContent(engineVersion), interruptFlag, {
+    message: (message, arrival) => kernel!.receive(message, arrival),
+    interrupt: () => kernel!.interrupt(),
+    shutdown: () => process.exit(0),
+    exit: (code, reason) => {
+      if (code !== 0) writeLine(reason);
+      process.exit(code);
+    },
   });
-  process.on("SIGINT", () => kernel.interrupt());
-  process.on("uncaughtException", (error) => kernel.reportBackgroundError(error));
-  process.on("unhandledRejection", (reason) => kernel.reportBackgroundError(reason));
-  process.stdout.on("error", () => process.exit(0)); // the parent has gone away
-  stdin.on("data", (chunk: string) => kernel.feed(chunk));
-  stdin.on("end", () => process.exit(0)); // the parent has gone away
-  stdin.on("error", (error: Error) => {
-    process.stderr.write(`kernel: cannot read stdin: ${error.message}\n`);
-    process.exit(1);
+  kernel = new Kernel({ engine, engineVersion, folder: process.cwd(), docs, link: bridge, interruptFlag });
+  process.on("SIGINT", () => { if (bridge.claimSignal()) kernel!.interrupt(); });
+  process.on("uncaughtException", (error) => kernel!.reportBackgroundError(error));
+  process.on("unhandledRejection", (reason) => kernel!.reportBackgroundError(reason));
+  // Also for a cell's own process.exit(): what it printed just before still reaches the frontend.
+  process.on("exit", () => {
+    kernel!.flushOutput();
+    bridge.flushSync({ close: true });
   });
   kernel.start();
   return kernel;
+}
+
+function writeLine(line: string): void {
+  try {
+    writeSync(2, `${line}\n`);
+  } catch {
+    // No stderr to report on.
+  }
 }

@@ -15,6 +15,8 @@ const nodeBundles = [
   // The kernel process and the `agnb` command line; esbuild transpiles cells at run time.
   { entry: "kernel/main.ts", out: "dist/kernel.cjs", external: ["esbuild", "typescript", "@types/node/package.json"] },
   { entry: "kernel/cli.ts", out: "dist/cli.cjs", external: ["esbuild", "typescript", "@types/node/package.json"] },
+  // The kernel's transport thread: its I/O and message encoding; zeromq's addon loads from node_modules.
+  { entry: "kernel/transport/thread.ts", out: "dist/kernel-transport.cjs", external: ["zeromq"] },
   // Type-checks cells on its own thread; the TypeScript compiler is loaded from node_modules.
   { entry: "kernel/type-check-worker.ts", out: "dist/type-check-worker.cjs", external: ["typescript"] },
   // The VS Code extension host side.

@@ -1,0 +1,52 @@
+/**
+ * What the kernel's main thread (bridge.ts) and its transport thread (thread.ts) share: the
+ * messages they post each other and the slots of the shared memory through which the thread
+ * reaches a main thread that is busy or blocked.
+ */
+import type { MessagePort } from "node:worker_threads";
+import type { Header, OutgoingMessage, WireMessage } from "../messages";
+import type { TransportOptions } from "./adapter";
+
+/** Slots of the shared Int32Array. */
+export const SLOT = {
+  /** Counts interrupt_requests; the thread adds one per request. */
+  interruptRequested: 0,
+  /** The last interrupt the main thread has acted on (or judged stale). */
+  interruptHandled: 1,
+  /** The interrupt the thread last raised SIGINT for. */
+  signalRaisedFor: 2,
+  /** The last flush the thread has completed. */
+  flushed: 3,
+  /** State of a cell's request for input (INPUT). */
+  input: 4,
+  /** Counts the requests handed to the main thread; each carries its number. */
+  arrivals: 5,
+} as const;
+export const SLOT_COUNT = 6;
+
+export const INPUT = { idle: 0, waiting: 1, answered: 2, interrupted: 3 } as const;
+
+export interface ThreadSetup {
+  options: TransportOptions;
+  /** The content of kernel_info_reply, which the thread sends on its own. */
+  kernelInfo: Record<string, unknown>;
+  state: SharedArrayBuffer;
+  /** The executor's interrupt flag, checked by loops in cells. */
+  interruptFlag: SharedArrayBuffer;
+  /** Carries input replies, read synchronously by a waiting cell. */
+  inputPort: MessagePort;
+}
+
+export interface InputRequest { prompt: string; password: boolean; parent_header: Header }
+
+export type ToThread =
+  | { kind: "send"; message: OutgoingMessage }
+  | { kind: "flush"; id: number; close: boolean }
+  | { kind: "input"; request: InputRequest };
+
+export type FromThread =
+  /** `arrival` numbers requests in the order they arrived; `arrivedAt` is the thread's wall clock. */
+  | { kind: "message"; message: WireMessage; arrival: number; arrivedAt: number }
+  | { kind: "interrupt"; seq: number }
+  | { kind: "shutdown"; restart: boolean }
+  | { kind: "exit"; code: number; reason: string };

@@ -1,0 +1,186 @@
+/**
+ * The kernel's transport thread (dist/kernel-transport.cjs): owns the transport's I/O and fills
+ * in every outgoing header, so nothing a cell does to the main thread's built-ins or event loop
+ * can stop the kernel from talking. It answers on its own what must work while a cell spins
+ * (kernel_info and interrupt on control, shutdown), stamps each other request with its arrival
+ * time for the main thread, routes input replies to a waiting cell, and ends the process when
+ * the parent goes away.
+ */
+import { randomUUID } from "node:crypto";
+import { writeSync } from "node:fs";
+import { parentPort, workerData } from "node:worker_threads";
+import { completeMessage, type MessageType, type OutgoingMessage, type WireMessage } from "../messages";
+import type { AdapterFactory, TransportAdapter, TransportOptions } from "./adapter";
+import { LocalAdapter } from "./local";
+import { INPUT, SLOT, type FromThread, type ThreadSetup, type ToThread } from "./shared-state";
+
+/** How long an interrupt may wait for the main thread before SIGINT is raised to break a spin. */
+const SIGNAL_AFTER_MS = 50;
+/** How long the main thread gets to exit by itself before the process is killed. */
+const EXIT_GRACE_MS = 1000;
+const PARENT_CHECK_MS = 1000;
+
+const setup = workerData as ThreadSetup;
+const state = new Int32Array(setup.state);
+const interruptFlag = new Int32Array(setup.interruptFlag);
+const session = randomUUID();
+const port = parentPort!;
+
+function log(line: string): void {
+  try {
+    writeSync(2, line.endsWith("\n") ? line : `${line}\n`);
+  } catch {
+    // stderr is gone with the parent; nothing left to tell.
+  }
+}
+
+function postToMain(message: FromThread): void {
+  port.postMessage(message);
+}
+
+function createAdapter(options: TransportOptions): TransportAdapter {
+  if (options.kind === "local") return new LocalAdapter(log, (reason) => endProcess(reason));
+  let zeromq: { createZeroMQAdapter?: AdapterFactory };
+  try {
+    // Loaded only for this transport, so the local one never loads the native addon.
+    zeromq = require("./zeromq");
+  } catch (error) {
+    throw new Error(`the ZeroMQ transport cannot be loaded: ${String((error as Error).message).split("\n")[0]}`);
+  }
+  if (typeof zeromq.createZeroMQAdapter !== "function") throw new Error("the ZeroMQ transport module has no createZeroMQAdapter");
+  return zeromq.createZeroMQAdapter(options, log);
+}
+
+let adapter: TransportAdapter;
+let ending = false;
+/** Messages sent before the transport is open wait here. */
+let unopened: WireMessage[] | null = [];
+let opening: Promise<void>;
+
+function transmit(outgoing: OutgoingMessage): void {
+  const message = completeMessage(outgoing, session);
+  if (unopened) unopened.push(message);
+  else adapter.send(message);
+}
+
+function reply(request: WireMessage, msgType: MessageType, content: unknown): void {
+  transmit({ channel: request.channel, msg_type: msgType, content, parent_header: request.header, metadata: {} });
+}
+
+async function drained(): Promise<void> {
+  await opening;
+  await (adapter as Partial<Pick<LocalAdapter, "drained">>).drained?.();
+}
+
+/** Ends the process: the main thread is asked first; if it is stuck in a cell, it is killed. */
+function endProcess(reason: string, code = 0): void {
+  if (ending) return;
+  ending = true;
+  postToMain({ kind: "exit", code, reason });
+  const kill = () => process.kill(process.pid, "SIGKILL");
+  setTimeout(() => { drained().then(kill, kill); }, EXIT_GRACE_MS);
+}
+
+function interrupt(): void {
+  const seq = Atomics.add(state, SLOT.interruptRequested, 1) + 1;
+  Atomics.store(interruptFlag, 0, 1);
+  if (Atomics.compareExchange(state, SLOT.input, INPUT.waiting, INPUT.interrupted) === INPUT.waiting) Atomics.notify(state, SLOT.input);
+  postToMain({ kind: "interrupt", seq });
+  if (process.platform === "win32") return;
+  // A main thread that does not take the interrupt at once is spinning where no loop check
+  // reaches (library code, a regex): the signal breaks it through vm's breakOnSigint.
+  setTimeout(() => {
+    if (Atomics.load(state, SLOT.interruptHandled) >= seq) return;
+    Atomics.store(state, SLOT.signalRaisedFor, seq);
+    process.kill(process.pid, "SIGINT");
+  }, SIGNAL_AFTER_MS);
+}
+
+function shutdown(request: WireMessage): void {
+  const restart = Boolean(request.content?.restart);
+  reply(request, "shutdown_reply", { status: "ok", restart });
+  transmit({ channel: "iopub", msg_type: "shutdown_reply", content: { status: "ok", restart }, parent_header: request.header, metadata: {} });
+  postToMain({ kind: "shutdown", restart });
+  ending = true;
+  const kill = () => process.kill(process.pid, "SIGKILL");
+  setTimeout(() => { drained().then(kill, kill); }, EXIT_GRACE_MS);
+}
+
+function answerInput(message: WireMessage): void {
+  if (Atomics.load(state, SLOT.input) !== INPUT.waiting) {
+    log("kernel: an input_reply arrived while no cell waits for input; ignored");
+    return;
+  }
+  const value = message.content?.value;
+  setup.inputPort.postMessage(typeof value === "string" ? value : null);
+  Atomics.store(state, SLOT.input, INPUT.answered);
+  Atomics.notify(state, SLOT.input);
+}
+
+function receive(message: WireMessage): void {
+  const arrivedAt = performance.timeOrigin + performance.now();
+  const type = message.header.msg_type;
+  if (message.channel === "stdin") {
+    if (type === "input_reply") answerInput(message);
+    else log(`kernel: ignored ${type} on the stdin channel`);
+    return;
+  }
+  if (type === "shutdown_request") return shutdown(message);
+  if (message.channel === "control" && type === "kernel_info_request") return reply(message, "kernel_info_reply", setup.kernelInfo);
+  if (message.channel === "control" && type === "interrupt_request") {
+    reply(message, "interrupt_reply", { status: "ok" });
+    return interrupt();
+  }
+  postToMain({ kind: "message", message, arrival: Atomics.add(state, SLOT.arrivals, 1) + 1, arrivedAt });
+}
+
+async function handle(request: ToThread): Promise<void> {
+  switch (request.kind) {
+    case "send":
+      transmit(request.message);
+      return;
+    case "input":
+      transmit({ channel: "stdin", msg_type: "input_request", content: { prompt: request.request.prompt, password: request.request.password }, parent_header: request.request.parent_header, metadata: {} });
+      return;
+    case "flush":
+      try {
+        await (request.close ? opening.then(() => adapter.close()) : drained());
+      } finally {
+        Atomics.store(state, SLOT.flushed, request.id);
+        Atomics.notify(state, SLOT.flushed);
+      }
+  }
+}
+
+function watchParent(): void {
+  const parent = process.ppid;
+  const jupyterParent = process.platform === "win32" ? NaN : Number(process.env.JPY_PARENT_PID);
+  setInterval(() => {
+    if (process.ppid !== parent) return endProcess(`the parent process ${parent} has gone`);
+    if (Number.isInteger(jupyterParent) && jupyterParent > 1) {
+      try {
+        process.kill(jupyterParent, 0);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === "ESRCH") endProcess(`the parent process ${jupyterParent} (JPY_PARENT_PID) has gone`);
+      }
+    }
+  }, PARENT_CHECK_MS);
+}
+
+port.on("message", (request: ToThread) => {
+  handle(request).catch((error) => log(`kernel: transport thread: ${(error as Error).message}`));
+});
+try {
+  adapter = createAdapter(setup.options);
+  opening = adapter.open(receive).then(() => {
+    for (const message of unopened!) adapter.send(message);
+    unopened = null;
+  });
+} catch (error) {
+  opening = Promise.reject(error);
+}
+opening.catch((error) => {
+  log(`kernel: ${(error as Error).message}`);
+  endProcess("the transport could not be opened", 1);
+});
+watchParent();
