@@ -1,6 +1,7 @@
-// Commands: Restart Kernel, New Autograd Notebook, Open Example Notebooks, Export as .ipynb.
+// Commands: Restart Kernel, New Autograd Notebook, Open Example Notebooks, Export as .ipynb,
+// Export as HTML.
 import * as vscode from "vscode";
-import { newNotebook, serializeNotebook } from "../kernel/notebook-file";
+import { newNotebook, serializeNotebook, type Notebook } from "../kernel/notebook-file";
 import type { AutogradController } from "./controller";
 import { fromPlainNotebook, toPlainNotebook } from "./notebook-data";
 import { documentToPlain, NOTEBOOK_TYPE, toNotebookData } from "./serializer";
@@ -13,11 +14,24 @@ const STARTER = [
 export function registerCommands(context: vscode.ExtensionContext, controller: AutogradController): vscode.Disposable[] {
   const activeNotebook = () => {
     const notebook = vscode.window.activeNotebookEditor?.notebook;
-    if (!notebook || notebook.notebookType !== NOTEBOOK_TYPE) {
-      void vscode.window.showInformationMessage("Open an Autograd notebook (.agnb) first.");
+    if (!notebook || !controller.handles(notebook)) {
+      void vscode.window.showInformationMessage("Open an Autograd notebook (.agnb, or an .ipynb for the TypeScript (Autograd) kernel) first.");
       return undefined;
     }
     return notebook;
+  };
+
+  /** Writes the open notebook, as it is in the editor, to a file the user picks. */
+  const exportAs = async (extension: string, filters: Record<string, string[]>, write: (notebook: Notebook, name: string) => string | Promise<string>) => {
+    const notebook = activeNotebook();
+    if (!notebook) return;
+    const name = notebook.uri.path.split("/").pop()!.replace(/\.(agnb|ipynb)$/, "");
+    const suggested = notebook.uri.with({ path: notebook.uri.path.replace(/\.(agnb|ipynb)$/, "") + `.${extension}` });
+    const target = await vscode.window.showSaveDialog({ defaultUri: suggested, filters });
+    if (!target) return;
+    const text = await write(fromPlainNotebook(documentToPlain(notebook)), name);
+    await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(text));
+    void vscode.window.showInformationMessage(`Exported ${target.path.split("/").pop()}`);
   };
 
   return [
@@ -56,15 +70,12 @@ export function registerCommands(context: vscode.ExtensionContext, controller: A
       await vscode.window.showNotebookDocument(await vscode.workspace.openNotebookDocument(copy));
     }),
 
-    vscode.commands.registerCommand("agnb.exportIpynb", async () => {
-      const notebook = activeNotebook();
-      if (!notebook) return;
-      const suggested = notebook.uri.with({ path: notebook.uri.path.replace(/\.agnb$/, "") + ".ipynb" });
-      const target = await vscode.window.showSaveDialog({ defaultUri: suggested, filters: { "Jupyter notebook": ["ipynb"] } });
-      if (!target) return;
-      const text = serializeNotebook(fromPlainNotebook(documentToPlain(notebook)));
-      await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(text));
-      void vscode.window.showInformationMessage(`Exported ${target.path.split("/").pop()}`);
-    }),
+    vscode.commands.registerCommand("agnb.exportIpynb", () => exportAs("ipynb", { "Jupyter notebook": ["ipynb"] }, (notebook) => serializeNotebook(notebook))),
+
+    vscode.commands.registerCommand("agnb.exportHtml", () => exportAs("html", { "Web page": ["html"] }, async (notebook, name) => {
+      // Loaded on first use: the page writer (and its markdown parser) costs nothing at activation.
+      const { notebookToHtml } = await import("../kernel/html-export");
+      return notebookToHtml(notebook, name);
+    })),
   ];
 }

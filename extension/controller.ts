@@ -1,13 +1,17 @@
 // The "TypeScript (Autograd)" notebook controller: one kernel process per notebook, started when
 // its first cell runs. Cells run in order; a failing cell stops the rest of the run, as in Jupyter.
+// It serves .agnb notebooks and, as a second VS Code controller of the same kernels, .ipynb
+// notebooks, where it is the preferred kernel for those written for agnb-typescript.
 import * as vscode from "vscode";
 import { NOTEBOOK_TYPE } from "./serializer";
+import { IPYNB_TYPE, isAutogradIpynb } from "./ipynb";
 import { CellOutputWriter, type DisplayRegistry, type IopubMessage } from "./cell-output-writer";
 import { KernelSession, type KernelState } from "./kernel-session";
 import { CellProblems } from "./cell-problems";
 import type { CellProblem } from "../kernel/messages";
 
 export const CONTROLLER_ID = "agnb-typescript";
+export const IPYNB_CONTROLLER_ID = "agnb-typescript-ipynb";
 /** How long an interrupted cell may take to stop before restarting is offered. */
 const INTERRUPT_GRACE_MS = 3000;
 
@@ -17,20 +21,41 @@ interface NotebookKernel {
   running: Set<CellOutputWriter>;
 }
 
+/** What the extension's settings ask of the kernel, read each time a kernel starts. */
+function kernelEnvironment(): NodeJS.ProcessEnv {
+  const pictures = vscode.workspace.getConfiguration("autogradNotebook").get<boolean>("staticPictures", true);
+  return { AGNB_STATIC_PICTURES: pictures ? "on" : "off" };
+}
+
 export class AutogradController implements vscode.Disposable {
-  private readonly controller: vscode.NotebookController;
+  private readonly controllers: Record<string, vscode.NotebookController>;
+  private readonly listeners: vscode.Disposable[];
   private readonly kernels = new Map<string, NotebookKernel>();
   private readonly stateChanged = new vscode.EventEmitter<vscode.NotebookDocument>();
   private readonly problems = new CellProblems();
   readonly onDidChangeState = this.stateChanged.event;
 
   constructor(private readonly kernelScript: string, private readonly log: vscode.LogOutputChannel) {
-    this.controller = vscode.notebooks.createNotebookController(CONTROLLER_ID, NOTEBOOK_TYPE, "TypeScript (Autograd)");
-    this.controller.supportedLanguages = ["typescript"];
-    this.controller.supportsExecutionOrder = true;
-    this.controller.description = "Runs cells against the autodiff engine";
-    this.controller.executeHandler = (cells, notebook) => this.runCells(cells, notebook);
-    this.controller.interruptHandler = (notebook) => this.interrupt(notebook);
+    const make = (id: string, notebookType: string) => {
+      const controller = vscode.notebooks.createNotebookController(id, notebookType, "TypeScript (Autograd)");
+      controller.supportedLanguages = ["typescript"];
+      controller.supportsExecutionOrder = true;
+      controller.description = "Runs cells against the autodiff engine";
+      controller.executeHandler = (cells, notebook) => this.runCells(cells, notebook);
+      controller.interruptHandler = (notebook) => this.interrupt(notebook);
+      return controller;
+    };
+    this.controllers = { [NOTEBOOK_TYPE]: make(CONTROLLER_ID, NOTEBOOK_TYPE), [IPYNB_TYPE]: make(IPYNB_CONTROLLER_ID, IPYNB_TYPE) };
+    const prefer = (notebook: vscode.NotebookDocument) => {
+      if (isAutogradIpynb(notebook)) this.controllers[IPYNB_TYPE].updateNotebookAffinity(notebook, vscode.NotebookControllerAffinity.Preferred);
+    };
+    vscode.workspace.notebookDocuments.forEach(prefer);
+    this.listeners = [vscode.workspace.onDidOpenNotebookDocument(prefer)];
+  }
+
+  /** Whether the notebook runs (or would run) on this controller's kernels. */
+  handles(notebook: vscode.NotebookDocument): boolean {
+    return notebook.notebookType === NOTEBOOK_TYPE || isAutogradIpynb(notebook) || this.kernels.has(notebook.uri.toString());
   }
 
   stateOf(notebook: vscode.NotebookDocument): KernelState {
@@ -69,7 +94,7 @@ export class AutogradController implements vscode.Disposable {
   }
 
   private async runCell(kernel: NotebookKernel, cell: vscode.NotebookCell): Promise<boolean> {
-    const execution = this.controller.createNotebookCellExecution(cell);
+    const execution = this.controllers[cell.notebook.notebookType].createNotebookCellExecution(cell);
     const writer = new CellOutputWriter(execution, kernel.displays);
     kernel.running.add(writer);
     execution.start(Date.now());
@@ -124,6 +149,7 @@ export class AutogradController implements vscode.Disposable {
       displays: new Map(), running: new Set(),
       session: new KernelSession({
         script: this.kernelScript, cwd,
+        get env() { return kernelEnvironment(); },
         onState: () => this.stateChanged.fire(notebook),
         onUnexpectedExit: (reason) => this.kernelDied(notebook, kernel, reason),
         log: (line) => this.log.info(`[${notebook.uri.path.split("/").pop()}] ${line}`),
@@ -145,7 +171,8 @@ export class AutogradController implements vscode.Disposable {
   dispose(): void {
     for (const kernel of this.kernels.values()) kernel.session.dispose();
     this.kernels.clear();
-    this.controller.dispose();
+    for (const controller of Object.values(this.controllers)) controller.dispose();
+    for (const listener of this.listeners) listener.dispose();
     this.stateChanged.dispose();
     this.problems.dispose();
   }

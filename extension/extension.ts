@@ -20,9 +20,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.workspace.registerNotebookSerializer(NOTEBOOK_TYPE, new AgnbSerializer(), { transientOutputs: false }),
     controller,
     new KernelStatusItem(controller),
-    vscode.workspace.onDidCloseNotebookDocument((notebook) => {
-      if (notebook.notebookType === NOTEBOOK_TYPE) controller.shutdown(notebook);
-    }),
+    vscode.workspace.onDidCloseNotebookDocument((notebook) => controller.shutdown(notebook)),
     ...registerCommands(context, controller),
   );
   // What the extension costs VS Code: evaluating the bundle plus activate() itself (not the

@@ -9,6 +9,8 @@ export type KernelState = "not started" | "starting" | "idle" | "busy" | "dead";
 export interface KernelSessionOptions {
   script: string;
   cwd?: string;
+  /** Added to the kernel's environment (the extension's settings, such as AGNB_STATIC_PICTURES). */
+  env?: NodeJS.ProcessEnv;
   onState(state: KernelState): void;
   onUnexpectedExit(reason: string): void;
   /** Diagnostics: the kernel's stderr and lifecycle events. */
@@ -65,7 +67,7 @@ export class KernelSession {
     const client = new KernelClient({
       kernelScript: this.options.script,
       nodePath: process.execPath,
-      env: { ...process.env, ELECTRON_RUN_AS_NODE: "1" },
+      env: { ...process.env, ...this.options.env, ELECTRON_RUN_AS_NODE: "1" },
       cwd: this.options.cwd,
     });
     this.setState("starting");

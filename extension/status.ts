@@ -2,7 +2,6 @@
 // the kernel.
 import * as vscode from "vscode";
 import type { AutogradController } from "./controller";
-import { NOTEBOOK_TYPE } from "./serializer";
 import type { KernelState } from "./kernel-session";
 
 const ICONS: Record<KernelState, string> = {
@@ -27,7 +26,7 @@ export class KernelStatusItem implements vscode.Disposable {
 
   private refresh(): void {
     const notebook = vscode.window.activeNotebookEditor?.notebook;
-    if (!notebook || notebook.notebookType !== NOTEBOOK_TYPE) {
+    if (!notebook || !this.controller.handles(notebook)) {
       this.item.hide();
       return;
     }

@@ -10,7 +10,8 @@ import { basename, dirname, extname, join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { version } from "../package.json";
 import { KERNEL_USAGE, kernelCommand } from "./kernel-command";
-import { defaultMetadata, readNotebookFile, writeNotebookFile, NotebookFormatError } from "./notebook-file";
+import { defaultMetadata, readNotebookFile, writeFileAtomically, writeNotebookFile, NotebookFormatError } from "./notebook-file";
+import { notebookToHtml } from "./html-export";
 import { outputText, runNotebook, type RunFailure } from "./run-notebook";
 
 const USAGE = `agnb ${version}: run and convert Autograd Notebook (.agnb) files
@@ -24,9 +25,9 @@ Usage:
       --quiet        print only the summary and errors
       Without --inplace or --out nothing is written. Exits with 1 on an error or a timeout,
       naming the notebook, the cell and the line.
-  agnb convert <file> --to ipynb|agnb [--output PATH] [--force]
+  agnb convert <file> --to ipynb|agnb|html [--output PATH] [--force]
       Writes the notebook in the other format beside the input (or to PATH); an existing file
-      is only replaced with --force.
+      is only replaced with --force. html: one standalone page with the outputs' pictures.
 ${KERNEL_USAGE}`;
 
 class UsageError extends Error {}
@@ -123,7 +124,7 @@ async function convertCommand(args: string[]): Promise<number> {
     options: { to: { type: "string" }, output: { type: "string", short: "o" }, force: { type: "boolean" } },
   });
   if (positionals.length !== 1) throw new UsageError("convert: name exactly one notebook");
-  if (values.to !== "ipynb" && values.to !== "agnb") throw new UsageError(`convert: --to must be "ipynb" or "agnb", not ${JSON.stringify(values.to ?? "")}`);
+  if (values.to !== "ipynb" && values.to !== "agnb" && values.to !== "html") throw new UsageError(`convert: --to must be "ipynb", "agnb" or "html", not ${JSON.stringify(values.to ?? "")}`);
   const input = resolve(positionals[0]);
   const output = values.output ? resolve(values.output) : join(dirname(input), `${basename(input, extname(input))}.${values.to}`);
   if (output === input) throw new UsageError(`convert: ${positionals[0]} is already a .${values.to} file`);
@@ -132,6 +133,11 @@ async function convertCommand(args: string[]): Promise<number> {
     return 1;
   }
   const notebook = await readNotebookFile(input);
+  if (values.to === "html") {
+    await writeFileAtomically(output, notebookToHtml(notebook, basename(input, extname(input))));
+    process.stdout.write(`${relative(process.cwd(), output)}\n`);
+    return 0;
+  }
   if (values.to === "agnb") {
     // Cells are TypeScript from now on, whatever kernel the notebook was written for.
     notebook.metadata = { ...notebook.metadata, ...defaultMetadata() };

@@ -126,6 +126,7 @@ export function drawHeatmap(jac: JacobianPayload, options: HeatmapOptions = {}):
   body.push(el("text", { class: "muted", x: legendX + 18, y: top + 9 }, `+${formatNumber(grid.limit)}`),
     el("text", { class: "muted", x: legendX + 18, y: top + legendHeight }, `-${formatNumber(grid.limit)}`));
   const note = binned ? `drawn ${grid.rows} × ${grid.cols}: each square is the mean of a ${grid.binRows} × ${grid.binCols} block` : undefined;
-  const svg = pictureFrame({ width: legendX + 80, height: Math.max(top + height + 18, top + legendHeight + 4), title: heatmapSummary(jac), note, theme }, body);
+  const rowAxisLength = (names.rows.length + formatShape(jac.targetShape).length + 3) * 7;
+  const svg = pictureFrame({ width: legendX + 80, height: Math.max(top + height + 18, top + legendHeight + 4, top + rowAxisLength), title: heatmapSummary(jac), note, theme }, body);
   return { svg, grid, cell, left, top };
 }

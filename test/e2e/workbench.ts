@@ -114,7 +114,7 @@ const READ_FRAME = `(() => {
     tensorScalars: all(".agnb-tensor .agnb-scalar"),
     tensorCells: all(".agnb-tensor td"),
     tapeOps: all(".agnb-tape .node.op .label"),
-    heatmaps: document.querySelectorAll(".agnb-jacobian canvas, .agnb-jacobian .agnb-heat-table").length,
+    heatmaps: document.querySelectorAll(".agnb-jacobian svg.agnb-heatmap").length,
     plotlyCurves: document.querySelectorAll(".agnb-plot-root .js-plotly-plot .scatterlayer path.js-line").length,
     errors: all(".agnb-error"),
   };

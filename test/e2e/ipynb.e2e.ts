@@ -1,0 +1,93 @@
+// A shared .ipynb written for our kernel opens in a real VS Code (code-server's built-in Jupyter
+// notebook support, no Jupyter extension), gets the "TypeScript (Autograd)" controller as its
+// preferred kernel, runs with Run All, and exports to a standalone HTML page.
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Browser, Page } from "playwright-core";
+import { parseNotebook, serializeNotebook } from "../../kernel/notebook-file";
+import { installVSCode, packageExtension, prepareProfile, startCodeServer, type CodeServer } from "./code-server";
+import { collectOutputs, launchBrowser, openNotebook, openWorkbench, runCommand, scrollToTop, waitForRunToFinish } from "./workbench";
+
+const root = new URL("../..", import.meta.url).pathname;
+const screenshots = join(root, ".test-output/e2e");
+const NAME = "shared-higher-order.ipynb";
+
+let scratch: string;
+let workspace: string;
+let server: CodeServer | undefined;
+let browser: Browser | undefined;
+let page: Page;
+
+async function screenshot(name: string): Promise<string> {
+  await scrollToTop(page);
+  const path = join(screenshots, `${name}.png`);
+  await page.screenshot({ path });
+  console.log(`screenshot: ${path}`);
+  return path;
+}
+
+describe("a shared .ipynb for agnb-typescript in a real VS Code", { timeout: 15 * 60_000 }, () => {
+  before(async () => {
+    const install = installVSCode();
+    const vsix = process.env.AGNB_E2E_VSIX ?? packageExtension();
+    scratch = mkdtempSync(join(tmpdir(), "agnb-e2e-ipynb-"));
+    workspace = join(scratch, "workspace");
+    mkdirSync(workspace);
+    mkdirSync(screenshots, { recursive: true });
+    // Notebook 04 as Jupyter would share it: converted by agnb, outputs cleared.
+    const converted = join(scratch, "converted.ipynb");
+    const cli = spawnSync(process.execPath, [join(root, "bin/agnb.cjs"), "convert", join(root, "notebooks/04-higher-order.agnb"), "--to", "ipynb", "--output", converted], { encoding: "utf8" });
+    assert.equal(cli.status, 0, cli.stderr);
+    const notebook = parseNotebook(readFileSync(converted), converted);
+    for (const cell of notebook.cells) if (cell.cell_type === "code") { cell.outputs = []; cell.execution_count = null; }
+    writeFileSync(join(workspace, NAME), serializeNotebook(notebook));
+    const profile = prepareProfile(install, join(scratch, "profile"), vsix);
+    server = await startCodeServer(install, profile, workspace);
+    browser = await launchBrowser();
+    page = await openWorkbench(browser, server.url);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+  });
+
+  test("it opens with our controller, Run All runs it, the outputs appear, and Export as HTML writes the page", async () => {
+    await openNotebook(page, NAME);
+    // The notebook's kernel picker names the controller VS Code chose for it.
+    const kernel = page.locator(".notebook-toolbar-container .kernel-label, .notebook-toolbar-container [aria-label*='Kernel']").first();
+    await kernel.waitFor({ timeout: 30_000 });
+    const chosen = await page.locator(".notebook-toolbar-container").first().innerText();
+    assert.match(chosen, /TypeScript \(Autograd\)/, `the preferred controller is selected: ${chosen}`);
+    await runCommand(page, "Notebook: Run All");
+    await waitForRunToFinish(page, 5 * 60_000);
+    const failed = await page.locator(".notebook-editor .monaco-list-row .codicon-notebook-state-error").count();
+    const drawn = await collectOutputs(page);
+    // collectOutputs leaves the view at the end of the notebook, where the Hessian is drawn.
+    await page.screenshot({ path: join(screenshots, "ipynb-run-all-end.png") });
+    await screenshot("ipynb-run-all");
+    assert.equal(failed, 0, `no cell failed:\n${drawn.text.slice(0, 2000)}`);
+    assert.ok(drawn.heatmaps >= 1, "our renderer draws the Hessian, not the static picture");
+    assert.ok(drawn.tensorCells.some((cell) => cell.startsWith("9.333")) || /9\.333/.test(drawn.text), `the second derivative 9.333 is shown:\n${drawn.text.slice(0, 1500)}`);
+
+    await runCommand(page, "Autograd: Export as HTML");
+    const input = page.locator(".quick-input-widget input");
+    await input.waitFor({ timeout: 15_000 });
+    const target = join(workspace, "shared-higher-order.html");
+    await input.fill(target);
+    await page.keyboard.press("Enter");
+    const deadline = Date.now() + 20_000;
+    while (!existsSync(target) && Date.now() < deadline) await page.waitForTimeout(250);
+    assert.ok(existsSync(target), `${target} was written`);
+    const html = readFileSync(target, "utf8");
+    assert.match(html, /^<!DOCTYPE html>/);
+    assert.match(html, /const H = tf\.hessian\(lossOfParameters\)\(theta\);/, "the cells' source is on the page");
+    const pictures = [...html.matchAll(/<img src="data:image\/svg\+xml;base64,([A-Za-z0-9+/=]+)"/g)].map((m) => Buffer.from(m[1], "base64").toString("utf8"));
+    assert.ok(pictures.some((svg) => />Hessian 2 × 2/.test(svg) && />9\.333</.test(svg)), `the Hessian heatmap is on the page (${pictures.length} pictures)`);
+  });
+});
