@@ -113,7 +113,7 @@ function determinants(a: Tensor, op: string): { sign: Float64Array; logAbs: Floa
     const { lu, parity } = luDecompose(a.values, i * n * n, n, 0);
     let s = parity, l = 0;
     for (let k = 0; k < n; k++) { const d = lu[k * n + k]; s *= Math.sign(d); l += Math.log(Math.abs(d)); }
-    sign[i] = s; logAbs[i] = s === 0 ? -Infinity : l;
+    sign[i] = s || 0; logAbs[i] = s === 0 ? -Infinity : l;
   }
   return { sign, logAbs };
 }
