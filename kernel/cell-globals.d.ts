@@ -1,8 +1,9 @@
 /**
  * What every cell sees besides Node's globals: the engine as `tf` (a value, and a namespace of
- * types: `tf.Tensor`), and the display functions. Cells are type-checked against these
- * declarations (see type-checker.ts), from dist/types next to the engine's declarations; in
- * cells, this file is also what `import ... from "autograd-notebook"` means.
+ * types: `tf.Tensor`), the display functions, and `prompt`/`input` for asking the user. Cells are
+ * type-checked against these declarations (see type-checker.ts), from dist/types next to the
+ * engine's declarations; in cells, this file is also what `import ... from "autograd-notebook"`
+ * means.
  */
 export * from "./engine/index";
 export as namespace tf;
@@ -28,4 +29,15 @@ declare global {
 
   /** Clears this cell's outputs; with `wait`, only once new output arrives. */
   function clearOutput(wait?: boolean): void;
+
+  /**
+   * Asks the user for a line of text and waits for it, blocking the cell (like a browser's
+   * `prompt`). Returns the text, or `null` if the frontend sent none. Throws
+   * `StdinNotImplementedError` when the frontend does not support input requests, and
+   * `KeyboardInterrupt` when the cell is interrupted while waiting.
+   */
+  function prompt(question?: string): string | null;
+
+  /** Asks the user for a line of text without blocking: `const name = await input("Name? ")`. */
+  function input(question?: string): Promise<string | null>;
 }

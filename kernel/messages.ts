@@ -120,7 +120,8 @@ export class LineDecoder {
   private take(piece: string, endsLine: boolean): void {
     if (!this.skipping && this.pendingLength + piece.length > this.maxLineLength) {
       const opening = (this.pieces[0] ?? piece).slice(0, 200);
-      this.onBadLine(opening, `line too large (more than ${Math.round(this.maxLineLength / 1024 / 1024)} MB without a newline), ignored`);
+      const limit = this.maxLineLength >= 1024 * 1024 ? `${Math.round(this.maxLineLength / 1024 / 1024)} MB` : `${this.maxLineLength} characters`;
+      this.onBadLine(opening, `line too large (more than ${limit} without a newline), ignored`);
       this.skipping = true;
       this.pieces = [];
     }

@@ -179,8 +179,5 @@ try {
 } catch (error) {
   opening = Promise.reject(error);
 }
-opening.catch((error) => {
-  log(`kernel: ${(error as Error).message}`);
-  endProcess("the transport could not be opened", 1);
-});
+opening.catch((error) => endProcess(`kernel: ${(error as Error).message}`, 1));
 watchParent();
