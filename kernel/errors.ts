@@ -5,6 +5,7 @@
 import { inspect } from "node:util";
 import type { CellLocation, ErrorContent } from "./messages";
 import { CellSyntaxError, type CompiledCell } from "./transform";
+import { GUARD_FILE } from "./interrupt-guard";
 import type { CellDiagnostic } from "./type-checker";
 
 /** The file name under which the n-th cell run runs, as it appears in stack traces. */
@@ -13,17 +14,14 @@ export const cellFileName = (run: number) => `agnb-cell-${run}`;
 /** A cell that ran: its compiled form and its execution count (the "In[n]" users see). */
 export interface RunCell { compiled: CompiledCell; count: number; source: string }
 const CELL_FRAME = /agnb-cell-(\d+):(\d+):(\d+)/;
+/** Frames of the kernel, of Node, and of the steps that drive a cell's async functions. */
+const KERNEL_FRAME = new RegExp(String.raw`\(node:|at node:|kernel\.cjs|\/kernel\/[\w-]+\.ts|node_modules\/tsx|${GUARD_FILE}:|at Generator\.(?:next|throw) \(<anonymous>\)`);
 
 export class KeyboardInterrupt extends Error {
-  constructor() {
-    super("the cell was interrupted; variables defined so far are kept");
+  constructor(message = "the cell was interrupted; variables defined so far are kept") {
+    super(message);
     this.name = "KeyboardInterrupt";
   }
-}
-
-/** vm's breakOnSigint reports an interrupted script with this code. */
-export function isScriptInterruption(error: unknown): boolean {
-  return (error as { code?: string })?.code === "ERR_SCRIPT_EXECUTION_INTERRUPTED";
 }
 
 export const cellLabel = (count: number) => `Cell In[${count}]`;
@@ -78,7 +76,7 @@ export function errorContent(thrown: unknown, count: number, cells: Map<number, 
     const match = CELL_FRAME.exec(line);
     if (!match) {
       // Frames inside the kernel and Node itself say nothing about the user's code.
-      if (/^\s*at /.test(line) && !/\(node:|at node:|kernel\.cjs|\/kernel\/[\w-]+\.ts|node_modules\/tsx/.test(line)) frames.push(line);
+      if (/^\s*at /.test(line) && !KERNEL_FRAME.test(line)) frames.push(line);
       continue;
     }
     const ran = cells.get(Number(match[1]));

@@ -1,14 +1,17 @@
 /**
  * Runs cells in this process's one JavaScript realm, against the engine the kernel was built
- * with. Declarations live on as globals; `display` and `tf` are predeclared.
+ * with. Declarations live on as globals; `display` and `tf` are predeclared. Each run of a cell
+ * is a `CellRun` that an interrupt cancels for good (cell-runtime.ts).
  */
 import { randomUUID } from "node:crypto";
 import vm from "node:vm";
+import { CellRun, currentRun, inCancelledRun, installCellRuntime, setInterruptionHandler, withinRun } from "./cell-runtime";
 import { MIME, type MimeBundle } from "../engine/mime";
 import { plainText, toMimeBundle } from "./display";
 import {
-  KeyboardInterrupt, cellFileName, type RunCell, errorContent, interruptContent, isScriptInterruption, syntaxErrorContent, typeErrorContent,
+  KeyboardInterrupt, cellFileName, type RunCell, errorContent, interruptContent, syntaxErrorContent, typeErrorContent,
 } from "./errors";
+import { guarded, isScriptInterruption, runScriptGuarded, startSignalKeepers, type SignalKeepers } from "./interrupt-guard";
 import { FitProgressDisplay, type FitObservable } from "./fit-progress";
 import type { ErrorContent } from "./messages";
 import { IMPORT_HELPER, LOOP_CHECK, CellSyntaxError, compileCell, type CompiledCell } from "./transform";
@@ -48,7 +51,12 @@ export class Executor {
   private readonly loader: ModuleLoader;
   private readonly types: CellTypeCheck;
   private readonly fitProgress: FitProgressDisplay | null = null;
-  private running: { interrupt: () => void } | null = null;
+  private running: CellRun | null = null;
+  private readonly keepers: SignalKeepers;
+  /** SIGINTs caught before the running cell started were not meant for it. */
+  private signalsBeforeCell = 0;
+  /** Said in the next cell: background work (a timer of an earlier cell) that an interrupt stopped. */
+  private stoppedInBackground: string[] = [];
 
   constructor(
     private readonly engine: Record<string, unknown>,
@@ -61,36 +69,57 @@ export class Executor {
     const globals = globalThis as Record<string, unknown>;
     globals.tf = engine;
     globals.display = (value: unknown, options?: DisplayOptions) => this.display(value, options);
-    globals.clearOutput = (wait = false) => this.sink.clear(wait);
+    globals.clearOutput = (wait = false) => { if (!inCancelledRun()) this.sink.clear(wait); };
     globals.require = this.loader.require;
     globals[IMPORT_HELPER] = (specifier: unknown) => this.loader.import(specifier);
+    installCellRuntime();
+    setInterruptionHandler((run) => this.stopped(run));
     globals[LOOP_CHECK] = () => {
       // A plain read keeps the per-iteration cost tiny; the exchange happens only once set.
-      if (this.interruptFlag[0] !== 0 && this.running && Atomics.exchange(this.interruptFlag, 0, 0) === 1) throw new KeyboardInterrupt();
+      if (this.interruptFlag[0] !== 0 && Atomics.exchange(this.interruptFlag, 0, 0) === 1) {
+        const run = currentRun();
+        run?.cancel();
+        this.stopped(run);
+        throw new KeyboardInterrupt();
+      }
+      if (inCancelledRun()) throw new KeyboardInterrupt();
     };
+    this.keepers = startSignalKeepers(interruptFlag, (signal) => { if (signal > this.signalsBeforeCell) this.interrupt(); });
     const keras = engine.keras as { observeFit?: FitObservable } | undefined;
     if (typeof keras?.observeFit === "function") {
       this.fitProgress = new FitProgressDisplay(keras.observeFit, (value, id, update) => this.sink.display(value, id, update));
     }
   }
 
-  /** Stops the running cell: a spinning one through SIGINT (vm), an awaiting one right here. */
+  /**
+   * Stops the running cell for good: a spinning one through SIGINT (guarded calls) or its loops,
+   * an awaiting one right here; nothing it started runs again.
+   */
   interrupt(): void {
     Atomics.store(this.interruptFlag, 0, 0);
     if (!this.running) return;
     this.fitProgress?.stop();
-    this.running.interrupt();
+    this.running.cancel();
+  }
+
+  /** Resolves once SIGINT is handled at full speed (see interrupt-guard.ts). */
+  get ready(): Promise<void> {
+    return this.keepers.ready;
+  }
+
+  /** SIGINT or the flag stopped code of `run`: the running cell stops too, as the user asked. */
+  private stopped(run: CellRun | undefined): void {
+    if (run && run !== this.running) this.stoppedInBackground.push(`KeyboardInterrupt: stopped background work (a timer or callback) of In[${run.count}]\n`);
+    this.interrupt();
   }
 
   display(value: unknown, options: DisplayOptions = {}): DisplayHandle {
     const id = options.id ?? randomUUID();
     const bundle = (shown: unknown) => options.raw ? rawBundle(shown) : toMimeBundle(shown, this.engine);
-    this.sink.display(bundle(value), id, false);
-    return {
-      id,
-      update: (next: unknown) => this.sink.display(bundle(next), id, true),
-      display: (next: unknown) => this.sink.display(bundle(next), id, false),
-    };
+    // An interrupted cell's leftovers show nothing.
+    const show = (shown: unknown, update: boolean) => { if (!inCancelledRun()) this.sink.display(bundle(shown), id, update); };
+    show(value, false);
+    return { id, update: (next: unknown) => show(next, true), display: (next: unknown) => show(next, false) };
   }
 
   async execute(source: string, count: number): Promise<Outcome> {
@@ -103,22 +132,28 @@ export class Executor {
     }
     // An interrupt meant for an earlier cell must not stop this one.
     Atomics.store(this.interruptFlag, 0, 0);
-    let stop: (reason: unknown) => void = () => undefined;
-    const interrupted = new Promise<never>((_, reject) => { stop = reject; });
-    this.running = { interrupt: () => stop(new KeyboardInterrupt()) };
+    this.signalsBeforeCell = this.keepers.caught();
+    for (const note of this.stoppedInBackground.splice(0)) this.sink.note(note);
+    const run = new CellRun(count);
+    this.running = run;
     try {
-      const verdict = await Promise.race([this.types.check(source), interrupted]);
+      const verdict = await Promise.race([this.types.check(source), run.interrupted]);
       if (verdict.note) this.sink.note(`${verdict.note}\n`);
       if (verdict.diagnostics.length) return { status: "error", error: typeErrorContent(verdict.diagnostics, count) };
       this.types.commit();
-      const run = this.cells.size + 1;
-      this.cells.set(run, { compiled, count, source });
-      const completion = vm.runInThisContext(compiled.code, { filename: cellFileName(run), breakOnSigint: true }) as Promise<unknown>;
-      const value = await Promise.race([completion, interrupted]);
-      const shown = compiled.displaysLastValue && value !== undefined ? toMimeBundle(value, this.engine) : null;
+      const runNumber = this.cells.size + 1;
+      this.cells.set(runNumber, { compiled, count, source });
+      const script = new vm.Script(compiled.code, { filename: cellFileName(runNumber) });
+      const completion = withinRun(run, () => runScriptGuarded(script)) as Promise<unknown>;
+      const value = await Promise.race([completion, run.interrupted]);
+      // A value's own display method is cell code too.
+      const shown = compiled.displaysLastValue && value !== undefined ? withinRun(run, () => guarded(() => toMimeBundle(value, this.engine))) : null;
       return { status: "ok", value: shown };
     } catch (error) {
-      if (error instanceof KeyboardInterrupt || isScriptInterruption(error)) return { status: "error", error: interruptContent(count) };
+      if (error instanceof KeyboardInterrupt || isScriptInterruption(error) || run.cancelled) {
+        this.interrupt();
+        return { status: "error", error: interruptContent(count) };
+      }
       return { status: "error", error: errorContent(error, count, this.cells) };
     } finally {
       this.running = null;

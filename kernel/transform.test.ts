@@ -2,6 +2,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import vm from "node:vm";
 import { CellSyntaxError, IMPORT_HELPER, compileCell } from "./transform";
+import { installCellRuntime } from "./cell-runtime";
+
+installCellRuntime();
 
 let cellNumber = 0;
 /** Compiles and runs a cell in this realm, as the kernel does; returns its value if displayed. */

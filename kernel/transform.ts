@@ -6,6 +6,10 @@
  * re-run. The body runs inside an async function so that top-level `await` works, and the last
  * expression is returned so the kernel can display it. Every edit is recorded, so a position in
  * the generated script maps back to the cell's TypeScript line and column.
+ *
+ * So that an interrupt stops a cell for good (cell-runtime.ts), a cell's async functions are
+ * lowered to generators driven by the kernel, and the cell sees the kernel's versions of the
+ * timer functions and the console (SCOPED_GLOBALS) instead of the globals.
  */
 import { parse, type Node, type Program } from "acorn";
 import type { Message } from "esbuild";
@@ -15,6 +19,11 @@ import { TraceMap, originalPositionFor } from "@jridgewell/trace-mapping";
 export const IMPORT_HELPER = "__agnb_import";
 /** Called at every loop iteration; throws when an interrupt was requested. */
 export const LOOP_CHECK = "__agnb_loop_check";
+/** Drives a lowered async function: `(this, arguments, generatorFunction) => Promise`. */
+export const ASYNC_RUNTIME = "__agnb_async";
+/** Returns the values of SCOPED_GLOBALS for a cell. */
+export const CELL_SCOPE = "__agnb_cell_scope";
+export const SCOPED_GLOBALS = ["setTimeout", "setInterval", "setImmediate", "queueMicrotask", "console"] as const;
 const LOOPS = new Set(["WhileStatement", "DoWhileStatement", "ForStatement", "ForInStatement", "ForOfStatement"]);
 
 export interface CompiledCell {
@@ -58,18 +67,29 @@ export function compileCell(source: string, fileName: string): CompiledCell {
   }
 
   const declarations = hoisted.size ? `var ${[...hoisted].join(", ")};\n` : "";
-  const prologue = `${declarations}(async () => { "use strict"; ${functionExports.join(" ")}\n`;
+  // A name the cell declares itself is the cell's, not the kernel's.
+  const scoped = SCOPED_GLOBALS.filter((name) => !hoisted.has(name));
+  const scope = scoped.length ? `const { ${scoped.join(", ")} } = ${CELL_SCOPE}();` : "";
+  const prologue = `${declarations}(async () => { "use strict"; ${scope} ${functionExports.join(" ")}\n`;
   edits.unshift({ start: 0, end: 0, text: prologue });
   edits.push({ start: javascript.code.length, end: javascript.code.length, text: "\n})()" });
-  const { code, toOriginalOffset } = applyEdits(javascript.code, edits);
+  const { code: edited, toOriginalOffset } = applyEdits(javascript.code, edits);
+  const lowered = /\b(?:async|await)\b/.test(javascript.code) ? lowerAsync(edited, fileName) : null;
 
-  const generatedLineStarts = lineStarts(code);
+  const generatedLineStarts = lineStarts(edited);
   const javascriptLineStarts = lineStarts(javascript.code);
   let sourceMap: TraceMap | null = null;
+  let loweredMap: TraceMap | null = null;
   return {
-    code,
+    code: lowered?.code ?? edited,
     displaysLastValue,
     toCellPosition(line, column) {
+      if (lowered) {
+        loweredMap ??= new TraceMap(lowered.map);
+        const before = originalPositionFor(loweredMap, { line, column });
+        if (before.line == null) return null;
+        ({ line, column } = before);
+      }
       const generatedOffset = (generatedLineStarts[line - 1] ?? 0) + column;
       const offset = toOriginalOffset(generatedOffset);
       const jsLine = upperBound(javascriptLineStarts, offset);
@@ -125,6 +145,28 @@ function stripTypes(source: string, fileName: string) {
     const { line, column, lineText } = first.location;
     throw new CellSyntaxError(first.text, line, column + 1, lineText);
   }
+}
+
+/** esbuild's helper for lowered async functions; the kernel's ASYNC_RUNTIME takes its place. */
+const ASYNC_HELPER = /^var (__async\d*) = (?=\(__this, __arguments, generator\) => \{$)/m;
+
+/**
+ * Async functions (the cell's own wrapper included) become generators stepped by ASYNC_RUNTIME.
+ * Only the helper's line changes after esbuild, so esbuild's source map stays exact for the cell.
+ */
+function lowerAsync(code: string, fileName: string): { code: string; map: string } {
+  const result = esbuild().transformSync(code, {
+    loader: "js",
+    sourcefile: fileName,
+    sourcemap: "external",
+    supported: { "async-await": false },
+    logLevel: "silent",
+  });
+  if (!ASYNC_HELPER.test(result.code)) {
+    if (/\b__async\d*\(/.test(result.code)) throw new Error("esbuild's async helper changed shape: the kernel cannot drive this cell's async functions");
+    return result;
+  }
+  return { code: result.code.replace(ASYNC_HELPER, `var $1 = ${ASYNC_RUNTIME}, $1_esbuild = `), map: result.map };
 }
 
 function parseJavaScript(code: string, map: string) {

@@ -1,0 +1,138 @@
+/**
+ * Interrupt stops a cell for good, through the real kernel process: awaiting cells, async
+ * functions and timers they started, busy loops in timer callbacks, and work that never loops
+ * (a catastrophic regex). After each, nothing of the interrupted cell prints again and the
+ * kernel's variables are kept.
+ */
+import { after, before, describe, test, type TestContext } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { KernelClient, type RequestResult } from "../kernel/client";
+import { buildKernelBundles } from "../kernel/bundles";
+
+/** Only catches a hang; the measured time goes to the test's diagnostics. */
+const HANG_MS = 5000;
+
+const ofType = (result: RequestResult, type: string) => result.iopub.filter((message) => message.header.msg_type === type);
+const resultText = (result: RequestResult): string | undefined => ofType(result, "execute_result")[0]?.content.data["text/plain"];
+const streamText = (result: RequestResult, name = "stdout") =>
+  ofType(result, "stream").filter((m) => m.content.name === name).map((m) => m.content.text).join("");
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function waitFor(condition: () => boolean): Promise<void> {
+  while (!condition()) await sleep(5);
+}
+
+/**
+ * Runs `code`, interrupts it `afterMs` after the kernel went busy and returns the result and
+ * the time from the interrupt to the reply.
+ */
+async function interruptAfter(kernel: KernelClient, code: string, afterMs: number, t: TestContext): Promise<RequestResult> {
+  const running = kernel.execute(code);
+  await waitFor(() => kernel.executionState === "busy");
+  await sleep(afterMs);
+  const interruptedAt = performance.now();
+  kernel.interrupt();
+  const result = await running;
+  const ms = performance.now() - interruptedAt;
+  t.diagnostic(`interrupt to reply: ${ms.toFixed(0)} ms`);
+  assert.ok(ms < HANG_MS, `the interrupt took ${ms.toFixed(0)} ms`);
+  return result;
+}
+
+function assertInterrupted(result: RequestResult): void {
+  assert.equal(result.reply.content.status, "error");
+  assert.equal(ofType(result, "error")[0]?.content.ename, "KeyboardInterrupt");
+}
+
+describe("interrupt stops a cell for good", { timeout: 120_000 }, () => {
+  let kernel: KernelClient;
+
+  before(async () => {
+    kernel = new KernelClient({ kernelScript: (await buildKernelBundles()).kernel, cwd: mkdtempSync(join(tmpdir(), "agnb-interrupt-")) });
+    await kernel.start();
+    const setup = await kernel.execute("const kept = 41;\nconst sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));");
+    assert.equal(setup.reply.content.status, "ok");
+  });
+  after(() => kernel.shutdown());
+
+  test("an awaiting loop stops counting", async (t) => {
+    assertInterrupted(await interruptAfter(kernel, "let laps = 0;\nfor (;;) { await new Promise((r) => setTimeout(r, 20)); laps++; }", 300, t));
+    const first = await kernel.execute("laps");
+    await sleep(200);
+    const second = await kernel.execute("[laps, kept + 1]");
+    assert.ok(Number(resultText(first)) > 3, `the loop ran before the interrupt (${resultText(first)} laps)`);
+    assert.equal(resultText(second), `[ ${resultText(first)}, 42 ]`);
+  });
+
+  test("an awaited sleep does not print into the next cell", async (t) => {
+    assertInterrupted(await interruptAfter(kernel, "await sleep(1500);\nconsole.log('late');", 200, t));
+    const next = await kernel.execute("await sleep(1800);\nconsole.log('next');\nkept");
+    assert.equal(streamText(next), "next\n");
+    assert.equal(resultText(next), "41");
+  });
+
+  test("async functions, intervals and promise callbacks the cell started stop with it", async (t) => {
+    const code = [
+      "let ticks = 0, intervals = 0;",
+      "async function ticker() { for (;;) { await sleep(20); ticks++; console.log('tick'); } }",
+      "void ticker();",
+      "setInterval(() => { intervals++; console.log('interval'); }, 20);",
+      "import('node:timers/promises').then((timers) => timers.setTimeout(600)).then(() => console.log('late callback'));",
+      "await sleep(60_000);",
+    ].join("\n");
+    const result = await interruptAfter(kernel, code, 300, t);
+    assertInterrupted(result);
+    assert.match(streamText(result), /tick/, "the ticker ran before the interrupt");
+    const before = await kernel.execute("[ticks, intervals]");
+    const next = await kernel.execute("await sleep(900);\n[ticks, intervals]");
+    assert.equal(resultText(next), resultText(before));
+    assert.equal(streamText(next), "", "nothing of the interrupted cell printed");
+  });
+
+  test("a busy loop in a timer callback is broken, and the next cell says so", async (t) => {
+    assert.equal((await kernel.execute("setTimeout(() => { while (true) {} }, 100);")).reply.content.status, "ok");
+    await sleep(300);
+    const next = kernel.execute("kept + 1");
+    await sleep(200);
+    const interruptedAt = performance.now();
+    kernel.interrupt();
+    const result = await next;
+    t.diagnostic(`interrupt to reply: ${(performance.now() - interruptedAt).toFixed(0)} ms`);
+    assert.equal(resultText(result), "42");
+    assert.match(streamText(result, "stderr"), /KeyboardInterrupt: stopped background work .* of In\[\d+\]/);
+  });
+
+  test("a catastrophic regex after an await stops", async (t) => {
+    const result = await interruptAfter(kernel, "await sleep(10);\nconst slow = /(a+)+$/.test('a'.repeat(40) + 'b');\nconsole.log('finished', slow);", 300, t);
+    assertInterrupted(result);
+    await sleep(100);
+    const next = await kernel.execute("kept");
+    assert.equal(resultText(next), "41");
+    assert.equal(streamText(next), "");
+  });
+
+  test("a catastrophic regex in a timer callback stops", async (t) => {
+    assert.equal((await kernel.execute("setTimeout(() => { /(a+)+$/.test('a'.repeat(40) + 'b'); console.log('regex done'); }, 50);")).reply.content.status, "ok");
+    await sleep(200);
+    const next = kernel.execute("kept");
+    await sleep(100);
+    const interruptedAt = performance.now();
+    kernel.interrupt();
+    const result = await next;
+    t.diagnostic(`interrupt to reply: ${(performance.now() - interruptedAt).toFixed(0)} ms`);
+    assert.equal(resultText(result), "41");
+    assert.doesNotMatch(streamText(result), /regex done/);
+  });
+
+  test("a cell's finally blocks run, so an interrupted tape.record stops recording", async (t) => {
+    const code = "const tape = new tf.GradientTape();\nlet cleaned = false;\n" +
+      "await tape.record(async () => { try { await sleep(60_000); } finally { cleaned = true; } });";
+    assertInterrupted(await interruptAfter(kernel, code, 200, t));
+    const after = await kernel.execute("const probe = new tf.Variable(3);\nconst y = tf.square(probe);\n[cleaned, tape.gradient(y, probe)]");
+    // Still recording, the tape would give 6 (the derivative of probe² at 3).
+    assert.equal(resultText(after), "[ true, null ]");
+  });
+});
