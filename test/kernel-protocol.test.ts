@@ -1,6 +1,6 @@
 /**
  * Drives the real kernel process (the bundle the package ships) with Jupyter messages over its
- * stdio transport, through KernelClient.
+ * local transport (fd 3), through KernelClient.
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -37,7 +37,7 @@ function notebookFolder(): string {
   return folder;
 }
 
-describe("kernel over stdio", { timeout: 120_000 }, () => {
+describe("kernel over the local transport", { timeout: 120_000 }, () => {
   let kernel: KernelClient;
   let kernelScript: string;
   const folder = notebookFolder();
