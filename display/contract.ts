@@ -3,8 +3,9 @@
  *
  * The engine builds these payloads (objects display themselves through
  * `[Symbol.for("Jupyter.display")]()`), the kernel forwards them, and the
- * renderers draw them. Beside each rich payload a bundle carries `image/svg+xml`, a static
- * picture of it drawn by display/draw, for frontends without our renderers. This module is
+ * renderers draw them. Beside each rich payload a bundle carries a static picture of it drawn by
+ * display/draw (`image/svg+xml`, and the same as an <img> in `text/html`), for frontends
+ * without our renderers. This module is
  * types and constants only, so renderers can import it without pulling in the engine.
  */
 
@@ -14,6 +15,7 @@ export const MIME = {
   jacobian: "application/vnd.agnb.jacobian+json",
   plotly: "application/vnd.plotly.v1+json",
   svg: "image/svg+xml",
+  html: "text/html",
   text: "text/plain",
 } as const;
 

@@ -33,7 +33,7 @@ async function bundlesShown(env: NodeJS.ProcessEnv): Promise<Record<string, unkn
 
 test("the kernel's tape and Hessian bundles carry image/svg+xml before text/plain", { timeout: 60_000 }, async () => {
   const [tape, hessian] = await bundlesShown({});
-  assert.deepEqual(Object.keys(tape), ["application/vnd.agnb.tape+json", "image/svg+xml", "text/plain"]);
+  assert.deepEqual(Object.keys(tape), ["application/vnd.agnb.tape+json", "image/svg+xml", "text/html", "text/plain"]);
   assert.match(tape["image/svg+xml"] as string, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" class="agnb-pic"[^]*>w<\/text>[^]*<\/svg>$/);
   assert.ok(Object.keys(hessian).includes("image/svg+xml"));
   assert.match(hessian["image/svg+xml"] as string, />Hessian 2 × 2/);
@@ -42,7 +42,7 @@ test("the kernel's tape and Hessian bundles carry image/svg+xml before text/plai
 test("AGNB_STATIC_PICTURES=off sends the bundles without pictures", { timeout: 60_000 }, async () => {
   const shown = await bundlesShown({ AGNB_STATIC_PICTURES: "off" });
   assert.equal(shown.length, 2);
-  for (const bundle of shown) assert.ok(!("image/svg+xml" in bundle), Object.keys(bundle).join(", "));
+  for (const bundle of shown) assert.ok(!("image/svg+xml" in bundle) && !("text/html" in bundle), Object.keys(bundle).join(", "));
   assert.equal(staticPicturesEnabled({ AGNB_STATIC_PICTURES: "false" }), false);
   assert.equal(staticPicturesEnabled({}), true);
 });

@@ -6,7 +6,7 @@ import { MIME, type JacobianPayload, type MimeBundle, type PlotlyPayload, type T
 import { drawHeatmap } from "./heatmap";
 import { drawLineChart } from "./line-chart";
 import { drawTape, elideTape } from "./tape";
-import { toSvgString } from "./svg";
+import { escapeXml, toSvgString } from "./svg";
 
 export { drawHeatmap, drawLineChart, drawTape, toSvgString };
 
@@ -42,12 +42,29 @@ const PICTURES: Array<[string, (payload: never) => string]> = [
 ];
 
 /**
- * The bundle with the static picture of its richest payload added as image/svg+xml, just
- * before text/plain. A payload that cannot be drawn leaves the bundle as it was: the picture is
- * a convenience and must never cost the output itself.
+ * The picture as text/html: an <img> of the SVG as a data: URI. Frontends that prefer HTML show
+ * it, and it survives sanitisers that mangle inline SVG (nbconvert 6.5 strips every element
+ * inside an image/svg+xml output); an <img> never runs script nor loads anything.
+ */
+export function pictureHtml(svg: string, alt: string): string {
+  return `<img alt="${escapeXml(alt)}" src="data:image/svg+xml;base64,${base64Of(svg)}">`;
+}
+
+/** UTF-8 then base64, in Node (the kernel) and in a browser alike. */
+function base64Of(text: string): string {
+  if (typeof Buffer !== "undefined") return Buffer.from(text, "utf8").toString("base64");
+  let binary = "";
+  for (const byte of new TextEncoder().encode(text)) binary += String.fromCharCode(byte);
+  return btoa(binary);
+}
+
+/**
+ * The bundle with the static picture of its richest payload added, as image/svg+xml and as
+ * text/html (see pictureHtml), just before text/plain. A payload that cannot be drawn leaves the
+ * bundle as it was: the picture is a convenience and must never cost the output itself.
  */
 export function addStaticPicture(bundle: MimeBundle): MimeBundle {
-  if (MIME.svg in bundle) return bundle;
+  if (MIME.svg in bundle || MIME.html in bundle) return bundle;
   for (const [mime, draw] of PICTURES) {
     if (!(mime in bundle)) continue;
     let svg: string;
@@ -57,7 +74,9 @@ export function addStaticPicture(bundle: MimeBundle): MimeBundle {
       return bundle;
     }
     const { [MIME.text]: text, ...rest } = bundle;
-    return text === undefined ? { ...rest, [MIME.svg]: svg } : { ...rest, [MIME.svg]: svg, [MIME.text]: text };
+    const alt = typeof text === "string" ? text.split("\n")[0].slice(0, 200) : mime;
+    const pictures = { [MIME.svg]: svg, [MIME.html]: pictureHtml(svg, alt) };
+    return text === undefined ? { ...rest, ...pictures } : { ...rest, ...pictures, [MIME.text]: text };
   }
   return bundle;
 }

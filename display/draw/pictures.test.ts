@@ -75,7 +75,10 @@ test("seed 000's tape: op names, sources and the gradient path, within budget", 
 test("notebook 04: the Jacobian's and the Hessian's bundles carry heatmaps with their values and axes", () => {
   const { jacobian, hessian } = notebook04();
   for (const bundle of [jacobian, hessian]) {
-    assert.deepEqual(Object.keys(bundle).slice(-2), [MIME.svg, MIME.text], "the picture sits just before text/plain");
+    assert.deepEqual(Object.keys(bundle).slice(-3), [MIME.svg, MIME.html, MIME.text], "the picture sits just before text/plain");
+    const img = /^<img alt="[^"]*" src="data:image\/svg\+xml;base64,([A-Za-z0-9+/=]+)">$/.exec(bundle[MIME.html] as string);
+    assert.ok(img, String(bundle[MIME.html]).slice(0, 200));
+    assert.equal(Buffer.from(img[1], "base64").toString("utf8"), bundle[MIME.svg], "the HTML shows the same picture");
     assert.ok(MIME.jacobian in bundle);
   }
   const [j, h] = check([jacobian[MIME.svg] as string, hessian[MIME.svg] as string]);
