@@ -39,38 +39,49 @@ function patchesAreInput(g: ConvGeometry): boolean {
 }
 
 /**
- * Visits every (output pixel, filter tap) pair that falls inside the image: `visit(patchOffset,
- * inputOffset)` with offsets of the first channel in the patch row and the input.
+ * Loops are generated per body, as the elementwise kernels are (kernels.ts): a shared loop calling
+ * a callback per tap costs several times more. A tap loop visits every (output pixel, filter tap)
+ * pair inside the image; the body sees `p`, the offset of the tap's first channel in the patch
+ * matrix row, `i`, the input pixel's offset, `o`, the output pixel's offset, and C, M, K, CM.
  */
-function forEachTap(g: ConvGeometry, batch: number, visit: (patch: number, input: number) => void): void {
-  const { inHeight: H, inWidth: W, inChannels: C, filterHeight: KH, filterWidth: KW } = g;
-  const K = patchSize(g);
-  let row = 0;
-  for (let n = 0; n < batch; n++) {
-    for (let oh = 0; oh < g.outHeight; oh++) {
-      for (let ow = 0; ow < g.outWidth; ow++, row += K) {
-        for (let kh = 0; kh < KH; kh++) {
-          const ih = oh * g.strideHeight - g.padTop + kh * g.dilationHeight;
-          if (ih < 0 || ih >= H) continue;
-          for (let kw = 0; kw < KW; kw++) {
-            const iw = ow * g.strideWidth - g.padLeft + kw * g.dilationWidth;
-            if (iw < 0 || iw >= W) continue;
-            visit(row + (kh * KW + kw) * C, ((n * H + ih) * W + iw) * C);
+type TapLoop = (g: ConvGeometry, batch: number, a: FloatArray, b: FloatArray, c?: FloatArray) => void;
+
+function tapLoop(body: string): TapLoop {
+  return new Function("g", "batch", "a", "b", "c", `
+    "use strict";
+    const H = g.inHeight, W = g.inWidth, C = g.inChannels, KH = g.filterHeight, KW = g.filterWidth;
+    const OH = g.outHeight, OW = g.outWidth, sh = g.strideHeight, sw = g.strideWidth;
+    const dh = g.dilationHeight, dw = g.dilationWidth, pt = g.padTop, pl = g.padLeft;
+    const K = KH * KW * C, CM = g.outChannels, M = CM / C;
+    let p0 = 0, o = 0;
+    for (let n = 0; n < batch; n++) {
+      for (let oh = 0; oh < OH; oh++) {
+        for (let ow = 0; ow < OW; ow++, p0 += K, o += CM) {
+          for (let kh = 0; kh < KH; kh++) {
+            const ih = oh * sh - pt + kh * dh;
+            if (ih < 0 || ih >= H) continue;
+            for (let kw = 0; kw < KW; kw++) {
+              const iw = ow * sw - pl + kw * dw;
+              if (iw < 0 || iw >= W) continue;
+              const p = p0 + (kh * KW + kw) * C, i = ((n * H + ih) * W + iw) * C;
+              ${body}
+            }
           }
         }
       }
     }
-  }
+  `) as TapLoop;
 }
+
+const im2colLoop = tapLoop("for (let ch = 0; ch < C; ch++) a[p + ch] = b[i + ch];");
+const col2imLoop = tapLoop("for (let ch = 0; ch < C; ch++) b[i + ch] += a[p + ch];");
 
 /** The patch matrix [batch·outHeight·outWidth, filterHeight·filterWidth·inChannels], zeros where padded. */
 export function im2col(x: FloatArray, g: ConvGeometry): FloatArray {
   if (patchesAreInput(g)) return x;
   const batch = x.length / inputSize(g);
   const cols = like(x, batch * g.outHeight * g.outWidth * patchSize(g));
-  const C = g.inChannels;
-  if (C === 1) forEachTap(g, batch, (p, i) => { cols[p] = x[i]; });
-  else forEachTap(g, batch, (p, i) => { for (let c = 0; c < C; c++) cols[p + c] = x[i + c]; });
+  im2colLoop(g, batch, cols, x);
   return cols;
 }
 
@@ -78,9 +89,7 @@ export function im2col(x: FloatArray, g: ConvGeometry): FloatArray {
 export function col2im(cols: FloatArray, g: ConvGeometry, batch: number): FloatArray {
   if (patchesAreInput(g)) return cols;
   const x = like(cols, batch * inputSize(g));
-  const C = g.inChannels;
-  if (C === 1) forEachTap(g, batch, (p, i) => { x[i] += cols[p]; });
-  else forEachTap(g, batch, (p, i) => { for (let c = 0; c < C; c++) x[i + c] += cols[p + c]; });
+  col2imLoop(g, batch, cols, x);
   return x;
 }
 
@@ -137,93 +146,85 @@ export function conv2dBackpropFilter(x: FloatArray, dy: FloatArray, g: ConvGeome
 }
 
 /**
- * Depthwise convolution, out[n,oh,ow,c·M+m] = Σ x[n,ih,iw,c]·w[kh,kw,c,m]: `visit` receives the
- * three flat offsets (input pixel, filter tap, output pixel) of every product; the forward pass
- * and both gradients are the same loop accumulating into a different array.
+ * Depthwise convolution, out[n,oh,ow,c·M+m] = Σ x[n,ih,iw,c]·w[kh,kw,c,m]: the forward pass and
+ * both gradients are the same tap loop accumulating into a different array.
  */
-function forEachDepthwiseTap(g: ConvGeometry, batch: number, visit: (input: number, filter: number, output: number) => void): void {
-  const { inHeight: H, inWidth: W, inChannels: C, filterWidth: KW, outChannels: CM } = g;
-  const M = CM / C;
-  let out = 0;
-  for (let n = 0; n < batch; n++) {
-    for (let oh = 0; oh < g.outHeight; oh++) {
-      for (let ow = 0; ow < g.outWidth; ow++, out += CM) {
-        for (let kh = 0; kh < g.filterHeight; kh++) {
-          const ih = oh * g.strideHeight - g.padTop + kh * g.dilationHeight;
-          if (ih < 0 || ih >= H) continue;
-          for (let kw = 0; kw < KW; kw++) {
-            const iw = ow * g.strideWidth - g.padLeft + kw * g.dilationWidth;
-            if (iw < 0 || iw >= W) continue;
-            const input = ((n * H + ih) * W + iw) * C, filter = (kh * KW + kw) * CM;
-            for (let c = 0; c < C; c++) for (let m = 0; m < M; m++) visit(input + c, filter + c * M + m, out + c * M + m);
-          }
-        }
-      }
-    }
-  }
-}
+const depthwiseTerms = (statement: string) => tapLoop(`
+  const f = (kh * KW + kw) * CM;
+  for (let ch = 0; ch < C; ch++) for (let m = 0; m < M; m++) { const xi = i + ch, fi = f + ch * M + m, oi = o + ch * M + m; ${statement} }
+`);
+// a, b, c are (x, w, out), (dy, w, dx) and (x, dy, dw) respectively.
+const depthwiseForwardLoop = depthwiseTerms("c[oi] += a[xi] * b[fi];");
+const depthwiseInputLoop = depthwiseTerms("c[xi] += a[oi] * b[fi];");
+const depthwiseFilterLoop = depthwiseTerms("c[fi] += a[xi] * b[oi];");
 
 export function depthwiseForward(x: FloatArray, w: FloatArray, g: ConvGeometry): FloatArray {
   const batch = x.length / inputSize(g);
   const out = like(x, batch * outputSize(g));
-  forEachDepthwiseTap(g, batch, (i, f, o) => { out[o] += x[i] * w[f]; });
+  depthwiseForwardLoop(g, batch, x, w, out);
   return out;
 }
 
 export function depthwiseBackpropInput(dy: FloatArray, w: FloatArray, g: ConvGeometry): FloatArray {
   const batch = dy.length / outputSize(g);
   const dx = like(dy, batch * inputSize(g));
-  forEachDepthwiseTap(g, batch, (i, f, o) => { dx[i] += dy[o] * w[f]; });
+  depthwiseInputLoop(g, batch, dy, w, dx);
   return dx;
 }
 
 export function depthwiseBackpropFilter(x: FloatArray, dy: FloatArray, g: ConvGeometry): FloatArray {
   const batch = x.length / inputSize(g);
   const dw = like(x, g.filterHeight * g.filterWidth * g.outChannels);
-  forEachDepthwiseTap(g, batch, (i, f, o) => { dw[f] += x[i] * dy[o]; });
+  depthwiseFilterLoop(g, batch, x, dy, dw);
   return dw;
 }
 
-/** Calls `visit(outputIndex, firstInputIndex)` for each pooling window with the taps inside the image. */
-function forEachWindow(g: ConvGeometry, batch: number, visit: (out: number, taps: Int32Array, count: number) => void): void {
-  const { inHeight: H, inWidth: W, inChannels: C } = g;
-  const taps = new Int32Array(g.filterHeight * g.filterWidth);
-  let out = 0;
-  for (let n = 0; n < batch; n++) {
-    for (let oh = 0; oh < g.outHeight; oh++) {
-      for (let ow = 0; ow < g.outWidth; ow++, out += C) {
-        let count = 0;
-        for (let kh = 0; kh < g.filterHeight; kh++) {
-          const ih = oh * g.strideHeight - g.padTop + kh * g.dilationHeight;
-          if (ih < 0 || ih >= H) continue;
-          for (let kw = 0; kw < g.filterWidth; kw++) {
-            const iw = ow * g.strideWidth - g.padLeft + kw * g.dilationWidth;
-            if (iw >= 0 && iw < W) taps[count++] = ((n * H + ih) * W + iw) * C;
+/**
+ * A pooling loop, generated like the tap loops: for each output element `o + ch` it runs `start`,
+ * then `tap` for each input index `i` of its window inside the image (`count` of them), then `end`.
+ */
+type WindowLoop = (g: ConvGeometry, batch: number, a: FloatArray, b: FloatArray, indices?: Int32Array) => void;
+
+function windowLoop(start: string, tap: string, end: string): WindowLoop {
+  return new Function("g", "batch", "a", "b", "indices", `
+    "use strict";
+    const H = g.inHeight, W = g.inWidth, C = g.inChannels, KH = g.filterHeight, KW = g.filterWidth;
+    let o = 0;
+    for (let n = 0; n < batch; n++) {
+      for (let oh = 0; oh < g.outHeight; oh++) {
+        const h0 = oh * g.strideHeight - g.padTop, hs = Math.max(h0, 0), he = Math.min(h0 + KH, H);
+        for (let ow = 0; ow < g.outWidth; ow++, o += C) {
+          const w0 = ow * g.strideWidth - g.padLeft, ws = Math.max(w0, 0), we = Math.min(w0 + KW, W);
+          const count = (he - hs) * (we - ws);
+          for (let ch = 0; ch < C; ch++) {
+            ${start}
+            for (let ih = hs; ih < he; ih++) {
+              for (let iw = ws, i = ((n * H + ih) * W + ws) * C + ch; iw < we; iw++, i += C) { ${tap} }
+            }
+            ${end}
           }
         }
-        visit(out, taps, count);
       }
     }
-  }
+  `) as WindowLoop;
 }
+
+// a is the input, b the output (dx and dy for the average's gradient).
+const maxPoolLoop = windowLoop(
+  "let best = -Infinity, at = -1;",
+  // NaN wins, as TF's max pooling propagates it.
+  "const v = a[i]; if (at < 0 || v > best || v !== v) { best = v; at = i; }",
+  "b[o + ch] = best; indices[o + ch] = at;",
+);
+const avgPoolLoop = windowLoop("let total = 0;", "total += a[i];", "b[o + ch] = total / count;");
+const avgPoolGradLoop = windowLoop("const share = b[o + ch] / count;", "a[i] += share;", "");
 
 /** The maximum of each window and, per output element, the flat input index it came from (first on ties). */
 export function maxPoolForward(x: FloatArray, g: ConvGeometry): { out: FloatArray; argmax: Int32Array } {
-  const batch = x.length / inputSize(g), C = g.inChannels;
+  const batch = x.length / inputSize(g);
   const out = like(x, batch * outputSize(g));
   const argmax = new Int32Array(out.length);
-  forEachWindow(g, batch, (o, taps, count) => {
-    for (let c = 0; c < C; c++) {
-      let best = -Infinity, at = count > 0 ? taps[0] + c : -1;
-      for (let t = 0; t < count; t++) {
-        const v = x[taps[t] + c];
-        // NaN wins, as TF's max pooling propagates it.
-        if (v > best || v !== v) { best = v; at = taps[t] + c; if (v !== v) break; }
-      }
-      out[o + c] = best;
-      argmax[o + c] = at;
-    }
-  });
+  maxPoolLoop(g, batch, x, out, argmax);
   return { out, argmax };
 }
 
@@ -254,21 +255,15 @@ export function gatherByIndex(values: FloatArray, indices: Int32Array, size: num
 
 /** Mean over each window's taps inside the image (TF does not count padding). */
 export function avgPoolForward(x: FloatArray, g: ConvGeometry): FloatArray {
-  const batch = x.length / inputSize(g), C = g.inChannels;
+  const batch = x.length / inputSize(g);
   const out = like(x, batch * outputSize(g));
-  forEachWindow(g, batch, (o, taps, count) => {
-    for (let t = 0; t < count; t++) for (let c = 0; c < C; c++) out[o + c] += x[taps[t] + c];
-    for (let c = 0; c < C; c++) out[o + c] /= count;
-  });
+  avgPoolLoop(g, batch, x, out);
   return out;
 }
 
 export function avgPoolBackprop(dy: FloatArray, g: ConvGeometry): FloatArray {
-  const batch = dy.length / outputSize(g), C = g.inChannels;
+  const batch = dy.length / outputSize(g);
   const dx = like(dy, batch * inputSize(g));
-  forEachWindow(g, batch, (o, taps, count) => {
-    for (let t = 0; t < count; t++) for (let c = 0; c < C; c++) dx[taps[t] + c] += dy[o + c] / count;
-  });
+  avgPoolGradLoop(g, batch, dx, dy);
   return dx;
 }
-

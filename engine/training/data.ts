@@ -73,8 +73,8 @@ export class RunningMeans {
 }
 
 /** The model's predictions and loss on one batch (recorded by whatever tape is active). */
-export function batchLoss(model: Model, compiled: CompiledState, x: Dataset, y: Dataset): { prediction: tf.Tensor; loss: tf.Tensor } {
-  const prediction = model.apply(toTensor(x));
+export function batchLoss(model: Model, compiled: CompiledState, x: Dataset, y: Dataset, training = false): { prediction: tf.Tensor; loss: tf.Tensor } {
+  const prediction = model.apply(toTensor(x), { training });
   const loss = compiled.loss(toTensor(y), prediction);
   if (!(loss instanceof tf.Tensor) || loss.size !== 1) {
     throw new Error(`loss '${compiled.lossName}' must return a scalar tensor, got ${loss instanceof tf.Tensor ? `shape [${loss.shape.join(", ")}]` : typeof loss}`);

@@ -19,6 +19,8 @@ export type Logs = Record<string, number>;
 
 /** Keras-style callbacks; any of them may be async. Throwing stops fit with that error. */
 export interface FitCallbacks {
+  /** Called first with the model being trained (Keras's set_model), e.g. for EarlyStopping. */
+  setModel?(model: Model): void;
   onTrainBegin?(logs: Logs): unknown;
   onTrainEnd?(logs: Logs): unknown;
   onEpochBegin?(epoch: number, logs: Logs): unknown;
@@ -128,7 +130,7 @@ export function trainOnBatch(model: Model, compiled: CompiledState, x: Dataset, 
   }
   const variables = model.trainableWeights;
   const tape = new tf.GradientTape();
-  const { prediction, loss } = tape.record(() => batchLoss(model, compiled, x, y));
+  const { prediction, loss } = tape.record(() => batchLoss(model, compiled, x, y, true));
   const lossValue = Number(loss.item());
   failIfNotFinite(lossValue);
   const gradients = tape.gradient(loss, variables) as (tf.Tensor | null)[];
@@ -170,6 +172,7 @@ export async function fitModel(model: Model, x: DataInput, y: DataInput, options
 
   model.stopTraining = false;
   let lastYield = performance.now();
+  callbacks.forEach((c) => c.setModel?.(model));
   tell((o) => o.onTrainBegin?.({ epochs, stepsPerEpoch, model }));
   try {
     await notify((c) => c.onTrainBegin?.({}));

@@ -36,6 +36,9 @@ const FACTORIES: Record<string, (seed?: number) => Initializer> = {
   },
   /** U(−l, l) with l = √(6 / fanIn), for relu layers. */
   he_uniform: (seed) => (shape, dtype) => uniformWithin(Math.sqrt(6 / fans(shape)[0]), seed)(shape, dtype),
+  /** Keras's RandomUniform default, U(−0.05, 0.05) (Embedding's default). */
+  uniform: (seed) => uniformWithin(0.05, seed),
+  random_uniform: (seed) => uniformWithin(0.05, seed),
   zeros: () => (shape, dtype) => tf.zeros(shape, dtype ?? "float32"),
   ones: () => (shape, dtype) => tf.ones(shape, dtype ?? "float32"),
 };

@@ -28,6 +28,11 @@ export class SymbolicTensor {
   }
 }
 
+/** Keras's `layer(x, training=True)`. */
+export interface ApplyOptions {
+  training?: boolean;
+}
+
 export interface LayerOptions {
   name?: string;
   trainable?: boolean;
@@ -59,19 +64,22 @@ export abstract class Layer {
 
   abstract computeOutputShape(inputShape: SymbolicShape): SymbolicShape;
 
-  /** The computation on real tensors. */
-  abstract call(input: tf.Tensor): tf.Tensor;
+  /**
+   * The computation on real tensors. `training` is true inside `fit` (and when passed to
+   * `apply`): Dropout drops and BatchNormalization uses batch statistics only then, as in Keras.
+   */
+  abstract call(input: tf.Tensor, training?: boolean): tf.Tensor;
 
   apply(input: SymbolicTensor): SymbolicTensor;
-  apply(input: tf.Tensor | number[] | number[][]): tf.Tensor;
-  apply(input: SymbolicTensor | tf.Tensor | number[] | number[][]): SymbolicTensor | tf.Tensor {
+  apply(input: tf.Tensor | number[] | number[][], options?: ApplyOptions): tf.Tensor;
+  apply(input: SymbolicTensor | tf.Tensor | number[] | number[][], options: ApplyOptions = {}): SymbolicTensor | tf.Tensor {
     if (input instanceof SymbolicTensor) {
       this.ensureBuilt(input.shape);
       return new SymbolicTensor(this.computeOutputShape(input.shape), this, [input], this.name);
     }
     const tensor = input instanceof tf.Tensor ? input : tf.constant(input as number[][]);
     this.ensureBuilt([null, ...tensor.shape.slice(1)]);
-    return this.call(tensor);
+    return this.call(tensor, options.training ?? false);
   }
 
   /** Builds the layer for inputs of this shape, unless it is built already. */

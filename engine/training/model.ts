@@ -7,7 +7,7 @@ import { fitModel, trainOnBatch, type FitOptions } from "./fit";
 import type { History } from "./history";
 import { getLoss, lossName, type LossFn } from "./losses";
 import { resolveMetric, type ResolvedMetric } from "./metrics";
-import { InputLayer, Layer, SymbolicTensor, type SymbolicShape } from "./layers";
+import { InputLayer, Layer, SymbolicTensor, type ApplyOptions, type SymbolicShape } from "./layers";
 import { shapeText, uniqueName } from "./names";
 import { Optimizer } from "./optimizer";
 import { getOptimizer } from "./optimizers";
@@ -104,12 +104,12 @@ export class Model extends Layer {
     return this.layers.reduce<SymbolicShape>((shape, layer) => (layer instanceof InputLayer ? shape : layer.computeOutputShape(shape)), inputShape);
   }
 
-  call(input: tf.Tensor): tf.Tensor {
+  call(input: tf.Tensor, training = false): tf.Tensor {
     const computed = new Map<SymbolicTensor, tf.Tensor>([[this.graphInputs[0], input]]);
     const evaluate = (node: SymbolicTensor): tf.Tensor => {
       const known = computed.get(node);
       if (known) return known;
-      const value = node.layer.apply(evaluate(node.inputs[0]));
+      const value = node.layer.apply(evaluate(node.inputs[0]), { training });
       computed.set(node, value);
       return value;
     };
@@ -126,6 +126,24 @@ export class Model extends Layer {
 
   override getWeights(): tf.Tensor[] {
     return this.layers.flatMap((layer) => layer.getWeights());
+  }
+
+  /** Replaces every layer's weights, in the order of getWeights(); checks all before changing any. */
+  override setWeights(values: (tf.Tensor | number[] | number[][] | number)[]): void {
+    const counts = this.layers.map((layer) => layer.weights.length);
+    const total = counts.reduce((a, b) => a + b, 0);
+    if (!Array.isArray(values) || values.length !== total) {
+      throw new Error(`${this.name}.setWeights: expected ${total} arrays (one per weight, as getWeights() gives), got ${Array.isArray(values) ? values.length : typeof values}`);
+    }
+    let offset = 0;
+    const parts = this.layers.map((layer, i) => [layer, values.slice(offset, (offset += counts[i]))] as const);
+    parts.forEach(([layer, part]) => part.forEach((value, k) => {
+      const expected = layer.weights[k].shape, shape = value instanceof tf.Tensor ? value.shape : tf.constant(value as number[]).shape;
+      if (shape.length !== expected.length || shape.some((d, j) => d !== expected[j])) {
+        throw new Error(`${this.name}.setWeights: weight ${layer.weights[k].name} has shape ${shapeText(expected)}, got ${shapeText(shape)}`);
+      }
+    }));
+    parts.forEach(([layer, part]) => layer.setWeights(part));
   }
 
   override countParams(): number {
@@ -305,15 +323,15 @@ export class Sequential extends Model {
     return this.stack.slice();
   }
 
-  override call(input: tf.Tensor): tf.Tensor {
+  override call(input: tf.Tensor, training = false): tf.Tensor {
     if (this.stack.length === 0) throw new Error("Sequential: the model has no layers");
-    return this.stack.reduce((x, layer) => layer.apply(x), input);
+    return this.stack.reduce((x, layer) => layer.apply(x, { training }), input);
   }
 
-  override apply(input: any): any {
+  override apply(input: any, options?: ApplyOptions): any {
     if (!(input instanceof SymbolicTensor) && !this.batchInputShape && input instanceof tf.Tensor) {
       this.batchInputShape = [null, ...input.shape.slice(1)];
     }
-    return super.apply(input);
+    return super.apply(input, options);
   }
 }
