@@ -20,11 +20,16 @@ export const STATIC_HEATMAP_SIDE = 50;
 /** Ops kept at each end of a tape whose whole picture is over budget, tried in turn. */
 const TAPE_ENDS = [60, 40, 24, 12, 6, 2];
 
+/** An op with its edges takes about this many characters of a picture (measured: 450-600). */
+const CHARACTERS_PER_OP = 450;
+
 export function tapePicture(tape: TapePayload): string {
-  let svg = toSvgString(drawTape(tape));
-  for (const ends of TAPE_ENDS) {
-    if (svg.length <= PICTURE_BUDGET.tape) break;
-    svg = toSvgString(drawTape(elideTape(tape, ends, ends)));
+  // Tapes far over budget skip the drawings that could not fit.
+  const ends = TAPE_ENDS.filter((n) => (2 * n + 1) * CHARACTERS_PER_OP <= PICTURE_BUDGET.tape);
+  let svg = tape.nodes.length * CHARACTERS_PER_OP <= 2 * PICTURE_BUDGET.tape ? toSvgString(drawTape(tape)) : "";
+  for (const n of ends) {
+    if (svg && svg.length <= PICTURE_BUDGET.tape) break;
+    svg = toSvgString(drawTape(elideTape(tape, n, n)));
   }
   return svg;
 }
