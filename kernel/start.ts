@@ -37,7 +37,6 @@ export function startKernelProcess(
     },
   });
   kernel = new Kernel({ engine, engineVersion, folder: process.cwd(), docs, link: bridge, interruptFlag });
-  process.on("SIGINT", () => { if (bridge.claimSignal()) kernel!.interrupt(); });
   process.on("uncaughtException", (error) => kernel!.reportBackgroundError(error));
   process.on("unhandledRejection", (reason) => kernel!.reportBackgroundError(reason));
   // Also for a cell's own process.exit(): what it printed just before still reaches the frontend.

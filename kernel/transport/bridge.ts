@@ -38,7 +38,7 @@ export class TransportBridge {
   private readonly state = new Int32Array(new SharedArrayBuffer(4 * SLOT_COUNT));
   private readonly inputPort: MessagePort;
   private flushCount = 0;
-  private signalsAccounted = 0;
+  private threadAlive = true;
   /** Interrupts requested before the running cell started are not for it. */
   private cellStartInterrupt = 0;
 
@@ -50,7 +50,10 @@ export class TransportBridge {
     this.post = this.worker.postMessage.bind(this.worker);
     this.worker.on("message", (message: FromThread) => this.receive(message));
     this.worker.on("error", (error) => handlers.exit(1, `kernel: the transport thread failed: ${error.message}`));
-    this.worker.on("exit", (code) => handlers.exit(code || 1, "kernel: the transport thread ended"));
+    this.worker.on("exit", (code) => {
+      this.threadAlive = false;
+      handlers.exit(code || 1, "kernel: the transport thread ended");
+    });
   }
 
   /** Sends a message; content that cannot cross to the thread is replaced by a note, never thrown. */
@@ -80,25 +83,12 @@ export class TransportBridge {
   }
 
   /**
-   * Decides what a SIGINT means: one the thread raised for an interrupt already handled or
-   * meant for an earlier cell is dropped; any other (the thread's, or one from outside) stops
-   * the running cell.
-   */
-  claimSignal(): boolean {
-    const raised = load(this.state, SLOT.signalRaisedFor);
-    if (raised <= this.signalsAccounted) return true;
-    this.signalsAccounted = raised;
-    if (raised <= load(this.state, SLOT.interruptHandled) || raised <= this.cellStartInterrupt) return false;
-    store(this.state, SLOT.interruptHandled, raised);
-    return true;
-  }
-
-  /**
    * Waits, blocking this thread, until everything sent so far has been written (with `close`,
    * until the transport is closed), or `timeoutMs` has passed. For exit paths, where the event
    * loop will not run again.
    */
   flushSync({ close = false, timeoutMs = 2000 } = {}): boolean {
+    if (!this.threadAlive) return false;
     const id = ++this.flushCount;
     this.post({ kind: "flush", id, close });
     const deadline = now() + timeoutMs;

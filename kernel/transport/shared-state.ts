@@ -13,16 +13,14 @@ export const SLOT = {
   interruptRequested: 0,
   /** The last interrupt the main thread has acted on (or judged stale). */
   interruptHandled: 1,
-  /** The interrupt the thread last raised SIGINT for. */
-  signalRaisedFor: 2,
   /** The last flush the thread has completed. */
-  flushed: 3,
+  flushed: 2,
   /** State of a cell's request for input (INPUT). */
-  input: 4,
+  input: 3,
   /** Counts the requests handed to the main thread; each carries its number. */
-  arrivals: 5,
+  arrivals: 4,
 } as const;
-export const SLOT_COUNT = 6;
+export const SLOT_COUNT = 5;
 
 export const INPUT = { idle: 0, waiting: 1, answered: 2, interrupted: 3 } as const;
 

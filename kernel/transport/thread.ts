@@ -87,11 +87,10 @@ function interrupt(): void {
   if (Atomics.compareExchange(state, SLOT.input, INPUT.waiting, INPUT.interrupted) === INPUT.waiting) Atomics.notify(state, SLOT.input);
   postToMain({ kind: "interrupt", seq });
   if (process.platform === "win32") return;
-  // A main thread that does not take the interrupt at once is spinning where no loop check
-  // reaches (library code, a regex): the signal breaks it through vm's breakOnSigint.
+  // A flag no loop check took and a main thread that has not taken the message: the cell spins
+  // where no check reaches (library code, a regex). SIGINT breaks it (see interrupt-guard.ts).
   setTimeout(() => {
-    if (Atomics.load(state, SLOT.interruptHandled) >= seq) return;
-    Atomics.store(state, SLOT.signalRaisedFor, seq);
+    if (Atomics.load(state, SLOT.interruptHandled) >= seq || Atomics.load(interruptFlag, 0) === 0) return;
     process.kill(process.pid, "SIGINT");
   }, SIGNAL_AFTER_MS);
 }
