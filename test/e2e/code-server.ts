@@ -21,11 +21,15 @@ export function installVSCode(): VSCodeInstall {
   };
 }
 
-/** Builds the bundles and packages the .vsix, as `npm run package` does; returns its path. */
+let packaged: string | undefined;
+
+/** Builds the bundles and packages the .vsix, as `npm run package` does (once a process); returns its path. */
 export function packageExtension(): string {
+  if (packaged) return packaged;
   const result = spawnSync("npm", ["run", "--silent", "package"], { cwd: root, encoding: "utf8" });
   if (result.status !== 0) throw new Error(`npm run package failed:\n${result.stdout}\n${result.stderr}`);
-  return join(root, "dist/autograd-notebook.vsix");
+  packaged = join(root, "dist/autograd-notebook.vsix");
+  return packaged;
 }
 
 export function freePort(): Promise<number> {

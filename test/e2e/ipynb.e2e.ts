@@ -33,7 +33,7 @@ async function screenshot(name: string): Promise<string> {
 describe("a shared .ipynb for agnb-typescript in a real VS Code", { timeout: 15 * 60_000 }, () => {
   before(async () => {
     const install = installVSCode();
-    const vsix = process.env.AGNB_E2E_VSIX ?? packageExtension();
+    const vsix = packageExtension();
     scratch = mkdtempSync(join(tmpdir(), "agnb-e2e-ipynb-"));
     workspace = join(scratch, "workspace");
     mkdirSync(workspace);
@@ -74,6 +74,14 @@ describe("a shared .ipynb for agnb-typescript in a real VS Code", { timeout: 15 
     assert.equal(failed, 0, `no cell failed:\n${drawn.text.slice(0, 2000)}`);
     assert.ok(drawn.heatmaps >= 1, "our renderer draws the Hessian, not the static picture");
     assert.ok(drawn.tensorCells.some((cell) => cell.startsWith("9.333")) || /9\.333/.test(drawn.text), `the second derivative 9.333 is shown:\n${drawn.text.slice(0, 1500)}`);
+
+    // Saved by VS Code's own .ipynb serializer: the rich payload and the static pictures.
+    await runCommand(page, "File: Save");
+    await page.waitForTimeout(1500);
+    const saved = JSON.parse(readFileSync(join(workspace, NAME), "utf8")) as { cells: Array<{ outputs?: Array<{ data?: Record<string, unknown> }> }> };
+    const hessian = saved.cells.flatMap((c) => c.outputs ?? []).map((o) => o.data ?? {}).find((d) => /Hessian 2 × 2/.test(String([d["image/svg+xml"]].flat().join(""))));
+    assert.ok(hessian, "the saved .ipynb carries the Hessian's picture");
+    assert.ok("application/vnd.agnb.jacobian+json" in hessian && "text/html" in hessian && "text/plain" in hessian, Object.keys(hessian).join(", "));
 
     await runCommand(page, "Autograd: Export as HTML");
     const input = page.locator(".quick-input-widget input");

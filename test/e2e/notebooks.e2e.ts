@@ -12,6 +12,8 @@ import { parseNotebook } from "../../kernel/notebook-file";
 import { SCRATCH_NOTEBOOKS } from "./scratch-notebooks";
 import { installVSCode, packageExtension, prepareProfile, startCodeServer, type CodeServer } from "./code-server";
 import { collectOutputs, launchBrowser, openFile, openNotebook, openWorkbench, runCommand, scrollToTop, statusText, waitForRunToFinish } from "./workbench";
+// A shared .ipynb run on our controller, in a code-server of its own, in the same run.
+import "./ipynb.e2e";
 
 const root = new URL("../..", import.meta.url).pathname;
 const screenshots = join(root, ".test-output/e2e");
