@@ -50,7 +50,11 @@ export class ZeroMQClient {
 
   constructor(private readonly info: ConnectionInfo, key = info.key) {
     this.codec = new WireCodec(key, info.signature_scheme);
-    for (const socket of [...Object.values(this.sockets), this.iopub]) socket.linger = 0;
+    for (const socket of [...Object.values(this.sockets), this.iopub]) {
+      socket.linger = 0;
+      // A kernel still starting is retried every 10 ms rather than zeromq's default 100 ms.
+      socket.reconnectInterval = 10;
+    }
     // jupyter_client gives shell and stdin the same identity: input requests follow their execute.
     this.sockets.shell.routingId = this.sockets.stdin.routingId = this.session;
     const log = (line: string) => process.stderr.write(`zeromq client: ${line}\n`);
