@@ -133,7 +133,11 @@ export class KernelClient extends EventEmitter {
     this.exitHandled = new Promise((resolve) => {
       child.once("exit", (code, signal) => {
         // Messages the kernel wrote just before it ended may still be on their way.
-        const drained = new Promise((done) => { protocol.once("close", done); setTimeout(done, EXIT_DRAIN_MS); });
+        const drained = new Promise((done) => {
+          if (protocol.destroyed) return done(undefined);
+          protocol.once("close", done);
+          setTimeout(done, EXIT_DRAIN_MS);
+        });
         drained.then(() => this.onExit(child, code, signal)).finally(resolve);
       });
     });

@@ -6,7 +6,10 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import type { Socket } from "node:net";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { createServer, type AddressInfo, type Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { KernelClient, type RequestResult } from "../kernel/client";
 import { buildKernelBundles } from "../kernel/bundles";
 import { LineDecoder, encodeMessage, makeMessage, type WireMessage } from "../kernel/messages";
@@ -32,6 +35,27 @@ function processAlive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** A ZeroMQ connection file on loopback with ports free right now. */
+async function connectionFile(): Promise<string> {
+  const ports: number[] = [];
+  while (ports.length < 5) {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    ports.push((server.address() as AddressInfo).port);
+    await new Promise((resolve) => server.close(resolve));
+  }
+  const [shell_port, control_port, iopub_port, stdin_port, hb_port] = ports;
+  const file = join(mkdtempSync(join(tmpdir(), "agnb-connection-")), "kernel.json");
+  writeFileSync(file, JSON.stringify({ transport: "tcp", ip: "127.0.0.1", key: "a-key", signature_scheme: "hmac-sha256", shell_port, control_port, iopub_port, stdin_port, hb_port }));
+  return file;
+}
+
+async function exitsWithin(pid: number, ms: number): Promise<number> {
+  const started = Date.now();
+  await waitFor(() => !processAlive(pid), ms);
+  return Date.now() - started;
 }
 
 /** The kernel process driven by hand over fd 3, to send what KernelClient never would. */
@@ -243,9 +267,55 @@ describe("kernel transport", { timeout: 180_000 }, () => {
     assert.ok(processAlive(kernelPid));
     await new Promise((resolve) => setTimeout(resolve, 200));
     parent.kill("SIGKILL");
-    const killedAt = Date.now();
-    await waitFor(() => !processAlive(kernelPid), 5000);
-    assert.ok(Date.now() - killedAt < 5000);
+    assert.ok(await exitsWithin(kernelPid, 5000) < 5000);
+  });
+
+  test("over ZeroMQ too, a kernel exits within a few seconds when its parent process goes away", async () => {
+    const file = await connectionFile();
+    const parentSource = `
+      const { spawn } = require("node:child_process");
+      const kernel = spawn(process.execPath, [process.argv[1], "--connection-file", process.argv[2]], { stdio: "ignore" });
+      console.log(kernel.pid);
+    `;
+    const parent = spawn(process.execPath, ["-e", parentSource, kernelScript, file], { stdio: ["ignore", "pipe", "inherit"] });
+    const kernelPid = await new Promise<number>((resolve) => parent.stdout!.setEncoding("utf8").once("data", (text: string) => resolve(Number(text.trim()))));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.ok(processAlive(kernelPid), "the kernel runs while its parent does");
+    parent.kill("SIGKILL");
+    assert.ok(await exitsWithin(kernelPid, 5000) < 5000);
+  });
+
+  test("a kernel exits within a few seconds when the process named by JPY_PARENT_PID goes away", async () => {
+    const file = await connectionFile();
+    const stand_in = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)"], { stdio: "ignore" });
+    const kernelProcess = spawn(process.execPath, [kernelScript, "--connection-file", file], { stdio: "ignore", env: { ...process.env, JPY_PARENT_PID: String(stand_in.pid) } });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      assert.ok(processAlive(kernelProcess.pid!), "the kernel runs while the named parent does");
+      stand_in.kill("SIGKILL");
+      assert.ok(await exitsWithin(kernelProcess.pid!, 5000) < 5000);
+    } finally {
+      stand_in.kill("SIGKILL");
+      kernelProcess.kill("SIGKILL");
+    }
+  });
+
+  test("bad arguments and a missing connection file: one clear line and a non-zero exit", async () => {
+    const run = (args: string[]) => new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [kernelScript, ...args], { stdio: ["ignore", "ignore", "pipe"] });
+      let stderr = "";
+      child.stderr!.setEncoding("utf8").on("data", (text: string) => { stderr += text; });
+      child.on("exit", (code) => resolve({ code, stderr }));
+    });
+    const missing = await run(["--connection-file", "/nonexistent/kernel-1.json"]);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /^kernel: connection file \/nonexistent\/kernel-1\.json does not exist\n$/);
+    const unknown = await run(["--frobnicate"]);
+    assert.equal(unknown.code, 2);
+    assert.equal(unknown.stderr, "kernel: unknown argument --frobnicate (the kernel takes --connection-file FILE, or nothing for the local transport)\n");
+    const noFd3 = await run([]);
+    assert.equal(noFd3.code, 1);
+    assert.match(noFd3.stderr, /^kernel: cannot open the local transport on fd 3 .*--connection-file FILE\n$/);
   });
 
   test("a 50 MB request line is parsed; a line over 64 MB is rejected with a clear message; the kernel lives on", async () => {

@@ -43,8 +43,8 @@ export type ToThread =
   | { kind: "input"; request: InputRequest };
 
 export type FromThread =
-  /** `arrival` numbers requests in the order they arrived; `arrivedAt` is the thread's wall clock. */
-  | { kind: "message"; message: WireMessage; arrival: number; arrivedAt: number }
+  /** `arrival` numbers requests in the order they arrived on the thread. */
+  | { kind: "message"; message: WireMessage; arrival: number }
   | { kind: "interrupt"; seq: number }
   | { kind: "shutdown"; restart: boolean }
   | { kind: "exit"; code: number; reason: string };

@@ -2,8 +2,8 @@
  * The kernel's transport thread (dist/kernel-transport.cjs): owns the transport's I/O and fills
  * in every outgoing header, so nothing a cell does to the main thread's built-ins or event loop
  * can stop the kernel from talking. It answers on its own what must work while a cell spins
- * (kernel_info and interrupt on control, shutdown), stamps each other request with its arrival
- * time for the main thread, routes input replies to a waiting cell, and ends the process when
+ * (kernel_info and interrupt on control, shutdown), numbers each other request in order of
+ * arrival for the main thread, routes input replies to a waiting cell, and ends the process when
  * the parent goes away.
  */
 import { randomUUID } from "node:crypto";
@@ -67,9 +67,11 @@ function reply(request: WireMessage, msgType: MessageType, content: unknown): vo
   transmit({ channel: request.channel, msg_type: msgType, content, parent_header: request.header, metadata: {} });
 }
 
+/** Whether the transport opened (once that is settled): a failed one has nothing to flush. */
+const opened = (): Promise<boolean> => opening.then(() => true, () => false);
+
 async function drained(): Promise<void> {
-  await opening;
-  await (adapter as Partial<Pick<LocalAdapter, "drained">>).drained?.();
+  if (await opened()) await (adapter as Partial<Pick<LocalAdapter, "drained">>).drained?.();
 }
 
 /** Ends the process: the main thread is asked first; if it is stuck in a cell, it is killed. */
@@ -117,7 +119,6 @@ function answerInput(message: WireMessage): void {
 }
 
 function receive(message: WireMessage): void {
-  const arrivedAt = performance.timeOrigin + performance.now();
   const type = message.header.msg_type;
   if (message.channel === "stdin") {
     if (type === "input_reply") answerInput(message);
@@ -130,7 +131,7 @@ function receive(message: WireMessage): void {
     reply(message, "interrupt_reply", { status: "ok" });
     return interrupt();
   }
-  postToMain({ kind: "message", message, arrival: Atomics.add(state, SLOT.arrivals, 1) + 1, arrivedAt });
+  postToMain({ kind: "message", message, arrival: Atomics.add(state, SLOT.arrivals, 1) + 1 });
 }
 
 async function handle(request: ToThread): Promise<void> {
@@ -143,7 +144,8 @@ async function handle(request: ToThread): Promise<void> {
       return;
     case "flush":
       try {
-        await (request.close ? opening.then(() => adapter.close()) : drained());
+        if (!request.close) await drained();
+        else if (await opened()) await adapter.close();
       } finally {
         Atomics.store(state, SLOT.flushed, request.id);
         Atomics.notify(state, SLOT.flushed);
