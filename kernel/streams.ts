@@ -13,6 +13,8 @@ export type StreamName = "stdout" | "stderr";
 export const STREAM_LIMIT = 1_000_000;
 const FLUSH_INTERVAL_MS = 50;
 const FLUSH_SIZE = 16_384;
+/** Taken at load: a cell that replaces Date.now must not stop its own output from flowing. */
+const now = Date.now;
 
 export class StreamCapture {
   private pendingName: StreamName = "stdout";
@@ -40,11 +42,11 @@ export class StreamCapture {
     this.pendingName = name;
     this.pending += text;
     // Checked on every write, not only by the timer, because a busy cell starves the timer.
-    if (this.pending.length >= FLUSH_SIZE || Date.now() - this.lastFlush >= FLUSH_INTERVAL_MS) this.flush();
+    if (this.pending.length >= FLUSH_SIZE || now() - this.lastFlush >= FLUSH_INTERVAL_MS) this.flush();
   }
 
   flush(): void {
-    this.lastFlush = Date.now();
+    this.lastFlush = now();
     if (!this.pending) return;
     const text = this.pending;
     this.pending = "";
