@@ -61,6 +61,16 @@ describe("scans and indexing: TF's semantics", () => {
     assert.deepEqual(tf.cumprod([2, 4, 6, 8], 0, true, true).numpy(), [192, 48, 8, 1]);
   });
 
+  test("cumprod's gradient and tangent at a zero are the products of the other factors, not NaN", () => {
+    const x = tf.constant([2, 0, 3], undefined, "float64");
+    assert.deepEqual((tf.grad((v: Tensor) => tf.reduceSum(tf.cumprod(v)))(x) as Tensor).numpy(), [1, 8, 0]);
+    assert.deepEqual((tf.grad((v: Tensor) => tf.reduceSum(tf.cumprod(v, 0, true, true)))(x) as Tensor).numpy(), [0, 3, 1]);
+    const [, t] = tf.jvp((v: Tensor) => tf.cumprod(v), [x], [tf.constant([1, 1, 1], undefined, "float64")]);
+    assert.deepEqual(t.numpy(), [1, 2, 6]);
+    // The second derivatives of a product at a zero, through reduceProd's rule.
+    assert.deepEqual((tf.hessian((v: Tensor) => tf.reduceProd(v))(x) as Tensor).numpy(), [[0, 3, 0], [3, 0, 2], [0, 2, 0]]);
+  });
+
   test("topk returns indices (ties: lower index first) and sends the gradient to the chosen values", () => {
     const { values, indices } = tf.topk([[1, 3, 3, 2]], 3);
     assert.deepEqual(values.numpy(), [[3, 3, 2]]);

@@ -5,7 +5,10 @@ import { runOp, type OpDef } from "../op";
 import { normalizeAxes, normalizeAxis, sizeOf, stridesOf } from "../shape";
 import { Tensor } from "../tensor";
 import { toTensor, type TensorLike } from "./convert";
-import { div, mul } from "./elementwise";
+import { mul, where } from "./elementwise";
+import { castMask } from "./elementwise-factory";
+import { reduceSum } from "./reduce";
+import { expandDims, transpose } from "./shape";
 
 interface ScanAttrs { axis: number; exclusive: boolean; reverse: boolean }
 
@@ -40,12 +43,48 @@ const cumsumDef: OpDef<ScanAttrs> = {
   jvp: ([t], { attrs }) => t && cumsum(t, attrs),
 };
 
+/**
+ * ∂y_k/∂x_i for a running product, without dividing by x_i (TF's y_k / x_i is NaN at a zero):
+ * row i of P is the same running product with x_i replaced by 1, so P[i, k] = Π_{j ∈ J(k), j ≠ i} x_j,
+ * masked to the pairs where x_i is a factor of y_k. x has the scanned axis last; P is [..., n, n].
+ */
+function cumprodPartials(x: Tensor, { exclusive, reverse }: ScanAttrs): Tensor {
+  const n = x.shape[x.rank - 1];
+  const diagonal = new Uint8Array(n * n), factor = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    diagonal[i * n + i] = 1;
+    for (let k = 0; k < n; k++) factor[i * n + k] = (reverse ? (exclusive ? i > k : i >= k) : (exclusive ? i < k : i <= k)) ? 1 : 0;
+  }
+  const rows = where(new Tensor(diagonal, [n, n], "bool"), 1, expandDims(x, -2));
+  const products = cumprod(rows, { axis: -1, exclusive, reverse });
+  return mul(products, castMask(new Tensor(factor, [n, n], "float64"), x));
+}
+
+/** `t` with `axis` moved last, and the permutation that undoes it. */
+function axisLast(t: Tensor, axis: number): [Tensor, number[]] {
+  const perm = t.shape.map((_, i) => i).filter((i) => i !== axis).concat(axis);
+  const inverse = new Array<number>(perm.length);
+  perm.forEach((p, i) => (inverse[p] = i));
+  return [transpose(t, perm), inverse];
+}
+
 const cumprodDef: OpDef<ScanAttrs> = {
   name: "cumprod",
   forward: ([x], attrs) => scanValues(x, attrs, true),
-  // TF's rule: Σ_{k ≥ i} dy_k·y_k / x_i (undefined where x_i = 0, as in TF).
-  vjp: (dy, { inputs: [x], output, attrs }) => [div(cumsum(mul(dy, output), shifted(attrs, dy.rank - output.rank, true)), x)],
-  jvp: ([t], { inputs: [x], output, attrs }) => t && mul(output, cumsum(div(t, x), attrs)),
+  // x̄_i = Σ_k ȳ_k ∂y_k/∂x_i
+  vjp(dy, { inputs: [x], output, attrs }) {
+    const batch = dy.rank - output.rank;
+    const [xLast] = axisLast(x, attrs.axis);
+    const [dyLast, inverse] = axisLast(dy, attrs.axis + batch);
+    return [transpose(reduceSum(mul(expandDims(dyLast, -2), cumprodPartials(xLast, attrs)), -1), inverse)];
+  },
+  // ẏ_k = Σ_i ẋ_i ∂y_k/∂x_i
+  jvp([t], { inputs: [x], attrs }) {
+    if (!t) return null;
+    const [xLast] = axisLast(x, attrs.axis);
+    const [tLast, inverse] = axisLast(t, attrs.axis);
+    return transpose(reduceSum(mul(expandDims(tLast, -1), cumprodPartials(xLast, attrs)), -2), inverse);
+  },
 };
 
 export interface ScanOptions {
