@@ -75,13 +75,16 @@ function tapLoop(body: string): TapLoop {
 
 const im2colLoop = tapLoop("for (let ch = 0; ch < C; ch++) a[p + ch] = b[i + ch];");
 const col2imLoop = tapLoop("for (let ch = 0; ch < C; ch++) b[i + ch] += a[p + ch];");
+// One channel (grey images, the first layer) is common enough for loops without the channel loop.
+const im2colLoop1 = tapLoop("a[p] = b[i];");
+const col2imLoop1 = tapLoop("b[i] += a[p];");
 
 /** The patch matrix [batch·outHeight·outWidth, filterHeight·filterWidth·inChannels], zeros where padded. */
 export function im2col(x: FloatArray, g: ConvGeometry): FloatArray {
   if (patchesAreInput(g)) return x;
   const batch = x.length / inputSize(g);
   const cols = like(x, batch * g.outHeight * g.outWidth * patchSize(g));
-  im2colLoop(g, batch, cols, x);
+  (g.inChannels === 1 ? im2colLoop1 : im2colLoop)(g, batch, cols, x);
   return cols;
 }
 
@@ -89,7 +92,7 @@ export function im2col(x: FloatArray, g: ConvGeometry): FloatArray {
 export function col2im(cols: FloatArray, g: ConvGeometry, batch: number): FloatArray {
   if (patchesAreInput(g)) return cols;
   const x = like(cols, batch * inputSize(g));
-  col2imLoop(g, batch, cols, x);
+  (g.inChannels === 1 ? col2imLoop1 : col2imLoop)(g, batch, cols, x);
   return x;
 }
 
@@ -137,10 +140,15 @@ export function conv2dBackpropInput(dy: FloatArray, w: FloatArray, g: ConvGeomet
 export function conv2dBackpropFilter(x: FloatArray, dy: FloatArray, g: ConvGeometry): FloatArray {
   const batch = x.length / inputSize(g);
   const rows = batch * g.outHeight * g.outWidth, K = patchSize(g), F = g.outChannels;
-  // dyᵀ · patches reads the large patch matrix row by row; only the small result is transposed.
-  const transposedResult = like(x, F * K);
-  product(flip(view(dy, rows, F)), view(im2col(x, g), rows, K), transposedResult);
+  const patches = view(im2col(x, g), rows, K), gradients = view(dy, rows, F);
   const out = like(x, K * F);
+  // The operand read transposed is gathered element by element: make it the narrower one.
+  if (K <= F) {
+    product(flip(patches), gradients, out);
+    return out;
+  }
+  const transposedResult = like(x, F * K);
+  product(flip(gradients), patches, transposedResult);
   for (let f = 0; f < F; f++) for (let k = 0; k < K; k++) out[k * F + f] = transposedResult[f * K + k];
   return out;
 }

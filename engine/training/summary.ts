@@ -6,7 +6,8 @@ import type { Model } from "./model";
 const COLUMNS = [29, 26, 10];
 
 function row(cells: string[]): string {
-  return " " + cells.map((cell, i) => cell.padEnd(COLUMNS[i])).join("").trimEnd();
+  // A cell wider than its column still keeps one space before the next.
+  return " " + cells.map((cell, i) => (cell.length < COLUMNS[i] ? cell.padEnd(COLUMNS[i]) : `${cell} `)).join("").trimEnd();
 }
 
 function outputShapeText(layer: Layer, inputShape: SymbolicShape | undefined): string {
