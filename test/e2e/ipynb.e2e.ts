@@ -4,57 +4,39 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { parseNotebook, serializeNotebook } from "../../kernel/notebook-file";
-import { installVSCode, packageExtension, prepareProfile, startCodeServer, type CodeServer } from "./code-server";
-import { collectOutputs, launchBrowser, openNotebook, openWorkbench, runCommand, scrollToTop, waitForRunToFinish } from "./workbench";
+import { openSession, type Session } from "./session";
+import { collectOutputs, openNotebook, runCommand, screenshotFromTop, waitForRunToFinish } from "./workbench";
 
 const root = new URL("../..", import.meta.url).pathname;
 const screenshots = join(root, ".test-output/e2e");
 const NAME = "shared-higher-order.ipynb";
 
-let scratch: string;
+let session: Session | undefined;
 let workspace: string;
-let server: CodeServer | undefined;
-let browser: Browser | undefined;
 let page: Page;
 
-async function screenshot(name: string): Promise<string> {
-  await scrollToTop(page);
-  const path = join(screenshots, `${name}.png`);
-  await page.screenshot({ path });
-  console.log(`screenshot: ${path}`);
-  return path;
-}
 
 describe("a shared .ipynb for agnb-typescript in a real VS Code", { timeout: 15 * 60_000 }, () => {
   before(async () => {
-    const install = installVSCode();
-    const vsix = packageExtension();
-    scratch = mkdtempSync(join(tmpdir(), "agnb-e2e-ipynb-"));
-    workspace = join(scratch, "workspace");
-    mkdirSync(workspace);
     mkdirSync(screenshots, { recursive: true });
-    // Notebook 04 as Jupyter would share it: converted by agnb, outputs cleared.
-    const converted = join(scratch, "converted.ipynb");
-    const cli = spawnSync(process.execPath, [join(root, "bin/agnb.cjs"), "convert", join(root, "notebooks/04-higher-order.agnb"), "--to", "ipynb", "--output", converted], { encoding: "utf8" });
-    assert.equal(cli.status, 0, cli.stderr);
-    const notebook = parseNotebook(readFileSync(converted), converted);
-    for (const cell of notebook.cells) if (cell.cell_type === "code") { cell.outputs = []; cell.execution_count = null; }
-    writeFileSync(join(workspace, NAME), serializeNotebook(notebook));
-    const profile = prepareProfile(install, join(scratch, "profile"), vsix);
-    server = await startCodeServer(install, profile, workspace);
-    browser = await launchBrowser();
-    page = await openWorkbench(browser, server.url);
+    session = await openSession("ipynb", (folder, scratch) => {
+      // Notebook 04 as Jupyter would share it: converted by agnb, outputs cleared.
+      const converted = join(scratch, "converted.ipynb");
+      const cli = spawnSync(process.execPath, [join(root, "bin/agnb.cjs"), "convert", join(root, "notebooks/04-higher-order.agnb"), "--to", "ipynb", "--output", converted], { encoding: "utf8" });
+      assert.equal(cli.status, 0, cli.stderr);
+      const notebook = parseNotebook(readFileSync(converted), converted);
+      for (const cell of notebook.cells) if (cell.cell_type === "code") { cell.outputs = []; cell.execution_count = null; }
+      writeFileSync(join(folder, NAME), serializeNotebook(notebook));
+    });
+    ({ workspace, page } = session);
   });
 
   after(async () => {
-    await browser?.close();
-    await server?.stop();
-    if (scratch) rmSync(scratch, { recursive: true, force: true });
+    await session?.close();
   });
 
   test("it opens with our controller, Run All runs it, the outputs appear, and Export as HTML writes the page", async () => {
@@ -70,7 +52,7 @@ describe("a shared .ipynb for agnb-typescript in a real VS Code", { timeout: 15 
     const drawn = await collectOutputs(page);
     // collectOutputs leaves the view at the end of the notebook, where the Hessian is drawn.
     await page.screenshot({ path: join(screenshots, "ipynb-run-all-end.png") });
-    await screenshot("ipynb-run-all");
+    await screenshotFromTop(page, join(screenshots, "ipynb-run-all.png"));
     assert.equal(failed, 0, `no cell failed:\n${drawn.text.slice(0, 2000)}`);
     assert.ok(drawn.heatmaps >= 1, "our renderer draws the Hessian, not the static picture");
     assert.ok(drawn.tensorCells.some((cell) => cell.startsWith("9.333")) || /9\.333/.test(drawn.text), `the second derivative 9.333 is shown:\n${drawn.text.slice(0, 1500)}`);

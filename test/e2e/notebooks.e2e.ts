@@ -4,14 +4,13 @@
 // Screenshots of each notebook go to .test-output/e2e/.
 import { after, afterEach, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { parseNotebook } from "../../kernel/notebook-file";
 import { SCRATCH_NOTEBOOKS } from "./scratch-notebooks";
-import { installVSCode, packageExtension, prepareProfile, startCodeServer, type CodeServer } from "./code-server";
-import { collectOutputs, launchBrowser, openFile, openNotebook, openWorkbench, runCommand, scrollToTop, statusText, waitForRunToFinish } from "./workbench";
+import { openSession, type Session } from "./session";
+import { collectOutputs, openFile, openNotebook, runCommand, screenshotFromTop, scrollToTop, statusText, waitForRunToFinish } from "./workbench";
 // A shared .ipynb run on our controller, in a code-server of its own, in the same run.
 import "./ipynb.e2e";
 
@@ -20,18 +19,12 @@ const screenshots = join(root, ".test-output/e2e");
 const examples = readdirSync(join(root, "notebooks")).filter((f) => f.endsWith(".agnb") && (!process.env.AGNB_E2E_ONLY || f.startsWith(process.env.AGNB_E2E_ONLY))).sort();
 const shots: string[] = [];
 
+let session: Session | undefined;
 let workspace: string;
-let scratch: string;
-let server: CodeServer | undefined;
-let browser: Browser | undefined;
 let page: Page;
 
 async function screenshot(name: string): Promise<void> {
-  await scrollToTop(page);
-  const path = join(screenshots, `${name}.png`);
-  await page.screenshot({ path });
-  shots.push(path);
-  console.log(`screenshot: ${path}`);
+  shots.push(await screenshotFromTop(page, join(screenshots, `${name}.png`)));
 }
 
 /** Closes every editor; a notebook changed by running is reverted first, so no save prompt blocks. */
@@ -53,19 +46,12 @@ async function runAll(name: string, timeoutMs: number): Promise<void> {
 
 describe("Autograd Notebook in a real VS Code (code-server + Chromium)", { timeout: 30 * 60_000 }, () => {
   before(async () => {
-    const install = installVSCode();
-    const vsix = packageExtension();
-    scratch = mkdtempSync(join(tmpdir(), "agnb-e2e-"));
-    workspace = join(scratch, "workspace");
-    mkdirSync(workspace);
-    for (const name of examples) copyFileSync(join(root, "notebooks", name), join(workspace, name));
-    // Made before VS Code starts, so Quick Open lists them.
-    for (const [name, text] of Object.entries(SCRATCH_NOTEBOOKS)) writeFileSync(join(workspace, name), text);
     mkdirSync(screenshots, { recursive: true });
-    const profile = prepareProfile(install, join(scratch, "profile"), vsix);
-    server = await startCodeServer(install, profile, workspace);
-    browser = await launchBrowser();
-    page = await openWorkbench(browser, server.url);
+    session = await openSession("examples", (folder) => {
+      for (const name of examples) copyFileSync(join(root, "notebooks", name), join(folder, name));
+      for (const [name, text] of Object.entries(SCRATCH_NOTEBOOKS)) writeFileSync(join(folder, name), text);
+    });
+    ({ workspace, page } = session);
   });
 
   // Whatever a test left open (even a failed one) is reverted and closed, so the next starts clean.
@@ -75,9 +61,7 @@ describe("Autograd Notebook in a real VS Code (code-server + Chromium)", { timeo
   });
 
   after(async () => {
-    await browser?.close();
-    await server?.stop();
-    if (scratch) rmSync(scratch, { recursive: true, force: true });
+    await session?.close();
     console.log(`screenshots:\n${shots.map((s) => `  ${s}`).join("\n")}`);
   });
 

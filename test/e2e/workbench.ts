@@ -171,3 +171,11 @@ export async function scrollToTop(page: Page): Promise<void> {
   for (let i = 0; i < 40; i++) await page.mouse.wheel(0, -2000);
   await page.waitForTimeout(300);
 }
+
+/** A screenshot of the notebook from its top, written to `path` (and named in the test log). */
+export async function screenshotFromTop(page: Page, path: string): Promise<string> {
+  await scrollToTop(page);
+  await page.screenshot({ path });
+  console.log(`screenshot: ${path}`);
+  return path;
+}
