@@ -11,7 +11,7 @@ import fc from "fast-check";
 import * as tfjs from "@tensorflow/tfjs";
 import * as tf from "./core";
 import type { Tensor } from "./core";
-import { build, describeProgram, stepNames, type Program } from "./random-programs";
+import { build, describeProgram, stepNames, type Built, type Program } from "./random-programs";
 
 before(async () => {
   tfjs.enableProdMode();
@@ -36,82 +36,72 @@ function relativeGap(ours: ArrayLike<number>, theirs: ArrayLike<number>): number
   return gap;
 }
 
-const runs = { numRuns: 400, seed: SEED, includeErrorInReport: true };
-/** Each property must really check most of its programs, not skip them. */
-function counted(): { checked: number; atLeast(n: number): void } {
-  return { checked: 0, atLeast(n) { assert.ok(this.checked >= n, `only ${this.checked} programs were checked`); } };
+/** The gradient of Σ w·f(leaves) for fixed weights w, in our engine. */
+function weightedGradient(ours: Built["ours"], leaves: Tensor[], w: Tensor): Tensor[] {
+  const tape = new tf.GradientTape();
+  const loss = tape.record(() => { tape.watch(leaves); return tf.reduceSum(tf.mul(ours(...leaves), w)); });
+  return tape.gradient(loss, leaves, { unconnectedGradients: "zero" }) as Tensor[];
+}
+
+/**
+ * Checks `numRuns` random programs with finite values (and, with `portable`, a TF.js version),
+ * and fails unless at least `minChecked` of them were really checked rather than skipped.
+ */
+function forPrograms(numRuns: number, minChecked: number, check: (program: Program, built: Built, y: Tensor) => void, portable = false): void {
+  let checked = 0;
+  fc.assert(fc.property(programs, (program) => {
+    const built = build(program);
+    fc.pre(!portable || built.theirs !== undefined);
+    const y = built.ours(...built.leaves);
+    fc.pre(allFinite(y));
+    check(program, built, y);
+    checked++;
+  }), { numRuns, seed: SEED, includeErrorInReport: true });
+  assert.ok(checked >= minChecked, `only ${checked} programs were checked`);
 }
 
 describe("random programs: gradients", () => {
   test("match float64 central differences", () => {
-    const count = counted();
-    fc.assert(fc.property(programs, (program) => {
-      const { leaves, ours } = build(program);
-      fc.pre(allFinite(ours(...leaves)));
+    forPrograms(400, 350, (program, { leaves, ours }) => {
       const r = tf.test.gradCheck(ours, leaves, { tolerance: 1e-5 });
       assert.ok(r.ok, `${describeProgram(program)}: max error ${r.maxError} against finite differences`);
-      count.checked++;
-    }), runs);
-    count.atLeast(350);
+    });
   });
 
   test("second derivatives (the gradient's own gradient) match float64 central differences", () => {
-    const count = counted();
-    fc.assert(fc.property(programs, (program) => {
-      const { leaves, ours } = build(program);
-      fc.pre(allFinite(ours(...leaves)));
-      const w = tf.constant(weightsFor(ours(...leaves).shape), ours(...leaves).shape, "float64");
-      const gradient = (...ls: Tensor[]): Tensor => {
-        const tape = new tf.GradientTape();
-        const loss = tape.record(() => { tape.watch(ls); return tf.reduceSum(tf.mul(ours(...ls), w)); });
-        return tape.gradient(loss, ls[0], { unconnectedGradients: "zero" }) as Tensor;
-      };
+    forPrograms(200, 170, (program, { leaves, ours }, y) => {
+      const w = tf.constant(weightsFor(y.shape), y.shape, "float64");
+      const gradient = (...ls: Tensor[]): Tensor => weightedGradient(ours, ls, w)[0];
       const r = tf.test.gradCheck(gradient, leaves, { tolerance: 1e-4 });
       assert.ok(r.ok, `${describeProgram(program)}: max error ${r.maxError} of second derivatives against finite differences`);
-      count.checked++;
-    }), { ...runs, numRuns: 200 });
-    count.atLeast(170);
+    });
   });
 
   test("match TF.js (cpu backend) where it has every op", () => {
-    const count = counted();
-    fc.assert(fc.property(programs, (program) => {
-      const { leaves, ours, theirs } = build(program);
-      fc.pre(theirs !== undefined);
-      const y = ours(...leaves);
-      fc.pre(allFinite(y));
+    forPrograms(400, 150, (program, { leaves, ours, theirs }, y) => {
       const w = weightsFor(y.shape);
-      const tape = new tf.GradientTape();
-      const loss = tape.record(() => { tape.watch(leaves); return tf.reduceSum(tf.mul(ours(...leaves), tf.constant(w, y.shape, "float64"))); });
-      const mine = tape.gradient(loss, leaves, { unconnectedGradients: "zero" }) as Tensor[];
+      const mine = weightedGradient(ours, leaves, tf.constant(w, y.shape, "float64"));
       const theirLeaves = leaves.map((l) => tfjs.tensor(Float32Array.from(l.values), l.shape));
       const theirGrads = tfjs.tidy(() => tfjs.grads((...ls: tfjs.Tensor[]) => tfjs.sum(tfjs.mul(theirs!(tfjs, ...ls), tfjs.tensor(Float32Array.from(w), y.shape))))(theirLeaves).map((g) => g.dataSync()));
       theirLeaves.forEach((t) => t.dispose());
-      count.checked++;
       mine.forEach((g, i) => {
         const gap = relativeGap(g.values, theirGrads[i]);
         assert.ok(gap < 2e-3, `${describeProgram(program)}: gradient of leaf ${i} differs from TF.js by ${gap}\nours   ${Array.from(g.values)}\nTF.js  ${Array.from(theirGrads[i])}`);
       });
-    }), runs);
-    count.atLeast(150);
+    }, true);
   });
 });
 
 describe("random programs: forward mode", () => {
   test("tangents match a directional difference", () => {
-    const count = counted();
-    fc.assert(fc.property(programs, (program) => {
-      const { leaves, ours } = build(program);
-      fc.pre(allFinite(ours(...leaves)));
+    forPrograms(400, 350, (program, { leaves, ours }) => {
       const tangents = leaves.map((l, k) => tf.constant(Float64Array.from({ length: l.size }, (_, i) => Math.cos(1 + i + 3 * k)), l.shape, "float64"));
       const [, t] = tf.jvp(ours, leaves, tangents);
       const eps = 1e-6;
-      const shifted = (s: number) => ours(...leaves.map((l, k) => tf.add(l, tf.mul(tangents[k], s))));
-      const fd = tf.div(tf.sub(shifted(eps), shifted(-eps)), 2 * eps);
+      const shifted = (sign: number) => ours(...leaves.map((l, k) => tf.add(l, tf.mul(tangents[k], sign * eps))));
+      const fd = tf.div(tf.sub(shifted(1), shifted(-1)), 2 * eps);
       const gap = relativeGap(t.values, fd.values);
       assert.ok(gap < 1e-5, `${describeProgram(program)}: tangent differs from the directional difference by ${gap}`);
-      count.checked++;
-    }), runs);
-    count.atLeast(350);
+    });
   });
 });
