@@ -6,8 +6,12 @@
  * Everything else — unknown metadata, unknown keys, key order — passes through untouched.
  */
 import { randomBytes } from "node:crypto";
-import { open, readFile, rename, unlink } from "node:fs/promises";
+import { open, readFile, rename, stat, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import {
+  MAX_DEPTH, MAX_FILE_BYTES, checkAttachments, checkCellMetadata, checkKeys, checkMimeBundle, checkNotebookMetadata, escapeControl, isRecord, jsonDepth, shown,
+  validCount, type Fail,
+} from "./notebook-checks";
 
 export const KERNEL_NAME = "agnb-typescript";
 
@@ -44,16 +48,24 @@ export interface Notebook {
   [key: string]: unknown;
 }
 
-/** A notebook that cannot be read: names the file and what is wrong with it. */
+/** A notebook that cannot be read: names the file and what is wrong with it (control characters escaped). */
 export class NotebookFormatError extends Error {
   constructor(readonly file: string, readonly problem: string) {
-    super(`${file}: ${problem}`);
+    super(escapeControl(`${file}: ${problem}`.replace(/\s*\n\s*/g, " ")));
     this.name = "NotebookFormatError";
   }
 }
 
 const CELL_ID = /^[a-zA-Z0-9-_]{1,64}$/;
 const OUTPUT_TYPES = new Set(["stream", "display_data", "execute_result", "error"]);
+const NOTEBOOK_KEYS = ["cells", "metadata", "nbformat", "nbformat_minor"];
+const CELL_KEYS = { code: ["id", "cell_type", "metadata", "source", "outputs", "execution_count"], markdown: ["id", "cell_type", "metadata", "source", "attachments"] } as const;
+const OUTPUT_KEYS: Record<string, readonly string[]> = {
+  stream: ["output_type", "name", "text"],
+  display_data: ["output_type", "data", "metadata"],
+  execute_result: ["output_type", "data", "metadata", "execution_count"],
+  error: ["output_type", "ename", "evalue", "traceback"],
+};
 
 export function newCellId(): string {
   return randomBytes(6).toString("hex");
@@ -96,15 +108,18 @@ export function parseNotebook(input: string | Uint8Array, file = "<notebook>"): 
     fail(`not valid JSON: ${describeJsonError(text, error as Error)}`);
   }
   if (!isRecord(raw)) return fail("expected a JSON object at the top level");
+  if (jsonDepth(raw) > MAX_DEPTH) fail(`nested more than ${MAX_DEPTH} levels deep; no notebook is, so this file is not read`);
   if (raw.nbformat !== 4) {
     fail(`unsupported nbformat ${JSON.stringify(raw.nbformat)} (only nbformat 4 notebooks can be read)`);
   }
   if (!Array.isArray(raw.cells)) fail('missing "cells" array');
   if (raw.metadata !== undefined && !isRecord(raw.metadata)) fail('"metadata" must be an object');
+  checkKeys(raw, NOTEBOOK_KEYS, "the notebook", fail);
+  if (isRecord(raw.metadata)) checkNotebookMetadata(raw.metadata, fail);
 
   const seenIds = new Set<string>();
   const cells = (raw.cells as unknown[]).map((cell, index) => parseCell(cell, `cells[${index}]`, seenIds, fail));
-  const minor = typeof raw.nbformat_minor === "number" ? raw.nbformat_minor : 0;
+  const minor = validCount(raw.nbformat_minor) ?? 0;
   return {
     ...raw,
     cells,
@@ -115,24 +130,27 @@ export function parseNotebook(input: string | Uint8Array, file = "<notebook>"): 
   };
 }
 
-function parseCell(value: unknown, where: string, seenIds: Set<string>, fail: (p: string) => never): NotebookCell {
+function parseCell(value: unknown, where: string, seenIds: Set<string>, fail: Fail): NotebookCell {
   if (!isRecord(value)) fail(`${where} must be an object`);
   const cell = value as Record<string, unknown>;
   const type = cell.cell_type;
   if (type !== "code" && type !== "markdown" && type !== "raw") {
-    fail(`${where}.cell_type must be "code", "markdown" or "raw", not ${JSON.stringify(type)}`);
+    fail(`${where}.cell_type must be "code", "markdown" or "raw", not ${shown(type)}`);
   }
+  checkKeys(cell, type === "code" ? CELL_KEYS.code : CELL_KEYS.markdown, where, fail);
   let id = cell.id;
   if (id === undefined) {
     id = newCellId();
   } else if (typeof id !== "string" || !CELL_ID.test(id)) {
-    fail(`${where}.id ${JSON.stringify(id)} is not a valid cell id (1-64 letters, digits, "-" or "_")`);
+    fail(`${where}.id ${shown(id)} is not a valid cell id (1-64 letters, digits, "-" or "_")`);
   }
   while (seenIds.has(id as string)) {
     id = newCellId();
   }
   seenIds.add(id as string);
   if (cell.metadata !== undefined && !isRecord(cell.metadata)) fail(`${where}.metadata must be an object`);
+  if (isRecord(cell.metadata)) checkCellMetadata(cell.metadata, `${where}.metadata`, fail);
+  if (type !== "code") checkAttachments(cell.attachments, `${where}.attachments`, fail);
   const parsed: NotebookCell = {
     ...cell,
     cell_type: type as CellType,
@@ -143,27 +161,41 @@ function parseCell(value: unknown, where: string, seenIds: Set<string>, fail: (p
   if (type === "code") {
     if (cell.outputs !== undefined && !Array.isArray(cell.outputs)) fail(`${where}.outputs must be an array`);
     parsed.outputs = ((cell.outputs as unknown[]) ?? []).map((o, i) => parseOutput(o, `${where}.outputs[${i}]`, fail));
-    parsed.execution_count = typeof cell.execution_count === "number" ? cell.execution_count : null;
+    parsed.execution_count = validCount(cell.execution_count);
   }
   return parsed;
 }
 
-function parseOutput(value: unknown, where: string, fail: (p: string) => never): CellOutput {
+function parseOutput(value: unknown, where: string, fail: Fail): CellOutput {
   if (!isRecord(value)) fail(`${where} must be an object`);
   const output = value as Record<string, unknown>;
-  if (!OUTPUT_TYPES.has(output.output_type as string)) {
-    fail(`${where}.output_type must be one of ${[...OUTPUT_TYPES].join(", ")}, not ${JSON.stringify(output.output_type)}`);
+  const type = output.output_type as string;
+  if (!OUTPUT_TYPES.has(type)) {
+    fail(`${where}.output_type must be one of ${[...OUTPUT_TYPES].join(", ")}, not ${shown(type)}`);
   }
-  if (output.output_type === "stream") {
+  checkKeys(output, OUTPUT_KEYS[type], where, fail);
+  if (type === "stream") {
+    if (typeof output.name !== "string") fail(`${where}.name must be the stream's name ("stdout" or "stderr"), not ${shown(output.name)}`);
     return { ...output, text: joinText(output.text, `${where}.text`, fail) } as StreamOutput;
   }
-  if (output.output_type === "error") return output as ErrorOutput;
-  if (!isRecord(output.data)) fail(`${where}.data must be an object`);
+  if (type === "error") {
+    for (const key of ["ename", "evalue"]) {
+      if (output[key] !== undefined && typeof output[key] !== "string") fail(`${where}.${key} must be a string, not ${shown(output[key])}`);
+    }
+    const traceback = output.traceback ?? [];
+    if (!Array.isArray(traceback) || !traceback.every((line) => typeof line === "string")) fail(`${where}.traceback must be a list of strings, not ${shown(traceback)}`);
+    // An error saved without its message or traceback is still shown, with what it has.
+    return { ...output, ename: output.ename ?? "Error", evalue: output.evalue ?? "", traceback } as ErrorOutput;
+  }
+  checkMimeBundle(output.data, `${where}.data`, fail);
+  if (output.metadata !== undefined && !isRecord(output.metadata)) fail(`${where}.metadata must be an object, not ${shown(output.metadata)}`);
   const data: Record<string, unknown> = {};
   for (const [mime, payload] of Object.entries(output.data as Record<string, unknown>)) {
     data[mime] = isLineSplitMime(mime) && Array.isArray(payload) ? joinText(payload, `${where}.data["${mime}"]`, fail) : payload;
   }
-  return { ...output, data, metadata: isRecord(output.metadata) ? output.metadata : {} } as DataOutput;
+  const parsed = { ...output, data, metadata: isRecord(output.metadata) ? output.metadata : {} } as DataOutput;
+  if (type === "execute_result") parsed.execution_count = validCount(output.execution_count);
+  return parsed;
 }
 
 /** The on-disk text: one-space indent, multi-line texts as line arrays, trailing newline. */
@@ -194,11 +226,26 @@ function outputForDisk(output: CellOutput): Record<string, unknown> {
 export async function readNotebookFile(path: string): Promise<Notebook> {
   let bytes: Buffer;
   try {
+    const info = await stat(path);
+    if (info.isDirectory()) throw new NotebookFormatError(path, "is a folder, not a notebook file");
+    if (!info.isFile()) throw new NotebookFormatError(path, "is not a regular file (a device, pipe or socket), so it is not read as a notebook");
+    if (info.size > MAX_FILE_BYTES) throw new NotebookFormatError(path, `is ${(info.size / 1e6).toFixed(0)} MB; notebooks larger than ${MAX_FILE_BYTES / 1024 / 1024} MB are not read`);
     bytes = await readFile(path);
   } catch (error) {
-    throw new NotebookFormatError(path, `cannot be read: ${(error as Error).message}`);
+    if (error instanceof NotebookFormatError) throw error;
+    throw new NotebookFormatError(path, `cannot be read: ${describeFileError(error as NodeJS.ErrnoException)}`);
   }
   return parseNotebook(bytes, path);
+}
+
+function describeFileError(error: NodeJS.ErrnoException): string {
+  switch (error.code) {
+    case "ENOENT": return "it does not exist";
+    case "EACCES": case "EPERM": return "permission denied";
+    case "ELOOP": return "it is a loop of symbolic links";
+    case "ENOTDIR": return "a part of its path is not a folder";
+    default: return error.message;
+  }
 }
 
 /**
@@ -231,7 +278,7 @@ function isLineSplitMime(mime: string): boolean {
   return !mime.endsWith("json") && (mime.startsWith("text/") || mime === "image/svg+xml" || mime.startsWith("application/javascript"));
 }
 
-function joinText(value: unknown, where: string, fail: (p: string) => never): string {
+function joinText(value: unknown, where: string, fail: Fail): string {
   if (value === undefined) return "";
   if (typeof value === "string") return value;
   if (Array.isArray(value) && value.every((line) => typeof line === "string")) return value.join("");
@@ -250,8 +297,4 @@ function describeJsonError(text: string, error: Error): string {
   const before = text.slice(0, offset).split("\n");
   const reason = error.message.replace(/ in JSON at position \d+.*$/s, "");
   return `${reason} at line ${before.length}, column ${before[before.length - 1].length + 1}`;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
