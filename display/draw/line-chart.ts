@@ -4,7 +4,7 @@
 // last value, the number a reader looks for under a loss curve.
 import type { PlotlyPayload } from "../contract";
 import { formatNumber } from "../format";
-import { pictureFrame, truncate, type PictureTheme } from "./frame";
+import { LIGHT, pictureFrame, truncate, type PictureTheme } from "./frame";
 import { el, px, type SvgNode } from "./svg";
 
 const PLOT_WIDTH = 560;
@@ -143,7 +143,8 @@ export function drawLineChart(plot: PlotlyPayload, theme?: PictureTheme): SvgNod
     legendX += 30 + label.length * 7;
   }
   const title = text(layout.title) ?? "plot";
-  const style = `.plot{fill:none;stroke:#bbb}.grid{stroke:#e5e5e5}.trace{fill:none;stroke-width:2}`;
+  const muted = (theme ?? LIGHT).muted;
+  const style = `.plot{fill:none;stroke:${muted};stroke-opacity:.6}.grid{stroke:${muted};stroke-opacity:.2}.trace{fill:none;stroke-width:2}`;
   return pictureFrame({ width: Math.max(right + (hasRight ? 60 : 16), legendX), height: legendY + 6, title, style, theme }, body);
 }
 

@@ -68,3 +68,14 @@ export function themeColor(element: Element, variable: string, fallback: string)
   const value = view?.getComputedStyle(element).getPropertyValue(variable).trim();
   return value || fallback;
 }
+
+/** The editor's colours for a picture drawn by display/draw (its light defaults outside VS Code). */
+export function pictureTheme(element: Element): { background: string; ink: string; muted: string } {
+  const background = themeColor(element, "--vscode-editor-background", "#ffffff");
+  return {
+    // A background the colour scales cannot read (a named colour, a variable) falls back to white.
+    background: /^#[0-9a-f]{6}$|^#[0-9a-f]{3}$|^rgba?\(/i.test(background) ? background : "#ffffff",
+    ink: themeColor(element, "--vscode-editor-foreground", "#333333"),
+    muted: themeColor(element, "--vscode-descriptionForeground", "#717171"),
+  };
+}

@@ -3,8 +3,7 @@
 // Hover names the entry under the pointer: its indices within the target and source shapes.
 import type { JacobianPayload } from "../../display/contract";
 import { MIME } from "../../display/contract";
-import { formatNumber, html, PayloadError, requireArray, requireObject, themeColor } from "./dom";
-import { parseColor } from "../../display/draw/colors";
+import { formatNumber, html, PayloadError, pictureTheme, requireArray, requireObject } from "./dom";
 import { drawHeatmap } from "../../display/draw/heatmap";
 import { toDom } from "../../display/draw/svg";
 
@@ -14,13 +13,7 @@ const RENDERER_SIDE = 200;
 
 export function renderJacobian(payload: unknown, element: HTMLElement): void {
   const jac = checkJacobianPayload(payload);
-  const theme = {
-    background: themeColor(element, "--vscode-editor-background", "#ffffff"),
-    ink: themeColor(element, "--vscode-editor-foreground", "#333333"),
-    muted: themeColor(element, "--vscode-descriptionForeground", "#717171"),
-  };
-  if (!parseColor(theme.background)) theme.background = "#ffffff";
-  const picture = drawHeatmap(jac, { maxSide: RENDERER_SIDE, theme });
+  const picture = drawHeatmap(jac, { maxSide: RENDERER_SIDE, theme: pictureTheme(element) });
   const root = html(element, "div", { class: "agnb agnb-jacobian", "data-rows": jac.rows, "data-cols": jac.cols });
   const detail = html(root, "div", { class: "agnb-detail agnb-meta" }, "Hover over an entry to see its indices and value.");
   const drawing = toDom(root, picture.svg);

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { checkPlotlyPayload, themedLayout } from "./plot";
+import { checkPlotlyPayload, renderPlot, themedLayout } from "./plot";
 import { renderOutput } from "./agnb.renderer";
 import { makeOutputElement } from "./test-dom";
 
@@ -23,4 +23,16 @@ test("a plot payload without a data array is refused clearly", async () => {
   const element = makeOutputElement();
   await renderOutput("application/vnd.plotly.v1+json", () => ({ data: [3] }), element);
   assert.match(element.textContent!, /data\[0\] must be an object, got number 3/);
+});
+
+test("until plotly.js has loaded, the output shows the static line chart, in the editor's colours", () => {
+  const element = makeOutputElement();
+  element.style.setProperty("--vscode-editor-background", "#1e1e1e");
+  const drawing = renderPlot(curve, element);
+  const picture = element.querySelector(".agnb-plot svg.agnb-pic")!;
+  assert.ok(picture, "the static chart is in place at once");
+  assert.equal(picture.querySelector(":scope > rect")!.getAttribute("fill"), "#1e1e1e");
+  assert.ok([...picture.querySelectorAll("text")].some((t) => t.textContent === "loss: last 1"));
+  // The output is thrown away before plotly.js arrives; the pending draw must not fail the test.
+  drawing.catch(() => undefined);
 });

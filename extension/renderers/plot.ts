@@ -5,7 +5,7 @@
 // line chart that display/draw makes for frontends without plotly.
 import type { PlotlyPayload } from "../../display/contract";
 import { MIME } from "../../display/contract";
-import { html, requireArray, requireObject, themeColor } from "./dom";
+import { html, pictureTheme, requireArray, requireObject, themeColor } from "./dom";
 import { drawLineChart } from "../../display/draw/line-chart";
 import { toDom } from "../../display/draw/svg";
 
@@ -55,7 +55,7 @@ export async function renderPlot(payload: unknown, element: HTMLElement, signal?
     root = html(element, "div", { class: "agnb agnb-plot-root", "data-log": "false" });
     const toolbar = html(root, "div", { class: "agnb-toolbar" });
     const toggle = html(root, "button", { type: "button", class: "agnb-log-toggle", "aria-pressed": "false", title: "logarithmic y axis" }, "log scale");
-    const target = html(root, "div", { class: "agnb-plot" }, toDom(root, drawLineChart(plot)));
+    const target = html(root, "div", { class: "agnb-plot" }, toDom(root, drawLineChart(plot, pictureTheme(element))));
     toolbar.append(toggle);
     root.append(toolbar, target);
     element.replaceChildren(root);
