@@ -63,6 +63,8 @@ const cases: Case[] = [
   { name: "triangularSolve (upper, adjoint)", f: (a, b) => tf.linalg.triangularSolve(a, b, false, true), inputs: [A, B], expected: lowerSolveRef(tr(upper(A)), B) },
   { name: "qr: Q (3×2)", f: (a) => tf.linalg.qr(a)[0], inputs: [B] },
   { name: "qr: R (batched 3×3)", f: (a) => tf.linalg.qr(a)[1], inputs: [[A, A2]] },
+  { name: "qr: Q of a wide 2×3 matrix", f: (a) => tf.linalg.qr(a)[0], inputs: [x23] },
+  { name: "qr: R of a wide 2×3 matrix", f: (a) => tf.linalg.qr(a, true)[1], inputs: [x23] },
 ];
 
 checkOps("einsum and linear algebra", cases);
@@ -79,10 +81,10 @@ describe("linear algebra: properties and TF's errors", () => {
   });
 
   test("qr: Q has orthonormal columns, R is upper triangular, Q R = A", () => {
-    for (const a of [B, A]) {
+    for (const a of [B, A, x23]) {
       const [q, r] = tf.linalg.qr(f64(a));
       close(tf.matmul(q, r).numpy(), a, 1e-12);
-      close(tf.matmul(q, q, true).numpy(), tf.eye(a[0].length).numpy(), 1e-12);
+      close(tf.matmul(q, q, true).numpy(), tf.eye(Math.min(a.length, a[0].length)).numpy(), 1e-12);
       close(r.numpy(), upper(r.numpy() as M), 0);
     }
   });
@@ -107,7 +109,7 @@ describe("linear algebra: properties and TF's errors", () => {
     assert.throws(() => tf.einsum("ij,jk->ik", A, x23), /einsum: label 'j' has size 3 in one input but 2 in input 1 \(shape \[2,3\]\)/);
     assert.throws(() => tf.einsum("ij->k", A), /einsum: output label 'k' in 'ij->k' appears in no input/);
     assert.throws(() => tf.einsum("ij", [1, 2]), /einsum: subscripts 'ij' name 2 axes but input 0 has shape \[2\]/);
-    assert.throws(() => tf.linalg.qr(x23), /qr: only the reduced QR of matrices with at least as many rows as columns is supported/);
+    assert.throws(() => tf.linalg.qr(B, true), /qr: fullMatrices = true is supported only for matrices with no more rows than columns, got shape \[3,2\]/);
   });
 
   test("a Newton step with solve, and the Hessian of log det (−A⁻ᵀ ⊗ A⁻¹ pattern) through second order", () => {

@@ -296,14 +296,23 @@ function unpackQR(packed: Tensor, m: number): [Tensor, Tensor] {
   ];
 }
 
-/** tf.linalg.qr (reduced, full_matrices=False): [Q, R] with A = Q R, Q's columns orthonormal, R upper triangular. */
+/**
+ * tf.linalg.qr: [Q, R] with A = Q R, Q's columns orthonormal, R upper triangular — reduced
+ * (Q [..., m, min(m, n)]) as TF's default; `fullMatrices` is supported where it changes nothing (m ≤ n).
+ */
 export function qr(input: TensorLike, fullMatrices = false): [Tensor, Tensor] {
   const a = toTensor(input, "qr");
   assertFloat(a, "qr");
   if (a.rank < 2) throw new RangeError(`qr: expected a matrix or a batch of matrices, got shape ${formatShape(a.shape)}`);
   const [m, n] = a.shape.slice(-2);
-  if (m < n || (fullMatrices && m !== n)) {
-    throw new RangeError(`qr: only the reduced QR of matrices with at least as many rows as columns is supported, got shape ${formatShape(a.shape)}${fullMatrices ? " with fullMatrices" : ""}`);
+  if (fullMatrices && m > n) {
+    throw new RangeError(`qr: fullMatrices = true is supported only for matrices with no more rows than columns, got shape ${formatShape(a.shape)}`);
   }
-  return unpackQR(runOp(qrDef, [a], undefined), m);
+  if (m >= n) return unpackQR(runOp(qrDef, [a], undefined), m);
+  // Wide: A = Q [R₁ R₂], with Q R₁ the QR of the first m columns and R₂ = Qᵀ A₂ (TF's construction, so its gradient too).
+  const lead = a.shape.slice(0, -2);
+  const left = slice(a, [...lead.map(() => 0), 0, 0], [...lead, m, m]);
+  const right = slice(a, [...lead.map(() => 0), 0, m], [...lead, m, n - m]);
+  const [q, r1] = unpackQR(runOp(qrDef, [left], undefined), m);
+  return [q, concat([r1, matmul(q, right, true, false)], -1)];
 }
