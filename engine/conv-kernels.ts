@@ -188,8 +188,10 @@ export function depthwiseBackpropFilter(x: FloatArray, dy: FloatArray, g: ConvGe
 }
 
 /**
- * A pooling loop, generated like the tap loops: for each output element `o + ch` it runs `start`,
- * then `tap` for each input index `i` of its window inside the image (`count` of them), then `end`.
+ * A pooling loop, generated like the tap loops. Per output pixel, with one running value `s[ch]`
+ * (and index `t[ch]`) per channel: `start` runs for each channel, then `tap` for each input index
+ * `i` of the window inside the image (`count` of them) and each channel, then `end`. Channels
+ * are the innermost loop, so the input is read contiguously.
  */
 type WindowLoop = (g: ConvGeometry, batch: number, a: FloatArray, b: FloatArray, indices?: Int32Array) => void;
 
@@ -197,6 +199,7 @@ function windowLoop(start: string, tap: string, end: string): WindowLoop {
   return new Function("g", "batch", "a", "b", "indices", `
     "use strict";
     const H = g.inHeight, W = g.inWidth, C = g.inChannels, KH = g.filterHeight, KW = g.filterWidth;
+    const s = new Float64Array(C), t = new Int32Array(C);
     let o = 0;
     for (let n = 0; n < batch; n++) {
       for (let oh = 0; oh < g.outHeight; oh++) {
@@ -204,13 +207,13 @@ function windowLoop(start: string, tap: string, end: string): WindowLoop {
         for (let ow = 0; ow < g.outWidth; ow++, o += C) {
           const w0 = ow * g.strideWidth - g.padLeft, ws = Math.max(w0, 0), we = Math.min(w0 + KW, W);
           const count = (he - hs) * (we - ws);
-          for (let ch = 0; ch < C; ch++) {
-            ${start}
-            for (let ih = hs; ih < he; ih++) {
-              for (let iw = ws, i = ((n * H + ih) * W + ws) * C + ch; iw < we; iw++, i += C) { ${tap} }
+          for (let ch = 0; ch < C; ch++) { ${start} }
+          for (let ih = hs; ih < he; ih++) {
+            for (let iw = ws, base = ((n * H + ih) * W + ws) * C; iw < we; iw++, base += C) {
+              for (let ch = 0, i = base; ch < C; ch++, i++) { ${tap} }
             }
-            ${end}
           }
+          for (let ch = 0; ch < C; ch++) { ${end} }
         }
       }
     }
@@ -219,13 +222,13 @@ function windowLoop(start: string, tap: string, end: string): WindowLoop {
 
 // a is the input, b the output (dx and dy for the average's gradient).
 const maxPoolLoop = windowLoop(
-  "let best = -Infinity, at = -1;",
+  "s[ch] = -Infinity; t[ch] = -1;",
   // NaN wins, as TF's max pooling propagates it.
-  "const v = a[i]; if (at < 0 || v > best || v !== v) { best = v; at = i; }",
-  "b[o + ch] = best; indices[o + ch] = at;",
+  "const v = a[i]; if (t[ch] < 0 || v > s[ch] || v !== v) { s[ch] = v; t[ch] = i; }",
+  "b[o + ch] = s[ch]; indices[o + ch] = t[ch];",
 );
-const avgPoolLoop = windowLoop("let total = 0;", "total += a[i];", "b[o + ch] = total / count;");
-const avgPoolGradLoop = windowLoop("const share = b[o + ch] / count;", "a[i] += share;", "");
+const avgPoolLoop = windowLoop("s[ch] = 0;", "s[ch] += a[i];", "b[o + ch] = s[ch] / count;");
+const avgPoolGradLoop = windowLoop("s[ch] = b[o + ch] / count;", "a[i] += s[ch];", "");
 
 /** The maximum of each window and, per output element, the flat input index it came from (first on ties). */
 export function maxPoolForward(x: FloatArray, g: ConvGeometry): { out: FloatArray; argmax: Int32Array } {

@@ -6,7 +6,7 @@ import * as elementwise from "./ops/elementwise";
 import * as reduce from "./ops/reduce";
 import * as shapeOps from "./ops/shape";
 import * as nn from "./ops/nn";
-import { conv1d, conv2d, conv2dTranspose, depthwiseConv2d } from "./ops/conv";
+import { biasAdd, conv1d, conv2d, conv2dTranspose, depthwiseConv2d } from "./ops/conv";
 import { avgPool, maxPool } from "./ops/pool";
 import { matmul, matrixTranspose } from "./ops/linalg";
 import * as maths from "./ops/math";
@@ -41,7 +41,7 @@ const methods = {
   sum: r.reduceSum, mean: r.reduceMean, max: r.reduceMax, min: r.reduceMin, prod: r.reduceProd,
   argMax: r.argMax, argMin: r.argMin, logSumExp: r.logSumExp,
   softmax: nn.softmax, logSoftmax: nn.logSoftmax,
-  conv1d, conv2d, conv2dTranspose, depthwiseConv2d, maxPool, avgPool,
+  biasAdd, conv1d, conv2d, conv2dTranspose, depthwiseConv2d, maxPool, avgPool,
   erf: maths.erf, asin: maths.asin, acos: maths.acos, atan: maths.atan, atan2: maths.atan2, sinh: maths.sinh, cosh: maths.cosh,
   asinh: maths.asinh, acosh: maths.acosh, atanh: maths.atanh, divNoNan: maths.divNoNan,
   addN: (x: TensorLike, others: TensorLike[]): Tensor => maths.addN([x, ...others]),

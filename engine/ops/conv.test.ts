@@ -150,6 +150,21 @@ describe("convolutions against TF.js", () => {
   });
 });
 
+test("biasAdd: value and gradients against TF.js, and its JVP", () => {
+  const shape = [2, 3, 4, 5];
+  const [xv, bv] = [seeded(shape, 91), seeded([5], 92)];
+  const r = seeded(shape, 93);
+  const [dx, db] = tfjs.grads((x: tfjs.Tensor, b: tfjs.Tensor) => tfjs.sum(tfjs.mul(tfjs.add(x, b), theirs(r, shape))))([theirs(xv, shape), theirs(bv, [5])]);
+  const [x, b] = [ours(xv, shape), ours(bv, [5])];
+  assertClose(tf.biasAdd(x, b).dataSync(), tfjs.add(theirs(xv, shape), theirs(bv, [5])).dataSync(), "biasAdd value");
+  const [gx, gb] = tf.grads((x: Tensor, b: Tensor) => tf.sum(tf.mul(tf.biasAdd(x, b), ours(r, shape))))(x, b);
+  assertClose(gx.dataSync(), dx.dataSync(), "biasAdd input gradient");
+  assertClose(gb.dataSync(), db.dataSync(), "biasAdd bias gradient");
+  const { tangent } = jvpOf((x, b) => tf.biasAdd(x, b), [x, b], [tf.onesLike(x), tf.onesLike(b)]);
+  assertClose(tangent.dataSync(), new Float32Array(x.size).fill(2), "biasAdd JVP");
+  assert.throws(() => tf.biasAdd(x, ours(bv.slice(0, 4), [4])), /biasAdd: bias must be a vector as long as the last dimension of the input, got bias \[4\] for input \[2,3,4,5\]/);
+});
+
 describe("pooling against TF.js", () => {
   const poolCase = fc
     .record({

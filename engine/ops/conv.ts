@@ -11,7 +11,8 @@ import { formatShape } from "../shape";
 import { Tensor } from "../tensor";
 import { assertFloat, toTensor, type TensorLike } from "./convert";
 import { sumTangents } from "./grad-utils";
-import { reshape } from "./shape";
+import { broadcastTo, reshape } from "./shape";
+import { reduceSum } from "./reduce";
 import {
   asImageBatch, mergeLeading, perLeading, splitLeading, windowGeometry, windowPair, type Padding, type Window,
 } from "./conv-geometry";
@@ -191,4 +192,35 @@ export function depthwiseConv2d(x: TensorLike, filter: TensorLike, strides: Wind
   }
   const geometry = windowGeometry(op, { image: images.shape.slice(1), filter: [KH, KW], outChannels: inDepth * multiplier, strides, padding, dilations });
   return likeInput(depthwiseFamily.forward(images, w, { geometry, filterShape: w.shape }), t);
+}
+
+/** One bias per channel (the last axis): TF's BiasAdd, the step after every convolution. */
+const biasAddDef: OpDef<Record<string, never>> = {
+  name: "biasAdd",
+  forward([x, b]) {
+    const out = x.values.slice() as FloatArray, bias = b.values, C = bias.length;
+    for (let row = 0; row < out.length; row += C) for (let c = 0; c < C; c++) out[row + c] += bias[c];
+    return new Tensor(out, x.shape.slice(), x.dtype);
+  },
+  vjp(dy, { inputs: [x, b], needs }) {
+    const lead = dy.shape.slice(0, dy.rank - x.rank);
+    const perRow = needs && !needs[1] ? null : reshape(reduceSum(reshape(dy, [lead.reduce((p, d) => p * d, 1), -1, b.size]), 1), [...lead, b.size]);
+    return [dy, perRow];
+  },
+  jvp([tx, tb], { inputs: [x] }) {
+    if (tx && tb) return biasAdd(tx, tb);
+    return tx ?? (tb && broadcastTo(tb, x.shape));
+  },
+};
+
+/** tf.nn.bias_add: `bias` [channels] added along the last axis of `x`. */
+export function biasAdd(x: TensorLike, bias: TensorLike): Tensor {
+  const t = toTensor(x, "biasAdd");
+  assertFloat(t, "biasAdd");
+  const b = toTensor(bias, "biasAdd", t.dtype);
+  if (b.rank !== 1 || t.rank < 1 || t.shape[t.rank - 1] !== b.size) {
+    throw new Error(`biasAdd: bias must be a vector as long as the last dimension of the input, got bias ${formatShape(b.shape)} for input ${formatShape(t.shape)}`);
+  }
+  if (b.dtype !== t.dtype) throw new TypeError(`biasAdd: input is ${t.dtype} but bias is ${b.dtype}`);
+  return runOp(biasAddDef, [t, b], {});
 }

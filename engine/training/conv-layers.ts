@@ -83,7 +83,7 @@ export class Conv2D extends Layer {
   call(input: tf.Tensor): tf.Tensor {
     this.computeOutputShape(input.shape);
     let output = tf.conv2d(input, this.kernel!, this.strides, this.padding, "NHWC", this.dilationRate);
-    if (this.bias) output = tf.add(output, this.bias);
+    if (this.bias) output = tf.biasAdd(output, this.bias);
     return this.activation.fn(output);
   }
 }
