@@ -38,7 +38,9 @@ export class AutogradController implements vscode.Disposable {
   constructor(private readonly kernelScript: string, private readonly log: vscode.LogOutputChannel) {
     const make = (id: string, notebookType: string) => {
       const controller = vscode.notebooks.createNotebookController(id, notebookType, "TypeScript (Autograd)");
-      controller.supportedLanguages = ["typescript"];
+      // For .ipynb every cell reaches runCells (VS Code drops cells of other languages without a
+      // word), so a Python notebook run here says what was skipped.
+      if (notebookType === NOTEBOOK_TYPE) controller.supportedLanguages = ["typescript"];
       controller.supportsExecutionOrder = true;
       controller.description = "Runs cells against the autodiff engine";
       controller.executeHandler = (cells, notebook) => this.runCells(cells, notebook);
@@ -85,6 +87,13 @@ export class AutogradController implements vscode.Disposable {
       if (choice === manage) await vscode.commands.executeCommand("workbench.trust.manage");
       return;
     }
+    const foreign = cells.filter((cell) => cell.kind === vscode.NotebookCellKind.Code && !["typescript", "raw"].includes(cell.document.languageId));
+    if (foreign.length) {
+      // Typically a Python .ipynb given this kernel because no other was installed.
+      const languages = [...new Set(foreign.map((cell) => cell.document.languageId))].join(", ");
+      void vscode.window.showWarningMessage(`TypeScript (Autograd) runs TypeScript cells only; ${foreign.length} ${languages} cell${foreign.length === 1 ? " was" : "s were"} skipped. Pick another kernel with Select Kernel to run them.`);
+    }
+    if (foreign.length === cells.length) return;
     const kernel = this.kernelFor(notebook);
     for (const cell of cells) {
       if (cell.kind !== vscode.NotebookCellKind.Code || cell.document.languageId !== "typescript") continue;

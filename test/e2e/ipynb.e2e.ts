@@ -14,6 +14,7 @@ import { collectOutputs, openNotebook, runCommand, screenshotFromTop, waitForRun
 const root = new URL("../..", import.meta.url).pathname;
 const screenshots = join(root, ".test-output/e2e");
 const NAME = "shared-higher-order.ipynb";
+const PYTHON_NAME = "python.ipynb";
 
 let session: Session | undefined;
 let workspace: string;
@@ -31,6 +32,10 @@ describe("a shared .ipynb for agnb-typescript in a real VS Code", { timeout: 15 
       const notebook = parseNotebook(readFileSync(converted), converted);
       for (const cell of notebook.cells) if (cell.cell_type === "code") { cell.outputs = []; cell.execution_count = null; }
       writeFileSync(join(folder, NAME), serializeNotebook(notebook));
+      writeFileSync(join(folder, PYTHON_NAME), JSON.stringify({
+        nbformat: 4, nbformat_minor: 5, cells: [{ cell_type: "code", id: "a1", metadata: {}, execution_count: null, outputs: [], source: ["print(1 + 1)"] }],
+        metadata: { kernelspec: { name: "python3", display_name: "Python 3", language: "python" }, language_info: { name: "python" } },
+      }));
     });
     ({ workspace, page } = session);
   });
@@ -79,5 +84,21 @@ describe("a shared .ipynb for agnb-typescript in a real VS Code", { timeout: 15 
     assert.match(html, /const H = tf\.hessian\(lossOfParameters\)\(theta\);/, "the cells' source is on the page");
     const pictures = [...html.matchAll(/<img src="data:image\/svg\+xml;base64,([A-Za-z0-9+/=]+)"/g)].map((m) => Buffer.from(m[1], "base64").toString("utf8"));
     assert.ok(pictures.some((svg) => />Hessian 2 × 2/.test(svg) && />9\.333</.test(svg)), `the Hessian heatmap is on the page (${pictures.length} pictures)`);
+  });
+
+  test("a Python .ipynb run on our kernel says its cells were skipped, instead of dropping them silently", async () => {
+    await page.keyboard.press("Escape");
+    await runCommand(page, "View: Close All Editors");
+    await openNotebook(page, PYTHON_NAME);
+    await page.waitForTimeout(1500);
+    // Without a Jupyter extension ours is the only kernel for .ipynb, so VS Code may pick it.
+    await runCommand(page, "Notebook: Run All");
+    const choice = page.locator(".quick-input-widget .monaco-list-row", { hasText: "TypeScript (Autograd)" }).first();
+    if (await choice.waitFor({ timeout: 5_000 }).then(() => true, () => false)) await choice.click();
+    const warning = page.locator(".notifications-toasts .notification-list-item-message", { hasText: "runs TypeScript cells only" }).first();
+    const warned = await warning.waitFor({ timeout: 15_000 }).then(() => true, () => false);
+    await page.screenshot({ path: join(screenshots, "ipynb-python-run.png") });
+    assert.ok(warned, "a warning names the skipped cells");
+    assert.match((await warning.textContent()) ?? "", /1 python cell was skipped/);
   });
 });
