@@ -34,7 +34,7 @@ export class CellRun {
   cancel(): void {
     if (this.cancelled) return;
     this.cancelled = true;
-    cancelledRuns = true;
+    runs.anyCancelled = true;
     this.stop(new KeyboardInterrupt());
     // What they awaited may never settle (a dropped timer), yet their `finally` blocks must run.
     // Not now: the code that asked to cancel may be one of them, still running.
@@ -43,8 +43,8 @@ export class CellRun {
 }
 
 const context = new AsyncLocalStorage<CellRun>();
-/** Set once any run was cancelled: until then loops need not look up their run. */
-let cancelledRuns = false;
+/** `anyCancelled` is set once any run was cancelled: until then loops need not look up their run. */
+export const runs = { anyCancelled: false };
 /** Told when SIGINT stopped code of `run` (undefined: code outside any cell). */
 let onInterrupted: (run: CellRun | undefined) => void = () => undefined;
 
@@ -53,7 +53,7 @@ export function setInterruptionHandler(handler: (run: CellRun | undefined) => vo
 }
 
 export const currentRun = (): CellRun | undefined => context.getStore();
-export const inCancelledRun = (): boolean => cancelledRuns && context.getStore()?.cancelled === true;
+export const inCancelledRun = (): boolean => runs.anyCancelled && context.getStore()?.cancelled === true;
 export const withinRun = <T>(run: CellRun, call: () => T): T => context.run(run, call);
 
 /** Turns SIGINT's termination of a guarded call into a KeyboardInterrupt of the run it stopped. */

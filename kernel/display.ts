@@ -1,7 +1,8 @@
 /**
  * Turns a cell's values into MIME bundles. Objects that know how to display themselves
  * (`[Symbol.for("Jupyter.display")]()`) are asked; structures of tensors (gradient lists) are
- * drawn by the engine; anything else is shown as text.
+ * drawn by the engine; anything else is shown as text. Every bundle leaves here as nbformat
+ * stores it (text types as strings, JSON types as JSON), whatever a display method returned.
  */
 import { inspect } from "node:util";
 import { DISPLAY_SYMBOL, MIME, type MimeBundle, type TensorData, type TensorPayload } from "../engine/mime";
@@ -28,9 +29,29 @@ export interface StructureDisplay {
 export function toMimeBundle(value: unknown, engine: StructureDisplay = {}): MimeBundle {
   let bundle: MimeBundle;
   if (isDisplayable(value)) bundle = selfDisplay(value, engine);
-  else if (engine.isTensorStructure?.(value) && engine.structureBundle) bundle = engine.structureBundle(value as never);
+  else if (isTensorStructure(value, engine) && engine.structureBundle) bundle = engine.structureBundle(value as never);
   else bundle = { [MIME.text]: plainText(value) };
-  return capBundle(withStaticPictures(bundle));
+  return withPicture(normaliseBundle(bundle, () => plainText(value)));
+}
+
+/** A structure that refers to itself (`c.self = c`) is no tensor structure; it is shown as text. */
+function isTensorStructure(value: unknown, engine: StructureDisplay): boolean {
+  try {
+    return engine.isTensorStructure?.(value) === true;
+  } catch {
+    return false;
+  }
+}
+
+function withPicture(bundle: MimeBundle): MimeBundle {
+  try {
+    const pictured = withStaticPictures(bundle);
+    // The picture step adds SVG text; anything else it might add stays out.
+    for (const [mime, payload] of Object.entries(pictured)) if (!(mime in bundle) && typeof payload !== "string") delete pictured[mime];
+    return pictured;
+  } catch {
+    return bundle; // a picture that cannot be drawn must not cost the output
+  }
 }
 
 function selfDisplay(value: { [DISPLAY_SYMBOL](): MimeBundle }, engine: StructureDisplay): MimeBundle {
@@ -43,10 +64,10 @@ function selfDisplay(value: { [DISPLAY_SYMBOL](): MimeBundle }, engine: Structur
     const failure = `its display failed with ${(error as Error)?.name}: ${(error as Error)?.message}`;
     return tensorSummaryBundle(value, engine, failure) ?? { [MIME.text]: `<${name}: ${failure}>` };
   }
-  if (typeof bundle !== "object" || bundle === null) {
-    return { [MIME.text]: `${plainText(value)}\n(its [Symbol.for("Jupyter.display")]() returned ${plainText(bundle)}, not a MIME bundle)` };
+  if (typeof bundle !== "object" || bundle === null || Array.isArray(bundle)) {
+    return { [MIME.text]: `${plainText(value)}\n(its [Symbol.for("Jupyter.display")]() returned ${shortText(bundle)}, not a MIME bundle)` };
   }
-  return MIME.text in bundle ? bundle : { ...bundle, [MIME.text]: plainText(value) };
+  return bundle;
 }
 
 /** A tensor shown from the engine's summary of its values, when its own display fails. */
@@ -76,30 +97,52 @@ export function capText(text: string, limit = TEXT_LIMIT): string {
   return `${text.slice(0, limit)}\n… [${formatSize(cut)} of output not shown]`;
 }
 
-function capBundle(bundle: MimeBundle): MimeBundle {
-  const capped: MimeBundle = {};
-  const dropped: string[] = [];
+/** nbformat: JSON types (`application/json`, `application/…+json`) hold any JSON, the rest text. */
+const JSON_MIME = /^application\/(?:.*\+)?json$/;
+const MIME_NAME = /^[a-zA-Z0-9]+\/[a-zA-Z0-9\-+.]+$/;
+
+/**
+ * The bundle as a notebook can store it: keys are MIME types, text types hold strings (a list of
+ * lines is joined), JSON types hold JSON no larger than PAYLOAD_LIMIT, texts are capped, and
+ * there is always a text/plain (`fallbackText` when the bundle has none). What does not fit is
+ * left out, and the text says what and why.
+ */
+export function normaliseBundle(bundle: Record<string, unknown>, fallbackText: () => string): MimeBundle {
+  const kept: MimeBundle = {};
+  const problems: string[] = [];
   for (const [mime, payload] of Object.entries(bundle)) {
-    if (typeof payload === "string") {
-      capped[mime] = capText(payload);
-    } else if (!fitsAsJson(payload)) {
-      dropped.push(mime);
+    const name = MIME_NAME.test(mime) ? mime : JSON.stringify(mime.slice(0, 60));
+    if (!MIME_NAME.test(mime)) {
+      problems.push(`${name} left out: not a MIME type`);
+    } else if (JSON_MIME.test(mime)) {
+      const size = jsonSize(payload);
+      if (size === null) problems.push(`${name} left out: not JSON`);
+      else if (size > PAYLOAD_LIMIT) problems.push(`${name} left out: larger than ${formatSize(PAYLOAD_LIMIT)}`);
+      else kept[mime] = payload;
+    } else if (typeof payload === "string" || (Array.isArray(payload) && payload.every((line) => typeof line === "string"))) {
+      kept[mime] = capText(typeof payload === "string" ? payload : payload.join(""));
     } else {
-      capped[mime] = payload;
+      problems.push(`${name} left out: must be text, not ${shortText(payload)}`);
     }
   }
-  if (dropped.length) {
-    capped[MIME.text] = `${capped[MIME.text] ?? ""}\n[${dropped.join(", ")} left out: not JSON, or larger than ${formatSize(PAYLOAD_LIMIT)}]`;
-  }
-  return capped;
+  if (!(MIME.text in kept)) kept[MIME.text] = fallbackText();
+  if (problems.length) kept[MIME.text] = `${kept[MIME.text]}\n[${problems.join("; ")}]`;
+  return kept;
 }
 
-function fitsAsJson(payload: unknown): boolean {
+/** Characters of JSON text, or null when the value is not JSON (cycles, BigInt, undefined). */
+function jsonSize(payload: unknown): number | null {
   try {
-    return (JSON.stringify(payload)?.length ?? 0) <= PAYLOAD_LIMIT;
+    return JSON.stringify(payload)?.length ?? null;
   } catch {
-    return false; // cycles, BigInt
+    return null;
   }
+}
+
+/** A value named in a note: its type and a short preview. */
+function shortText(value: unknown): string {
+  const text = inspect(value, { depth: 1, maxArrayLength: 5, maxStringLength: 40, breakLength: Infinity });
+  return `${value === null ? "null" : Array.isArray(value) ? "an array" : typeof value} ${text.length > 80 ? `${text.slice(0, 80)}…` : text}`;
 }
 
 export function formatSize(characters: number): string {

@@ -5,9 +5,9 @@
  */
 import { randomUUID } from "node:crypto";
 import vm from "node:vm";
-import { CellRun, currentRun, inCancelledRun, installCellRuntime, setInterruptionHandler, withinRun } from "./cell-runtime";
+import { CellRun, currentRun, inCancelledRun, installCellRuntime, runs, setInterruptionHandler, withinRun } from "./cell-runtime";
 import { MIME, type MimeBundle } from "../engine/mime";
-import { plainText, toMimeBundle } from "./display";
+import { normaliseBundle, plainText, toMimeBundle } from "./display";
 import {
   KeyboardInterrupt, cellFileName, type RunCell, errorContent, interruptContent, syntaxErrorContent, typeErrorContent,
 } from "./errors";
@@ -35,8 +35,7 @@ function rawBundle(value: unknown): MimeBundle {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new TypeError(`display(value, { raw: true }) expects a MIME bundle such as { "text/plain": "..." }, got ${plainText(value)}`);
   }
-  const bundle = value as MimeBundle;
-  return MIME.text in bundle ? bundle : { ...bundle, [MIME.text]: `(${Object.keys(bundle).join(", ")})` };
+  return normaliseBundle(value as Record<string, unknown>, () => `(${Object.keys(value).join(", ")})`);
 }
 
 export interface DisplayHandle {
@@ -74,16 +73,9 @@ export class Executor {
     globals[IMPORT_HELPER] = (specifier: unknown) => this.loader.import(specifier);
     installCellRuntime();
     setInterruptionHandler((run) => this.stopped(run));
-    globals[LOOP_CHECK] = () => {
-      // A plain read keeps the per-iteration cost tiny; the exchange happens only once set.
-      if (this.interruptFlag[0] !== 0 && Atomics.exchange(this.interruptFlag, 0, 0) === 1) {
-        const run = currentRun();
-        run?.cancel();
-        this.stopped(run);
-        throw new KeyboardInterrupt();
-      }
-      if (inCancelledRun()) throw new KeyboardInterrupt();
-    };
+    const flag = this.interruptFlag;
+    // Plain reads keep the per-iteration cost tiny; the rest happens only once one is set.
+    globals[LOOP_CHECK] = () => { if (flag[0] !== 0 || runs.anyCancelled) this.checkLoop(); };
     this.keepers = startSignalKeepers(interruptFlag, (signal) => { if (signal > this.signalsBeforeCell) this.interrupt(); });
     const keras = engine.keras as { observeFit?: FitObservable } | undefined;
     if (typeof keras?.observeFit === "function") {
@@ -105,6 +97,16 @@ export class Executor {
   /** Resolves once SIGINT is handled at full speed (see interrupt-guard.ts). */
   get ready(): Promise<void> {
     return this.keepers.ready;
+  }
+
+  private checkLoop(): void {
+    if (Atomics.exchange(this.interruptFlag, 0, 0) === 1) {
+      const run = currentRun();
+      run?.cancel();
+      this.stopped(run);
+      throw new KeyboardInterrupt();
+    }
+    if (inCancelledRun()) throw new KeyboardInterrupt();
   }
 
   /** SIGINT or the flag stopped code of `run`: the running cell stops too, as the user asked. */

@@ -1,8 +1,10 @@
 /**
  * Runs a notebook top to bottom in a fresh kernel and records the outputs in its cells, the way
- * `jupyter nbconvert --execute` does. Stops at the first error or timeout.
+ * `jupyter nbconvert --execute` does. Stops at the first error or timeout; the cells after it
+ * keep the outputs they had, as in Jupyter after a run-all stops.
  */
 import { MIME } from "../engine/mime";
+import { normaliseBundle } from "./display";
 import { KernelClient, type KernelClientOptions } from "./client";
 import type { CellLocation, WireMessage } from "./messages";
 import type { CellOutput, DataOutput, Notebook, NotebookCell } from "./notebook-file";
@@ -31,11 +33,13 @@ export interface RunResult { notebook: Notebook; failure: RunFailure | null; sec
 
 export async function runNotebook(source: Notebook, options: RunOptions): Promise<RunResult> {
   const started = performance.now();
-  const notebook: Notebook = { ...source, cells: source.cells.map((cell) => cell.cell_type === "code" ? { ...cell, outputs: [], execution_count: null } : cell) };
+  // Each cell's outputs are replaced when it runs; a cell that does not run keeps its own.
+  const notebook: Notebook = { ...source, cells: source.cells.map((cell) => ({ ...cell })) };
   const client = new KernelClient({ ...options, cwd: options.folder });
   const stderr: string[] = [];
   client.on("stderr", (text: string) => stderr.push(text));
   let failure: RunFailure | null = null;
+  let running = notebook.cells.findIndex((cell) => cell.cell_type === "code");
   try {
     await client.start();
     // A silent empty cell returns once the kernel has loaded its type checker, which belongs to
@@ -44,14 +48,14 @@ export async function runNotebook(source: Notebook, options: RunOptions): Promis
     const displays = new DisplayTracker();
     for (const [cellIndex, cell] of notebook.cells.entries()) {
       if (cell.cell_type !== "code") continue;
+      running = cellIndex;
       options.onCellStart?.(cellIndex, cell);
       failure = await runCell(client, cell, cellIndex, displays, options);
       options.onCellEnd?.(cellIndex, cell);
       if (failure) break;
     }
   } catch (error) {
-    const index = notebook.cells.findIndex((cell) => cell.cell_type === "code" && cell.execution_count === null);
-    failure = { cellIndex: Math.max(index, 0), executionCount: null, kind: "kernel-died", message: `${(error as Error).message}${stderr.length ? `\n${stderr.join("").slice(-2000)}` : ""}` };
+    failure = { cellIndex: Math.max(running, 0), executionCount: null, kind: "kernel-died", message: `${(error as Error).message}${stderr.length ? `\n${stderr.join("").slice(-2000)}` : ""}` };
   } finally {
     if (client.alive) await client.shutdown();
   }
@@ -60,6 +64,7 @@ export async function runNotebook(source: Notebook, options: RunOptions): Promis
 
 async function runCell(client: KernelClient, cell: NotebookCell, cellIndex: number, displays: DisplayTracker, options: RunOptions): Promise<RunFailure | null> {
   const outputs: CellOutput[] = (cell.outputs = []);
+  cell.execution_count = null;
   let clearPending = false;
   const onIopub = (message: WireMessage) => {
     options.onOutput?.(cellIndex, message);
@@ -69,7 +74,8 @@ async function runCell(client: KernelClient, cell: NotebookCell, cellIndex: numb
       return;
     }
     if (type === "update_display_data") {
-      displays.update(message.content.transient?.display_id, message.content.data, message.content.metadata);
+      const updated = toOutput({ ...message, header: { ...message.header, msg_type: "display_data" } }) as DataOutput;
+      displays.update(message.content.transient?.display_id, updated.data, updated.metadata);
       return;
     }
     const output = toOutput(message);
@@ -111,21 +117,27 @@ async function runCell(client: KernelClient, cell: NotebookCell, cellIndex: numb
   }
 }
 
+/** An iopub message as a saved output, in the shape nbformat requires whatever the kernel sent. */
 function toOutput(message: WireMessage): CellOutput | null {
   const { content } = message;
+  const text = (value: unknown) => typeof value === "string" ? value : value === undefined ? "" : String(value);
+  const data = () => normaliseBundle(isRecord(content.data) ? content.data : {}, () => "");
+  const metadata = () => isRecord(content.metadata) ? content.metadata : {};
   switch (message.header.msg_type) {
     case "stream":
-      return { output_type: "stream", name: content.name, text: content.text };
+      return { output_type: "stream", name: content.name === "stderr" ? "stderr" : "stdout", text: text(content.text) };
     case "display_data":
-      return { output_type: "display_data", data: content.data, metadata: content.metadata ?? {} };
+      return { output_type: "display_data", data: data(), metadata: metadata() };
     case "execute_result":
-      return { output_type: "execute_result", execution_count: content.execution_count, data: content.data, metadata: content.metadata ?? {} };
+      return { output_type: "execute_result", execution_count: Number.isInteger(content.execution_count) ? content.execution_count : null, data: data(), metadata: metadata() };
     case "error":
-      return { output_type: "error", ename: content.ename, evalue: content.evalue, traceback: content.traceback };
+      return { output_type: "error", ename: text(content.ename), evalue: text(content.evalue), traceback: Array.isArray(content.traceback) ? content.traceback.map(text) : [] };
     default:
       return null;
   }
 }
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
 
 /** Consecutive stream text of the same stream becomes one output, as Jupyter stores it. */
 function appendOutput(outputs: CellOutput[], output: CellOutput): void {
@@ -166,7 +178,7 @@ export function outputText(message: WireMessage): string | null {
     case "execute_result":
       return typeof content.data?.[MIME.text] === "string" ? `${content.data[MIME.text]}\n` : null;
     case "error":
-      return `${(content.traceback as string[]).join("\n")}\n`;
+      return `${Array.isArray(content.traceback) ? content.traceback.join("\n") : `${content.ename}: ${content.evalue}`}\n`;
     default:
       return null;
   }
