@@ -9,7 +9,7 @@ import { LIGHT, pictureFrame, truncate, type PictureTheme } from "./frame";
 import { el, px, type SvgNode } from "./svg";
 
 /** Up to this many entries each value is written in its square. */
-export const VALUES_WRITTEN_LIMIT = 144;
+const VALUES_WRITTEN_LIMIT = 144;
 const TARGET_PIXELS = 420;
 /** Colour steps per sign: finer steps cannot be told apart and cost a path each. */
 const LEVELS = 24;
@@ -26,7 +26,7 @@ export interface HeatGrid {
   limit: number;
 }
 
-export function heatGrid(jac: JacobianPayload, maxSide = Infinity): HeatGrid {
+function heatGrid(jac: JacobianPayload, maxSide = Infinity): HeatGrid {
   const binRows = Math.max(1, Math.ceil(jac.rows / maxSide));
   const binCols = Math.max(1, Math.ceil(jac.cols / maxSide));
   const rows = Math.ceil(jac.rows / binRows);
@@ -49,11 +49,11 @@ export function heatGrid(jac: JacobianPayload, maxSide = Infinity): HeatGrid {
   return { rows, cols, binRows, binCols, values, limit };
 }
 
-export function axisNames(jac: JacobianPayload): { rows: string; cols: string } {
+function axisNames(jac: JacobianPayload): { rows: string; cols: string } {
   return jac.kind === "hessian" ? { rows: "∂ first", cols: "∂ second" } : { rows: "target (row)", cols: "source (column)" };
 }
 
-export function heatmapSummary(jac: JacobianPayload): string {
+function heatmapSummary(jac: JacobianPayload): string {
   const what = jac.kind === "hessian" ? "Hessian" : "Jacobian";
   return `${jac.title ? `${jac.title} · ` : ""}${what} ${jac.rows} × ${jac.cols} · target ${formatShape(jac.targetShape)} · source ${formatShape(jac.sourceShape)}`;
 }
@@ -66,7 +66,8 @@ function cellText(value: number | null): string {
   return typeof value === "number" && Number.isFinite(value) ? truncate(formatNumber(Number(value.toPrecision(4))), 8) : formatNumber(value);
 }
 
-export interface HeatmapPicture { svg: SvgNode; grid: HeatGrid; cell: number; left: number; top: number }
+/** The picture, and the grid it drew (binned or not), for a renderer's hover. */
+export interface HeatmapPicture { svg: SvgNode; grid: HeatGrid }
 
 export function drawHeatmap(jac: JacobianPayload, options: HeatmapOptions = {}): HeatmapPicture {
   const theme = options.theme ?? LIGHT;
@@ -128,5 +129,5 @@ export function drawHeatmap(jac: JacobianPayload, options: HeatmapOptions = {}):
   const note = binned ? `drawn ${grid.rows} × ${grid.cols}: each square is the mean of a ${grid.binRows} × ${grid.binCols} block` : undefined;
   const rowAxisLength = (names.rows.length + formatShape(jac.targetShape).length + 3) * 7;
   const svg = pictureFrame({ width: legendX + 80, height: Math.max(top + height + 18, top + legendHeight + 4, top + rowAxisLength), title: heatmapSummary(jac), note, theme }, body);
-  return { svg, grid, cell, left, top };
+  return { svg, grid };
 }

@@ -12,7 +12,7 @@ const PLOT_HEIGHT = 240;
 const LEFT = 58;
 const PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"];
 /** Points kept a trace: beyond this each stretch keeps its lowest and highest point. */
-export const MAX_POINTS = 400;
+const MAX_POINTS = 400;
 const MAX_MARKERS = 100;
 
 interface Trace { name: string; xs: number[]; ys: (number | null)[]; colour: string; dashed: boolean; markers: boolean; lines: boolean; right: boolean }
@@ -35,7 +35,7 @@ function traces(plot: PlotlyPayload): Trace[] {
 }
 
 /** Indices to draw: all of a short trace; of a long one, the lowest and highest of each stretch. */
-export function keptIndices(ys: (number | null)[], max = MAX_POINTS): number[] {
+function keptIndices(ys: (number | null)[], max = MAX_POINTS): number[] {
   if (ys.length <= max) return ys.map((_, i) => i);
   const stretch = Math.ceil((2 * ys.length) / max);
   const kept: number[] = [];
