@@ -62,14 +62,14 @@ function forPrograms(numRuns: number, minChecked: number, check: (program: Progr
 
 describe("random programs: gradients", () => {
   test("match float64 central differences", () => {
-    forPrograms(400, 350, (program, { leaves, ours }) => {
+    forPrograms(1000, 880, (program, { leaves, ours }) => {
       const r = tf.test.gradCheck(ours, leaves, { tolerance: 1e-5 });
       assert.ok(r.ok, `${describeProgram(program)}: max error ${r.maxError} against finite differences`);
     });
   });
 
   test("second derivatives (the gradient's own gradient) match float64 central differences", () => {
-    forPrograms(200, 170, (program, { leaves, ours }, y) => {
+    forPrograms(400, 340, (program, { leaves, ours }, y) => {
       const w = tf.constant(weightsFor(y.shape), y.shape, "float64");
       const gradient = (...ls: Tensor[]): Tensor => weightedGradient(ours, ls, w)[0];
       const r = tf.test.gradCheck(gradient, leaves, { tolerance: 1e-4 });
@@ -78,7 +78,7 @@ describe("random programs: gradients", () => {
   });
 
   test("match TF.js (cpu backend) where it has every op", () => {
-    forPrograms(400, 150, (program, { leaves, ours, theirs }, y) => {
+    forPrograms(1000, 400, (program, { leaves, ours, theirs }, y) => {
       const w = weightsFor(y.shape);
       const mine = weightedGradient(ours, leaves, tf.constant(w, y.shape, "float64"));
       const theirLeaves = leaves.map((l) => tfjs.tensor(Float32Array.from(l.values), l.shape));
@@ -94,7 +94,7 @@ describe("random programs: gradients", () => {
 
 describe("random programs: Jacobians", () => {
   test("one batched backward pass equals one backward pass per output element", () => {
-    forPrograms(150, 130, (program, { leaves, ours }) => {
+    forPrograms(300, 260, (program, { leaves, ours }) => {
       const jacobians = (vectorized: boolean): Tensor[] => {
         const tape = new tf.GradientTape();
         const y = tape.record(() => { tape.watch(leaves); return ours(...leaves); });
@@ -111,7 +111,7 @@ describe("random programs: Jacobians", () => {
 
 describe("random programs: forward mode", () => {
   test("tangents match a directional difference", () => {
-    forPrograms(400, 350, (program, { leaves, ours }) => {
+    forPrograms(1000, 880, (program, { leaves, ours }) => {
       const tangents = leaves.map((l, k) => tf.constant(Float64Array.from({ length: l.size }, (_, i) => Math.cos(1 + i + 3 * k)), l.shape, "float64"));
       const [, t] = tf.jvp(ours, leaves, tangents);
       const eps = 1e-6;
