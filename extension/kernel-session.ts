@@ -71,7 +71,8 @@ export class KernelSession {
       cwd: this.options.cwd,
     });
     this.setState("starting");
-    this.options.log(`starting ${process.execPath} ${this.options.script} in ${this.options.cwd ?? process.cwd()}`);
+    const settings = Object.entries(this.options.env ?? {}).map(([key, value]) => `${key}=${value}`).join(" ");
+    this.options.log(`starting ${process.execPath} ${this.options.script} in ${this.options.cwd ?? process.cwd()}${settings ? ` with ${settings}` : ""}`);
     client.on("stderr", (text: string) => this.options.log(text.trimEnd()));
     client.on("status", (state: KernelState) => this.setState(state));
     client.on("exit", (exit: KernelExit) => {

@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
-import { parseNotebook, serializeNotebook } from "../../kernel/notebook-file";
+import { newNotebook, parseNotebook, serializeNotebook } from "../../kernel/notebook-file";
 import { openSession, type Session } from "./session";
 import { collectOutputs, openNotebook, runCommand, screenshotFromTop, waitForRunToFinish } from "./workbench";
 
@@ -15,6 +15,7 @@ const root = new URL("../..", import.meta.url).pathname;
 const screenshots = join(root, ".test-output/e2e");
 const NAME = "shared-higher-order.ipynb";
 const PYTHON_NAME = "python.ipynb";
+const PICTURES_OFF_NAME = "pictures-off.ipynb";
 
 let session: Session | undefined;
 let workspace: string;
@@ -32,6 +33,9 @@ describe("a shared .ipynb for agnb-typescript in a real VS Code", { timeout: 15 
       const notebook = parseNotebook(readFileSync(converted), converted);
       for (const cell of notebook.cells) if (cell.cell_type === "code") { cell.outputs = []; cell.execution_count = null; }
       writeFileSync(join(folder, NAME), serializeNotebook(notebook));
+      writeFileSync(join(folder, PICTURES_OFF_NAME), serializeNotebook(newNotebook([
+        { cell_type: "code", source: "const w = new tf.Variable(3.0, { name: \"w\" });\nconst tape = new tf.GradientTape();\nconst y = tape.record(() => w.square());\ntape.gradient(y, w);\ntape" },
+      ])));
       writeFileSync(join(folder, PYTHON_NAME), JSON.stringify({
         nbformat: 4, nbformat_minor: 5, cells: [{ cell_type: "code", id: "a1", metadata: {}, execution_count: null, outputs: [], source: ["print(1 + 1)"] }],
         metadata: { kernelspec: { name: "python3", display_name: "Python 3", language: "python" }, language_info: { name: "python" } },
@@ -100,5 +104,34 @@ describe("a shared .ipynb for agnb-typescript in a real VS Code", { timeout: 15 
     await page.screenshot({ path: join(screenshots, "ipynb-python-run.png") });
     assert.ok(warned, "a warning names the skipped cells");
     assert.match((await warning.textContent()) ?? "", /1 python cell was skipped/);
+  });
+
+  test("with autogradNotebook.staticPictures off, a new kernel sends the tape without its picture", async () => {
+    // As a user would set it for this folder: the workspace's settings, which VS Code watches.
+    mkdirSync(join(workspace, ".vscode"), { recursive: true });
+    writeFileSync(join(workspace, ".vscode/settings.json"), JSON.stringify({ "autogradNotebook.staticPictures": false }));
+    await page.keyboard.press("Escape");
+    await runCommand(page, "View: Close All Editors");
+    await openNotebook(page, PICTURES_OFF_NAME);
+    const savedTape = async () => {
+      await runCommand(page, "Notebook: Run All");
+      await waitForRunToFinish(page, 60_000);
+      await runCommand(page, "File: Save");
+      await page.waitForTimeout(1500);
+      const saved = JSON.parse(readFileSync(join(workspace, PICTURES_OFF_NAME), "utf8")) as { cells: Array<{ outputs: Array<{ data?: Record<string, unknown> }> }> };
+      return saved.cells[0].outputs.find((o) => o.data && "application/vnd.agnb.tape+json" in o.data)?.data;
+    };
+    // VS Code reads the changed settings file in its own time; a kernel started before that
+    // still had pictures on, and a restart reads the setting again.
+    let data = await savedTape();
+    for (let attempt = 0; attempt < 3 && data && "image/svg+xml" in data; attempt++) {
+      await page.waitForTimeout(2000);
+      await runCommand(page, "Autograd: Restart Kernel");
+      data = await savedTape();
+    }
+    const drawn = await collectOutputs(page);
+    assert.ok(drawn.tapeOps.includes("square"), `our renderer draws the tape (${drawn.tapeOps.join(", ")})`);
+    assert.ok(data, "the tape is in the saved file");
+    assert.deepEqual(Object.keys(data).sort(), ["application/vnd.agnb.tape+json", "text/plain"]);
   });
 });
