@@ -118,12 +118,12 @@ function product(a: View, b: View, out: FloatArray): void {
   }
 }
 
-/** y[N,OH,OW,F] = conv2d(x[N,H,W,C], w[KH,KW,C,F]). */
-export function conv2dForward(x: FloatArray, w: FloatArray, g: ConvGeometry): FloatArray {
+/** y[N,OH,OW,F] = conv2d(x[N,H,W,C], w[KH,KW,C,F]); `patches` is im2col(x) if already made. */
+export function conv2dForward(x: FloatArray, w: FloatArray, g: ConvGeometry, patches = im2col(x, g)): FloatArray {
   const batch = x.length / inputSize(g);
   const rows = batch * g.outHeight * g.outWidth;
   const out = like(x, rows * g.outChannels);
-  product(view(im2col(x, g), rows, patchSize(g)), view(w, patchSize(g), g.outChannels), out);
+  product(view(patches, rows, patchSize(g)), view(w, patchSize(g), g.outChannels), out);
   return out;
 }
 
@@ -137,10 +137,10 @@ export function conv2dBackpropInput(dy: FloatArray, w: FloatArray, g: ConvGeomet
 }
 
 /** dw[KH,KW,C,F] = patchesᵀ · dy (TF's Conv2DBackpropFilter). */
-export function conv2dBackpropFilter(x: FloatArray, dy: FloatArray, g: ConvGeometry): FloatArray {
+export function conv2dBackpropFilter(x: FloatArray, dy: FloatArray, g: ConvGeometry, patchMatrix = im2col(x, g)): FloatArray {
   const batch = x.length / inputSize(g);
   const rows = batch * g.outHeight * g.outWidth, K = patchSize(g), F = g.outChannels;
-  const patches = view(im2col(x, g), rows, K), gradients = view(dy, rows, F);
+  const patches = view(patchMatrix, rows, K), gradients = view(dy, rows, F);
   const out = like(x, K * F);
   // The operand read transposed is gathered element by element: make it the narrower one.
   if (K <= F) {

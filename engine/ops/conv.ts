@@ -22,9 +22,14 @@ export type { Padding, Window } from "./conv-geometry";
 interface ConvAttrs {
   geometry: ConvGeometry;
   filterShape: number[];
+  /**
+   * The forward pass's patch matrix, for the filter gradient of the same input: the attributes
+   * live as long as the tape that recorded the op, so the patches are made once per step.
+   */
+  patches?: { input: FloatArray; matrix: FloatArray };
 }
 
-type Kernel = (a: FloatArray, b: FloatArray, g: ConvGeometry) => FloatArray;
+type Kernel = (a: FloatArray, b: FloatArray, g: ConvGeometry, attrs: ConvAttrs) => FloatArray;
 
 interface Family {
   forward(x: Tensor, w: Tensor, attrs: ConvAttrs): Tensor;
@@ -41,8 +46,9 @@ function convFamily(name: string, k: { forward: Kernel; backpropInput: Kernel; b
   const outShape = (g: ConvGeometry) => [g.outHeight, g.outWidth, g.outChannels];
   const forwardDef: OpDef<ConvAttrs> = {
     name,
-    forward([x, w], { geometry: g }) {
-      return new Tensor(k.forward(x.values as FloatArray, w.values as FloatArray, g), [batchOf(x, inputSize(g)), ...outShape(g)], x.dtype);
+    forward([x, w], attrs) {
+      const g = attrs.geometry;
+      return new Tensor(k.forward(x.values as FloatArray, w.values as FloatArray, g, attrs), [batchOf(x, inputSize(g)), ...outShape(g)], x.dtype);
     },
     vjp(dy, { inputs: [x, w], attrs, needs }) {
       return [
@@ -56,8 +62,9 @@ function convFamily(name: string, k: { forward: Kernel; backpropInput: Kernel; b
   };
   const inputDef: OpDef<ConvAttrs> = {
     name: `${name}BackpropInput`,
-    forward([dy, w], { geometry: g }) {
-      return new Tensor(k.backpropInput(dy.values as FloatArray, w.values as FloatArray, g), [batchOf(dy, outputSize(g)), ...imageShape(g)], dy.dtype);
+    forward([dy, w], attrs) {
+      const g = attrs.geometry;
+      return new Tensor(k.backpropInput(dy.values as FloatArray, w.values as FloatArray, g, attrs), [batchOf(dy, outputSize(g)), ...imageShape(g)], dy.dtype);
     },
     vjp(grad, { inputs: [dy, w], attrs, needs }) {
       return [
@@ -71,8 +78,9 @@ function convFamily(name: string, k: { forward: Kernel; backpropInput: Kernel; b
   };
   const filterDef: OpDef<ConvAttrs> = {
     name: `${name}BackpropFilter`,
-    forward([x, dy], { geometry: g, filterShape }) {
-      return new Tensor(k.backpropFilter(x.values as FloatArray, dy.values as FloatArray, g), filterShape.slice(), x.dtype);
+    forward([x, dy], attrs) {
+      const { geometry: g, filterShape } = attrs;
+      return new Tensor(k.backpropFilter(x.values as FloatArray, dy.values as FloatArray, g, attrs), filterShape.slice(), x.dtype);
     },
     vjp(grad, { inputs: [x, dy], attrs, needs }) {
       return [
@@ -93,7 +101,13 @@ function convFamily(name: string, k: { forward: Kernel; backpropInput: Kernel; b
 }
 
 const conv2dFamily = convFamily("conv2d", {
-  forward: kernels.conv2dForward, backpropInput: kernels.conv2dBackpropInput, backpropFilter: kernels.conv2dBackpropFilter,
+  forward(x, w, g, attrs) {
+    const matrix = kernels.im2col(x, g);
+    attrs.patches = { input: x, matrix };
+    return kernels.conv2dForward(x, w, g, matrix);
+  },
+  backpropInput: kernels.conv2dBackpropInput,
+  backpropFilter: (x, dy, g, attrs) => kernels.conv2dBackpropFilter(x, dy, g, attrs.patches?.input === x ? attrs.patches.matrix : undefined),
 });
 const depthwiseFamily = convFamily("depthwiseConv2d", {
   forward: kernels.depthwiseForward, backpropInput: kernels.depthwiseBackpropInput, backpropFilter: kernels.depthwiseBackpropFilter,
