@@ -8,8 +8,8 @@ import { writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { Dealer, Request, Subscriber } from "zeromq";
-import { makeMessage, type MessageType, type WireMessage } from "../../kernel/messages";
-import { WireCodec } from "../../kernel/transport/jupyter-wire";
+import { makeMessage, type Channel, type MessageType, type WireMessage } from "../../kernel/messages";
+import { WireCodec, WireError } from "../../kernel/transport/jupyter-wire";
 import { Outbox, endpoint, type ConnectionInfo } from "../../kernel/transport/zeromq";
 
 /** Ports that were free on 127.0.0.1 a moment ago (the OS does not hand them out again at once). */
@@ -140,7 +140,8 @@ export class ZeroMQClient {
 
   private async listen(channel: RequestChannel): Promise<void> {
     for await (const frames of this.sockets[channel]) {
-      const { message } = this.codec.deserialize(frames, channel);
+      const message = this.decode(frames, channel);
+      if (!message) continue;
       if (message.header.msg_type === "input_request") {
         const reply = makeMessage("stdin", "input_reply", { value: this.onInputRequest(String(message.content.prompt)) }, { session: this.session, parent: message.header });
         this.outboxes.stdin.push(this.codec.serialize(reply));
@@ -152,9 +153,20 @@ export class ZeroMQClient {
     }
   }
 
+  /** A message this client cannot verify (it was given a wrong key, on purpose) is skipped. */
+  private decode(frames: Buffer[], channel: Channel): WireMessage | undefined {
+    try {
+      return this.codec.deserialize(frames, channel).message;
+    } catch (error) {
+      if (error instanceof WireError) return undefined;
+      throw error;
+    }
+  }
+
   private async listenIopub(): Promise<void> {
     for await (const frames of this.iopub) {
-      const { message } = this.codec.deserialize(frames, "iopub");
+      const message = this.decode(frames, "iopub");
+      if (!message) continue;
       for (const listener of this.iopubListeners) listener(message);
     }
   }
