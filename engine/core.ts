@@ -16,6 +16,7 @@ import * as scans from "./ops/scan";
 import * as indexing from "./ops/indexing";
 import * as structure from "./ops/linalg-structure";
 import * as decompositions from "./ops/linalg-decompositions";
+import { eigh, eigvalsh } from "./ops/linalg-eigen";
 import { einsum, tensordot } from "./ops/einsum";
 import { matmul, matrixTranspose } from "./ops/linalg";
 import { eye } from "./ops/creation";
@@ -46,6 +47,7 @@ export * from "./ops/strided";
 export * from "./ops/einsum";
 export * from "./ops/linalg-structure";
 export * from "./ops/linalg-decompositions";
+export * from "./ops/linalg-eigen";
 export { matmul, matrixTranspose } from "./ops/linalg";
 export { InvalidArgumentError, LookupError } from "./errors";
 export {
@@ -97,7 +99,7 @@ export const linalg = {
   matmul, matrixTranspose, einsum, tensordot, eye, norm: norms.norm, globalNorm: norms.globalNorm,
   l2Normalize: norms.l2Normalize, solve: decompositions.solve, inv: decompositions.inv, det: decompositions.det,
   slogdet: decompositions.slogdet, cholesky: decompositions.cholesky, triangularSolve: decompositions.triangularSolve,
-  qr: decompositions.qr, diag: structure.diag, diagPart: structure.diagPart, trace: structure.trace,
+  qr: decompositions.qr, eigh, eigvalsh, diag: structure.diag, diagPart: structure.diagPart, trace: structure.trace,
   bandPart: structure.bandPart,
 };
 

@@ -17,6 +17,7 @@ import * as strided from "./ops/strided";
 import * as structure from "./ops/linalg-structure";
 import * as decompositions from "./ops/linalg-decompositions";
 import { einsum, outerProduct, tensordot } from "./ops/einsum";
+import { eigh, eigvalsh } from "./ops/linalg-eigen";
 import type { TensorLike } from "./ops/convert";
 import { Tensor } from "./tensor";
 import { Variable } from "./variable";
@@ -55,7 +56,7 @@ const methods = {
   tensordot, outerProduct, matrixTranspose,
   diag: structure.diag, diagPart: structure.diagPart, trace: structure.trace, bandPart: structure.bandPart,
   solve: decompositions.solve, inv: decompositions.inv, det: decompositions.det, slogdet: decompositions.slogdet,
-  cholesky: decompositions.cholesky, triangularSolve: decompositions.triangularSolve, qr: decompositions.qr,
+  cholesky: decompositions.cholesky, triangularSolve: decompositions.triangularSolve, qr: decompositions.qr, eigh, eigvalsh,
   flatten: (x: TensorLike): Tensor => s.reshape(x, [-1]),
   asType: e.cast,
 };

@@ -63,6 +63,10 @@ const cases: Case[] = [
   { name: "triangularSolve (upper, adjoint)", f: (a, b) => tf.linalg.triangularSolve(a, b, false, true), inputs: [A, B], expected: lowerSolveRef(tr(upper(A)), B) },
   { name: "qr: Q (3×2)", f: (a) => tf.linalg.qr(a)[0], inputs: [B] },
   { name: "qr: R (batched 3×3)", f: (a) => tf.linalg.qr(a)[1], inputs: [[A, A2]] },
+  { name: "eigvalsh (of X Xᵀ + I, batched)", f: (a) => tf.linalg.eigvalsh(tf.stack([sym(a), sym(tf.transpose(a))])), inputs: [A] },
+  { name: "eigh: eigenvectors (of X Xᵀ + I)", f: (a) => tf.linalg.eigh(sym(a))[1], inputs: [A] },
+  // The lower triangle of [[2, ·], [1 + t, 2]] is read: eigenvalues 2 ∓ (1 + t).
+  { name: "eigh: eigenvalues of [[2, ·], [1 + t, 2]]", f: (t) => tf.linalg.eigh(tf.add([[2, 1], [1, 2]], tf.mul(t, [[0, 0], [1, 0]])))[0], inputs: [0.5], expected: [0.5, 3.5] },
   { name: "qr: Q of a wide 2×3 matrix", f: (a) => tf.linalg.qr(a)[0], inputs: [x23] },
   { name: "qr: R of a wide 2×3 matrix", f: (a) => tf.linalg.qr(a, true)[1], inputs: [x23] },
 ];
@@ -87,6 +91,16 @@ describe("linear algebra: properties and TF's errors", () => {
       close(tf.matmul(q, q, true).numpy(), tf.eye(Math.min(a.length, a[0].length)).numpy(), 1e-12);
       close(r.numpy(), upper(r.numpy() as M), 0);
     }
+  });
+
+  test("eigh: A V = V diag(λ), V orthogonal, λ ascending; only the lower triangle is read", () => {
+    const a = sym(f64(A));
+    const [values, vectors] = tf.linalg.eigh(a);
+    close(tf.matmul(a, vectors).numpy(), tf.mul(vectors, tf.expandDims(values, 0)).numpy(), 1e-12);
+    close(tf.matmul(vectors, vectors, true).numpy(), tf.eye(3).numpy(), 1e-12);
+    const l = values.numpy() as number[];
+    assert.ok(l[0] <= l[1] && l[1] <= l[2]);
+    close(tf.linalg.eigvalsh(tf.linalg.bandPart(a, -1, 0)).numpy(), l, 1e-12);
   });
 
   test("slogdet's sign and det agree; det of a singular matrix is 0", () => {

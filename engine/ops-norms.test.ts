@@ -10,6 +10,14 @@ const flat = x23.flat();
 const sumAbs = (v: number[]) => v.reduce((s, a) => s + Math.abs(a), 0);
 const l2 = (v: number[]) => Math.sqrt(v.reduce((s, a) => s + a * a, 0));
 const cols = [0, 1, 2].map((j) => x23.map((r) => r[j]));
+function largestSingularValue(m: number[][]): number {
+  // Eigenvalues of the 2×2 matrix m mᵀ (m has two rows): (tr ± √(tr² − 4 det)) / 2.
+  const [p, q] = m;
+  const dot = (u: number[], v: number[]) => u.reduce((s, x, i) => s + x * v[i], 0);
+  const a = dot(p, p), b = dot(p, q), d = dot(q, q);
+  const tr = a + d, det = a * d - b * b;
+  return Math.sqrt((tr + Math.sqrt(tr * tr - 4 * det)) / 2);
+}
 
 const cases: Case[] = [
   { name: "norm (euclidean, all elements)", f: (a) => tf.norm(a), inputs: [x23], expected: l2(flat) },
@@ -20,6 +28,10 @@ const cases: Case[] = [
   { name: "norm (fro, matrix axes)", f: (a) => tf.norm(a, "fro", [0, 1]), inputs: [x23], expected: l2(flat) },
   { name: "norm (ord 1, matrix: largest column sum)", f: (a) => tf.norm(a, 1, [-2, -1]), inputs: [x23], expected: Math.max(...cols.map(sumAbs)) },
   { name: "norm (ord Infinity, matrix: largest row sum, keepDims)", f: (a) => tf.norm(a, Infinity, [0, 1], true), inputs: [x23], expected: [[Math.max(...x23.map(sumAbs))]] },
+  // The largest singular value of [[a, b], [c, d]] from the closed form of the 2×2 Gram matrix's eigenvalues.
+  { name: "norm (ord 2, matrix: largest singular value)", f: (a) => tf.norm(a, 2, [0, 1]), inputs: [x23], expected: largestSingularValue(x23) },
+  { name: "norm (ord 2, matrix axes [2, 0] of rank 3, keepDims)", f: (a) => tf.norm(a, 2, [2, 0], true), inputs: [[[[0.3, 1], [-0.5, 2]], [[1.2, 0.1], [0.7, -0.4]]]],
+    expected: [[[largestSingularValue([[0.3, 1.2], [1, 0.1]])], [largestSingularValue([[-0.5, 0.7], [2, -0.4]])]]] },
   { name: "euclideanNorm (axis 1)", f: (a) => tf.euclideanNorm(a, 1), inputs: [x23], expected: x23.map(l2) },
   { name: "clipByNorm (clipped)", f: (a) => tf.clipByNorm(a, 1), inputs: [x23], expected: x23.map((r) => r.map((v) => v / l2(flat))) },
   { name: "clipByNorm (per row, one row clipped)", f: (a) => tf.clipByNorm(a, 1.5, 1), inputs: [x23],
@@ -58,7 +70,7 @@ describe("norms and clipping at zero, as TF", () => {
 
   test("bad ord or axis is named", () => {
     assert.throws(() => tf.norm([1, 2], "fro"), /norm: 'ord' must be a supported vector norm .* got fro/);
-    assert.throws(() => tf.norm([[1, 2]], 2, [0, 1]), /norm: 'ord' must be a supported matrix norm in \['euclidean', 'fro', 1, Infinity\], got 2/);
+    assert.throws(() => tf.norm([[1, 2]], 3, [0, 1]), /norm: 'ord' must be a supported matrix norm in \['euclidean', 'fro', 1, 2, Infinity\], got 3/);
     assert.throws(() => tf.norm([[1, 2]], 1, [1, 1]), /norm: the two axes of a matrix norm must differ/);
   });
 

@@ -22,7 +22,7 @@ export interface Program { shape: number[]; steps: Step[]; seed: number }
 
 interface StepKind {
   /** False when the step does not apply to a value of this shape (it is then skipped). */
-  applies?: (shape: number[]) => boolean;
+  applies?: (shape: number[], p: number) => boolean;
   /** The shape of the step's own operand, if it takes one. */
   operand?: (shape: number[], p: number) => number[];
   ours: (h: Tensor, y: Tensor | undefined, p: number, t: Ours) => Tensor;
@@ -123,7 +123,7 @@ const kinds: Record<string, StepKind> = {
   cumsum: { applies: atLeast(1), ours: (h, _, p, t) => t.cumsum(h, axisOf(h.shape, p), (p & 8) > 0, (p & 16) > 0) },
   cumprod: { applies: atLeast(1), ours: (h, _, p, t) => t.cumprod(h, axisOf(h.shape, p), (p & 8) > 0, (p & 16) > 0) },
   // TF.js 4.22 has no StridedSlice gradient.
-  "at ::-1 / 1: / ::2": { applies: atLeast(1), ours: (h, _, p, t) => t.at(h, ["::-1", "1:", "::2"][p % 3]) },
+  "at ::-1 / 1: / ::2": { applies: (s, p) => s.length >= 1 && (p % 3 !== 1 || s[0] >= 2), ours: (h, _, p, t) => t.at(h, ["::-1", "1:", "::2"][p % 3]) },
   "gather [last, 0]": { applies: atLeast(1), ours: (h, _, __, t) => t.gather(h, t.constant([h.shape[0] - 1, 0], [2], "int32")), theirs: (h, _, __, t) => t.gather(h, t.tensor1d([h.shape[0] - 1, 0], "int32")) },
   "topk values": { applies: atLeast(1), ours: (h, _, __, t) => t.topk(h, 1).values },
 
@@ -161,6 +161,8 @@ const kinds: Record<string, StepKind> = {
   outerProduct: { operand: () => [2], ours: (h, y, _, t) => t.outerProduct(h, y!) },
   "tensordot (1 axis)": { applies: atLeast(1), operand: (s) => [s[s.length - 1], 2], ours: (h, y, _, t) => t.tensordot(h, y!, 1) },
   "slogdet(y + 3I)·h": { operand: () => [3, 3], ours: (h, y, _, t) => t.mul(t.linalg.slogdet(t.add(y!, t.cast(t.eye(3), h.dtype).mul(3)))[1], h) },
+  "norm (2, matrix)": { applies: atLeast(2), ours: (h, _, p, t) => t.norm(h, 2, [-2, -1], keep(p)) },
+  "eigvalsh(y yᵀ + I)·h": { operand: () => [3, 3], ours: (h, y, p, t) => t.mul(t.at(t.linalg.eigvalsh(t.add(t.matmul(y!, y!, false, true), t.cast(t.eye(3), h.dtype))), p % 3), h) },
   "norm (Infinity, matrix)": { applies: atLeast(2), ours: (h, _, p, t) => t.norm(h, Infinity, [-2, -1], keep(p)) },
   "clipByGlobalNorm([h, y], 1)": { operand: broadcastable, ours: (h, y, p, t) => t.clipByGlobalNorm([h, y!], 1)[0][p % 2]! },
   "stridedSlice (shrink first, reverse rest)": {
@@ -205,7 +207,7 @@ export function build(program: Program): Built {
   let h = x;
   for (const step of program.steps) {
     const kind = kinds[step.op];
-    if (kind.applies && !kind.applies(h.shape)) continue;
+    if (kind.applies && !kind.applies(h.shape, step.p)) continue;
     const operandShape = kind.operand?.(h.shape, step.p);
     const y = operandShape && values(rng, operandShape, -1, 1);
     if (y) leaves.push(y);

@@ -138,3 +138,51 @@ export function householderQR(a: ArrayLike<number>, offset: number, m: number, n
   for (let i = 0; i < n; i++) for (let j = i; j < n; j++) rSquare[i * n + j] = r[i * n + j];
   return { q, r: rSquare };
 }
+
+/**
+ * Eigen-decomposition of a symmetric [n, n] matrix (its lower triangle is read) by cyclic Jacobi
+ * rotations: eigenvalues ascending, eigenvectors as columns, each with its largest entry positive
+ * so the choice of sign is a continuous function of the matrix.
+ */
+export function symmetricEigen(a: ArrayLike<number>, offset: number, n: number): { values: Float64Array; vectors: Float64Array } {
+  const s = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) s[i * n + j] = s[j * n + i] = a[offset + i * n + j];
+  const v = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) v[i * n + i] = 1;
+  for (let sweep = 0; sweep < 100; sweep++) {
+    let off = 0, total = 0;
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) { const x = s[i * n + j] ** 2; total += x; if (i !== j) off += x; }
+    if (off <= 1e-30 * total || off === 0) break;
+    for (let p = 0; p < n - 1; p++) {
+      for (let q = p + 1; q < n; q++) {
+        const apq = s[p * n + q];
+        if (apq === 0) continue;
+        const theta = (s[q * n + q] - s[p * n + p]) / (2 * apq);
+        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
+        const c = 1 / Math.sqrt(t * t + 1), sn = t * c;
+        for (let k = 0; k < n; k++) {
+          const skp = s[k * n + p], skq = s[k * n + q];
+          s[k * n + p] = c * skp - sn * skq; s[k * n + q] = sn * skp + c * skq;
+        }
+        for (let k = 0; k < n; k++) {
+          const spk = s[p * n + k], sqk = s[q * n + k];
+          s[p * n + k] = c * spk - sn * sqk; s[q * n + k] = sn * spk + c * sqk;
+        }
+        for (let k = 0; k < n; k++) {
+          const vkp = v[k * n + p], vkq = v[k * n + q];
+          v[k * n + p] = c * vkp - sn * vkq; v[k * n + q] = sn * vkp + c * vkq;
+        }
+      }
+    }
+  }
+  const order = Array.from({ length: n }, (_, i) => i).sort((x, y) => s[x * n + x] - s[y * n + y]);
+  const values = Float64Array.from(order, (k) => s[k * n + k]);
+  const vectors = new Float64Array(n * n);
+  order.forEach((k, col) => {
+    let largest = 0;
+    for (let i = 0; i < n; i++) if (Math.abs(v[i * n + k]) > Math.abs(v[largest * n + k])) largest = i;
+    const sign = v[largest * n + k] < 0 ? -1 : 1;
+    for (let i = 0; i < n; i++) vectors[i * n + col] = sign * v[i * n + k];
+  });
+  return { values, vectors };
+}

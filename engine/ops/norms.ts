@@ -7,7 +7,9 @@ import type { Tensor } from "../tensor";
 import { assertFloat, toTensor, type TensorLike } from "./convert";
 import { abs, add, cast, div, greater, isFinite, maximum, minimum, mul, pow, rsqrt, sqrt, square, where } from "./elementwise";
 import { reduceMax, reduceSum } from "./reduce";
-import { reshape } from "./shape";
+import { matmul } from "./linalg";
+import { eigvalsh } from "./linalg-eigen";
+import { reshape, slice, transpose } from "./shape";
 
 export type NormOrder = "euclidean" | "fro" | number;
 
@@ -23,8 +25,9 @@ function vectorNorm(x: Tensor, ord: NormOrder, axes: number[] | undefined, keepD
 
 function matrixNorm(x: Tensor, ord: NormOrder, [rows, cols]: number[], keepDims: boolean): Tensor {
   if (ord === "euclidean" || ord === "fro") return sqrt(reduceSum(square(x), [rows, cols], keepDims));
+  if (ord === 2) return spectralNorm(x, [rows, cols], keepDims);
   if (ord !== 1 && ord !== Infinity) {
-    throw new RangeError(`norm: 'ord' must be a supported matrix norm in ['euclidean', 'fro', 1, Infinity], got ${ord}`);
+    throw new RangeError(`norm: 'ord' must be a supported matrix norm in ['euclidean', 'fro', 1, 2, Infinity], got ${ord}`);
   }
   // 1: the largest column sum of |x|; Infinity: the largest row sum.
   const [summed, maxed] = ord === 1 ? [rows, cols] : [cols, rows];
@@ -32,9 +35,22 @@ function matrixNorm(x: Tensor, ord: NormOrder, [rows, cols]: number[], keepDims:
   return keepDims ? result : reshape(result, x.shape.filter((_, i) => i !== rows && i !== cols));
 }
 
+/** The largest singular value: the square root of the largest eigenvalue of AᵀA (or A Aᵀ, the smaller). */
+function spectralNorm(x: Tensor, [rows, cols]: number[], keepDims: boolean): Tensor {
+  const others = x.shape.map((_, i) => i).filter((i) => i !== rows && i !== cols);
+  const a = transpose(x, [...others, rows, cols]);
+  const tall = x.shape[rows] >= x.shape[cols];
+  const gram = tall ? matmul(a, a, true, false) : matmul(a, a, false, true);
+  const n = gram.shape[gram.rank - 1];
+  const largest = slice(eigvalsh(gram), [...others.map(() => 0), n - 1], [...others.map((i) => x.shape[i]), 1]);
+  const kept = x.shape.map((d, i) => (i === rows || i === cols ? 1 : d));
+  return reshape(sqrt(largest), keepDims ? kept : others.map((i) => x.shape[i]));
+}
+
 /**
  * tf.norm: a vector norm over every element (axis omitted) or along `axis`, or a matrix norm
- * over an `axis` pair. ord: 'euclidean' (default), 'fro' (matrices), 1, 2, Infinity or any p > 0.
+ * over an `axis` pair. ord: 'euclidean' (default), 'fro' (matrices), 1, 2 (for matrices the
+ * largest singular value), Infinity, or for vectors any p > 0.
  */
 export function norm(tensor: TensorLike, ord: NormOrder = "euclidean", axis?: number | [number, number] | null, keepDims = false): Tensor {
   const x = toTensor(tensor, "norm");
