@@ -4,6 +4,7 @@
  * is a `CellRun` that an interrupt cancels for good (cell-runtime.ts).
  */
 import { randomUUID } from "node:crypto";
+import v8 from "node:v8";
 import vm from "node:vm";
 import { CellRun, currentRun, inCancelledRun, installCellRuntime, runs, setInterruptionHandler, withinRun } from "./cell-runtime";
 import { MIME, type MimeBundle } from "../engine/mime";
@@ -45,8 +46,9 @@ export interface DisplayHandle {
 }
 
 export class Executor {
-  /** Every cell run so far, by run number (silent runs share an execution count). */
+  /** The cells run so far that may still appear in tracebacks, by run number (silent runs share an execution count). */
   private readonly cells = new Map<number, RunCell>();
+  private runCount = 0;
   private readonly loader: ModuleLoader;
   private readonly types: CellTypeCheck;
   private readonly fitProgress: FitProgressDisplay | null = null;
@@ -63,6 +65,9 @@ export class Executor {
     private readonly interruptFlag: Int32Array,
     private readonly sink: OutputSink,
   ) {
+    // V8 keeps every compiled script in its compilation cache, about 1.5 kB for each cell run, and
+    // cells are new text nearly every time: without the cache a long session's memory stays flat.
+    v8.setFlagsFromString("--no-compilation-cache");
     this.loader = new ModuleLoader(folder, engine);
     this.types = new CellTypeCheck(folder);
     const globals = globalThis as Record<string, unknown>;
@@ -138,12 +143,13 @@ export class Executor {
     for (const note of this.stoppedInBackground.splice(0)) this.sink.note(note);
     const run = new CellRun(count);
     this.running = run;
+    let runNumber = 0;
     try {
       const verdict = await Promise.race([this.types.check(source), run.interrupted]);
       if (verdict.note) this.sink.note(`${verdict.note}\n`);
       if (verdict.diagnostics.length) return { status: "error", error: typeErrorContent(verdict.diagnostics, count) };
       this.types.commit();
-      const runNumber = this.cells.size + 1;
+      runNumber = ++this.runCount;
       this.cells.set(runNumber, { compiled, count, source });
       const script = new vm.Script(compiled.code, { filename: cellFileName(runNumber) });
       const completion = withinRun(run, () => runScriptGuarded(script)) as Promise<unknown>;
@@ -159,6 +165,8 @@ export class Executor {
       return { status: "error", error: errorContent(error, count, this.cells) };
     } finally {
       this.running = null;
+      // Only a function of this cell could put it in a later traceback: else its record can go.
+      if (!compiled.definesFunctions) this.cells.delete(runNumber);
     }
   }
 }

@@ -82,3 +82,20 @@ test("syntax errors carry the line and column of the TypeScript", () => {
     return true;
   });
 });
+
+test("async code is lowered to generators driven by the kernel, and positions still map to the TypeScript", async () => {
+  const compiled = compileCell("const pause = async (ms: number) => {\n  await null;\n  return ms;\n};\nawait pause(1);\nnull!.boom;", "lowered");
+  assert.doesNotMatch(compiled.code, /\basync\b|\bawait\b/, "no native async function is left");
+  assert.match(compiled.code, /__agnb_async/);
+  const generatedLine = compiled.code.split("\n").findIndex((line) => line.includes(".boom")) + 1;
+  const column = compiled.code.split("\n")[generatedLine - 1].indexOf("null");
+  assert.deepEqual(compiled.toCellPosition(generatedLine, column), { line: 6, column: 1 });
+  assert.equal(await run("const later = async () => { await null; return 7; };\nawait later()"), 7);
+});
+
+test("a cell records whether it creates functions (only those can appear in later tracebacks)", () => {
+  assert.equal(compileCell("let a = 1;\na + 1", "plain").definesFunctions, false);
+  for (const source of ["const f = () => 1;", "function g() {}", "class K {}", "const o = { m() { return 1 } };"]) {
+    assert.equal(compileCell(source, "functions").definesFunctions, true, source);
+  }
+});

@@ -31,6 +31,8 @@ export interface CompiledCell {
   code: string;
   /** Whether the value of the last expression is to be displayed. */
   displaysLastValue: boolean;
+  /** Whether the cell creates functions (or classes), whose frames may appear after it ran. */
+  definesFunctions: boolean;
   /** Maps a 1-based line and 0-based column of `code` to the cell's TypeScript (both 1-based). */
   toCellPosition(line: number, column: number): { line: number; column: number } | null;
 }
@@ -83,6 +85,7 @@ export function compileCell(source: string, fileName: string): CompiledCell {
   return {
     code: lowered?.code ?? edited,
     displaysLastValue,
+    definesFunctions: containsFunction(program as AnyNode),
     toCellPosition(line, column) {
       if (lowered) {
         loweredMap ??= new TraceMap(lowered.map);
@@ -249,6 +252,20 @@ function importAsAssignment(node: AnyNode, hoisted: Set<string>): string {
  * Anywhere in the cell: `import(x)` resolves from the notebook's folder, like static imports,
  * and every loop checks for an interrupt, which also reaches loops running after an `await`.
  */
+const FUNCTIONS = new Set(["FunctionDeclaration", "FunctionExpression", "ArrowFunctionExpression", "ClassDeclaration", "ClassExpression"]);
+
+function containsFunction(node: AnyNode): boolean {
+  if (FUNCTIONS.has(node.type)) return true;
+  for (const value of Object.values(node)) {
+    if (Array.isArray(value)) {
+      if (value.some((child) => child && typeof child.type === "string" && containsFunction(child))) return true;
+    } else if (value && typeof value === "object" && typeof (value as AnyNode).type === "string" && containsFunction(value as AnyNode)) {
+      return true;
+    }
+  }
+  return false;
+}
+
 function rewriteNested(node: AnyNode, edits: Edit[]): void {
   if (node.type === "ImportExpression") {
     edits.push({ start: node.start, end: node.source.start, text: `${IMPORT_HELPER}(` });
