@@ -75,24 +75,18 @@ async function coldStart(driver: Driver): Promise<number> {
   return elapsed;
 }
 
-async function roundTrips(driver: Driver, code: string, count: number): Promise<number> {
-  for (let i = 0; i < WARM_UP_CELLS; i++) await driver.execute(code); // JIT, esbuild's service, the checker's cache
-  const times: number[] = [];
+/** Median round trip of `code` on each driver, one cell on each in turn, so load hits both alike. */
+async function roundTrips(drivers: Driver[], code: string, count: number): Promise<number[]> {
+  for (const driver of drivers) for (let i = 0; i < WARM_UP_CELLS; i++) await driver.execute(code); // JIT, esbuild, the checker's cache
+  const times = drivers.map(() => [] as number[]);
   for (let i = 0; i < count; i++) {
-    const start = performance.now();
-    await driver.execute(code);
-    times.push(performance.now() - start);
+    for (const [index, driver] of drivers.entries()) {
+      const start = performance.now();
+      await driver.execute(code);
+      times[index].push(performance.now() - start);
+    }
   }
-  return median(times);
-}
-
-async function cellRoundTrips(driver: Driver): Promise<{ trivial: number; tape: number }> {
-  await driver.start();
-  try {
-    return { trivial: await roundTrips(driver, "1", TRIVIAL_CELLS), tape: await roundTrips(driver, TAPE_CELL, TAPE_CELLS) };
-  } finally {
-    await driver.stop();
-  }
+  return times.map(median);
 }
 
 export async function runZeroMQBench(): Promise<BenchRow[]> {
@@ -107,14 +101,21 @@ export async function runZeroMQBench(): Promise<BenchRow[]> {
       starts.local.push(await coldStart(local));
       starts.zeromq.push(await coldStart(zeromq));
     }
-    const localCells = await cellRoundTrips(local);
-    const zeromqCells = await cellRoundTrips(zeromq);
+    await Promise.all([local.start(), zeromq.start()]);
+    let trivial: number[];
+    let tape: number[];
+    try {
+      trivial = await roundTrips([local, zeromq], "1", TRIVIAL_CELLS);
+      tape = await roundTrips([local, zeromq], TAPE_CELL, TAPE_CELLS);
+    } finally {
+      await Promise.all([local.stop(), zeromq.stop()]);
+    }
     const row = (name: string, ours: number, localFigure: number, note: string): BenchRow =>
       ({ group: GROUP, name, unit: "ms", ours, peers: { [LOCAL]: localFigure }, note });
     return [
       row("cold start to idle", median(starts.zeromq), median(starts.local), `median of ${COLD_STARTS}: spawn → kernel_info answered and iopub seen`),
-      row("trivial cell round trip", zeromqCells.trivial, localCells.trivial, `median of ${TRIVIAL_CELLS}, execute_request → reply and idle`),
-      row("tape cell round trip", zeromqCells.tape, localCells.tape, `median of ${TAPE_CELLS}: build a tape, take a gradient, display the tape`),
+      row("trivial cell round trip", trivial[1], trivial[0], `median of ${TRIVIAL_CELLS}, execute_request → reply and idle`),
+      row("tape cell round trip", tape[1], tape[0], `median of ${TAPE_CELLS}: build a tape, take a gradient, display the tape`),
     ];
   } finally {
     rmSync(folder, { recursive: true, force: true });
