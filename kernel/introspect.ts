@@ -2,9 +2,9 @@
  * complete, inspect and is_complete: answered from the live values in the kernel (globals the
  * cells declared, members of engine objects, the engine API) rather than from static types.
  */
-import { inspect } from "node:util";
-import { isDisplayable, toMimeBundle } from "./display";
-import { MIME } from "../engine/mime";
+import { inspect, types } from "node:util";
+import { toMimeBundle } from "./display";
+import { DISPLAY_SYMBOL, MIME } from "../engine/mime";
 import { esbuild } from "./transform";
 
 const KEYWORDS = [
@@ -17,6 +17,7 @@ const HIDDEN_GLOBALS = /^(__agnb|global$|globalThis$|GLOBAL$|root$)/;
 
 export interface Completion { matches: string[]; cursor_start: number; cursor_end: number; metadata: Record<string, unknown> }
 
+/** Runtime completion: names in scope and members of live values. */
 export function complete(code: string, cursorPos: number): Completion {
   const cursor = toUtf16Offset(code, cursorPos);
   const before = code.slice(0, cursor);
@@ -61,6 +62,7 @@ export function inspectAt(code: string, cursorPos: number, docs: Record<string, 
   const value = resolvePath(path);
   if (value === undefined && !(path[0] in globalThis)) return { found: false, data: {}, metadata: {} };
   const lines: string[] = [];
+  let shown: string | undefined;
   const documented = docFor(path, docs);
   if (documented) {
     lines.push(documented);
@@ -68,10 +70,11 @@ export function inspectAt(code: string, cursorPos: number, docs: Record<string, 
     lines.push(signatureOf(expression, value));
   }
   if (typeof value !== "function") {
-    const shown = isDisplayable(value) ? String(toMimeBundle(value)[MIME.text]) : inspect(value, { depth: 2, breakLength: 100 });
+    shown = displaysItself(value) ? String(toMimeBundle(value)[MIME.text]) : inspect(value, { depth: 2, breakLength: 100 });
     lines.push(`${expression}: ${kindOf(value)}`, shown);
   }
-  return { found: true, data: { "text/plain": lines.join("\n") }, metadata: {} };
+  // The value's text alone, which a typed answer (hover) adds below the type.
+  return { found: true, data: { "text/plain": lines.join("\n") }, metadata: shown === undefined ? {} : { agnb_value: shown } };
 }
 
 export type Completeness = { status: "complete" } | { status: "incomplete"; indent: string } | { status: "invalid" };
@@ -127,23 +130,50 @@ function resolvePath(path: string[]): unknown {
 function memberNames(owner: unknown): string[] {
   const names = new Set<string>();
   for (let object: unknown = Object(owner); object && object !== Object.prototype && object !== Function.prototype; object = Object.getPrototypeOf(object)) {
+    if (types.isProxy(object)) break;
     for (const name of Object.getOwnPropertyNames(object)) if (name !== "constructor") names.add(name);
   }
   return [...names];
 }
 
-function safeGet(owner: unknown, name: string): unknown {
-  try {
-    return (owner as Record<string, unknown>)[name];
-  } catch {
-    return undefined;
+/** The engine's namespaces (`tf`, `tf.keras`, ...): bundled, their exports are getters of the engine's own. */
+const engineNamespaces = new WeakSet<object>();
+
+/** Lets completion read the engine's exports, which are getters only in name. */
+export function trustEngineNamespaces(engine: object, depth = 3): void {
+  engineNamespaces.add(engine);
+  if (depth === 0) return;
+  for (const name of Object.getOwnPropertyNames(engine)) {
+    const member = (engine as Record<string, unknown>)[name];
+    if (typeof member === "object" && member !== null && !engineNamespaces.has(member) && Object.getPrototypeOf(member) !== Array.prototype) trustEngineNamespaces(member, depth - 1);
   }
+}
+
+/**
+ * The value of a data property found along the prototype chain; undefined for an accessor, so
+ * that listing or completing never runs a user's getter (nor a proxy's traps).
+ */
+function safeGet(owner: unknown, name: PropertyKey): unknown {
+  if (typeof owner === "object" && owner !== null && engineNamespaces.has(owner)) return (owner as Record<PropertyKey, unknown>)[name];
+  for (let object: unknown = Object(owner); object !== null; object = Object.getPrototypeOf(object)) {
+    if (types.isProxy(object)) return undefined;
+    const descriptor = Object.getOwnPropertyDescriptor(object, name);
+    if (descriptor) return "value" in descriptor ? descriptor.value : undefined;
+  }
+  return undefined;
 }
 
 function kindOf(value: unknown): string {
   if (typeof value === "function") return /^class\b/.test(Function.prototype.toString.call(value)) ? "class" : "function";
   if (value === undefined || value === null) return String(value);
-  return isDisplayable(value) ? (value as object).constructor?.name ?? "instance" : typeof value;
+  if (!displaysItself(value)) return typeof value;
+  const constructor = safeGet(value, "constructor");
+  return typeof constructor === "function" ? String(safeGet(constructor, "name") ?? "instance") : "instance";
+}
+
+/** Whether a value has a display method, found without running a getter. */
+function displaysItself(value: unknown): boolean {
+  return (typeof value === "object" || typeof value === "function") && value !== null && typeof safeGet(value, DISPLAY_SYMBOL) === "function";
 }
 
 /** Jupyter counts cursor positions in Unicode code points; JavaScript strings in UTF-16 units. */

@@ -5,11 +5,12 @@
  */
 import { setTimeout as delay } from "node:timers/promises";
 import type { MimeBundle } from "../engine/mime";
-import { plainText } from "./display";
+import { plainText, toMimeBundle } from "./display";
 import { Executor } from "./executor";
-import { complete, inspectAt, isComplete } from "./introspect";
+import { complete, inspectAt, isComplete, trustEngineNamespaces } from "./introspect";
 import { PROTOCOL_VERSION, type Channel, type ErrorContent, type Header, type MessageType, type OutgoingMessage, type WireMessage } from "./messages";
 import { StreamCapture } from "./streams";
+import { VariableList } from "./variables";
 import type { InputRequest } from "./transport/shared-state";
 
 /** What the core needs of its transport (transport/bridge.ts in the kernel process). */
@@ -64,6 +65,7 @@ export class Kernel {
   private abortArrivals = 0;
   /** Background errors raised while no cell ran, shown in the next cell that runs. */
   private backgroundErrors: string[] = [];
+  private readonly variables: VariableList;
 
   constructor(private readonly options: KernelOptions) {
     this.streams = new StreamCapture((name, text) => this.iopub("stream", { name, text }));
@@ -75,6 +77,8 @@ export class Kernel {
     const globals = globalThis as Record<string, unknown>;
     globals.prompt = (question?: unknown) => this.options.link.requestInput(this.inputRequest(question));
     globals.input = async (question?: unknown) => this.options.link.requestInputAsync(this.inputRequest(question));
+    trustEngineNamespaces(options.engine);
+    this.variables = new VariableList(options.engine as unknown as ConstructorParameters<typeof VariableList>[0]);
   }
 
   start(): void {
@@ -85,7 +89,10 @@ export class Kernel {
 
   /** A request from the transport, with its number in the order of arrival there. */
   receive(message: WireMessage, arrival: number): void {
-    if (message.channel === "control") {
+    // Read whenever the main thread is free (between cells, or while one awaits), not queued.
+    if (message.header.msg_type === ("agnb_variables_request" as MessageType)) {
+      this.answerVariables(message);
+    } else if (message.channel === "control") {
       this.handleControl(message);
     } else if (message.channel === "shell") {
       this.shellQueue.push({ message, arrival });
@@ -95,6 +102,32 @@ export class Kernel {
 
   interrupt(): void {
     this.executor.interrupt();
+  }
+
+  /** Completion or inspect from the live values, for what types cannot say (editor-request-route.ts). */
+  introspect(kind: string, code: string, cursorPos: number): Record<string, unknown> | null {
+    if (kind === "complete") return { status: "ok", ...complete(code, cursorPos) };
+    if (kind === "inspect") return { status: "ok", ...inspectAt(code, cursorPos, this.options.docs ?? {}) };
+    return null;
+  }
+
+  /** `agnb_variables_request`: every user variable, or with `name`, that one's value as a bundle. */
+  private answerVariables(message: WireMessage): void {
+    const name = message.content?.name;
+    this.iopubFor(message.header, "status", { execution_state: "busy" });
+    try {
+      if (typeof name !== "string") {
+        this.reply(message, "agnb_variables_reply" as MessageType, { status: "ok", variables: this.variables.list() });
+      } else {
+        const { found, value } = this.variables.valueOf(name);
+        const data = found ? toMimeBundle(value, this.options.engine) : undefined;
+        this.reply(message, "agnb_variables_reply" as MessageType, found ? { status: "ok", name, data } : { status: "error", ename: "NameError", evalue: `${name} is not a variable of this notebook`, traceback: [] });
+      }
+    } catch (error) {
+      this.reply(message, "agnb_variables_reply" as MessageType, { status: "error", ename: "KernelError", evalue: String((error as Error)?.message ?? error), traceback: [] });
+    } finally {
+      this.iopubFor(message.header, "status", { execution_state: "idle" });
+    }
   }
 
   /** Sends what cells printed and is still batched (before an exit). */
@@ -161,12 +194,6 @@ export class Kernel {
           break;
         case "execute_request":
           await this.execute(message);
-          break;
-        case "complete_request":
-          this.reply(message, "complete_reply", { status: "ok", ...complete(String(content.code ?? ""), Number(content.cursor_pos ?? 0)) });
-          break;
-        case "inspect_request":
-          this.reply(message, "inspect_reply", { status: "ok", ...inspectAt(String(content.code ?? ""), Number(content.cursor_pos ?? 0), this.options.docs ?? {}) });
           break;
         case "is_complete_request":
           this.reply(message, "is_complete_reply", isComplete(String(content.code ?? "")));

@@ -31,6 +31,7 @@ export function startKernelProcess(
     message: (message, arrival) => kernel!.receive(message, arrival),
     interrupt: () => kernel!.interrupt(),
     shutdown: () => process.exit(0),
+    introspect: (kind, code, cursorPos) => kernel!.introspect(kind, code, cursorPos),
     exit: (code, reason) => {
       if (code !== 0) writeLine(reason);
       process.exit(code);

@@ -1,18 +1,24 @@
 /**
  * The type checker's thread (dist/type-check-worker.cjs). Loading TypeScript and the libraries
  * takes a second or more; here it happens while the kernel already answers, and a long check
- * never keeps the kernel from reading an interrupt.
+ * never keeps the kernel from reading an interrupt. The same thread answers editor requests
+ * (completion, hover, signatures, diagnostics) that the transport thread sends it directly.
  */
-import { parentPort, workerData } from "node:worker_threads";
+import { parentPort, workerData, type MessagePort } from "node:worker_threads";
 // First: it puts the compiler, loaded from V8's code cache, where `import "typescript"` finds it.
 import { saveTypeScriptCodeCache } from "./typescript-code-cache";
 import { CellTypeChecker, type TypeCheckerSetup } from "./type-checker";
+import { CellLanguageService } from "./language-service";
+import { answer } from "./intelligence";
+import type { IntelligenceRequest, IntelligenceResponse } from "./intelligence-channel";
 
 export type TypeCheckRequest = { kind: "check"; id: number; source: string } | { kind: "commit" };
 export type TypeCheckResponse = { id: number; diagnostics: import("./type-checker").CellDiagnostic[] } | { id: number; failure: string };
+export interface TypeCheckWorkerData { setup: TypeCheckerSetup; editorPort?: MessagePort }
 
 const port = parentPort!;
-const checker = new CellTypeChecker(workerData as TypeCheckerSetup);
+const { setup, editorPort } = workerData as TypeCheckWorkerData;
+const checker = new CellTypeChecker(setup);
 checker.warmUp();
 saveTypeScriptCodeCache();
 port.on("message", (request: TypeCheckRequest) => {
@@ -27,3 +33,19 @@ port.on("message", (request: TypeCheckRequest) => {
     port.postMessage({ id: request.id, failure: String((error as Error)?.stack ?? error) } satisfies TypeCheckResponse);
   }
 });
+
+if (editorPort) {
+  // Made on the first editor request: a kernel nobody edits in (agnb run, nbconvert) never
+  // parses the libraries a second time, with their doc comments.
+  let service: CellLanguageService | undefined;
+  editorPort.on("message", (request: IntelligenceRequest) => {
+    try {
+      service ??= new CellLanguageService(checker);
+      editorPort.postMessage(answer(request, service, checker));
+    } catch (error) {
+      // Types failed on this text: the live values may still answer.
+      process.stderr.write(`kernel: editor request ${request.kind} failed: ${String((error as Error)?.message ?? error).split("\n")[0]}\n`);
+      editorPort.postMessage({ id: request.id, content: null, runtime: true } satisfies IntelligenceResponse);
+    }
+  });
+}

@@ -5,9 +5,10 @@
  */
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { Worker } from "node:worker_threads";
+import { Worker, type MessagePort } from "node:worker_threads";
 import type { CellDiagnostic, TypeCheckerSetup } from "./type-checker";
-import type { TypeCheckRequest, TypeCheckResponse } from "./type-check-worker";
+import type { TypeCheckRequest, TypeCheckResponse, TypeCheckWorkerData } from "./type-check-worker";
+import { takeCheckerPort, type IntelligenceRequest, type IntelligenceResponse } from "./intelligence-channel";
 
 /** A cell's type errors, and a note for the user when the cell could not be checked. */
 export interface TypeCheckVerdict { diagnostics: CellDiagnostic[]; note?: string }
@@ -37,13 +38,16 @@ export class CellTypeCheck {
   private offReported = false;
 
   constructor(folder: string, enabled = process.env.AGNB_TYPECHECK !== "off") {
+    const editorPort = takeCheckerPort();
     if (!enabled) {
       this.offReported = true;
+      if (editorPort) answerWithoutTypes(editorPort);
       return;
     }
     try {
-      this.worker = this.start(folder);
+      this.worker = this.start(folder, editorPort);
     } catch (error) {
+      if (editorPort) answerWithoutTypes(editorPort);
       this.turnOff((error as Error).message);
     }
   }
@@ -63,9 +67,10 @@ export class CellTypeCheck {
     this.worker?.postMessage({ kind: "commit" } satisfies TypeCheckRequest);
   }
 
-  private start(folder: string): Worker {
+  private start(folder: string, editorPort: MessagePort | undefined): Worker {
     const setup = checkerSetup(folder);
-    const worker = new Worker(join(DIST, "type-check-worker.cjs"), { workerData: setup });
+    const workerData: TypeCheckWorkerData = { setup, editorPort };
+    const worker = new Worker(join(DIST, "type-check-worker.cjs"), { workerData, transferList: editorPort ? [editorPort] : [] });
     // The thread must not keep a finished `agnb run` alive.
     worker.unref();
     worker.on("message", (response: TypeCheckResponse) => {
@@ -95,4 +100,10 @@ export class CellTypeCheck {
     this.offReported = true;
     return { diagnostics: [], note: `type checking is off: ${this.offReason}` };
   }
+}
+
+/** Without a checker, editor requests are answered from the live values alone. */
+function answerWithoutTypes(port: MessagePort): void {
+  port.on("message", (request: IntelligenceRequest) => port.postMessage({ id: request.id, content: null, runtime: true } satisfies IntelligenceResponse));
+  port.unref();
 }

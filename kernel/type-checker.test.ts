@@ -166,3 +166,16 @@ test("messages name the engine's types as cells write them", () => {
   assert.equal(error.message, "Property 'predict' is missing in type 'GradientTape' but required in type 'Model'.");
   assert.doesNotMatch(brief(run("const v: { n: number } = tf.keras;")).join(), /import\(|dist\/types|\.agnb-types/);
 });
+
+describe("a cell being edited", () => {
+  test("is checked like a run, without changing what the pending run commits", () => {
+    const checker = new CellTypeChecker(checkerSetup(folder));
+    assert.deepEqual(checker.check("const rate = 0.5;"), []);
+    // Between the check of a cell that is about to run and its commit, an editor asks about another.
+    assert.deepEqual(brief(checker.check("const label: string = 3;", false)), ["1:7 TS2322 Type 'number' is not assignable to type 'string'."]);
+    checker.commit();
+    assert.deepEqual(brief(checker.check("const doubled: number = rate * 2;\nconst missing = label;")), ["2:17 TS2304 Cannot find name 'label'."]);
+    assert.equal(checker.declares("rate"), true);
+    assert.equal(checker.declares("label"), false);
+  });
+});

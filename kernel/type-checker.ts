@@ -49,12 +49,14 @@ interface Declared {
 }
 
 export class CellTypeChecker {
-  private readonly options: ts.CompilerOptions;
+  readonly options: ts.CompilerOptions;
   private readonly host: ts.CompilerHost;
   private readonly files = new Map<string, string>();
   private readonly parsed = new Map<string, ts.SourceFile>();
   private readonly cellFile: string;
-  private readonly preludeFile: string;
+  readonly preludeFile: string;
+  /** Counts commits: what earlier cells declared changes only then. */
+  declarationsVersion = 0;
   private readonly roots: string[];
   private program: ts.Program | undefined;
   /** For each name declared so far, the cell module that last declared it and how it is reached. */
@@ -63,7 +65,7 @@ export class CellTypeChecker {
   private last: { key: string; declared: Declared[]; diagnostics: CellDiagnostic[]; program: ts.Program; declarations?: string } | null = null;
 
   /** Messages name types as users write them: `tf.Variable`, not `import("/.../variable").Variable`. */
-  private readonly readable: (message: string) => string;
+  readonly readable: (message: string) => string;
 
   constructor(private readonly setup: TypeCheckerSetup) {
     const virtualFolder = join(setup.folder, ".agnb-types");
@@ -120,13 +122,24 @@ export class CellTypeChecker {
     this.check("");
   }
 
-  /** The cell's type errors (empty when it may run). Remembers the cell for `commit`. */
-  check(source: string): CellDiagnostic[] {
+  /**
+   * The cell's type errors (empty when it may run). Remembers the cell for `commit`, unless
+   * `remember` is false (a cell being edited, which is not about to run).
+   */
+  check(source: string, remember = true): CellDiagnostic[] {
     const declared = declaredNames(source);
     const text = source + this.tail(declared);
     // The same text among the same declarations checks the same: a re-run is not checked again.
     const key = `${this.files.get(this.preludeFile)}\u0000${text}`;
     if (this.last?.key === key) return this.last.diagnostics;
+    if (!remember) {
+      const kept = this.last;
+      try {
+        return this.check(source, true);
+      } finally {
+        this.last = kept;
+      }
+    }
     this.files.set(this.cellFile, text);
     const program = ts.createProgram({ rootNames: this.roots, options: this.options, host: this.host, oldProgram: this.program });
     this.program = program;
@@ -153,6 +166,31 @@ export class CellTypeChecker {
     this.files.set(join(dirname(this.cellFile), `${module}.d.ts`), last.declarations);
     for (const declaration of last.declared) this.latest.set(declaration.name, { ...declaration, module });
     this.files.set(this.preludeFile, this.prelude());
+    this.declarationsVersion += 1;
+  }
+
+  /** The text a cell is checked as: its source, then the tail reaching earlier cells' declarations. */
+  cellText(source: string): string {
+    return source + this.tail(declaredNames(source));
+  }
+
+  /** Whether an earlier cell declared the name. */
+  declares(name: string): boolean {
+    return this.latest.has(name);
+  }
+
+  /** A file of the virtual folder (earlier cells' declarations, the prelude), or undefined. */
+  virtualFile(fileName: string): string | undefined {
+    return fileName === this.cellFile ? undefined : this.files.get(fileName);
+  }
+
+  /** The virtual folder's path: a file named `<name>.ts` there sees what a cell sees. */
+  get folder(): string {
+    return dirname(this.cellFile);
+  }
+
+  get globalsFile(): string {
+    return this.setup.cellGlobals;
   }
 
   /** Exports of the cell's declarations, and imports of earlier ones it does not declare again. */

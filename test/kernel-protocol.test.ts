@@ -225,9 +225,10 @@ describe("kernel over the local transport", { timeout: 120_000 }, () => {
   test("inspect: the signature of engine functions and a summary of values", async () => {
     const fn = (await kernel.inspect("tf.square(x)", 5)).reply.content;
     assert.equal(fn.found, true);
-    assert.equal(fn.data["text/plain"], "tf.square(x: TensorLike): Tensor");
+    // An earlier cell imported the engine as `engine`, a name TypeScript may use for its types.
+    assert.match(fn.data["text/plain"], /^const square: \(x: (tf|engine)\.TensorLike\) => (tf|engine)\.Tensor$/);
     const method = (await kernel.inspect("tape.gradient", 10)).reply.content;
-    assert.match(method.data["text/plain"], /^GradientTape\.gradient.*\(target: .*sources: /);
+    assert.match(method.data["text/plain"], /^\(method\) tf\.GradientTape\.gradient.*\(target: .*sources: /);
     const documented = (await kernel.inspect("tf.hessian", 9)).reply.content;
     assert.match(documented.data["text/plain"], /second derivatives/);
     const value = (await kernel.inspect("someTensor", 3)).reply.content;

@@ -10,6 +10,7 @@ import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from "
 import { KeyboardInterrupt } from "../errors";
 import type { OutgoingMessage, WireMessage } from "../messages";
 import type { TransportOptions } from "./adapter";
+import { takeTransportPort } from "../intelligence-channel";
 import { INPUT, SLOT, SLOT_COUNT, type FromThread, type InputRequest, type ThreadSetup, type ToThread } from "./shared-state";
 
 /** Taken at load, before any cell can replace them. */
@@ -30,6 +31,8 @@ export interface BridgeHandlers {
   interrupt(): void;
   shutdown(restart: boolean): void;
   exit(code: number, reason: string): void;
+  /** An editor request types could not answer, from the live values (never running a getter). */
+  introspect?(kind: string, code: string, cursorPos: number): Record<string, unknown> | null;
 }
 
 export class TransportBridge {
@@ -45,8 +48,9 @@ export class TransportBridge {
   constructor(options: TransportOptions, kernelInfo: Record<string, unknown>, interruptFlag: Int32Array, private readonly handlers: BridgeHandlers) {
     const { port1, port2 } = new MessageChannel();
     this.inputPort = port1;
-    const setup: ThreadSetup = { options, kernelInfo, state: this.state.buffer as SharedArrayBuffer, interruptFlag: interruptFlag.buffer as SharedArrayBuffer, inputPort: port2 };
-    this.worker = new Worker(transportScript(), { workerData: setup, transferList: [port2] });
+    const editorPort = takeTransportPort();
+    const setup: ThreadSetup = { options, kernelInfo, state: this.state.buffer as SharedArrayBuffer, interruptFlag: interruptFlag.buffer as SharedArrayBuffer, inputPort: port2, editorPort };
+    this.worker = new Worker(transportScript(), { workerData: setup, transferList: editorPort ? [port2, editorPort] : [port2] });
     this.post = this.worker.postMessage.bind(this.worker);
     this.worker.on("message", (message: FromThread) => this.receive(message));
     this.worker.on("error", (error) => handlers.exit(1, `kernel: the transport thread failed: ${error.message}`));
@@ -138,6 +142,15 @@ export class TransportBridge {
         const stale = message.seq <= this.cellStartInterrupt || message.seq <= load(this.state, SLOT.interruptHandled);
         store(this.state, SLOT.interruptHandled, Math.max(message.seq, load(this.state, SLOT.interruptHandled)));
         if (!stale) this.handlers.interrupt();
+        return;
+      }
+      case "introspect": {
+        let content: Record<string, unknown> | null = null;
+        try {
+          content = this.handlers.introspect?.(message.request, message.code, message.cursorPos) ?? null;
+        } finally {
+          this.post({ kind: "introspected", id: message.id, content });
+        }
         return;
       }
       case "shutdown":

@@ -33,6 +33,8 @@ export interface ThreadSetup {
   interruptFlag: SharedArrayBuffer;
   /** Carries input replies, read synchronously by a waiting cell. */
   inputPort: MessagePort;
+  /** To the type checker's thread, which answers completion, inspect and diagnostics requests. */
+  editorPort?: MessagePort;
 }
 
 export interface InputRequest { prompt: string; password: boolean; parent_header: Header }
@@ -40,11 +42,15 @@ export interface InputRequest { prompt: string; password: boolean; parent_header
 export type ToThread =
   | { kind: "send"; message: OutgoingMessage }
   | { kind: "flush"; id: number; close: boolean }
-  | { kind: "input"; request: InputRequest };
+  | { kind: "input"; request: InputRequest }
+  /** The live values' answer to an `introspect` (complete or inspect content, or null). */
+  | { kind: "introspected"; id: number; content: Record<string, unknown> | null };
 
 export type FromThread =
   /** `arrival` numbers requests in the order they arrived on the thread. */
   | { kind: "message"; message: WireMessage; arrival: number }
   | { kind: "interrupt"; seq: number }
+  /** Types could not answer an editor request: the live values are asked. */
+  | { kind: "introspect"; id: number; request: "complete" | "inspect" | "signature" | "diagnostics"; code: string; cursorPos: number }
   | { kind: "shutdown"; restart: boolean }
   | { kind: "exit"; code: number; reason: string };

@@ -12,6 +12,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { completeMessage, type MessageType, type OutgoingMessage, type WireMessage } from "../messages";
 import type { AdapterFactory, TransportAdapter, TransportOptions } from "./adapter";
 import { LocalAdapter } from "./local";
+import { EditorRequestRoute } from "../editor-request-route";
 import { INPUT, SLOT, type FromThread, type ThreadSetup, type ToThread } from "./shared-state";
 
 /** How long an interrupt may wait for the main thread before SIGINT is raised to break a spin. */
@@ -118,6 +119,10 @@ function answerInput(message: WireMessage): void {
   Atomics.notify(state, SLOT.input);
 }
 
+const editorRequests = setup.editorPort
+  ? new EditorRequestRoute(setup.editorPort, transmit, (id, request, code, cursorPos) => postToMain({ kind: "introspect", id, request, code, cursorPos }))
+  : null;
+
 function receive(message: WireMessage): void {
   const type = message.header.msg_type;
   if (message.channel === "stdin") {
@@ -131,6 +136,8 @@ function receive(message: WireMessage): void {
     reply(message, "interrupt_reply", { status: "ok" });
     return interrupt();
   }
+  // Completion, inspect and diagnostics never wait behind a running cell (editor-request-route.ts).
+  if (editorRequests?.takes(message)) return;
   postToMain({ kind: "message", message, arrival: Atomics.add(state, SLOT.arrivals, 1) + 1 });
 }
 
@@ -138,6 +145,9 @@ async function handle(request: ToThread): Promise<void> {
   switch (request.kind) {
     case "send":
       transmit(request.message);
+      return;
+    case "introspected":
+      editorRequests?.runtimeAnswered(request.id, request.content);
       return;
     case "input":
       transmit({ channel: "stdin", msg_type: "input_request", content: { prompt: request.request.prompt, password: request.request.password }, parent_header: request.request.parent_header, metadata: {} });
