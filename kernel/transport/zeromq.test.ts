@@ -36,70 +36,54 @@ async function openEchoAdapter() {
   return { adapter, info, log, received };
 }
 
-test("requests on shell and control reach the kernel and their replies go back to the requester", async () => {
-  const { adapter, info, received } = await openEchoAdapter();
-  const client = new ZeroMQClient(info);
+/** Runs `body` with a client connected to an echo adapter, closing both afterwards. */
+async function withEchoAdapter(body: (opened: Awaited<ReturnType<typeof openEchoAdapter>> & { client: ZeroMQClient }) => Promise<void>) {
+  const opened = await openEchoAdapter();
+  const client = new ZeroMQClient(opened.info);
   try {
-    const ready = await client.waitForReady();
-    assert.equal(ready.content.channel, "shell");
-    const control = await client.request("control", "interrupt_request", {});
-    assert.equal(control.header.msg_type, "interrupt_reply");
-    assert.equal(control.content.channel, "control");
-    assert.ok(received.some((m) => m.channel === "control" && m.header.msg_type === "interrupt_request"));
+    await body({ ...opened, client });
   } finally {
     client.close();
-    await adapter.close();
+    await opened.adapter.close();
   }
-});
+}
 
-test("an input_request goes to the identities of its execute_request; the input_reply comes back on stdin", async () => {
-  const { adapter, info } = await openEchoAdapter();
-  const client = new ZeroMQClient(info);
+test("requests on shell and control reach the kernel and their replies go back to the requester", () => withEchoAdapter(async ({ client, received }) => {
+  const ready = await client.waitForReady();
+  assert.equal(ready.content.channel, "shell");
+  const control = await client.request("control", "interrupt_request", {});
+  assert.equal(control.header.msg_type, "interrupt_reply");
+  assert.equal(control.content.channel, "control");
+  assert.ok(received.some((m) => m.channel === "control" && m.header.msg_type === "interrupt_request"));
+}));
+
+test("an input_request goes to the identities of its execute_request; the input_reply comes back on stdin", () => withEchoAdapter(async ({ client }) => {
   client.onInputRequest = (prompt) => `answer to ${prompt}`;
-  try {
-    await client.waitForReady();
-    const { reply } = await client.execute("prompt('name?')", { allowStdin: true });
-    assert.equal(reply.content.got, "answer to name?");
-  } finally {
-    client.close();
-    await adapter.close();
-  }
-});
+  await client.waitForReady();
+  const { reply } = await client.execute("prompt('name?')", { allowStdin: true });
+  assert.equal(reply.content.got, "answer to name?");
+}));
 
-test("a forged, unsigned or garbled message is logged in one line without key or signature, and dropped", async () => {
-  const { adapter, info, log, received } = await openEchoAdapter();
-  const client = new ZeroMQClient(info);
-  try {
-    await client.waitForReady();
-    const before = received.length;
-    const forged = new WireCodec("not the key").serialize(makeMessage("shell", "execute_request", { code: "forged()" }, { session: "x" }));
-    client.sendFrames("shell", forged);
-    client.sendFrames("shell", new WireCodec("").serialize(makeMessage("control", "shutdown_request", { restart: false }, { session: "x" })));
-    client.sendFrames("control", [Buffer.from("garbage")]);
-    const stillAnswers = await client.request("control", "kernel_info_request", {});
-    assert.equal(stillAnswers.header.msg_type, "kernel_info_reply");
-    assert.equal(received.length, before + 1, "only the genuine request was delivered");
-    const drops = log.filter((line) => line.includes("dropped a message"));
-    assert.deepEqual(drops.map((line) => line.replace(/: .*$/, "")), ["zeromq", "zeromq", "zeromq"]);
-    assert.match(drops.join("\n"), /shell: invalid signature[^]*shell: missing signature[^]*control: no <IDS\|MSG> delimiter/);
-    const signature = forged[1].toString();
-    for (const line of log) assert.ok(!line.includes(info.key) && !line.includes(signature) && !line.includes("\n"), line);
-  } finally {
-    client.close();
-    await adapter.close();
-  }
-});
+test("a forged, unsigned or garbled message is logged in one line without key or signature, and dropped", () => withEchoAdapter(async ({ client, info, log, received }) => {
+  await client.waitForReady();
+  const before = received.length;
+  const forged = new WireCodec("not the key").serialize(makeMessage("shell", "execute_request", { code: "forged()" }, { session: "x" }));
+  client.sendFrames("shell", forged);
+  client.sendFrames("shell", new WireCodec("").serialize(makeMessage("control", "shutdown_request", { restart: false }, { session: "x" })));
+  client.sendFrames("control", [Buffer.from("garbage")]);
+  const stillAnswers = await client.request("control", "kernel_info_request", {});
+  assert.equal(stillAnswers.header.msg_type, "kernel_info_reply");
+  assert.equal(received.length, before + 1, "only the genuine request was delivered");
+  const drops = log.filter((line) => line.includes("dropped a message"));
+  assert.deepEqual(drops.map((line) => line.replace(/: .*$/, "")), ["zeromq", "zeromq", "zeromq"]);
+  assert.match(drops.join("\n"), /shell: invalid signature[^]*shell: missing signature[^]*control: no <IDS\|MSG> delimiter/);
+  const signature = forged[1].toString();
+  for (const line of log) assert.ok(!line.includes(info.key) && !line.includes(signature) && !line.includes("\n"), line);
+}));
 
-test("the heartbeat echoes what it is sent", async () => {
-  const { adapter, info } = await openEchoAdapter();
-  const client = new ZeroMQClient(info);
-  try {
-    assert.equal(await client.heartbeat("ping-1", 5000), "ping-1");
-  } finally {
-    client.close();
-    await adapter.close();
-  }
-});
+test("the heartbeat echoes what it is sent", () => withEchoAdapter(async ({ client }) => {
+  assert.equal(await client.heartbeat("ping-1", 5000), "ping-1");
+}));
 
 const opening = async (file: string) => createZeroMQAdapter({ kind: "zeromq", connectionFile: file }, () => {}).open(() => {});
 
