@@ -99,3 +99,11 @@ test("jupyter_client's Session accepts our frames and we accept its replies (sha
     assert.equal(reply.message.parent_header.msg_id, request.header.msg_id);
   }
 });
+
+test("a value JSON cannot carry becomes text instead of failing the message", () => {
+  const codec = new WireCodec(KEY);
+  const message = makeMessage("iopub", "execute_result", { data: { "text/plain": "big" }, metadata: { count: 10n } }, { session: "s" });
+  const decoded = codec.deserialize(codec.serialize(message), "iopub").message;
+  assert.equal(decoded.content.data["text/plain"], "big");
+  assert.equal(decoded.content.metadata.count, "10n");
+});

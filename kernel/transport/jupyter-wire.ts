@@ -6,7 +6,7 @@
  * nor checked, as in Jupyter.
  */
 import { createHmac, getHashes, timingSafeEqual } from "node:crypto";
-import type { Channel, WireMessage } from "../messages";
+import { toJsonText, type Channel, type WireMessage } from "../messages";
 
 export const DELIMITER = "<IDS|MSG>";
 const DELIMITER_BYTES = Buffer.from(DELIMITER);
@@ -41,7 +41,7 @@ export class WireCodec {
   /** The frames to send: identities, delimiter, signature, the four JSON parts, buffers. */
   serialize(message: WireMessage, identities: readonly Buffer[] = []): Buffer[] {
     const parts = [message.header, message.parent_header ?? {}, message.metadata ?? {}, message.content ?? {}]
-      .map((part) => Buffer.from(JSON.stringify(part), "utf8"));
+      .map((part) => Buffer.from(toJsonText(part), "utf8"));
     return [...identities, DELIMITER_BYTES, Buffer.from(this.sign(parts), "ascii"), ...parts, ...(message.buffers ?? []).map(toBuffer)];
   }
 
