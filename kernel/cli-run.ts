@@ -10,6 +10,7 @@ import { parseArgs } from "node:util";
 import { escapeControl } from "./notebook-checks";
 import { NotebookFormatError, readNotebookFile, writeNotebookFile } from "./notebook-file";
 import { outputText, runNotebook, type RunFailure } from "./run-notebook";
+import { remoteKernels } from "./remote/run-on-server";
 
 export const RUN_USAGE = `  agnb run <notebooks or folders...> [--inplace | --out DIR] [--timeout SECONDS] [--quiet]
       Runs each notebook top to bottom in a fresh kernel and prints each cell's text output.
@@ -19,6 +20,9 @@ export const RUN_USAGE = `  agnb run <notebooks or folders...> [--inplace | --ou
                      notebooks would land on the same file or a copy on an original.
       --timeout S    give up on a cell after S seconds (default: no limit)
       --quiet        print only the summary and errors
+      --server URL   run the cells on a Jupyter server's (or JupyterHub user server's)
+                     agnb-typescript kernel; outputs are written here as usual
+      --token T      the server's token (default: $AGNB_SERVER_TOKEN, or ?token= in URL)
       Without --inplace or --out nothing is written. After an error or a timeout the run
       stops; what is written holds the new outputs of the cells that ran (the failing one
       with its error) and, for the cells after it, the outputs they had before. Exits with 1
@@ -34,7 +38,7 @@ export async function runCommand(args: string[], kernelScript: () => string): Pr
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { inplace: { type: "boolean" }, out: { type: "string" }, timeout: { type: "string" }, quiet: { type: "boolean" } },
+    options: { inplace: { type: "boolean" }, out: { type: "string" }, timeout: { type: "string" }, quiet: { type: "boolean" }, server: { type: "string" }, token: { type: "string" } },
   });
   if (positionals.length === 0) throw new UsageError("run: name at least one notebook or folder");
   if (values.inplace && values.out) throw new UsageError("run: --inplace and --out exclude each other");
@@ -43,6 +47,8 @@ export async function runCommand(args: string[], kernelScript: () => string): Pr
   const found = positionals.flatMap((path) => findNotebooks(path));
   if (found.length === 0) throw new UsageError(`run: no .agnb notebooks in ${escapeControl(positionals.join(", "))}`);
   const plan = planDestinations(found, values.inplace ? "inplace" : values.out ?? null);
+  if (values.token !== undefined && values.server === undefined) throw new UsageError("run: --token needs --server");
+  const kernel = values.server === undefined ? undefined : await remoteKernels(values.server, values.token);
 
   const failures: string[] = [];
   const print = (text: string) => { if (!values.quiet) process.stdout.write(text); };
@@ -62,6 +68,7 @@ export async function runCommand(args: string[], kernelScript: () => string): Pr
       kernelScript: kernelScript(),
       folder: dirname(file),
       timeoutSeconds,
+      kernel,
       onCellStart: (index) => { updated.clear(); print(`── cell ${index + 1}\n`); },
       onOutput: (_index, message) => {
         // Live displays update many times; their final text is printed when the cell ends.

@@ -6,6 +6,7 @@
 import { MIME } from "../engine/mime";
 import { normaliseBundle } from "./display";
 import { KernelClient, type KernelClientOptions } from "./client";
+import type { ExecutingKernel } from "./executing-kernel";
 import type { CellLocation, WireMessage } from "./messages";
 import type { CellOutput, DataOutput, Notebook, NotebookCell } from "./notebook-file";
 
@@ -18,6 +19,8 @@ export interface RunOptions extends Omit<KernelClientOptions, "cwd"> {
   onCellStart?: (cellIndex: number, cell: NotebookCell) => void;
   onOutput?: (cellIndex: number, message: WireMessage) => void;
   onCellEnd?: (cellIndex: number, cell: NotebookCell) => void;
+  /** Another kernel than a local process (a Jupyter server's, remote/remote-client.ts). */
+  kernel?: () => ExecutingKernel;
 }
 
 export interface RunFailure {
@@ -35,7 +38,7 @@ export async function runNotebook(source: Notebook, options: RunOptions): Promis
   const started = performance.now();
   // Each cell's outputs are replaced when it runs; a cell that does not run keeps its own.
   const notebook: Notebook = { ...source, cells: source.cells.map((cell) => ({ ...cell })) };
-  const client = new KernelClient({ ...options, cwd: options.folder });
+  const client: ExecutingKernel = options.kernel?.() ?? new KernelClient({ ...options, cwd: options.folder });
   const stderr: string[] = [];
   client.on("stderr", (text: string) => stderr.push(text));
   let failure: RunFailure | null = null;
@@ -62,7 +65,7 @@ export async function runNotebook(source: Notebook, options: RunOptions): Promis
   return { notebook, failure, seconds: (performance.now() - started) / 1000 };
 }
 
-async function runCell(client: KernelClient, cell: NotebookCell, cellIndex: number, displays: DisplayTracker, options: RunOptions): Promise<RunFailure | null> {
+async function runCell(client: ExecutingKernel, cell: NotebookCell, cellIndex: number, displays: DisplayTracker, options: RunOptions): Promise<RunFailure | null> {
   const outputs: CellOutput[] = (cell.outputs = []);
   cell.execution_count = null;
   let clearPending = false;

@@ -1,10 +1,11 @@
 #!/bin/sh
 # Installs Debian's Jupyter tools (used to validate notebooks and for the Jupyter interop tests:
 # jupyter_client, `jupyter kernelspec`, nbconvert, jupyter console driven through tmux, the
-# classic Notebook server), only the packages that are missing, so running it again costs nothing.
+# classic Notebook server, JupyterHub for the remote kernels), only the packages that are
+# missing, so running it again costs nothing.
 set -eu
 
-packages="python3-nbformat python3-jupyter-client jupyter-client jupyter-notebook python3-nbconvert jupyter-nbconvert python3-ipykernel python3-jupyter-console jupyter-console tmux"
+packages="python3-nbformat python3-jupyter-client jupyter-client jupyter-notebook python3-nbconvert jupyter-nbconvert python3-ipykernel python3-jupyter-console jupyter-console tmux jupyterhub"
 
 missing=""
 for package in $packages; do
