@@ -1,13 +1,13 @@
 /** `agnb kernel --connection-file` with bad input: one clear line, a non-zero exit, nothing left bound. */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { Router } from "zeromq";
 import { endpoint } from "../../kernel/transport/zeromq";
 import { AGNB_BIN, jupyterEnvironment, type JupyterEnv } from "./jupyter-env";
-import { writeConnectionFile } from "./zeromq-client";
+import { ZeroMQClient, writeConnectionFile } from "./zeromq-client";
 
 let jupyter: JupyterEnv;
 before(async () => { jupyter = await jupyterEnvironment(); });
@@ -64,5 +64,23 @@ test("a port in use is named, and the kernel leaves none of its other ports boun
     const socket = new Router({ linger: 0 });
     await socket.bind(endpoint(info, name));
     socket.close();
+  }
+});
+
+test("the kernel listens on the connection file's five addresses and nowhere else", { timeout: 60_000 }, async () => {
+  const { file, info } = await writeConnectionFile(jupyter.home);
+  const kernel = spawn(process.execPath, [AGNB_BIN, "kernel", "--connection-file", file], { env: jupyter.env, stdio: "ignore" });
+  const client = new ZeroMQClient(info);
+  try {
+    await client.waitForReady();
+    const listening = spawnSync("ss", ["-ltnpH"], { encoding: "utf8" }).stdout.split("\n")
+      .filter((line) => line.includes(`pid=${kernel.pid},`))
+      .map((line) => line.trim().split(/\s+/)[3])
+      .sort();
+    const expected = (["shell", "control", "stdin", "iopub", "hb"] as const).map((name) => `127.0.0.1:${info[`${name}_port`]}`).sort();
+    assert.deepEqual(listening, expected);
+  } finally {
+    client.close();
+    kernel.kill();
   }
 });
