@@ -9,6 +9,7 @@ import vm from "node:vm";
 import { CellRun, currentRun, inCancelledRun, installCellRuntime, runs, setInterruptionHandler, withinRun } from "./cell-runtime";
 import { MIME, type MimeBundle } from "../engine/mime";
 import { normaliseBundle, plainText, toMimeBundle } from "./display";
+import { withStaticPictures } from "./static-pictures";
 import {
   KeyboardInterrupt, cellFileName, type RunCell, errorContent, interruptContent, syntaxErrorContent, typeErrorContent,
 } from "./errors";
@@ -122,7 +123,7 @@ export class Executor {
 
   display(value: unknown, options: DisplayOptions = {}): DisplayHandle {
     const id = options.id ?? randomUUID();
-    const bundle = (shown: unknown) => options.raw ? rawBundle(shown) : toMimeBundle(shown, this.engine);
+    const bundle = (shown: unknown) => options.raw ? withStaticPictures(rawBundle(shown)) : toMimeBundle(shown, this.engine);
     // An interrupted cell's leftovers show nothing.
     const show = (shown: unknown, update: boolean) => { if (!inCancelledRun()) this.sink.display(bundle(shown), id, update); };
     show(value, false);

@@ -46,3 +46,19 @@ test("AGNB_STATIC_PICTURES=off sends the bundles without pictures", { timeout: 6
   assert.equal(staticPicturesEnabled({ AGNB_STATIC_PICTURES: "false" }), false);
   assert.equal(staticPicturesEnabled({}), true);
 });
+
+test("a ready bundle shown with display(bundle, { raw: true }) gets the picture of its plotly curve", { timeout: 60_000 }, async () => {
+  const { kernel } = await buildKernelBundles();
+  const client = new KernelClient({ kernelScript: kernel });
+  await client.start();
+  const shown: Record<string, unknown>[] = [];
+  try {
+    await client.execute(`display({ "application/vnd.plotly.v1+json": { data: [{ type: "scatter", name: "path", x: [0, 1, 2], y: [4, 1, 0.25] }], layout: { title: { text: "descent" } } }, "text/plain": "path" }, { raw: true });`, {
+      onIopub: (message: { content: { data?: Record<string, unknown> } }) => { if (message.content.data) shown.push(message.content.data); },
+    } as never);
+  } finally {
+    await client.shutdown(false);
+  }
+  assert.equal(shown.length, 1);
+  assert.match(shown[0]["image/svg+xml"] as string, />descent<[^]*>path: last 0\.25</);
+});
