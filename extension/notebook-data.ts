@@ -69,15 +69,17 @@ function toPlainCell(cell: NotebookCell): PlainCell {
  */
 export function toPlainOutput(output: CellOutput): PlainOutput {
   if (output.output_type === "stream") {
-    return { items: [{ mime: output.name === "stderr" ? STDERR_MIME : STDOUT_MIME, data: encoder.encode(output.text) }], metadata: { outputType: "stream", fields: { ...output, text: null } } };
+    return { items: [{ mime: output.name === "stderr" ? STDERR_MIME : STDOUT_MIME, data: encoder.encode(String(output.text ?? "")) }], metadata: { outputType: "stream", fields: { ...output, text: null } } };
   }
   if (output.output_type === "error") {
-    const error = { name: output.ename, message: output.evalue, stack: output.traceback.join("\n") };
+    // Saved or sent without a traceback (or with odd types), an error still opens.
+    const traceback = Array.isArray(output.traceback) ? output.traceback.map(String) : [];
+    const error = { name: String(output.ename ?? "Error"), message: String(output.evalue ?? ""), stack: traceback.join("\n") };
     return { items: [{ mime: ERROR_MIME, data: encoder.encode(JSON.stringify(error)) }], metadata: { outputType: "error", fields: { ...output } } };
   }
   const { transient, ...kept } = output as CellOutput & { transient?: { display_id?: string } };
   const displayId = transient?.display_id;
-  const dataOrder = Object.keys(output.data);
+  const dataOrder = Object.keys(output.data ?? {});
   const items = [...dataOrder].sort((a, b) => rank(a) - rank(b)).map((mime) => ({ mime, data: encodeData(mime, output.data[mime]) }));
   return { items, metadata: { outputType: output.output_type, fields: { ...kept, data: null }, dataOrder, ...(displayId ? { displayId } : {}) } };
 }
@@ -132,17 +134,27 @@ export function fromPlainOutput(plain: PlainOutput): CellOutput {
   const errorItem = plain.items.find((i) => i.mime === ERROR_MIME);
   if (errorItem) {
     if (meta.outputType === "error" && "ename" in fields) return { ...fields } as CellOutput;
-    const error = JSON.parse(decoder.decode(errorItem.data)) as { name?: string; message?: string; stack?: string };
+    const error = parseJson(decoder.decode(errorItem.data)) as { name?: string; message?: string; stack?: string } | null;
+    if (!error || typeof error !== "object") return { output_type: "error", ename: "Error", evalue: decoder.decode(errorItem.data), traceback: [] };
     return { output_type: "error", ename: error.name ?? "Error", evalue: error.message ?? "", traceback: (error.stack ?? "").split("\n") };
   }
   // The file keeps the key order it was read with, whatever order the editor shows items in.
   const data: Record<string, unknown> = Object.fromEntries((meta.dataOrder ?? []).map((mime) => [mime, undefined]));
   for (const item of plain.items) {
     const raw = decoder.decode(item.data);
-    data[item.mime] = isJsonMime(item.mime) ? JSON.parse(raw) : raw;
+    data[item.mime] = isJsonMime(item.mime) ? parseJson(raw) ?? raw : raw;
   }
   const outputType = meta.outputType === "execute_result" ? "execute_result" : "display_data";
   const template = meta.fields && meta.outputType === outputType ? meta.fields
     : outputType === "execute_result" ? { output_type: outputType, data, metadata: {}, execution_count: null } : { output_type: outputType, data, metadata: {} };
   return { ...template, data } as CellOutput;
+}
+
+/** An item's JSON, or null when it is not JSON (kept as text rather than failing the save). */
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
 }

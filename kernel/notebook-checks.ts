@@ -1,7 +1,7 @@
 /**
  * The rules of the nbformat 4.5 schema that a notebook read from disk must meet, so that what
  * is read can be written back valid: each check names the place (`cells[2].outputs[0].text`)
- * and the problem. Also the limits that keep a hostile file from costing more than its size
+ * and the problem. Keys nbformat does not know are not checked: they pass through, as read. Also the limits that keep a hostile file from costing more than its size
  * (depth, size), and the escaping that keeps its bytes from reaching a terminal raw.
  */
 
@@ -43,12 +43,6 @@ export function jsonDepth(root: unknown, limit = MAX_DEPTH): number {
     for (const child of Array.isArray(value) ? value : Object.values(value)) stack.push([child, depth + 1]);
   }
   return deepest;
-}
-
-export function checkKeys(value: Json, allowed: readonly string[], where: string, fail: Fail): void {
-  for (const key of Object.keys(value)) {
-    if (!allowed.includes(key)) fail(`${where} has a key ${shown(key)} that nbformat does not allow here (allowed: ${allowed.join(", ")})`);
-  }
 }
 
 const isMultilineString = (value: unknown) => typeof value === "string" || (Array.isArray(value) && value.every((line) => typeof line === "string"));
