@@ -38,6 +38,7 @@ const optionalSuite = (name: string, file: string, exportName: string): Optional
 const OPTIONAL_SUITES = [
   optionalSuite("training", "training.ts", "runTrainingBench"),
   optionalSuite("kernel", "kernel.ts", "runKernelBench"),
+  optionalSuite("interrupt", "interrupt.ts", "runInterruptBench"),
   optionalSuite("zeromq", "kernel-zeromq.ts", "runZeroMQBench"),
   optionalSuite("extension", "extension.ts", "runExtensionBench"),
   optionalSuite("conv", "conv.ts", "runConvBench"),
