@@ -42,6 +42,23 @@ async function interruptAfter(kernel: KernelClient, code: string, afterMs: numbe
   return result;
 }
 
+/**
+ * Runs `timerCell`, whose timer then blocks the kernel; sends `nextCell`, interrupts while it
+ * waits behind the timer, and returns its result, which must say the timer was stopped.
+ */
+async function interruptBehindTimer(kernel: KernelClient, timerCell: string, nextCell: string, t: TestContext): Promise<RequestResult> {
+  assert.equal((await kernel.execute(timerCell)).reply.content.status, "ok");
+  await sleep(300);
+  const next = kernel.execute(nextCell);
+  await sleep(200);
+  const interruptedAt = performance.now();
+  kernel.interrupt();
+  const result = await next;
+  t.diagnostic(`interrupt to reply: ${(performance.now() - interruptedAt).toFixed(0)} ms`);
+  assert.match(streamText(result, "stderr"), /KeyboardInterrupt: stopped background work .* of In\[\d+\]/);
+  return result;
+}
+
 function assertInterrupted(result: RequestResult): void {
   assert.equal(result.reply.content.status, "error");
   assert.equal(ofType(result, "error")[0]?.content.ename, "KeyboardInterrupt");
@@ -93,16 +110,8 @@ describe("interrupt stops a cell for good", { timeout: 120_000 }, () => {
   });
 
   test("a busy loop in a timer callback is broken, and the next cell says so", async (t) => {
-    assert.equal((await kernel.execute("setTimeout(() => { while (true) {} }, 100);")).reply.content.status, "ok");
-    await sleep(300);
-    const next = kernel.execute("kept + 1");
-    await sleep(200);
-    const interruptedAt = performance.now();
-    kernel.interrupt();
-    const result = await next;
-    t.diagnostic(`interrupt to reply: ${(performance.now() - interruptedAt).toFixed(0)} ms`);
+    const result = await interruptBehindTimer(kernel, "setTimeout(() => { while (true) {} }, 100);", "kept + 1", t);
     assert.equal(resultText(result), "42");
-    assert.match(streamText(result, "stderr"), /KeyboardInterrupt: stopped background work .* of In\[\d+\]/);
   });
 
   test("a catastrophic regex after an await stops", async (t) => {
@@ -115,14 +124,7 @@ describe("interrupt stops a cell for good", { timeout: 120_000 }, () => {
   });
 
   test("a catastrophic regex in a timer callback stops", async (t) => {
-    assert.equal((await kernel.execute("setTimeout(() => { /(a+)+$/.test('a'.repeat(40) + 'b'); console.log('regex done'); }, 50);")).reply.content.status, "ok");
-    await sleep(200);
-    const next = kernel.execute("kept");
-    await sleep(100);
-    const interruptedAt = performance.now();
-    kernel.interrupt();
-    const result = await next;
-    t.diagnostic(`interrupt to reply: ${(performance.now() - interruptedAt).toFixed(0)} ms`);
+    const result = await interruptBehindTimer(kernel, "setTimeout(() => { /(a+)+$/.test('a'.repeat(40) + 'b'); console.log('regex done'); }, 100);", "kept", t);
     assert.equal(resultText(result), "41");
     assert.doesNotMatch(streamText(result), /regex done/);
   });
@@ -134,5 +136,23 @@ describe("interrupt stops a cell for good", { timeout: 120_000 }, () => {
     const after = await kernel.execute("const probe = new tf.Variable(3);\nconst y = tf.square(probe);\n[cleaned, tape.gradient(y, probe)]");
     // Still recording, the tape would give 6 (the derivative of probe² at 3).
     assert.equal(resultText(after), "[ true, null ]");
+  });
+
+  test("a burst of SIGINTs, while async steps run and while idle, never ends the kernel", async () => {
+    const running = kernel.execute("let steps = 0;\nfor (;;) { await null; steps++; }");
+    await waitFor(() => kernel.executionState === "busy");
+    await sleep(100);
+    for (let i = 0; i < 40; i++) {
+      process.kill(kernel.pid!, "SIGINT");
+      await sleep(2);
+    }
+    assertInterrupted(await running);
+    for (let i = 0; i < 40; i++) {
+      process.kill(kernel.pid!, "SIGINT");
+      await sleep(2);
+    }
+    await sleep(100);
+    assert.ok(kernel.alive);
+    assert.equal(resultText(await kernel.execute("steps > 0 && kept === 41")), "true");
   });
 });
