@@ -40,6 +40,7 @@ const OPTIONAL_SUITES = [
   optionalSuite("kernel", "kernel.ts", "runKernelBench"),
   optionalSuite("interrupt", "interrupt.ts", "runInterruptBench"),
   optionalSuite("zeromq", "kernel-zeromq.ts", "runZeroMQBench"),
+  optionalSuite("remote", "remote.ts", "runRemoteBench"),
   optionalSuite("extension", "extension.ts", "runExtensionBench"),
   optionalSuite("conv", "conv.ts", "runConvBench"),
 ];

@@ -20,7 +20,7 @@ export async function remoteKernels(url: string, token = process.env[SERVER_TOKE
  * @jupyterlab/services narrates its websocket on the console (console.debug is stdout in Node);
  * the run's output is the cells' output, and a lost connection is reported by the run itself.
  */
-function quietLibraryConsole(): void {
+export function quietLibraryConsole(): void {
   console.debug = () => undefined;
   const warn = console.warn.bind(console);
   console.warn = (...args: unknown[]) => {
