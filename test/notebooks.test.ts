@@ -47,8 +47,8 @@ describe("seed notebooks", { timeout: 180_000 }, () => {
     }
   });
 
-  test("all seven notebooks are there", () => {
-    assert.deepEqual(names.map((name) => name.slice(0, 2)), ["01", "02", "03", "04", "05", "06", "07"]);
+  test("all eight notebooks are there", () => {
+    assert.deepEqual(names.map((name) => name.slice(0, 2)), ["01", "02", "03", "04", "05", "06", "07", "08"]);
   });
 
   test("saved outputs equal a fresh run", () => {
@@ -142,5 +142,19 @@ describe("seed notebooks", { timeout: 180_000 }, () => {
       assert.equal(loss.y.length, 1000);
       assert.ok(loss.y[999] < loss.y[0] / 10, "the loss falls");
     }
+  });
+
+  test("08: a CNN reaches 97 % on held-out digits; loss and accuracy curves, a training step's tape, filters and saliency as heatmaps", () => {
+    const notebook = fresh.get("08-cnn-digits.agnb")!;
+    const text = textOf(notebook);
+    assert.ok(numberAfter(text, /test accuracy ([\d.]+) % on \d+ digits/) >= 97);
+    assert.match(text, /conv2d \(Conv2D\)\s+\(None, 26, 26, 24\)\s+240/);
+    const curves = payloads(notebook, "application/vnd.plotly.v1+json");
+    assert.ok(curves.some((curve) => ["loss", "accuracy", "val_accuracy"].every((name) => curve.data.some((trace: any) => trace.name === name))));
+    const [tape] = payloads(notebook, "application/vnd.agnb.tape+json");
+    assert.ok(tape.nodes.some((node: any) => node.op === "conv2d") && tape.nodes.some((node: any) => node.op === "maxPool"), "the step's tape holds the convolutions and pooling");
+    const heatmaps = payloads(notebook, "application/vnd.agnb.jacobian+json");
+    assert.deepEqual(heatmaps.map((h) => [h.rows, h.cols]), [[24, 9], [28, 28], [28, 28]]);
+    assert.match(text, /the Jacobian equals the kernel, filter by filter: true/);
   });
 });
