@@ -50,6 +50,7 @@ export * from "./ops/linalg-decompositions";
 export * from "./ops/linalg-eigen";
 export { matmul, matrixTranspose } from "./ops/linalg";
 export { InvalidArgumentError, LookupError } from "./errors";
+export { setBackend, getBackend } from "./backend";
 export {
   reduceSum as sum, reduceMean as mean, reduceMax as max, reduceMin as min, reduceProd as prod,
 } from "./ops/reduce";

@@ -62,9 +62,12 @@ test("matmulInto rejects mismatched inner dimensions", () => {
   assert.throws(() => matmulInto(matrix(new Float32Array(6), 2, 3), matrix(new Float32Array(8), 4, 2), new Float32Array(4), false), /inner dimensions differ \(2×3 · 4×2\)/);
 });
 
-test("the shipped kernel bytes are gemm.wat compiled (run compile.mjs after editing it)", async () => {
-  const { compileGemm, moduleText } = await import("./wasm/compile.mjs" as string);
-  const base64 = await compileGemm();
-  assert.equal(base64, GEMM_WASM);
-  assert.equal(readFileSync(new URL("./wasm/gemm-wasm.ts", import.meta.url), "utf8"), moduleText(base64));
+test("the shipped kernel bytes are the .wat sources compiled (run engine/wasm/compile.mjs after editing one)", async () => {
+  const { MODULES, compileWat, moduleText } = await import("./wasm/compile.mjs" as string);
+  for (const entry of MODULES) {
+    const base64 = await compileWat(entry.source);
+    assert.equal(readFileSync(entry.output, "utf8"), moduleText(entry, base64), String(entry.source));
+  }
+  assert.ok(MODULES.some((entry: { source: URL }) => readFileSync(entry.source, "utf8").includes("gemm")));
+  assert.ok(readFileSync(new URL("./wasm/gemm-wasm.ts", import.meta.url), "utf8").includes(GEMM_WASM));
 });

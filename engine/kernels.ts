@@ -5,8 +5,10 @@
  * monomorphic loop (a shared loop calling a per-element callback is several times slower).
  */
 import type { TypedArray } from "./dtype";
-import { matmulInto as gemm, matrix, simdGemmAvailable } from "./gemm";
 import { broadcastStrides, sizeOf, stridesOf, type Shape } from "./shape";
+import type { Reducer } from "./backend/types";
+
+export type { Reducer };
 
 export type UnaryKernel = (x: TypedArray, out: TypedArray) => void;
 export type BinaryKernel = (a: TypedArray, aShape: Shape, b: TypedArray, bShape: Shape, out: TypedArray, outShape: Shape) => void;
@@ -77,8 +79,6 @@ export function transposeValues(x: TypedArray, shape: Shape, perm: number[], out
   copyStrided(x, perm.map((p) => strides[p]), out, perm.map((p) => shape[p]));
 }
 
-export type Reducer = "sum" | "max" | "min" | "prod" | "any" | "all";
-
 /** Reduces the trailing `inner` elements of each of `outer` rows. */
 export function reduceRows(x: TypedArray, outer: number, inner: number, kind: Reducer, out: TypedArray): void {
   for (let o = 0; o < outer; o++) {
@@ -118,22 +118,29 @@ export function reduceMiddle(x: TypedArray, outer: number, mid: number, inner: n
   }
 }
 
+/** C[m,n] = A[m,k] · B[k,n] in plain loops (the sparse shortcut first when it applies). */
+export function loopMatmulInto(a: TypedArray, aOff: number, b: TypedArray, bOff: number, c: TypedArray, cOff: number, m: number, k: number, n: number): void {
+  if (!trySparseMatmul(a, aOff, b, bOff, c, cOff, m, k, n)) denseMatmulInto(a, aOff, b, bOff, c, cOff, m, k, n);
+}
+
 /**
- * C[m,n] = A[m,k] · B[k,n] for row-major matrices at the given offsets. Each 4×4 block of C is
- * accumulated in registers over a panel of k (sixteen multiply-adds per eight loads), and C is
- * written once per panel; panels of k keep the strip of B being reused in cache.
+ * Mostly-zero operands (the identity seeds of vectorised Jacobians) cost only their non-zeros.
+ * Skipping a zero is exact unless the other operand holds Inf or NaN, so that is checked too.
+ * Returns whether it computed the product.
  */
-export function matmulInto(a: TypedArray, aOff: number, b: TypedArray, bOff: number, c: TypedArray, cOff: number, m: number, k: number, n: number): void {
-  // Mostly-zero operands (the identity seeds of vectorised Jacobians) cost only their non-zeros.
-  // Skipping a zero is exact unless the other operand holds Inf or NaN, so that is checked too.
-  if (m * k * n >= 4096) {
-    if (isSparse(b, bOff, k * n) && allFinite(a, aOff, m * k)) return sparseRightMatmul(a, aOff, b, bOff, c, cOff, m, k, n);
-    if (isSparse(a, aOff, m * k) && allFinite(b, bOff, k * n)) return sparseLeftMatmul(a, aOff, b, bOff, c, cOff, m, k, n);
-    if (a instanceof Float32Array && b instanceof Float32Array && c instanceof Float32Array && simdGemmAvailable(m * k * n)) {
-      const out = c.subarray(cOff, cOff + m * n);
-      return gemm(matrix(a.subarray(aOff, aOff + m * k), m, k), matrix(b.subarray(bOff, bOff + k * n), k, n), out, false);
-    }
-  }
+export function trySparseMatmul(a: TypedArray, aOff: number, b: TypedArray, bOff: number, c: TypedArray, cOff: number, m: number, k: number, n: number): boolean {
+  if (m * k * n < 4096) return false;
+  if (isSparse(b, bOff, k * n) && allFinite(a, aOff, m * k)) { sparseRightMatmul(a, aOff, b, bOff, c, cOff, m, k, n); return true; }
+  if (isSparse(a, aOff, m * k) && allFinite(b, bOff, k * n)) { sparseLeftMatmul(a, aOff, b, bOff, c, cOff, m, k, n); return true; }
+  return false;
+}
+
+/**
+ * Each 4×4 block of C is accumulated in registers over a panel of k (sixteen multiply-adds per
+ * eight loads), and C is written once per panel; panels of k keep the strip of B being reused
+ * in cache.
+ */
+export function denseMatmulInto(a: TypedArray, aOff: number, b: TypedArray, bOff: number, c: TypedArray, cOff: number, m: number, k: number, n: number): void {
   const KB = 256;
   if (k === 0) c.fill(0, cOff, cOff + m * n);
   for (let k0 = 0; k0 < k; k0 += KB) {

@@ -4,6 +4,7 @@
  */
 import { allocate, type DType } from "../dtype";
 import { binaryKernel, unaryKernel } from "../kernels";
+import { currentBackend, type BinaryKernelName, type UnaryKernelName } from "../backend";
 import { runOp, type OpDef } from "../op";
 import { broadcastShapes, sizeOf } from "../shape";
 import { castValues, Tensor } from "../tensor";
@@ -22,8 +23,8 @@ type Partial2 = (a: Tensor, b: Tensor, y: Tensor) => Tensor;
 
 interface UnarySpec {
   name: string;
-  /** An expression in `x` compiled into its own loop, or a function for what one expression cannot say. */
-  kernel: string | ((x: number) => number);
+  /** An expression in `x` compiled into its own loop, a function for what one expression cannot say, or a backend kernel. */
+  kernel: string | ((x: number) => number) | { backend: UnaryKernelName };
   /** ∂y/∂x, elementwise; omitted for ops whose gradient is zero or undefined. */
   partial?: Partial1;
   /** Linear ops give their VJP/JVP directly instead of multiplying by a constant partial. */
@@ -33,14 +34,17 @@ interface UnarySpec {
 }
 
 export function unaryOp(spec: UnarySpec): (x: TensorLike) => Tensor {
-  const kernel = typeof spec.kernel === "string" ? unaryKernel(spec.kernel) : mapKernel(spec.kernel);
+  const { kernel: source } = spec;
+  const kernel = typeof source === "string" ? unaryKernel(source) : typeof source === "function" ? mapKernel(source) : null;
+  const backendKernel = typeof source === "object" ? source.backend : null;
   const { partial, linear } = spec;
   const def: OpDef<undefined> = {
     name: spec.name,
     forward([x]) {
       const dtype = spec.outDType ? spec.outDType(x.dtype) : x.dtype;
       const out = allocate(dtype, x.size);
-      kernel(x.values, out);
+      if (kernel) kernel(x.values, out);
+      else currentBackend().unary(backendKernel!, x.values, out);
       return new Tensor(out, x.shape, dtype);
     },
     vjp: linear ? (dy) => [linear(dy)] : partial ? (dy, { inputs: [x], output }) => [mul(dy, partial(x, output))] : undefined,
@@ -57,7 +61,8 @@ interface BinarySpec {
   name: string;
   /** TensorFlow's name for the op, used in dtype errors as TF words them. */
   tfName: string;
-  kernel: string;
+  /** An expression in `x` and `y` compiled into its own loop, or a backend kernel. */
+  kernel: string | { backend: BinaryKernelName };
   /** [∂y/∂a, ∂y/∂b], each broadcastable to the output; computed only for inputs that need it. */
   partials?: [Partial2, Partial2];
   /** Linear ops: how a gradient or tangent passes through to each side. */
@@ -74,7 +79,8 @@ function mapKernel(f: (x: number) => number) {
 }
 
 export function binaryOp(spec: BinarySpec): (a: TensorLike, b: TensorLike) => Tensor {
-  const kernel = binaryKernel(spec.kernel);
+  const kernel = typeof spec.kernel === "string" ? binaryKernel(spec.kernel) : null;
+  const backendKernel = typeof spec.kernel === "object" ? spec.kernel.backend : null;
   const { partials, linear } = spec;
   const def: OpDef<undefined> = {
     name: spec.name,
@@ -82,7 +88,8 @@ export function binaryOp(spec: BinarySpec): (a: TensorLike, b: TensorLike) => Te
       const shape = broadcastShapes(spec.name, a.shape, b.shape);
       const dtype = spec.outDType ? spec.outDType(a.dtype) : a.dtype;
       const out = allocate(dtype, sizeOf(shape));
-      kernel(a.values, a.shape, b.values, b.shape, out, shape);
+      if (kernel) kernel(a.values, a.shape, b.values, b.shape, out, shape);
+      else currentBackend().binary(backendKernel!, a.values, a.shape, b.values, b.shape, out, shape);
       return new Tensor(out, shape, dtype);
     },
     vjp: spec.constant ? () => [null, null] : linear || partials ? (dy, { inputs: [a, b], output, needs }) => {

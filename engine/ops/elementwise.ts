@@ -17,11 +17,11 @@ const float = (t: Tensor): Tensor => t;
 const mask = castMask;
 
 // ---- binary arithmetic -------------------------------------------------------------------
-export const add = binaryOp({ name: "add", tfName: "AddV2", kernel: "x + y", linear: [float, float] });
-export const sub = binaryOp({ name: "sub", tfName: "Sub", kernel: "x - y", linear: [float, (g) => neg(g)] });
-export const mul = binaryOp({ name: "mul", tfName: "Mul", kernel: "x * y", partials: [(a, b) => b, (a) => a] });
+export const add = binaryOp({ name: "add", tfName: "AddV2", kernel: { backend: "add" }, linear: [float, float] });
+export const sub = binaryOp({ name: "sub", tfName: "Sub", kernel: { backend: "sub" }, linear: [float, (g) => neg(g)] });
+export const mul = binaryOp({ name: "mul", tfName: "Mul", kernel: { backend: "mul" }, partials: [(a, b) => b, (a) => a] });
 export const div = binaryOp({
-  name: "div", tfName: "RealDiv", kernel: "x / y",
+  name: "div", tfName: "RealDiv", kernel: { backend: "div" },
   partials: [(a, b) => reciprocal(b), (a, b, y) => neg(div(y, b))],
 });
 export const pow = binaryOp({
@@ -33,11 +33,11 @@ export const pow = binaryOp({
   ],
 });
 export const maximum = binaryOp({
-  name: "maximum", tfName: "Maximum", kernel: "(x >= y || x !== x) ? x : y",
+  name: "maximum", tfName: "Maximum", kernel: { backend: "maximum" },
   partials: [(a, b) => mask(greaterEqual(a, b), a), (a, b) => mask(less(a, b), a)],
 });
 export const minimum = binaryOp({
-  name: "minimum", tfName: "Minimum", kernel: "(x <= y || x !== x) ? x : y",
+  name: "minimum", tfName: "Minimum", kernel: { backend: "minimum" },
   partials: [(a, b) => mask(lessEqual(a, b), a), (a, b) => mask(greater(a, b), a)],
 });
 export const squaredDifference = (a: TensorLike, b: TensorLike): Tensor => square(sub(a, b));
@@ -60,32 +60,31 @@ export const logicalOr = binaryOp({ name: "logicalOr", tfName: "LogicalOr", kern
 export const logicalNot = unaryOp({ name: "logicalNot", kernel: "x ? 0 : 1", outDType: toBool });
 
 // ---- unary math --------------------------------------------------------------------------
-export const neg = unaryOp({ name: "neg", kernel: "-x", linear: (g) => neg(g) });
+export const neg = unaryOp({ name: "neg", kernel: { backend: "neg" }, linear: (g) => neg(g) });
 export const identity = unaryOp({ name: "identity", kernel: "x", linear: float });
-export const abs = unaryOp({ name: "abs", kernel: "Math.abs(x)", partial: (x) => sign(x) });
+export const abs = unaryOp({ name: "abs", kernel: { backend: "abs" }, partial: (x) => sign(x) });
 export const sign = unaryOp({ name: "sign", kernel: "x > 0 ? 1 : x < 0 ? -1 : x", partial: (x) => zerosLikeT(x) });
-export const square = unaryOp({ name: "square", kernel: "x * x", partial: (x) => mul(x, 2) });
-export const sqrt = unaryOp({ name: "sqrt", kernel: "Math.sqrt(x)", floatOnly: true, partial: (x, y) => div(0.5, y) });
+export const square = unaryOp({ name: "square", kernel: { backend: "square" }, partial: (x) => mul(x, 2) });
+export const sqrt = unaryOp({ name: "sqrt", kernel: { backend: "sqrt" }, floatOnly: true, partial: (x, y) => div(0.5, y) });
 export const rsqrt = unaryOp({ name: "rsqrt", kernel: "1 / Math.sqrt(x)", floatOnly: true, partial: (x, y) => mul(-0.5, pow(y, 3)) });
-export const reciprocal = unaryOp({ name: "reciprocal", kernel: "1 / x", floatOnly: true, partial: (x, y) => neg(square(y)) });
-export const exp = unaryOp({ name: "exp", kernel: "Math.exp(x)", floatOnly: true, partial: (x, y) => y });
+export const reciprocal = unaryOp({ name: "reciprocal", kernel: { backend: "reciprocal" }, floatOnly: true, partial: (x, y) => neg(square(y)) });
+export const exp = unaryOp({ name: "exp", kernel: { backend: "exp" }, floatOnly: true, partial: (x, y) => y });
 export const expm1 = unaryOp({ name: "expm1", kernel: "Math.expm1(x)", floatOnly: true, partial: (x, y) => add(y, 1) });
-export const log = unaryOp({ name: "log", kernel: "Math.log(x)", floatOnly: true, partial: (x) => reciprocal(x) });
+export const log = unaryOp({ name: "log", kernel: { backend: "log" }, floatOnly: true, partial: (x) => reciprocal(x) });
 export const log1p = unaryOp({ name: "log1p", kernel: "Math.log1p(x)", floatOnly: true, partial: (x) => reciprocal(add(x, 1)) });
 export const sin = unaryOp({ name: "sin", kernel: "Math.sin(x)", floatOnly: true, partial: (x) => cos(x) });
 export const cos = unaryOp({ name: "cos", kernel: "Math.cos(x)", floatOnly: true, partial: (x) => neg(sin(x)) });
 export const tan = unaryOp({ name: "tan", kernel: "Math.tan(x)", floatOnly: true, partial: (x, y) => add(square(y), 1) });
-export const tanh = unaryOp({ name: "tanh", kernel: "Math.tanh(x)", floatOnly: true, partial: (x, y) => sub(1, square(y)) });
-// Stable on both sides: exp of a negative number only, so large |x| never overflows to NaN.
+export const tanh = unaryOp({ name: "tanh", kernel: { backend: "tanh" }, floatOnly: true, partial: (x, y) => sub(1, square(y)) });
 export const sigmoid = unaryOp({
-  name: "sigmoid", kernel: "x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))", floatOnly: true,
+  name: "sigmoid", kernel: { backend: "sigmoid" }, floatOnly: true,
   partial: (x, y) => mul(y, sub(1, y)),
 });
 export const softplus = unaryOp({
-  name: "softplus", kernel: "x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x))", floatOnly: true,
+  name: "softplus", kernel: { backend: "softplus" }, floatOnly: true,
   partial: (x) => sigmoid(x),
 });
-export const relu = unaryOp({ name: "relu", kernel: "x > 0 ? x : (x !== x ? x : 0)", partial: (x) => mask(greater(x, 0), x) });
+export const relu = unaryOp({ name: "relu", kernel: { backend: "relu" }, partial: (x) => mask(greater(x, 0), x) });
 export const elu = unaryOp({
   name: "elu", kernel: "x > 0 ? x : Math.expm1(x)", floatOnly: true,
   partial: (x, y) => where(greater(x, 0), onesLikeT(x), add(y, 1)),

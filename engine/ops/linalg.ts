@@ -1,6 +1,6 @@
 /** Matrix multiplication with batch broadcasting over leading dimensions (rank ≥ 2, as TF). */
 import { allocate } from "../dtype";
-import { matmulInto, transposeValues } from "../kernels";
+import { currentBackend } from "../backend";
 import { runOp, type OpDef } from "../op";
 import { broadcastShapes, broadcastStrides, formatShape, sizeOf, stridesOf } from "../shape";
 import { Tensor } from "../tensor";
@@ -51,7 +51,7 @@ const matmulDef: OpDef<MatmulAttrs> = {
       const rows = b0.size / k;
       const right = transposeA ? a0 : swapValues(a0);
       const out = allocate(a0.dtype, rows * m);
-      matmulInto(b0.values, 0, right.values, 0, out, 0, rows, k, m);
+      currentBackend().matmul(b0.values, 0, right.values, 0, out, 0, rows, k, m);
       return new Tensor(out, [...b0.shape.slice(0, -2), m, 1], a0.dtype);
     }
     // Transposed operands are materialised once; the kernel then reads rows contiguously.
@@ -62,18 +62,18 @@ const matmulDef: OpDef<MatmulAttrs> = {
     const out = allocate(a.dtype, sizeOf(batch) * m * n);
     if (b.rank === 2) {
       // [..., m, k] · [k, n] is one [(...)·m, k] · [k, n] product: no per-batch loop.
-      matmulInto(a.values, 0, b.values, 0, out, 0, out.length / n, k, n);
+      currentBackend().matmul(a.values, 0, b.values, 0, out, 0, out.length / n, k, n);
     } else if (a.rank === 2) {
       // [m, k] · [B, k, n]: lay the batch out as columns, [k, B·n], for one large product.
       const count = sizeOf(batch);
       const columns = allocate(b.dtype, b.size);
-      transposeValues(b.values, [count, k, n], [1, 0, 2], columns);
+      currentBackend().transpose(b.values, [count, k, n], [1, 0, 2], columns);
       const wide = allocate(a.dtype, m * count * n);
-      matmulInto(a.values, 0, columns, 0, wide, 0, m, k, count * n);
-      transposeValues(wide, [m, count, n], [1, 0, 2], out);
+      currentBackend().matmul(a.values, 0, columns, 0, wide, 0, m, k, count * n);
+      currentBackend().transpose(wide, [m, count, n], [1, 0, 2], out);
     } else {
       const aOffsets = batchOffsets(batch, a.shape, m * k), bOffsets = batchOffsets(batch, b.shape, k * n);
-      for (let i = 0; i < aOffsets.length; i++) matmulInto(a.values, aOffsets[i], b.values, bOffsets[i], out, i * m * n, m, k, n);
+      for (let i = 0; i < aOffsets.length; i++) currentBackend().matmul(a.values, aOffsets[i], b.values, bOffsets[i], out, i * m * n, m, k, n);
     }
     return new Tensor(out, [...batch, m, n], a.dtype);
   },
@@ -93,7 +93,7 @@ const matmulDef: OpDef<MatmulAttrs> = {
 function swapValues(t: Tensor): Tensor {
   const perm = lastTwoSwapped(t.rank);
   const out = allocate(t.dtype, t.size);
-  transposeValues(t.values, t.shape, perm, out);
+  currentBackend().transpose(t.values, t.shape, perm, out);
   return new Tensor(out, perm.map((p) => t.shape[p]), t.dtype);
 }
 

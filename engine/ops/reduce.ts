@@ -1,6 +1,6 @@
 /** Reductions over axes (all axes when none are given), with TF's keepDims. */
 import { allocate, type DType } from "../dtype";
-import { reduceMiddle, reduceRows, transposeValues, type Reducer } from "../kernels";
+import { currentBackend, type Reducer } from "../backend";
 import { runOp, type OpDef } from "../op";
 import { normalizeAxes, sizeOf } from "../shape";
 import { castValues, Tensor } from "../tensor";
@@ -30,19 +30,20 @@ function reduceValues(x: Tensor, axes: number[], kind: Reducer, dtype: DType): F
   const mid = sizeOf(x.shape.slice(first, last + 1));
   const inner = sizeOf(x.shape.slice(last + 1));
   if (contiguous && inner === 1) {
-    reduceRows(x.values, outer, mid, kind, out);
+    currentBackend().reduceRows(x.values, outer, mid, kind, out);
     return out;
   }
   if (contiguous && (kind === "sum" || kind === "max" || kind === "min")) {
-    reduceMiddle(x.values, outer, mid, inner, kind, out);
+    currentBackend().reduceMiddle(x.values, outer, mid, inner, kind, out);
     return out;
   }
   // Move the reduced axes last, then reduce each row.
   const kept = x.shape.map((_, i) => i).filter((i) => !axes.includes(i));
   const perm = [...kept, ...axes];
   const moved = allocate(x.dtype, x.size);
-  transposeValues(x.values, x.shape, perm, moved);
-  reduceRows(moved, out.length, x.size / Math.max(out.length, 1), kind, out);
+  const backend = currentBackend();
+  backend.transpose(x.values, x.shape, perm, moved);
+  backend.reduceRows(moved, out.length, x.size / Math.max(out.length, 1), kind, out);
   return out;
 }
 

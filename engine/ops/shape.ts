@@ -1,6 +1,7 @@
 /** Ops that move values without arithmetic: reshape, transpose, broadcast, concat, slice, pad, gather. */
 import { allocate } from "../dtype";
 import { copyStrided, expand, transposeValues } from "../kernels";
+import { currentBackend } from "../backend";
 import { runOp, type OpDef } from "../op";
 import { formatShape, normalizeAxes, normalizeAxis, sameShape, sizeOf, stridesOf } from "../shape";
 import { Tensor } from "../tensor";
@@ -57,7 +58,7 @@ const transposeDef: OpDef<{ perm: number[] }> = {
   name: "transpose",
   forward([x], { perm }) {
     const out = allocate(x.dtype, x.size);
-    transposeValues(x.values, x.shape, perm, out);
+    currentBackend().transpose(x.values, x.shape, perm, out);
     return new Tensor(out, perm.map((p) => x.shape[p]), x.dtype);
   },
   vjp(dy, { output, attrs: { perm } }) {

@@ -1,0 +1,45 @@
+/** The reference backend: plain JavaScript loops, one generated per op (engine/kernels.ts). */
+import { binaryKernel, loopMatmulInto, reduceMiddle, reduceRows, transposeValues, unaryKernel } from "../kernels";
+import type { Backend, BinaryKernelName, UnaryKernelName } from "./types";
+
+/** The ops' definitions in float64 JavaScript arithmetic, rounded to the output's dtype on store. */
+const BINARY_EXPRESSIONS: Record<BinaryKernelName, string> = {
+  add: "x + y",
+  sub: "x - y",
+  mul: "x * y",
+  div: "x / y",
+  // NaN on either side gives NaN; a tie keeps the left operand.
+  maximum: "(x >= y || x !== x) ? x : y",
+  minimum: "(x <= y || x !== x) ? x : y",
+};
+
+const UNARY_EXPRESSIONS: Record<UnaryKernelName, string> = {
+  exp: "Math.exp(x)",
+  log: "Math.log(x)",
+  tanh: "Math.tanh(x)",
+  // Stable on both sides: exp of a negative number only, so large |x| never overflows to NaN.
+  sigmoid: "x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))",
+  softplus: "x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x))",
+  sqrt: "Math.sqrt(x)",
+  neg: "-x",
+  abs: "Math.abs(x)",
+  square: "x * x",
+  relu: "x > 0 ? x : (x !== x ? x : 0)",
+  reciprocal: "1 / x",
+};
+
+const compile = <K extends string, V>(table: Record<K, string>, make: (expr: string) => V): Record<K, V> =>
+  Object.fromEntries(Object.entries(table).map(([name, expr]) => [name, make(expr as string)])) as Record<K, V>;
+
+const binaries = compile(BINARY_EXPRESSIONS, binaryKernel);
+const unaries = compile(UNARY_EXPRESSIONS, unaryKernel);
+
+export const jsBackend: Backend = {
+  name: "js",
+  binary: (op, a, aShape, b, bShape, out, outShape) => binaries[op](a, aShape, b, bShape, out, outShape),
+  unary: (op, x, out) => unaries[op](x, out),
+  reduceRows,
+  reduceMiddle,
+  transpose: transposeValues,
+  matmul: loopMatmulInto,
+};

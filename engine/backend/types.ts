@@ -1,0 +1,27 @@
+/**
+ * The raw kernels every backend provides. They work on flat row-major typed arrays and know
+ * nothing of tensors, tapes or gradients.
+ */
+import type { TypedArray } from "../dtype";
+import type { Shape } from "../shape";
+
+export type BackendName = "js" | "wasm";
+export type BinaryKernelName = "add" | "sub" | "mul" | "div" | "maximum" | "minimum";
+/** In the order of the WebAssembly module's `unary` dispatch. */
+export const UNARY_KERNELS = ["exp", "log", "tanh", "sigmoid", "softplus", "sqrt", "neg", "abs", "square", "relu", "reciprocal"] as const;
+export type UnaryKernelName = (typeof UNARY_KERNELS)[number];
+export type Reducer = "sum" | "max" | "min" | "prod" | "any" | "all";
+
+export interface Backend {
+  readonly name: BackendName;
+  /** out = a op b, with a and b broadcast (NumPy rules) to outShape. */
+  binary(op: BinaryKernelName, a: TypedArray, aShape: Shape, b: TypedArray, bShape: Shape, out: TypedArray, outShape: Shape): void;
+  unary(op: UnaryKernelName, x: TypedArray, out: TypedArray): void;
+  /** Reduces the trailing `inner` elements of each of `outer` rows. */
+  reduceRows(x: TypedArray, outer: number, inner: number, kind: Reducer, out: TypedArray): void;
+  /** Reduces the middle axis of an [outer, mid, inner] layout. */
+  reduceMiddle(x: TypedArray, outer: number, mid: number, inner: number, kind: "sum" | "max" | "min", out: TypedArray): void;
+  transpose(x: TypedArray, shape: Shape, perm: number[], out: TypedArray): void;
+  /** C[m,n] = A[m,k] · B[k,n] for row-major matrices at the given element offsets. */
+  matmul(a: TypedArray, aOff: number, b: TypedArray, bOff: number, c: TypedArray, cOff: number, m: number, k: number, n: number): void;
+}

@@ -1,0 +1,272 @@
+;; Float32 elementwise kernels and reductions over 128-bit SIMD lanes, on byte offsets of the
+;; exported memory. Binary kernels read each operand with its own step: 16 bytes walks an array,
+;; 0 re-reads one vector (a scalar stored four times, or a broadcast row fed one row at a time by
+;; the caller), so one loop serves same-shape, scalar and row broadcasting. Elementwise loops run
+;; whole vectors: the caller pads arrays to a multiple of four elements. The transcendental
+;; functions reduce their argument to a small range and evaluate a polynomial there, to a few
+;; float32 ulp.
+(module
+  (memory (export "memory") 1)
+
+  ;; ---- binary: out[i] = a[i] op b[i] for n elements (n > 0), steps in bytes ---------------
+  (func (export "add") (param $a i32) (param $as i32) (param $b i32) (param $bs i32) (param $out i32) (param $n i32)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $out) (i32.shl (local.get $n) (i32.const 2))))
+    (loop $lanes
+      (v128.store (local.get $out) (f32x4.add (v128.load (local.get $a)) (v128.load (local.get $b))))
+      (local.set $a (i32.add (local.get $a) (local.get $as)))
+      (local.set $b (i32.add (local.get $b) (local.get $bs)))
+      (local.set $out (i32.add (local.get $out) (i32.const 16)))
+      (br_if $lanes (i32.lt_u (local.get $out) (local.get $end)))))
+
+  (func (export "sub") (param $a i32) (param $as i32) (param $b i32) (param $bs i32) (param $out i32) (param $n i32)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $out) (i32.shl (local.get $n) (i32.const 2))))
+    (loop $lanes
+      (v128.store (local.get $out) (f32x4.sub (v128.load (local.get $a)) (v128.load (local.get $b))))
+      (local.set $a (i32.add (local.get $a) (local.get $as)))
+      (local.set $b (i32.add (local.get $b) (local.get $bs)))
+      (local.set $out (i32.add (local.get $out) (i32.const 16)))
+      (br_if $lanes (i32.lt_u (local.get $out) (local.get $end)))))
+
+  (func (export "mul") (param $a i32) (param $as i32) (param $b i32) (param $bs i32) (param $out i32) (param $n i32)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $out) (i32.shl (local.get $n) (i32.const 2))))
+    (loop $lanes
+      (v128.store (local.get $out) (f32x4.mul (v128.load (local.get $a)) (v128.load (local.get $b))))
+      (local.set $a (i32.add (local.get $a) (local.get $as)))
+      (local.set $b (i32.add (local.get $b) (local.get $bs)))
+      (local.set $out (i32.add (local.get $out) (i32.const 16)))
+      (br_if $lanes (i32.lt_u (local.get $out) (local.get $end)))))
+
+  (func (export "div") (param $a i32) (param $as i32) (param $b i32) (param $bs i32) (param $out i32) (param $n i32)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $out) (i32.shl (local.get $n) (i32.const 2))))
+    (loop $lanes
+      (v128.store (local.get $out) (f32x4.div (v128.load (local.get $a)) (v128.load (local.get $b))))
+      (local.set $a (i32.add (local.get $a) (local.get $as)))
+      (local.set $b (i32.add (local.get $b) (local.get $bs)))
+      (local.set $out (i32.add (local.get $out) (i32.const 16)))
+      (br_if $lanes (i32.lt_u (local.get $out) (local.get $end)))))
+
+  ;; maximum and minimum keep the engine's rule: a NaN on either side gives NaN, and a tie
+  ;; (including -0 against +0) keeps the left operand.
+  (func (export "maximum") (param $a i32) (param $as i32) (param $b i32) (param $bs i32) (param $out i32) (param $n i32)
+    (local $end i32) (local $x v128) (local $y v128)
+    (local.set $end (i32.add (local.get $out) (i32.shl (local.get $n) (i32.const 2))))
+    (loop $lanes
+      (local.set $x (v128.load (local.get $a)))
+      (local.set $y (v128.load (local.get $b)))
+      (v128.store (local.get $out) (v128.bitselect (local.get $x) (local.get $y)
+        (v128.or (f32x4.ge (local.get $x) (local.get $y)) (f32x4.ne (local.get $x) (local.get $x)))))
+      (local.set $a (i32.add (local.get $a) (local.get $as)))
+      (local.set $b (i32.add (local.get $b) (local.get $bs)))
+      (local.set $out (i32.add (local.get $out) (i32.const 16)))
+      (br_if $lanes (i32.lt_u (local.get $out) (local.get $end)))))
+
+  (func (export "minimum") (param $a i32) (param $as i32) (param $b i32) (param $bs i32) (param $out i32) (param $n i32)
+    (local $end i32) (local $x v128) (local $y v128)
+    (local.set $end (i32.add (local.get $out) (i32.shl (local.get $n) (i32.const 2))))
+    (loop $lanes
+      (local.set $x (v128.load (local.get $a)))
+      (local.set $y (v128.load (local.get $b)))
+      (v128.store (local.get $out) (v128.bitselect (local.get $x) (local.get $y)
+        (v128.or (f32x4.le (local.get $x) (local.get $y)) (f32x4.ne (local.get $x) (local.get $x)))))
+      (local.set $a (i32.add (local.get $a) (local.get $as)))
+      (local.set $b (i32.add (local.get $b) (local.get $bs)))
+      (local.set $out (i32.add (local.get $out) (i32.const 16)))
+      (br_if $lanes (i32.lt_u (local.get $out) (local.get $end)))))
+
+  ;; ---- vector maths ----------------------------------------------------------------------
+  ;; e^x = 2^n · e^r with n = round(x / ln 2) and |r| <= ln2 / 2 (ln 2 split in two so n · ln 2 is
+  ;; exact), e^r by its Taylor polynomial to degree 7; 2^n is applied as two halves so that
+  ;; results down to the subnormals and up to overflow come out right.
+  (func $exp (param $x v128) (result v128)
+    (local $n v128) (local $r v128) (local $p v128) (local $k v128) (local $half v128)
+    (local.set $x (f32x4.min (f32x4.max (local.get $x) (v128.const f32x4 -104 -104 -104 -104)) (v128.const f32x4 89 89 89 89)))
+    (local.set $n (f32x4.nearest (f32x4.mul (local.get $x) (v128.const f32x4 1.44269504 1.44269504 1.44269504 1.44269504))))
+    (local.set $r (f32x4.sub (local.get $x) (f32x4.mul (local.get $n) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375))))
+    (local.set $r (f32x4.sub (local.get $r) (f32x4.mul (local.get $n) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
+    (local.set $p (v128.const f32x4 1.98412698e-4 1.98412698e-4 1.98412698e-4 1.98412698e-4))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 1.38888889e-3 1.38888889e-3 1.38888889e-3 1.38888889e-3)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 8.33333333e-3 8.33333333e-3 8.33333333e-3 8.33333333e-3)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 4.16666667e-2 4.16666667e-2 4.16666667e-2 4.16666667e-2)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 0.166666667 0.166666667 0.166666667 0.166666667)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 0.5 0.5 0.5 0.5)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 1 1 1 1)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 1 1 1 1)))
+    (local.set $k (i32x4.trunc_sat_f32x4_s (local.get $n)))
+    (local.set $half (i32x4.shr_s (local.get $k) (i32.const 1)))
+    (local.set $p (f32x4.mul (local.get $p)
+      (i32x4.shl (i32x4.add (local.get $half) (v128.const i32x4 127 127 127 127)) (i32.const 23))))
+    (f32x4.mul (local.get $p)
+      (i32x4.shl (i32x4.add (i32x4.sub (local.get $k) (local.get $half)) (v128.const i32x4 127 127 127 127)) (i32.const 23))))
+
+  ;; log x = e · ln 2 + log m with x = m · 2^e, m in [√½, √2); log m = 2 atanh(s), s = (m-1)/(m+1),
+  ;; by its odd series to s^9. Subnormal x is scaled by 2^23 first.
+  (func $log (param $x v128) (result v128)
+    (local $small v128) (local $bits v128) (local $e v128) (local $m v128) (local $big v128)
+    (local $s v128) (local $s2 v128) (local $p v128) (local $ef v128) (local $y v128)
+    (local.set $small (f32x4.lt (local.get $x) (v128.const f32x4 1.17549435e-38 1.17549435e-38 1.17549435e-38 1.17549435e-38)))
+    (local.set $bits (v128.bitselect (f32x4.mul (local.get $x) (v128.const f32x4 8388608 8388608 8388608 8388608)) (local.get $x) (local.get $small)))
+    (local.set $e (i32x4.sub (i32x4.shr_u (local.get $bits) (i32.const 23)) (v128.const i32x4 127 127 127 127)))
+    (local.set $e (i32x4.sub (local.get $e) (v128.and (local.get $small) (v128.const i32x4 23 23 23 23))))
+    (local.set $m (v128.or (v128.and (local.get $bits) (v128.const i32x4 0x007fffff 0x007fffff 0x007fffff 0x007fffff)) (v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000)))
+    (local.set $big (f32x4.gt (local.get $m) (v128.const f32x4 1.41421356 1.41421356 1.41421356 1.41421356)))
+    (local.set $m (v128.bitselect (f32x4.mul (local.get $m) (v128.const f32x4 0.5 0.5 0.5 0.5)) (local.get $m) (local.get $big)))
+    (local.set $e (i32x4.sub (local.get $e) (local.get $big)))
+    (local.set $s (f32x4.div (f32x4.sub (local.get $m) (v128.const f32x4 1 1 1 1)) (f32x4.add (local.get $m) (v128.const f32x4 1 1 1 1))))
+    (local.set $s2 (f32x4.mul (local.get $s) (local.get $s)))
+    (local.set $p (v128.const f32x4 0.111111111 0.111111111 0.111111111 0.111111111))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $s2)) (v128.const f32x4 0.142857143 0.142857143 0.142857143 0.142857143)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $s2)) (v128.const f32x4 0.2 0.2 0.2 0.2)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $s2)) (v128.const f32x4 0.333333333 0.333333333 0.333333333 0.333333333)))
+    (local.set $p (f32x4.mul (f32x4.mul (local.get $p) (local.get $s2)) (local.get $s)))
+    (local.set $ef (f32x4.convert_i32x4_s (local.get $e)))
+    ;; e · ln2_hi + (2s + 2s·series + e · ln2_lo): the large terms meet last.
+    (local.set $y (f32x4.add
+      (f32x4.mul (local.get $ef) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375))
+      (f32x4.add (f32x4.add (local.get $s) (local.get $s))
+        (f32x4.add (f32x4.add (local.get $p) (local.get $p))
+          (f32x4.mul (local.get $ef) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))))
+    ;; log 0 = -Inf, log of a negative or NaN is NaN, log Inf = Inf.
+    (local.set $y (v128.bitselect (v128.const f32x4 -inf -inf -inf -inf) (local.get $y) (f32x4.eq (local.get $x) (v128.const f32x4 0 0 0 0))))
+    (local.set $y (v128.bitselect (local.get $x) (local.get $y) (f32x4.eq (local.get $x) (v128.const f32x4 inf inf inf inf))))
+    (v128.bitselect (v128.const f32x4 nan nan nan nan) (local.get $y)
+      (v128.or (f32x4.lt (local.get $x) (v128.const f32x4 0 0 0 0)) (f32x4.ne (local.get $x) (local.get $x)))))
+
+  ;; tanh: the odd Taylor series below |x| = 0.55 (where 1 - 2/(e^2x + 1) would cancel), that
+  ;; formula above it, with the sign of x put back.
+  (func $tanh (param $x v128) (result v128)
+    (local $ax v128) (local $x2 v128) (local $p v128) (local $far v128)
+    (local.set $ax (f32x4.abs (local.get $x)))
+    (local.set $x2 (f32x4.mul (local.get $x) (local.get $x)))
+    (local.set $p (v128.const f32x4 -2.39129114e-4 -2.39129114e-4 -2.39129114e-4 -2.39129114e-4))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $x2)) (v128.const f32x4 5.90027440e-4 5.90027440e-4 5.90027440e-4 5.90027440e-4)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $x2)) (v128.const f32x4 -1.45583438e-3 -1.45583438e-3 -1.45583438e-3 -1.45583438e-3)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $x2)) (v128.const f32x4 3.59212803e-3 3.59212803e-3 3.59212803e-3 3.59212803e-3)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $x2)) (v128.const f32x4 -8.86323552e-3 -8.86323552e-3 -8.86323552e-3 -8.86323552e-3)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $x2)) (v128.const f32x4 2.18694885e-2 2.18694885e-2 2.18694885e-2 2.18694885e-2)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $x2)) (v128.const f32x4 -5.39682540e-2 -5.39682540e-2 -5.39682540e-2 -5.39682540e-2)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $x2)) (v128.const f32x4 0.133333333 0.133333333 0.133333333 0.133333333)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $x2)) (v128.const f32x4 -0.333333333 -0.333333333 -0.333333333 -0.333333333)))
+    (local.set $p (f32x4.add (f32x4.mul (f32x4.mul (local.get $p) (local.get $x2)) (local.get $x)) (local.get $x)))
+    (local.set $far (f32x4.sub (v128.const f32x4 1 1 1 1)
+      (f32x4.div (v128.const f32x4 2 2 2 2)
+        (f32x4.add (call $exp (f32x4.add (local.get $ax) (local.get $ax))) (v128.const f32x4 1 1 1 1)))))
+    (local.set $far (v128.or (local.get $far) (v128.and (local.get $x) (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000))))
+    (v128.bitselect (local.get $p) (local.get $far) (f32x4.lt (local.get $ax) (v128.const f32x4 0.55 0.55 0.55 0.55))))
+
+  ;; e = e^-|x| never overflows: σ(x) = 1/(1+e) for x >= 0, e/(1+e) below.
+  (func $sigmoid (param $x v128) (result v128)
+    (local $e v128) (local $d v128)
+    (local.set $e (call $exp (f32x4.neg (f32x4.abs (local.get $x)))))
+    (local.set $d (f32x4.add (local.get $e) (v128.const f32x4 1 1 1 1)))
+    (v128.bitselect
+      (f32x4.div (v128.const f32x4 1 1 1 1) (local.get $d))
+      (f32x4.div (local.get $e) (local.get $d))
+      (f32x4.ge (local.get $x) (v128.const f32x4 0 0 0 0))))
+
+  ;; softplus x = max(x, 0) + log1p(e^-|x|), with log1p(u) = log(w) · u / (w - 1), w = 1 + u
+  ;; (exact to rounding even when u is far below float32's epsilon; u itself when w rounds to 1).
+  (func $softplus (param $x v128) (result v128)
+    (local $u v128) (local $w v128) (local $l v128)
+    (local.set $u (call $exp (f32x4.neg (f32x4.abs (local.get $x)))))
+    (local.set $w (f32x4.add (local.get $u) (v128.const f32x4 1 1 1 1)))
+    (local.set $l (f32x4.div (f32x4.mul (call $log (local.get $w)) (local.get $u)) (f32x4.sub (local.get $w) (v128.const f32x4 1 1 1 1))))
+    (local.set $l (v128.bitselect (local.get $u) (local.get $l) (f32x4.eq (local.get $w) (v128.const f32x4 1 1 1 1))))
+    (f32x4.add (f32x4.max (local.get $x) (v128.const f32x4 0 0 0 0)) (local.get $l)))
+
+  ;; ---- unary: out[i] = f(x[i]) for n elements (n > 0); `op` picks f ----------------------
+  ;; One loop for every function: the branch on `op` is the same at each step, so it predicts
+  ;; perfectly and costs little beside a polynomial.
+  (func (export "unary") (param $op i32) (param $x i32) (param $out i32) (param $n i32)
+    (local $end i32) (local $v v128)
+    (local.set $end (i32.add (local.get $out) (i32.shl (local.get $n) (i32.const 2))))
+    (loop $lanes
+      (local.set $v (v128.load (local.get $x)))
+      (block $store
+        (block $reciprocal (block $relu (block $square (block $abs (block $neg (block $sqrt
+        (block $softplus (block $sigmoid (block $tanh (block $log (block $exp
+          (br_table $exp $log $tanh $sigmoid $softplus $sqrt $neg $abs $square $relu $reciprocal (local.get $op)))
+          (local.set $v (call $exp (local.get $v))) (br $store))
+          (local.set $v (call $log (local.get $v))) (br $store))
+          (local.set $v (call $tanh (local.get $v))) (br $store))
+          (local.set $v (call $sigmoid (local.get $v))) (br $store))
+          (local.set $v (call $softplus (local.get $v))) (br $store))
+          (local.set $v (f32x4.sqrt (local.get $v))) (br $store))
+          (local.set $v (f32x4.neg (local.get $v))) (br $store))
+          (local.set $v (f32x4.abs (local.get $v))) (br $store))
+          (local.set $v (f32x4.mul (local.get $v) (local.get $v))) (br $store))
+          ;; relu keeps NaN and sends -0 to +0, as the JavaScript kernel does.
+          (local.set $v (v128.and (local.get $v)
+            (v128.or (f32x4.gt (local.get $v) (v128.const f32x4 0 0 0 0)) (f32x4.ne (local.get $v) (local.get $v)))))
+          (br $store))
+        (local.set $v (f32x4.div (v128.const f32x4 1 1 1 1) (local.get $v))))
+      (v128.store (local.get $out) (local.get $v))
+      (local.set $x (i32.add (local.get $x) (i32.const 16)))
+      (local.set $out (i32.add (local.get $out) (i32.const 16)))
+      (br_if $lanes (i32.lt_u (local.get $out) (local.get $end)))))
+
+  ;; ---- reductions ----------------------------------------------------------------------
+  ;; out[o] = Σ of row o (`inner` contiguous elements), summed in float64 as the JavaScript
+  ;; kernel does, so long rows lose nothing to float32 rounding.
+  (func (export "sum_rows") (param $x i32) (param $outer i32) (param $inner i32) (param $out i32)
+    (local $o i32) (local $p i32) (local $end i32) (local $v v128)
+    (local $s0 v128) (local $s1 v128) (local $total f64)
+    (block $done (loop $rows
+      (br_if $done (i32.ge_u (local.get $o) (local.get $outer)))
+      (local.set $p (i32.add (local.get $x) (i32.shl (i32.mul (local.get $o) (local.get $inner)) (i32.const 2))))
+      (local.set $end (i32.add (local.get $p) (i32.shl (local.get $inner) (i32.const 2))))
+      (local.set $s0 (v128.const f64x2 0 0))
+      (local.set $s1 (v128.const f64x2 0 0))
+      (block $vdone (loop $vectors
+        (br_if $vdone (i32.gt_u (i32.add (local.get $p) (i32.const 16)) (local.get $end)))
+        (local.set $v (v128.load (local.get $p)))
+        (local.set $s0 (f64x2.add (local.get $s0) (f64x2.promote_low_f32x4 (local.get $v))))
+        (local.set $s1 (f64x2.add (local.get $s1) (f64x2.promote_low_f32x4
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v)))))
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (br $vectors)))
+      (local.set $s0 (f64x2.add (local.get $s0) (local.get $s1)))
+      (local.set $total (f64.add (f64x2.extract_lane 0 (local.get $s0)) (f64x2.extract_lane 1 (local.get $s0))))
+      (block $tdone (loop $tail
+        (br_if $tdone (i32.ge_u (local.get $p) (local.get $end)))
+        (local.set $total (f64.add (local.get $total) (f64.promote_f32 (f32.load (local.get $p)))))
+        (local.set $p (i32.add (local.get $p) (i32.const 4)))
+        (br $tail)))
+      (f32.store (i32.add (local.get $out) (i32.shl (local.get $o) (i32.const 2))) (f32.demote_f64 (local.get $total)))
+      (local.set $o (i32.add (local.get $o) (i32.const 1)))
+      (br $rows))))
+
+  ;; out[o] = max (or min when `lowest` is set) of row o; NaN anywhere gives NaN.
+  (func (export "extreme_rows") (param $x i32) (param $outer i32) (param $inner i32) (param $out i32) (param $lowest i32)
+    (local $o i32) (local $p i32) (local $end i32) (local $acc v128) (local $best f32)
+    (block $done (loop $rows
+      (br_if $done (i32.ge_u (local.get $o) (local.get $outer)))
+      (local.set $p (i32.add (local.get $x) (i32.shl (i32.mul (local.get $o) (local.get $inner)) (i32.const 2))))
+      (local.set $end (i32.add (local.get $p) (i32.shl (local.get $inner) (i32.const 2))))
+      (local.set $acc (f32x4.splat (select (f32.const inf) (f32.const -inf) (local.get $lowest))))
+      (block $vdone (loop $vectors
+        (br_if $vdone (i32.gt_u (i32.add (local.get $p) (i32.const 16)) (local.get $end)))
+        (local.set $acc (select (f32x4.min (local.get $acc) (v128.load (local.get $p)))
+          (f32x4.max (local.get $acc) (v128.load (local.get $p))) (local.get $lowest)))
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (br $vectors)))
+      (local.set $acc (select
+        (f32x4.min (local.get $acc) (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $acc) (local.get $acc)))
+        (f32x4.max (local.get $acc) (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $acc) (local.get $acc)))
+        (local.get $lowest)))
+      (local.set $best (select
+        (f32.min (f32x4.extract_lane 0 (local.get $acc)) (f32x4.extract_lane 1 (local.get $acc)))
+        (f32.max (f32x4.extract_lane 0 (local.get $acc)) (f32x4.extract_lane 1 (local.get $acc)))
+        (local.get $lowest)))
+      (block $tdone (loop $tail
+        (br_if $tdone (i32.ge_u (local.get $p) (local.get $end)))
+        (local.set $best (select (f32.min (local.get $best) (f32.load (local.get $p)))
+          (f32.max (local.get $best) (f32.load (local.get $p))) (local.get $lowest)))
+        (local.set $p (i32.add (local.get $p) (i32.const 4)))
+        (br $tail)))
+      (f32.store (i32.add (local.get $out) (i32.shl (local.get $o) (i32.const 2))) (local.get $best))
+      (local.set $o (i32.add (local.get $o) (i32.const 1)))
+      (br $rows)))))
