@@ -9,6 +9,7 @@ import { CellOutputWriter, type DisplayRegistry, type IopubMessage } from "./cel
 import { KernelSession, type KernelState } from "./kernel-session";
 import { CellProblems } from "./cell-problems";
 import type { CellProblem } from "../kernel/messages";
+import { kernelSettings } from "./intelligence/settings";
 
 export const CONTROLLER_ID = "agnb-typescript";
 export const IPYNB_CONTROLLER_ID = "agnb-typescript-ipynb";
@@ -24,7 +25,7 @@ interface NotebookKernel {
 /** What the extension's settings ask of the kernel, read each time a kernel starts. */
 function kernelEnvironment(): NodeJS.ProcessEnv {
   const pictures = vscode.workspace.getConfiguration("autogradNotebook").get<boolean>("staticPictures", true);
-  return { AGNB_STATIC_PICTURES: pictures ? "on" : "off" };
+  return { AGNB_STATIC_PICTURES: pictures ? "on" : "off", ...kernelSettings() };
 }
 
 export class AutogradController implements vscode.Disposable {
@@ -32,7 +33,7 @@ export class AutogradController implements vscode.Disposable {
   private readonly listeners: vscode.Disposable[];
   private readonly kernels = new Map<string, NotebookKernel>();
   private readonly stateChanged = new vscode.EventEmitter<vscode.NotebookDocument>();
-  private readonly problems = new CellProblems();
+  readonly problems = new CellProblems();
   readonly onDidChangeState = this.stateChanged.event;
 
   constructor(private readonly kernelScript: string, private readonly log: vscode.LogOutputChannel) {
@@ -58,6 +59,11 @@ export class AutogradController implements vscode.Disposable {
   /** Whether the notebook runs (or would run) on this controller's kernels. */
   handles(notebook: vscode.NotebookDocument): boolean {
     return notebook.notebookType === NOTEBOOK_TYPE || isAutogradIpynb(notebook) || this.kernels.has(notebook.uri.toString());
+  }
+
+  /** The notebook's kernel session (its process starts on the first request). */
+  sessionOf(notebook: vscode.NotebookDocument): KernelSession {
+    return this.kernelFor(notebook).session;
   }
 
   stateOf(notebook: vscode.NotebookDocument): KernelState {

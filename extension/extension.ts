@@ -1,5 +1,5 @@
-// Entry point. activate() only registers the serializer, controller, commands and status item;
-// no kernel starts until a cell runs, so opening VS Code stays fast.
+// Entry point. activate() only registers the serializer, controller, commands, status item and
+// editor intelligence; a notebook's kernel starts when it opens (for completion) or runs.
 import { BUNDLE_EVALUATION_STARTED } from "./activation-clock";
 import { performance } from "node:perf_hooks";
 import * as vscode from "vscode";
@@ -7,6 +7,8 @@ import { AgnbSerializer, NOTEBOOK_TYPE } from "./serializer";
 import { AutogradController } from "./controller";
 import { registerCommands } from "./commands";
 import { KernelStatusItem } from "./status";
+import { registerRemoteKernels } from "./remote";
+import { registerIntelligence } from "./intelligence";
 
 // Module bodies run in import order, so this line runs once the whole bundle has been evaluated.
 const BUNDLE_EVALUATION_MS = performance.now() - BUNDLE_EVALUATION_STARTED;
@@ -22,6 +24,8 @@ export function activate(context: vscode.ExtensionContext): void {
     new KernelStatusItem(controller),
     vscode.workspace.onDidCloseNotebookDocument((notebook) => controller.shutdown(notebook)),
     ...registerCommands(context, controller),
+    ...registerRemoteKernels(context, log),
+    ...registerIntelligence(controller, log),
   );
   // What the extension costs VS Code: evaluating the bundle plus activate() itself (not the
   // time the extension host spends elsewhere between the two).

@@ -33,6 +33,11 @@ export class KernelSession {
     return { status: content.status, executionCount: typeof content.execution_count === "number" ? content.execution_count : null };
   }
 
+  /** A request on control (editor requests: answered while a cell runs); starts the kernel if needed. */
+  async request(msgType: string, content: Record<string, unknown>): Promise<Record<string, any>> {
+    return (await (await this.started()).request("control", msgType as never, content)).reply.content;
+  }
+
   interrupt(): void {
     this.options.log(`interrupt (kernel pid ${this.client?.pid ?? "none"})`);
     this.client?.interrupt();
@@ -66,7 +71,7 @@ export class KernelSession {
   private async launch(): Promise<KernelClient> {
     const client = new KernelClient({
       kernelScript: this.options.script,
-      nodePath: process.execPath,
+      nodePath: this.options.env?.AGNB_NODE || process.execPath,
       env: { ...process.env, ...this.options.env, ELECTRON_RUN_AS_NODE: "1" },
       cwd: this.options.cwd,
     });

@@ -70,7 +70,9 @@ export class EditorRequestRoute {
     this.status(message, "idle");
   }
 
+  /** On shell, as any request; on control none, so a frontend's busy indicator follows the cells alone. */
   private status(message: WireMessage, state: "busy" | "idle"): void {
+    if (message.channel !== "shell") return;
     this.transmit({ channel: "iopub", msg_type: "status", content: { execution_state: state }, parent_header: message.header, metadata: {} });
   }
 }

@@ -114,7 +114,9 @@ export class Kernel {
   /** `agnb_variables_request`: every user variable, or with `name`, that one's value as a bundle. */
   private answerVariables(message: WireMessage): void {
     const name = message.content?.name;
-    this.iopubFor(message.header, "status", { execution_state: "busy" });
+    // On control no status, as for the other editor requests (editor-request-route.ts).
+    const status = (state: string) => { if (message.channel === "shell") this.iopubFor(message.header, "status", { execution_state: state }); };
+    status("busy");
     try {
       if (typeof name !== "string") {
         this.reply(message, "agnb_variables_reply" as MessageType, { status: "ok", variables: this.variables.list() });
@@ -126,7 +128,7 @@ export class Kernel {
     } catch (error) {
       this.reply(message, "agnb_variables_reply" as MessageType, { status: "error", ename: "KernelError", evalue: String((error as Error)?.message ?? error), traceback: [] });
     } finally {
-      this.iopubFor(message.header, "status", { execution_state: "idle" });
+      status("idle");
     }
   }
 

@@ -10,7 +10,8 @@ import { formatSize } from "./display";
 
 export type StreamName = "stdout" | "stderr";
 
-export const STREAM_LIMIT = 1_000_000;
+/** Characters of stream output kept per cell; `AGNB_OUTPUT_LIMIT` (the extension's setting) changes it. */
+export const STREAM_LIMIT = Number(process.env.AGNB_OUTPUT_LIMIT) > 0 ? Math.floor(Number(process.env.AGNB_OUTPUT_LIMIT)) : 1_000_000;
 const FLUSH_INTERVAL_MS = 50;
 const FLUSH_SIZE = 16_384;
 /** Taken at load: a cell that replaces Date.now must not stop its own output from flowing. */

@@ -14,6 +14,7 @@
 import { parse, type Node, type Program } from "acorn";
 import type { Message } from "esbuild";
 import { TraceMap, originalPositionFor } from "@jridgewell/trace-mapping";
+import { transpiler } from "./transpile";
 
 /** The runtime helpers a transformed cell calls, reachable as globals. */
 export const IMPORT_HELPER = "__agnb_import";
@@ -127,7 +128,7 @@ function toJavaScript(source: string, fileName: string): { code: string; map: st
 
 /** esbuild is loaded on first use: a kernel whose cells are plain JavaScript starts faster. */
 export function esbuild(): typeof import("esbuild") {
-  return require("esbuild");
+  return transpiler() as unknown as typeof import("esbuild");
 }
 
 function stripTypes(source: string, fileName: string) {

@@ -20,7 +20,8 @@ interface EngineClasses { Tensor: Function; Variable: Function }
 type NumericArray = ArrayLike<number>;
 
 const PREVIEW_LENGTH = 80;
-const HIDDEN = /^__agnb/;
+/** The kernel's helpers, and those transpiled cells declare (`__async`). */
+const HIDDEN = /^__/;
 
 export class VariableList {
   private readonly builtIn: Set<string>;

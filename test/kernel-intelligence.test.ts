@@ -119,8 +119,15 @@ describe("editor requests answered by the kernel", { timeout: 180_000 }, () => {
     assert.ok(byName.has("assignAdd"));
     assert.equal((await ask("inspect_request", { code: "w", cursor_pos: 1 })).found, true);
     assert.equal((await ask("agnb_diagnostics_request", { code: "const n: number = 'x';" })).agnb_problems[0].code, 2322);
+    const statuses: string[] = [];
+    const onStatus = (message: { header: { msg_type: string }; content: { execution_state?: string } }) => {
+      if (message.header.msg_type === "status") statuses.push(message.content.execution_state!);
+    };
+    kernel.on("iopub", onStatus);
     const onControl = await ask("complete_request", { code: "w.squ", cursor_pos: 5 }, "control");
+    kernel.off("iopub", onStatus);
     assert.ok(onControl.matches.includes("square"));
+    assert.deepEqual(statuses, [], "no status on control: the spinning cell still shows busy");
     const answeredMs = performance.now() - started;
     assert.ok(answeredMs < 2500, `answered in ${answeredMs.toFixed(0)} ms while the cell spins for 4 s`);
     assert.equal((await spinning).reply.content.status, "ok");

@@ -1,0 +1,140 @@
+// Editor intelligence in a real VS Code (code-server + Chromium): completion of `w.` with types
+// and of `tf.` with docs, hover on `w`, signature help in `tf.matmul(`, a type error underlined
+// as it is typed and gone once fixed (all before any cell ran), and the Variables view listing
+// `w` with its shape and dtype after a run. Screenshots go to .test-output/e2e/intelligence-*.png.
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Page } from "playwright-core";
+import { newNotebook, serializeNotebook } from "../../kernel/notebook-file";
+import { openSession, type Session } from "./session";
+import { openNotebook, runCommand, waitForRunToFinish } from "./workbench";
+
+const root = new URL("../..", import.meta.url).pathname;
+const screenshots = join(root, ".test-output/e2e");
+const NAME = "intelligence.agnb";
+const FIRST_CELL = "const w = new tf.Variable([[1, 2], [3, 4]]);";
+
+let session: Session | undefined;
+let page: Page;
+
+async function shot(name: string): Promise<void> {
+  const path = join(screenshots, `intelligence-${name}.png`);
+  await page.screenshot({ path });
+  console.log(`screenshot: ${path}`);
+}
+
+/** The first cell's editor, focused with the cursor at the end of its text. */
+async function focusFirstCellEnd(): Promise<void> {
+  await page.locator(".notebook-editor >> visible=true").locator(".view-line", { hasText: "new tf.Variable" }).first().click();
+  await page.keyboard.press("Control+End");
+}
+
+/** Types on a new last line of the first cell; returns once the text is in. */
+async function typeLine(text: string): Promise<void> {
+  await focusFirstCellEnd();
+  await page.keyboard.press("Enter");
+  await page.keyboard.type(text, { delay: 40 });
+}
+
+/** Removes everything after the first line of the first cell. */
+async function resetFirstCell(): Promise<void> {
+  await page.keyboard.press("Escape");
+  await focusFirstCellEnd();
+  await page.keyboard.press("Control+Shift+Home");
+  await page.keyboard.type(FIRST_CELL);
+  await page.keyboard.press("Escape");
+}
+
+const suggestions = () => page.locator(".suggest-widget.visible .monaco-list-row");
+
+describe("editor intelligence in a real VS Code", { timeout: 15 * 60_000 }, () => {
+  before(async () => {
+    mkdirSync(screenshots, { recursive: true });
+    session = await openSession("intelligence", (folder) => {
+      writeFileSync(join(folder, NAME), serializeNotebook(newNotebook([{ cell_type: "code", source: FIRST_CELL }])));
+    });
+    ({ page } = session);
+    await openNotebook(page, NAME);
+  });
+
+  after(async () => {
+    await session?.close();
+  });
+
+  test("w. completes the variable's methods with their types, before any cell ran", async () => {
+    await typeLine("w.assi");
+    await suggestions().first().waitFor({ timeout: 60_000 });
+    const rows = await suggestions().allInnerTexts();
+    await shot("w-completion");
+    assert.ok(rows.some((row) => /assign\b/.test(row)), `assign is offered: ${rows.join(" | ")}`);
+    assert.ok(rows.some((row) => /assignAdd/.test(row)), `assignAdd is offered: ${rows.join(" | ")}`);
+    assert.ok(rows.every((row) => !/^abc|const\b/.test(row)), "no word-based guesses");
+    // The focused entry's detail is its signature.
+    const details = await page.locator(".suggest-widget.visible").innerText();
+    assert.match(details, /method/);
+    await resetFirstCell();
+  });
+
+  test("tf. completes the engine's API with doc comments", async () => {
+    await typeLine("tf.hessi");
+    await suggestions().first().waitFor({ timeout: 30_000 });
+    // Ctrl+Space on an open list shows the focused entry's documentation beside it.
+    await page.keyboard.press("Control+Space");
+    const docs = page.locator(".suggest-details-container .suggest-details, .suggest-widget .suggest-details");
+    await docs.first().waitFor({ timeout: 10_000 });
+    const text = await docs.first().innerText();
+    await shot("tf-completion-docs");
+    assert.match(text, /second derivatives/, `the doc comment is shown: ${text}`);
+    await resetFirstCell();
+  });
+
+  test("hover on w shows tf.Variable", async () => {
+    await page.keyboard.press("Escape");
+    const token = page.locator(".notebook-editor >> visible=true").locator(".view-line span span", { hasText: /^w$/ }).first();
+    await token.hover();
+    const hover = page.locator(".monaco-hover:not(.hidden)", { hasText: "tf.Variable" });
+    await hover.first().waitFor({ timeout: 30_000 });
+    await shot("hover-w");
+    const texts = await page.locator(".monaco-hover:not(.hidden) .hover-contents").allInnerTexts();
+    assert.ok(texts.some((t) => /const w: tf\.Variable/.test(t)), `hover: ${texts.join(" | ")}`);
+    await page.mouse.move(5, 5);
+  });
+
+  test("signature help inside tf.matmul( shows its parameters", async () => {
+    await typeLine("tf.matmul(");
+    const hints = page.locator(".parameter-hints-widget.visible");
+    await hints.waitFor({ timeout: 30_000 });
+    const text = await hints.innerText();
+    await shot("signature-matmul");
+    assert.match(text, /a: tf\.TensorLike, b: tf\.TensorLike/);
+    await resetFirstCell();
+  });
+
+  test("a type error is underlined as it is typed, and the underline goes once it is fixed", async () => {
+    await typeLine("const rate: number = 'fast';");
+    const squiggle = page.locator(".notebook-editor >> visible=true").locator(".squiggly-error");
+    await squiggle.first().waitFor({ timeout: 30_000 });
+    await shot("type-error-underlined");
+    await page.keyboard.press("Home");
+    await page.keyboard.press("Shift+End");
+    await page.keyboard.type("const rate: number = 0.5;");
+    await squiggle.first().waitFor({ state: "detached", timeout: 30_000 });
+    await shot("type-error-fixed");
+    assert.equal(await squiggle.count(), 0);
+    await resetFirstCell();
+  });
+
+  test("the Variables view lists w with its shape and dtype after the cell ran", async () => {
+    await runCommand(page, "Notebook: Run All");
+    await waitForRunToFinish(page, 120_000);
+    await runCommand(page, "Explorer: Focus on Notebook Variables View");
+    const row = page.locator(".pane-body .monaco-list-row", { hasText: "[2, 2] float32" });
+    await row.first().waitFor({ timeout: 30_000 });
+    const text = await row.first().innerText();
+    await shot("variables-view");
+    assert.match(text, /^w\s*tf\.Variable/);
+    assert.match(text, /tf\.Variable \[2, 2\] float32 · min 1 · max 4 · mean 2\.5/);
+  });
+});
