@@ -11,6 +11,7 @@ import * as maths from "./ops/math";
 import * as reduce from "./ops/reduce";
 import * as shapeOps from "./ops/shape";
 import * as nnOps from "./ops/nn";
+import { nnConvolution } from "./ops/nn-convolution";
 import * as norms from "./ops/norms";
 import * as scans from "./ops/scan";
 import * as indexing from "./ops/indexing";
@@ -93,6 +94,7 @@ export const nn = {
   relu: e.relu, relu6: nnOps.relu6, elu: e.elu, selu: nnOps.selu, gelu: nnOps.gelu, leakyRelu: nnOps.leakyRelu,
   sigmoid: e.sigmoid, tanh: e.tanh, softplus: e.softplus, softsign: nnOps.softsign, softmax: nnOps.softmax,
   logSoftmax: nnOps.logSoftmax, moments: nnOps.moments, l2Normalize: norms.l2Normalize,
+  ...nnConvolution,
 };
 
 /** tf.linalg: products, solvers, decompositions and matrix structure. */

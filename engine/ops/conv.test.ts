@@ -307,6 +307,14 @@ describe("shape errors name the op, the shapes and what was expected", () => {
     assertClose(explicit.dataSync(), padded.dataSync(), "explicit padding", 1e-6);
   });
 
+  test("tf.nn holds them under TF's names", () => {
+    assert.equal(tf.nn.conv2d, tf.conv2d);
+    assert.equal(tf.nn.maxPool2d, tf.maxPool);
+    assert.equal(tf.nn.avgPool2d, tf.avgPool);
+    assert.equal(tf.nn.biasAdd, tf.biasAdd);
+    assert.equal(tf.nn.depthwiseConv2d, tf.depthwiseConv2d);
+  });
+
   test("the chainable methods are the functions", () => {
     const x = tf.random.normal([1, 4, 4, 1], { seed: 61 }), w = tf.ones([2, 2, 1, 1]);
     assert.deepEqual(x.conv2d(w, 1, "valid").maxPool(2, 1, "valid").dataSync(), tf.maxPool(tf.conv2d(x, w, 1, "valid"), 2, 1, "valid").dataSync());
