@@ -8,7 +8,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { assertSameResults, type Tolerance } from "./crosscheck";
 import { measureInterleaved } from "./measure";
-import { beatsPeerOnEveryRow, rowBelow, type BenchRow, type BenchTarget } from "./table";
+import { beatsPeerOnEveryRow, rowBelow, withinFactorOfPeer, type BenchRow, type BenchTarget } from "./table";
+import { NUMPY, numpyWorkload, runNumpyReference } from "./numpy";
 import { ourWorkloads } from "./ours";
 import { TFJS_PEERS, tfjsWorkloads, useTfjsBackend, type TfjsPeer } from "./tfjs";
 import {
@@ -37,6 +38,9 @@ export const ENGINE_TARGETS: BenchTarget[] = [
   beatsPeerOnEveryRow("tfjs-cpu"),
   rowBelow("chain", CHAIN_ROW, 1, "µs/op"),
   rowBelow("jacobian", JACOBIAN_ROW, 1, "ms"),
+  withinFactorOfPeer("tfjs-wasm", ["add 1e6", "mul 1e6", "exp 1e6", "sum 1e6", ...MATMUL_SIZES.map((n) => `matmul ${n}`)], 1,
+    "ahead of tfjs-wasm on add, mul, exp, sum and matmul"),
+  withinFactorOfPeer(NUMPY, ["add 1e6", "mul 1e6"], 1.5, "add and mul 1e6 within 1.5× of numpy"),
 ];
 
 export function workloadSpecs(): WorkloadSpec[] {
@@ -187,6 +191,7 @@ export async function runEngineBench(options: EngineBenchOptions = {}): Promise<
       select: async () => (await useTfjsBackend(peer), tfjsWorkloads),
     })),
   ];
+  const numpy = numpyColumn(specs, log);
   const rows: BenchRow[] = [];
   for (const spec of specs) {
     const failures: string[] = [];
@@ -205,12 +210,38 @@ export async function runEngineBench(options: EngineBenchOptions = {}): Promise<
     } finally {
       for (const entrant of entrants) entrant.workload.dispose();
     }
+    const numpyMs = numpy.ms.get(spec.name);
+    if (numpyMs !== undefined) figures[NUMPY] = spec.figure(numpyMs);
+    const numpyNote = numpyMs !== undefined && !numpy.described ? numpy.description : undefined;
+    if (numpyNote) numpy.described = true;
     const { [OURS]: ourFigure = Number.NaN, ...peers } = figures;
     rows.push({
       group: spec.group, name: spec.name, unit: spec.unit, higherIsBetter: spec.higherIsBetter,
-      note: [spec.note, ...failures].filter(Boolean).join("; ") || undefined,
+      note: [spec.note, numpyNote, ...failures].filter(Boolean).join("; ") || undefined,
       ours: ourFigure, peers,
     });
   }
   return rows;
+}
+
+/**
+ * NumPy's median ms by row name, for the matmul and elementwise rows in this run (none if it
+ * cannot run), and which BLAS kernel produced them (the first such row's note says it).
+ */
+function numpyColumn(specs: WorkloadSpec[], log: (line: string) => void) {
+  const column = { ms: new Map<string, number>(), description: "", described: false };
+  const wanted = specs.filter((spec) => numpyWorkload(spec.group, spec.name) !== undefined);
+  if (wanted.length === 0) return column;
+  const reference = runNumpyReference(MATMUL_SIZES.filter((n) => wanted.some((spec) => spec.name === `matmul ${n}`)), ELEMENTWISE_SIZE);
+  if (reference instanceof Error) {
+    log(`engine: no numpy column: ${reference.message}`);
+    return column;
+  }
+  log(`engine: ${reference.description}`);
+  column.description = reference.description;
+  for (const spec of wanted) {
+    const ms = reference.ms[numpyWorkload(spec.group, spec.name)!];
+    if (ms !== undefined) column.ms.set(spec.name, ms);
+  }
+  return column;
 }

@@ -5,6 +5,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { dirname } from "node:path";
+import { relaxedSimdSupported, wasmSimdSupported } from "../engine/backend";
 
 export interface BenchRow {
   group: string;
@@ -84,6 +85,21 @@ export function beatsPeerOnEveryRow(peer: string): BenchTarget {
   };
 }
 
+/**
+ * Target: on every named row measured for `peer`, ours is within `factor` of the peer's figure
+ * (factor 1: at least as good). Undefined when none of them was measured.
+ */
+export function withinFactorOfPeer(peer: string, names: string[], factor: number, description: string): BenchTarget {
+  return {
+    description,
+    check(rows) {
+      const factors = rows.filter((row) => names.includes(row.name)).map((row) => speedup(row.ours, row.peers[peer], row.higherIsBetter));
+      const compared = factors.filter((value): value is number => value !== undefined);
+      return compared.length === 0 ? undefined : compared.every((value) => value * factor >= 1);
+    },
+  };
+}
+
 /** Target: our figure on one row stays under `limit` (in the row's unit). */
 export function rowBelow(group: string, name: string, limit: number, unit: string): BenchTarget {
   return {
@@ -138,6 +154,10 @@ export interface MachineInfo {
   platform: string;
   cpus: number;
   cpuModel: string;
+  /** Threads the runtime may use (os.availableParallelism). */
+  threads: number;
+  /** WebAssembly SIMD support: "simd128", "simd128 + relaxed" or "none". */
+  simd: string;
   /** One-minute load average when the run started: other work running alongside skews figures. */
   loadAverage: number;
   summary: string;
@@ -153,13 +173,17 @@ export function describeMachine(): MachineInfo {
   const cpus = os.cpus();
   const loadAverage = Number(os.loadavg()[0].toFixed(2));
   const busy = loadAverage > cpus.length / 2 ? " — the machine was busy: figures are noisy" : "";
+  const threads = os.availableParallelism();
+  const simd = wasmSimdSupported() ? (relaxedSimdSupported() ? "simd128 + relaxed" : "simd128") : "none";
   return {
     node: process.version,
     platform: `${process.platform}-${process.arch}`,
     cpus: cpus.length,
     cpuModel: cpus[0]?.model ?? "unknown",
+    threads,
+    simd,
     loadAverage,
-    summary: `machine: ${cpus.length} × ${cpus[0]?.model ?? "unknown cpu"}, Node ${process.version}${nodeOptions()}, load average ${loadAverage} at start${busy}`,
+    summary: `machine: ${cpus.length} × ${cpus[0]?.model ?? "unknown cpu"}, ${threads} threads, WebAssembly SIMD: ${simd}, Node ${process.version}${nodeOptions()}, load average ${loadAverage} at start${busy}`,
   };
 }
 

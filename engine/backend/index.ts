@@ -14,6 +14,8 @@ import type { Backend, BackendName } from "./types";
 import { createWasmBackend, wasmSimdSupported } from "./wasm";
 
 export type { Backend, BackendName, BinaryKernelName, UnaryKernelName, Reducer } from "./types";
+export { wasmSimdSupported } from "./wasm";
+export { relaxedSimdSupported } from "./relaxed-simd";
 
 /** Copying operands into WebAssembly memory and back pays off from about this many elements. */
 const WASM_MIN_ELEMENTS = 1024;
