@@ -53,7 +53,8 @@ def kernel_description():
     if library is None:
         return {"blas": "not OpenBLAS (see numpy.show_config())", "threads": None}
     return {
-        "blas": f"{library.openblas_get_config().decode()}, core {library.openblas_get_corename().decode()}",
+        # The configuration string opens with "OpenBLAS <version>"; the core is the kernel set it picked.
+        "blas": " ".join(library.openblas_get_config().decode().split()[:2]) + f" {library.openblas_get_corename().decode()}",
         "threads": library.openblas_get_num_threads(),
     }
 
