@@ -43,6 +43,7 @@ const OPTIONAL_SUITES = [
   optionalSuite("remote", "remote.ts", "runRemoteBench"),
   optionalSuite("extension", "extension.ts", "runExtensionBench"),
   optionalSuite("conv", "conv.ts", "runConvBench"),
+  optionalSuite("intelligence", "intelligence.ts", "runIntelligenceBench"),
 ];
 const SUITE_NAMES = ["engine", ...OPTIONAL_SUITES.map((suite) => suite.name)];
 

@@ -65,7 +65,13 @@ export class CellLanguageService {
     const entries = found.entries
       .filter((entry) => entry.name.startsWith(prefix) && !entry.name.startsWith("__agnb"))
       .sort((a, b) => (a.sortText === b.sortText ? a.name.localeCompare(b.name) : a.sortText.localeCompare(b.sortText)));
-    const known = this.detailsIn(completionContext(source, start, this.checker.declarationsVersion));
+    // Members' details depend on the receiver's type alone; other names' on the cell around them.
+    const receiverType = found.isMemberCompletion ? this.receiverType(start) : undefined;
+    // The engine's types (`tf.Variable`) and an earlier cell's (named by the file of its content)
+    // stay what they are as cells run; others only until the declarations change.
+    const stable = receiverType !== undefined && (/^(typeof )?tf\b/.test(receiverType) || receiverType.includes('import("'));
+    const typeKey = receiverType && (stable ? receiverType : `${this.checker.declarationsVersion}\u0000${receiverType}`);
+    const known = this.detailsIn(typeKey ? `type\u0000${typeKey}` : completionContext(source, start, this.checker.declarationsVersion));
     const own = new Set(declaredNames(source).map((d) => d.name));
     const matches = entries.map((entry, index): TypedMatch => {
       const key = `${entry.kind}\u0000${entry.name}`;
@@ -117,6 +123,31 @@ export class CellLanguageService {
       return { label, documentation: ts.displayPartsToString(item.documentation), parameters };
     });
     return { signatures, activeSignature: help.selectedItemIndex, activeParameter: help.argumentIndex };
+  }
+
+  /** Prepares the details of what is completed most (the engine's API, tensors and variables). */
+  warmUp(): void {
+    for (const cell of ["tf.", "tf.constant(1).", "new tf.Variable(1)."]) this.complete(cell, cell.length);
+  }
+
+  /** The type before the dot ending at `dotEnd` (`w.` → Variable), fully qualified. */
+  private receiverType(dotEnd: number): string | undefined {
+    const program = this.service.getProgram();
+    const file = program?.getSourceFile(this.editFile);
+    if (!program || !file) return undefined;
+    let node: ts.Node | undefined = file;
+    const dot = dotEnd - 1;
+    for (let inner: ts.Node | undefined = file; inner; ) {
+      node = inner;
+      inner = ts.forEachChild(inner, (child) => (child.getStart(file) <= dot && dot < child.getEnd() ? child : undefined));
+    }
+    while (node && !ts.isPropertyAccessExpression(node) && !ts.isQualifiedName(node)) node = node.parent;
+    if (!node) return undefined;
+    const receiver = ts.isPropertyAccessExpression(node) ? node.expression : node.left;
+    const types = program.getTypeChecker();
+    const type = types.getTypeAtLocation(receiver);
+    if (type.flags & ts.TypeFlags.Any) return undefined;
+    return types.typeToString(type, undefined, ts.TypeFormatFlags.NoTruncation | ts.TypeFormatFlags.UseFullyQualifiedType);
   }
 
   private detailsIn(context: string): Map<string, TypedMatch> {

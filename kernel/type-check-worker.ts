@@ -40,8 +40,11 @@ if (editorPort) {
   let service: CellLanguageService | undefined;
   editorPort.on("message", (request: IntelligenceRequest) => {
     try {
+      const first = !service;
       service ??= new CellLanguageService(checker);
       editorPort.postMessage(answer(request, service, checker));
+      // After the first answer: the next `w.` or `tf.` finds its details ready.
+      if (first) setImmediate(() => service!.warmUp());
     } catch (error) {
       // Types failed on this text: the live values may still answer.
       process.stderr.write(`kernel: editor request ${request.kind} failed: ${String((error as Error)?.message ?? error).split("\n")[0]}\n`);
