@@ -125,9 +125,15 @@ export class CellLanguageService {
     return { signatures, activeSignature: help.selectedItemIndex, activeParameter: help.argumentIndex };
   }
 
-  /** Prepares the details of what is completed most (the engine's API, tensors and variables). */
-  warmUp(): void {
-    for (const cell of ["tf.", "tf.constant(1).", "new tf.Variable(1)."]) this.complete(cell, cell.length);
+  /**
+   * Prepares the details of what is completed most (the engine's API, tensors and variables),
+   * one at a time between requests, so that a request waits for one of them at most.
+   */
+  warmUp(cells = ["new tf.Variable(1).", "tf.constant(1).", "tf."]): void {
+    const [cell, ...rest] = cells;
+    if (cell === undefined) return;
+    this.complete(cell, cell.length);
+    setImmediate(() => this.warmUp(rest));
   }
 
   /** The type before the dot ending at `dotEnd` (`w.` → Variable), fully qualified. */

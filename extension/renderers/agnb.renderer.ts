@@ -9,6 +9,7 @@ import { renderTensor } from "./tensor";
 import { renderTape } from "./tape";
 import { renderJacobian } from "./jacobian";
 import { renderPlot } from "./plot";
+import { followTheme } from "./theme-watch";
 
 type RenderFunction = (payload: unknown, element: HTMLElement, signal?: AbortSignal) => void | Promise<void>;
 
@@ -32,6 +33,8 @@ export async function renderOutput(mime: string, readJson: () => unknown, elemen
       throw new Error(`${mime} output is not valid JSON: ${(error as Error).message}`);
     }
     await render(payload, element, signal);
+    // These two draw with colours read from the theme; the rest follow its CSS variables.
+    if (mime === MIME.jacobian || mime === MIME.plotly) followTheme(element, () => render(payload, element));
   } catch (error) {
     element.replaceChildren(html(element, "div", { class: "agnb agnb-error" }, `Cannot draw this output. ${(error as Error).message}`));
   }
