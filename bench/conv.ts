@@ -200,26 +200,27 @@ export const CONV_TARGETS: BenchTarget[] = [
   },
 ];
 
+/** Row by row, ours then each peer, so a change in the machine's load hits a row's figures alike. */
 export async function runConvBench(): Promise<BenchRow[]> {
-  const rows: BenchRow[] = WORKLOADS.map((w) => ({ group: GROUP, name: w.name, unit: "ms", ours: 0, peers: {}, note: "" }));
-  const ourRunners = WORKLOADS.map((w) => w.ours());
-  const expected = ourRunners.map((r) => r.values());
-  for (let i = 0; i < WORKLOADS.length; i++) rows[i].ours = await timeMs(ourRunners[i]);
-  const notes: string[][] = WORKLOADS.map(() => []);
-  for (const peer of Object.keys(TFJS_PEERS) as TfjsPeer[]) {
-    await useTfjsBackend(peer);
-    for (let i = 0; i < WORKLOADS.length; i++) {
+  const rows: BenchRow[] = [];
+  for (const workload of WORKLOADS) {
+    const ours = workload.ours();
+    const expected = ours.values();
+    const row: BenchRow = { group: GROUP, name: workload.name, unit: "ms", ours: await timeMs(ours), peers: {} };
+    const notes = ["results cross-checked", "tfjs-wasm: filter gradient as a conv2d (it has no Conv2DBackpropFilter)"];
+    for (const peer of Object.keys(TFJS_PEERS) as TfjsPeer[]) {
       try {
-        const runner = WORKLOADS[i].tfjs(peer);
-        assertSameResults(WORKLOADS[i].name, { actual: peer, expected: "ours" }, runner.values(), expected[i], TOLERANCE);
-        rows[i].peers[peer] = await timeMs(runner);
+        await useTfjsBackend(peer);
+        const runner = workload.tfjs(peer);
+        assertSameResults(workload.name, { actual: peer, expected: "ours" }, runner.values(), expected, TOLERANCE);
+        row.peers[peer] = await timeMs(runner);
       } catch (error) {
         if ((error as Error).name === "ResultMismatchError") throw error;
-        notes[i].push(`${peer} could not run: ${(error as Error).message.split("\n")[0]}`);
+        notes.push(`${peer} could not run: ${(error as Error).message.split("\n")[0]}`);
       }
     }
+    rows.push({ ...row, note: notes.join("; ") });
   }
-  rows.forEach((row, i) => (row.note = ["results cross-checked", "tfjs-wasm: filter gradient as a conv2d (it has no Conv2DBackpropFilter)", ...notes[i]].join("; ")));
   return rows;
 }
 
