@@ -95,7 +95,7 @@ export class KernelSession {
       this.client = null;
       this.starting = null;
       this.setState("dead");
-      throw new Error(`The Autograd kernel could not start: ${(error as Error).message}`);
+      throw new Error(`The Autograd kernel could not start: ${(error as Error).message}. Check the setting autogradNotebook.nodePath (empty, or a Node 20 or newer) and the "Autograd Notebook" output channel, then run the cell again.`);
     }
     return client;
   }

@@ -8,7 +8,13 @@
 import type ts from "typescript";
 
 /** Loaded only where esbuild cannot run: a kernel that never needs it starts faster. */
-const typescript = (): typeof ts => require("typescript");
+function typescript(): typeof ts {
+  try {
+    return require("typescript");
+  } catch (error) {
+    throw new Error(`cells cannot be transpiled: esbuild's binary for ${process.platform}-${process.arch} is missing and TypeScript cannot be loaded (${String((error as Error).message).split("\n")[0]}); reinstall the extension, or install esbuild and typescript in the kernel's package`);
+  }
+}
 
 export interface TransformOptions {
   loader: "ts" | "js";

@@ -1,7 +1,8 @@
 // Editor intelligence in a real VS Code (code-server + Chromium): completion of `w.` with types
 // and of `tf.` with docs, hover on `w`, signature help in `tf.matmul(`, a type error underlined
 // as it is typed and gone once fixed (all before any cell ran), and the Variables view listing
-// `w` with its shape and dtype after a run. Screenshots go to .test-output/e2e/intelligence-*.png.
+// `w` with its shape and dtype after a run, and a theme switch re-colouring a drawn heatmap and
+// loss curve. Screenshots go to .test-output/e2e/intelligence-*.png.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -15,6 +16,25 @@ const root = new URL("../..", import.meta.url).pathname;
 const screenshots = join(root, ".test-output/e2e");
 const NAME = "intelligence.agnb";
 const FIRST_CELL = "const w = new tf.Variable([[1, 2], [3, 4]]);";
+const THEMED = "themed.agnb";
+const PLOT = '{ "application/vnd.plotly.v1+json": { data: [{ y: [3, 2, 1.5, 1.2], type: "scatter", mode: "lines" }], layout: { title: { text: "loss" } } }, "text/plain": "loss" }';
+
+// Plain JavaScript, evaluated in each output frame: the colours the heatmap and the plot are drawn in.
+const READ_COLOURS = `(() => {
+  const heatmap = [...document.querySelectorAll(".agnb-jacobian svg [fill]")].map((n) => n.getAttribute("fill")).join(" ");
+  const plot = [...document.querySelectorAll(".agnb-plot-root .js-plotly-plot text")].map((n) => getComputedStyle(n).fill).join(" ");
+  return { heatmap, plot };
+})()`;
+
+async function drawnColours(): Promise<{ heatmap: string; plot: string }> {
+  const found = { heatmap: "", plot: "" };
+  for (const frame of page.frames()) {
+    const colours = await (frame.evaluate(READ_COLOURS) as Promise<{ heatmap: string; plot: string }>).catch(() => null);
+    if (colours?.heatmap) found.heatmap = colours.heatmap;
+    if (colours?.plot) found.plot = colours.plot;
+  }
+  return found;
+}
 
 let session: Session | undefined;
 let page: Page;
@@ -54,6 +74,10 @@ describe("editor intelligence in a real VS Code", { timeout: 15 * 60_000 }, () =
     mkdirSync(screenshots, { recursive: true });
     session = await openSession("intelligence", (folder) => {
       writeFileSync(join(folder, NAME), serializeNotebook(newNotebook([{ cell_type: "code", source: FIRST_CELL }])));
+      writeFileSync(join(folder, THEMED), serializeNotebook(newNotebook([
+        { cell_type: "code", source: "tf.hessian((x: tf.Tensor) => tf.sum(tf.square(x)))(tf.constant([1, 2]))" },
+        { cell_type: "code", source: `display(${PLOT}, { raw: true });` },
+      ])));
     });
     ({ page } = session);
     await openNotebook(page, NAME);
@@ -136,5 +160,30 @@ describe("editor intelligence in a real VS Code", { timeout: 15 * 60_000 }, () =
     await shot("variables-view");
     assert.match(text, /^w\s*tf\.Variable/);
     assert.match(text, /tf\.Variable \[2, 2\] float32 · min 1 · max 4 · mean 2\.5/);
+  });
+
+  test("a theme switch re-colours a drawn heatmap and loss curve without a re-run", async () => {
+    await openNotebook(page, THEMED);
+    await runCommand(page, "Notebook: Run All");
+    await waitForRunToFinish(page, 120_000);
+    let dark = { heatmap: "", plot: "" };
+    for (let i = 0; i < 40 && !(dark.heatmap && dark.plot); i++) {
+      await page.waitForTimeout(500);
+      dark = await drawnColours();
+    }
+    await shot("theme-dark");
+    assert.ok(dark.heatmap && dark.plot, `both drawn: ${JSON.stringify(dark)}`);
+    await runCommand(page, "Preferences: Color Theme");
+    await page.locator(".quick-input-widget input").fill("Light Modern");
+    await page.locator(".quick-input-list .monaco-list-row", { hasText: "Light Modern" }).first().waitFor({ timeout: 10_000 });
+    await page.keyboard.press("Enter");
+    let light = dark;
+    for (let i = 0; i < 40 && (light.heatmap === dark.heatmap || light.plot === dark.plot); i++) {
+      await page.waitForTimeout(500);
+      light = await drawnColours();
+    }
+    await shot("theme-light");
+    assert.notEqual(light.heatmap, dark.heatmap, "the heatmap is redrawn in the light theme's colours");
+    assert.notEqual(light.plot, dark.plot, "the loss curve's text takes the light theme's colour");
   });
 });
