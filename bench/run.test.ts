@@ -22,7 +22,7 @@ test("no --only runs everything", () => {
   const everything = plan([]);
   assert.equal(everything.runEngine, true);
   assert.equal(everything.engineGroups, undefined);
-  assert.deepEqual(everything.optional.map((suite) => suite.name), ["training", "kernel", "interrupt", "zeromq", "remote", "extension", "conv"]);
+  assert.deepEqual(everything.optional.map((suite) => suite.name), ["training", "kernel", "interrupt", "zeromq", "remote", "extension", "conv", "intelligence"]);
   assert.equal(everything.keepRow("kernel", row("startup")), true);
 });
 
