@@ -179,3 +179,23 @@ describe("editor requests answered by the kernel", { timeout: 180_000 }, () => {
     assert.deepEqual(members.content.matches, ["boom"]);
   });
 });
+
+describe("editor requests with type checking off", { timeout: 60_000 }, () => {
+  test("completion and inspect come from the live values, diagnostics are empty", async () => {
+    const kernelScript = (await buildKernelBundles()).kernel;
+    const kernel = new KernelClient({ kernelScript, cwd: mkdtempSync(join(tmpdir(), "agnb-untyped-")), env: { ...process.env, AGNB_TYPECHECK: "off" } });
+    await kernel.start();
+    try {
+      await kernel.execute("const w = new tf.Variable(5);");
+      const ask = async (msgType: string, content: Record<string, unknown>) => (await kernel.request("control", msgType as MessageType, content)).reply.content;
+      const members = await ask("complete_request", { code: "w.assi", cursor_pos: 6 });
+      assert.deepEqual(members.matches.filter((name: string) => name.startsWith("assign")).sort(), ["assign", "assignAdd", "assignSub"]);
+      const value = await ask("inspect_request", { code: "w", cursor_pos: 1 });
+      assert.equal(value.found, true);
+      assert.match(value.data["text/plain"], /tf\.Variable/);
+      assert.deepEqual((await ask("agnb_diagnostics_request", { code: "const n: number = 'x';", cursor_pos: 0 })).agnb_problems, []);
+    } finally {
+      await kernel.shutdown();
+    }
+  });
+});
