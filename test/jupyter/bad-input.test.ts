@@ -13,7 +13,7 @@ let jupyter: JupyterEnv;
 before(async () => { jupyter = await jupyterEnvironment(); });
 after(() => jupyter?.cleanup());
 
-function startKernel(...args: string[]): Promise<{ code: number | null; stderr: string; stdout: string }> {
+function startKernel(...args: string[]): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string; stdout: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [AGNB_BIN, "kernel", ...args], { env: jupyter.env });
     let stderr = "";
@@ -22,13 +22,13 @@ function startKernel(...args: string[]): Promise<{ code: number | null; stderr: 
     child.stdout.on("data", (chunk) => { stdout += chunk; });
     const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
     child.on("error", reject);
-    child.on("close", (code) => { clearTimeout(timer); resolve({ code, stderr, stdout }); });
+    child.on("close", (code, signal) => { clearTimeout(timer); resolve({ code, signal, stderr, stdout }); });
   });
 }
 
 async function assertOneLineFailure(file: string, message: string) {
-  const { code, stderr, stdout } = await startKernel("--connection-file", file);
-  assert.ok(code !== 0 && code !== null, `exit code ${code}`);
+  const { code, signal, stderr, stdout } = await startKernel("--connection-file", file);
+  assert.ok(code !== 0 && code !== null, `exit code ${code}, signal ${signal}: the kernel should exit with a code of its own`);
   assert.equal(stdout, "");
   const lines = stderr.split("\n").filter(Boolean);
   assert.equal(lines.length, 1, `one line, not:\n${stderr}`);
