@@ -1,5 +1,6 @@
 import { allocate, assertDType, isFloat, type DType, type TypedArray } from "./dtype";
 import { sizeOf, type Shape } from "./shape";
+import { currentBackend } from "./backend";
 import type { NestedValues } from "./mime";
 import type { TensorMethods } from "./methods";
 
@@ -155,7 +156,8 @@ export function fromValues(value: unknown, shape?: Shape, dtype?: DType, where =
   const dt = dtype ? assertDType(dtype, where) : inferDType(value);
   // Typed arrays and flat arrays of numbers: one copy, no walk.
   if (ArrayBuffer.isView(value) || (Array.isArray(value) && (value.length === 0 || typeof value[0] === "number") && value.every((v) => typeof v === "number"))) {
-    const flat = allocate(dt, (value as ArrayLike<number>).length);
+    // Every element is written, so the backend may place the values where its kernels work.
+    const flat = currentBackend().allocateOutput(dt, (value as ArrayLike<number>).length);
     flat.set(value as ArrayLike<number>);
     return reshapeFlat(flat, [flat.length], shape, dt, where);
   }

@@ -6,7 +6,8 @@
  *
  * The backend is chosen once at start: `AGNB_BACKEND=js|wasm` if set, else wasm when this
  * runtime validates WebAssembly SIMD, else js with a one-line note. `AGNB_WASM_MIN_ELEMENTS=1`
- * sends even the smallest float32 arrays through the WebAssembly kernels (for testing them).
+ * sends even the smallest float32 arrays through the WebAssembly kernels and into their memory
+ * (for testing them).
  */
 import { matmulSettings } from "../gemm";
 import { jsBackend } from "./js";
@@ -19,6 +20,12 @@ export { relaxedSimdSupported } from "./relaxed-simd";
 
 /** Copying operands into WebAssembly memory and back pays off from about this many elements. */
 const WASM_MIN_ELEMENTS = 1024;
+/**
+ * Results from this size up live in WebAssembly memory, up to a budget: the memory of arrays
+ * dropped inside one synchronous loop comes back only after it (finalizers run between tasks).
+ */
+const RESIDENT_MIN_ELEMENTS = 16384;
+const RESIDENT_BUDGET_BYTES = 64 * 2 ** 20;
 const NO_SIMD_NOTE = "WebAssembly SIMD is not available in this runtime: the engine computes with its JavaScript backend";
 
 let current: Backend | undefined;
@@ -26,12 +33,22 @@ let wasm: Backend | undefined;
 
 const environment = (name: string): string | undefined => (typeof process === "object" ? process.env?.[name] : undefined);
 
-function wasmMinElements(): number {
+/** AGNB_WASM_MIN_ELEMENTS, when set, stands for both thresholds. */
+function minimumOverride(): number | undefined {
   const value = Number(environment("AGNB_WASM_MIN_ELEMENTS"));
-  return Number.isInteger(value) && value > 0 ? value : WASM_MIN_ELEMENTS;
+  return Number.isInteger(value) && value > 0 ? value : undefined;
 }
 
-const backendNamed = (name: BackendName): Backend => (name === "js" ? jsBackend : (wasm ??= createWasmBackend({ minElements: wasmMinElements() })));
+function createWasm(): Backend {
+  const override = minimumOverride();
+  return createWasmBackend({
+    minElements: override ?? WASM_MIN_ELEMENTS,
+    residentMinElements: override ?? RESIDENT_MIN_ELEMENTS,
+    residentBudget: RESIDENT_BUDGET_BYTES,
+  });
+}
+
+const backendNamed = (name: BackendName): Backend => (name === "js" ? jsBackend : (wasm ??= createWasm()));
 
 function install(backend: Backend): Backend {
   current = backend;

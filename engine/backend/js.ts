@@ -1,4 +1,5 @@
 /** The reference backend: plain JavaScript loops, one generated per op (engine/kernels.ts). */
+import { allocate } from "../dtype";
 import { binaryKernel, loopMatmulInto, reduceMiddle, reduceRows, transposeValues, unaryKernel } from "../kernels";
 import type { Backend, BinaryKernelName, UnaryKernelName } from "./types";
 
@@ -36,6 +37,7 @@ const unaries = compile(UNARY_EXPRESSIONS, unaryKernel);
 
 export const jsBackend: Backend = {
   name: "js",
+  allocateOutput: allocate,
   binary: (op, a, aShape, b, bShape, out, outShape) => binaries[op](a, aShape, b, bShape, out, outShape),
   unary: (op, x, out) => unaries[op](x, out),
   reduceRows,

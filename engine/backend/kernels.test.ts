@@ -10,7 +10,7 @@ import { jsBackend } from "./js";
 import { createWasmBackend, wasmSimdSupported } from "./wasm";
 import { UNARY_KERNELS, type BinaryKernelName, type Reducer } from "./types";
 
-const wasm = createWasmBackend({ minElements: 1 });
+const wasm = createWasmBackend({ minElements: 1, residentMinElements: 1, residentBudget: 2 ** 26 });
 const BINARY: BinaryKernelName[] = ["add", "sub", "mul", "div", "maximum", "minimum"];
 const EXACT_UNARY = new Set(["sqrt", "neg", "abs", "square", "relu", "reciprocal"]);
 const SPECIAL = [0, -0, Infinity, -Infinity, NaN, 1.4e-45, -1.4e-45, 1.17e-38, 3.4e38, -3.4e38, 1, -1, 88.7, -103.9, 0.55, -0.55];
@@ -40,6 +40,14 @@ function assertSumsClose(actual: Float32Array, expected: Float32Array, x: Float3
   });
 }
 
+/** A copy of `x` made by the wasm backend, which places it in kernel memory. */
+function resident(x: Float32Array): Float32Array {
+  const copy = wasm.allocateOutput("float32", x.length) as Float32Array;
+  assert.ok(copy.buffer instanceof SharedArrayBuffer, "placed in the kernels' shared memory");
+  copy.set(x);
+  return copy;
+}
+
 const sizeOf = (shape: number[]) => shape.reduce((n, d) => n * d, 1);
 const filled = (shape: number[], pool: number[], shift: number) =>
   Float32Array.from({ length: sizeOf(shape) }, (_, i) => pool[(i * 7 + shift) % pool.length]);
@@ -62,9 +70,13 @@ test("binary kernels equal the JavaScript backend exactly, for every broadcastin
     const [aShape, bShape] = shapes[kind];
     const a = filled(aShape, values, 0), b = filled(bShape, values, 3);
     const expected = new Float32Array(sizeOf(outShape)), actual = new Float32Array(expected.length);
+    const inKernelMemory = [resident(a), resident(b), resident(actual)];
     jsBackend.binary(op, a, aShape, b, bShape, expected, outShape);
     wasm.binary(op, a, aShape, b, bShape, actual, outShape);
     assertUlps(actual, expected, 0, `${op} ${kind} [${aShape}]·[${bShape}]`);
+    // The same with operands and result living in kernel memory, read and written in place.
+    wasm.binary(op, inKernelMemory[0], aShape, inKernelMemory[1], bShape, inKernelMemory[2], outShape);
+    assertUlps(inKernelMemory[2], expected, 0, `${op} ${kind} in kernel memory`);
   }), { numRuns: 400 });
 });
 
@@ -76,6 +88,9 @@ test("unary kernels: exp, log, tanh, sigmoid and softplus within 2 ulp of float6
     jsBackend.unary(op, x, expected);
     wasm.unary(op, x, actual);
     assertUlps(actual, expected, EXACT_UNARY.has(op) ? 0 : 2, op);
+    const inPlace = resident(new Float32Array(x.length));
+    wasm.unary(op, resident(x), inPlace);
+    assertUlps(inPlace, expected, EXACT_UNARY.has(op) ? 0 : 2, `${op} in kernel memory`);
   }), { numRuns: 300 });
 });
 

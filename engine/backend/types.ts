@@ -2,7 +2,7 @@
  * The raw kernels every backend provides. They work on flat row-major typed arrays and know
  * nothing of tensors, tapes or gradients.
  */
-import type { TypedArray } from "../dtype";
+import type { DType, TypedArray } from "../dtype";
 import type { Shape } from "../shape";
 
 export type BackendName = "js" | "wasm";
@@ -14,6 +14,8 @@ export type Reducer = "sum" | "max" | "min" | "prod" | "any" | "all";
 
 export interface Backend {
   readonly name: BackendName;
+  /** An array for a kernel to fill entirely: its contents are unspecified (wasm: in kernel memory when it fits). */
+  allocateOutput(dtype: DType, size: number): TypedArray;
   /** out = a op b, with a and b broadcast (NumPy rules) to outShape. */
   binary(op: BinaryKernelName, a: TypedArray, aShape: Shape, b: TypedArray, bShape: Shape, out: TypedArray, outShape: Shape): void;
   unary(op: UnaryKernelName, x: TypedArray, out: TypedArray): void;

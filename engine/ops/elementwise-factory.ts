@@ -42,7 +42,7 @@ export function unaryOp(spec: UnarySpec): (x: TensorLike) => Tensor {
     name: spec.name,
     forward([x]) {
       const dtype = spec.outDType ? spec.outDType(x.dtype) : x.dtype;
-      const out = allocate(dtype, x.size);
+      const out = kernel ? allocate(dtype, x.size) : currentBackend().allocateOutput(dtype, x.size);
       if (kernel) kernel(x.values, out);
       else currentBackend().unary(backendKernel!, x.values, out);
       return new Tensor(out, x.shape, dtype);
@@ -87,7 +87,7 @@ export function binaryOp(spec: BinarySpec): (a: TensorLike, b: TensorLike) => Te
     forward([a, b]) {
       const shape = broadcastShapes(spec.name, a.shape, b.shape);
       const dtype = spec.outDType ? spec.outDType(a.dtype) : a.dtype;
-      const out = allocate(dtype, sizeOf(shape));
+      const out = kernel ? allocate(dtype, sizeOf(shape)) : currentBackend().allocateOutput(dtype, sizeOf(shape));
       if (kernel) kernel(a.values, a.shape, b.values, b.shape, out, shape);
       else currentBackend().binary(backendKernel!, a.values, a.shape, b.values, b.shape, out, shape);
       return new Tensor(out, shape, dtype);

@@ -20,7 +20,7 @@ export const MODULES = [
 export async function compileWat(source) {
   const wabt = await initWabt();
   const path = fileURLToPath(source);
-  const module = wabt.parseWat(basename(path), readFileSync(path, "utf8"), { simd: true });
+  const module = wabt.parseWat(basename(path), readFileSync(path, "utf8"), { simd: true, threads: true });
   const { buffer } = module.toBinary({});
   module.destroy();
   return Buffer.from(buffer).toString("base64");

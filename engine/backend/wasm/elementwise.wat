@@ -1,12 +1,13 @@
 ;; Float32 elementwise kernels and reductions over 128-bit SIMD lanes, on byte offsets of the
-;; exported memory. Binary kernels read each operand with its own step: 16 bytes walks an array,
+;; imported memory. Binary kernels read each operand with its own step: 16 bytes walks an array,
 ;; 0 re-reads one vector (a scalar stored four times, or a broadcast row fed one row at a time by
 ;; the caller), so one loop serves same-shape, scalar and row broadcasting. Elementwise loops run
 ;; whole vectors: the caller pads arrays to a multiple of four elements. The transcendental
 ;; functions reduce their argument to a small range and evaluate a polynomial there, to a few
 ;; float32 ulp.
 (module
-  (memory (export "memory") 1)
+  ;; Shared, so that arrays placed in it stay valid as it grows and worker threads can reach it.
+  (import "env" "memory" (memory 1 65536 shared))
 
   ;; ---- binary: out[i] = a[i] op b[i] for n elements (n > 0), steps in bytes ---------------
   (func (export "add") (param $a i32) (param $as i32) (param $b i32) (param $bs i32) (param $out i32) (param $n i32)

@@ -1,0 +1,60 @@
+/** Kernel memory: blocks of collected arrays are reused, the budget and the 4 GB limit hold. */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import v8 from "node:v8";
+import vm from "node:vm";
+import { KernelMemory } from "./memory";
+
+v8.setFlagsFromString("--expose-gc");
+const collectGarbage = vm.runInNewContext("gc") as () => void;
+const settle = async () => {
+  for (let i = 0; i < 3; i++) { collectGarbage(); await new Promise((resolve) => setTimeout(resolve, 5)); }
+};
+
+test("arrays dropped and collected give their blocks back: memory stays flat over many rounds", async () => {
+  const memory = new KernelMemory(2 ** 30);
+  let kept: Float32Array | null = null;
+  const round = () => {
+    for (let i = 0; i < 20; i++) {
+      const array = memory.resident(50_000)!;
+      array.fill(i);
+      kept = array;
+    }
+  };
+  round();
+  await settle();
+  round();
+  await settle();
+  const size = memory.memory.buffer.byteLength;
+  for (let r = 0; r < 30; r++) { round(); await settle(); }
+  assert.equal(memory.memory.buffer.byteLength, size, "no growth once blocks are reused");
+  assert.equal(kept![0], 19);
+});
+
+test("past the budget no array is placed until collected ones come back", async () => {
+  const memory = new KernelMemory(1 << 20);
+  let held: Float32Array[] = [];
+  for (let i = 0; i < 8; i++) { const array = memory.resident(60_000); if (array) held.push(array); }
+  assert.equal(held.length, 4, "four blocks of 240 kB fit in 1 MB");
+  assert.equal(memory.resident(60_000), null);
+  held = [];
+  await settle();
+  assert.ok(memory.resident(60_000) instanceof Float32Array);
+});
+
+test("an array beyond WebAssembly's 4 GB cannot be placed, and nothing grows trying", () => {
+  const memory = new KernelMemory(Infinity);
+  const before = memory.memory.buffer.byteLength;
+  assert.equal(memory.resident(2 ** 30), null);
+  assert.equal(memory.memory.buffer.byteLength, before);
+});
+
+test("a view made before the memory grew still reads its values", () => {
+  const memory = new KernelMemory(2 ** 30);
+  const early = memory.resident(1000)!;
+  early.fill(3);
+  memory.resident(4_000_000);
+  assert.ok(memory.memory.buffer.byteLength > 16e6);
+  assert.equal(early[999], 3);
+  assert.equal(memory.offsetOf(early), 0);
+});
