@@ -4,7 +4,7 @@
  */
 import { inspect } from "node:util";
 import type { CellLocation, ErrorContent } from "./messages";
-import { CellSyntaxError, type CompiledCell } from "./transform";
+import { CellSyntaxError, GENERATOR_SUFFIX, type CompiledCell } from "./transform";
 import { GUARD_FILE } from "./interrupt-guard";
 import type { CellDiagnostic } from "./type-checker";
 
@@ -15,7 +15,7 @@ export const cellFileName = (run: number) => `agnb-cell-${run}`;
 export interface RunCell { compiled: CompiledCell; count: number; source: string }
 const CELL_FRAME = /agnb-cell-(\d+):(\d+):(\d+)/;
 /** Frames of the kernel, of Node, and of the steps that drive a cell's async functions. */
-const KERNEL_FRAME = new RegExp(String.raw`\(node:|at node:|kernel\.cjs|\/kernel\/[\w-]+\.ts|node_modules\/tsx|${GUARD_FILE}:|at Generator\.(?:next|throw) \(<anonymous>\)`);
+const KERNEL_FRAME = new RegExp(String.raw`\(node:|at node:|kernel\.cjs|\/kernel\/[\w-]+\.ts|node_modules\/tsx|${GUARD_FILE}:|\.(?:next|throw) \(<anonymous>\)`);
 
 export class KeyboardInterrupt extends Error {
   constructor(message = "the cell was interrupted; variables defined so far are kept") {
@@ -89,7 +89,7 @@ export function errorContent(thrown: unknown, count: number, cells: Map<number, 
       location = { cell, ...mapped };
       locationSource = ran.source;
     }
-    const functionName = /^\s*at (?:async )?([^\s(]+) \(/.exec(line)?.[1];
+    const functionName = /^\s*at (?:async )?([^\s(]+) \(/.exec(line)?.[1]?.replace(/^Generator\./, "").replace(new RegExp(`${GENERATOR_SUFFIX}(?:\\.next)?$`), "");
     frames.push(functionName && !functionName.startsWith("agnb-cell") ? `    at ${functionName} (${where})` : `    at ${where}`);
   }
   const heading = location ? `${cellLabel(location.cell)}, line ${location.line}, column ${location.column}` : cellLabel(count);

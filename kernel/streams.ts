@@ -47,8 +47,9 @@ export class StreamCapture {
   }
 
   flush(): void {
-    this.lastFlush = now();
+    // Only a send counts: the idle ticks while a cell is type-checked must not hold back its first line.
     if (!this.pending) return;
+    this.lastFlush = now();
     const text = this.pending;
     this.pending = "";
     this.send(this.pendingName, text);

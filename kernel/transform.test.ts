@@ -99,3 +99,12 @@ test("a cell records whether it creates functions (only those can appear in late
     assert.equal(compileCell(source, "functions").definesFunctions, true, source);
   }
 });
+
+test("lowered async functions keep their names in stack traces", async () => {
+  const compiled = compileCell("async function explode() {\n  await null;\n  throw new RangeError('boom');\n}\nclass Box { async open() { await null; throw new Error('lid'); } }\nconst go = async () => { await null; return 1; };", "named");
+  assert.match(compiled.code, /function\* explode__agnb_async\(\)/);
+  assert.match(compiled.code, /function\* open__agnb_async\(\)/);
+  assert.match(compiled.code, /function\* go__agnb_async\(\)/);
+  await vm.runInThisContext(compiled.code);
+  await assert.rejects((globalThis as unknown as Record<string, () => Promise<void>>).explode(), (error: Error) => /at explode__agnb_async/.test(error.stack!));
+});

@@ -170,7 +170,32 @@ function lowerAsync(code: string, fileName: string): { code: string; map: string
     if (/\b__async\d*\(/.test(result.code)) throw new Error("esbuild's async helper changed shape: the kernel cannot drive this cell's async functions");
     return result;
   }
-  return { code: result.code.replace(ASYNC_HELPER, `var $1 = ${ASYNC_RUNTIME}, $1_esbuild = `), map: result.map };
+  return { code: nameGenerators(result.code.replace(ASYNC_HELPER, `var $1 = ${ASYNC_RUNTIME}, $1_esbuild = `), code), map: result.map };
+}
+
+/** What a lowered function's generator is named after its function, for tracebacks (see errors.ts). */
+export const GENERATOR_SUFFIX = "__agnb_async";
+const LOWERED_BODY = /__async\d*\((?:this|null), (?:null|arguments), function\* \(\) \{$/;
+const ARROW_NAME = /([\w$]+) = (?:\([^()]*\)|[\w$]+) => __async/;
+const FUNCTION_NAME = /(?:^|\s|\()(?:function\s+([\w$]+)|(?:static\s+)?(?:get\s+|set\s+)?([\w$]+))\s*\([^()]*\)\s*\{$/;
+
+/**
+ * esbuild's generators are anonymous, so a traceback would not say which async function failed:
+ * each is named after the function it implements. Only the text after the name on the
+ * generator's own line moves, which holds no code of the cell.
+ */
+function nameGenerators(code: string, original: string): string {
+  const lines = code.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    if (!LOWERED_BODY.test(lines[i])) continue;
+    const arrow = ARROW_NAME.exec(lines[i]);
+    const declared = i > 0 && /^\s*return __async/.test(lines[i]) ? FUNCTION_NAME.exec(lines[i - 1]) : null;
+    let name = arrow?.[1] ?? declared?.[1] ?? declared?.[2];
+    // esbuild renames a function that a hoisted global shares its name with (`explode2`).
+    if (name && !new RegExp(`\\b${name.replace(/\$/g, "\\$")}\\b`).test(original)) name = name.replace(/\d+$/, "");
+    if (name) lines[i] = lines[i].replace(/function\* \(\) \{$/, `function* ${name}${GENERATOR_SUFFIX}() {`);
+  }
+  return lines.join("\n");
 }
 
 function parseJavaScript(code: string, map: string) {
