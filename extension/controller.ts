@@ -5,10 +5,10 @@
 import * as vscode from "vscode";
 import { NOTEBOOK_TYPE } from "./serializer";
 import { IPYNB_TYPE, isAutogradIpynb } from "./ipynb";
-import { CellOutputWriter, type DisplayRegistry, type IopubMessage } from "./cell-output-writer";
+import type { CellOutputWriter, DisplayRegistry } from "./cell-output-writer";
 import { KernelSession, type KernelState } from "./kernel-session";
 import { CellProblems } from "./cell-problems";
-import type { CellProblem } from "../kernel/messages";
+import { executeCell } from "./cell-execution";
 import { kernelSettings } from "./intelligence/settings";
 
 export const CONTROLLER_ID = "agnb-typescript";
@@ -108,27 +108,9 @@ export class AutogradController implements vscode.Disposable {
     }
   }
 
-  private async runCell(kernel: NotebookKernel, cell: vscode.NotebookCell): Promise<boolean> {
+  private runCell(kernel: NotebookKernel, cell: vscode.NotebookCell): Promise<boolean> {
     const execution = this.controllers[cell.notebook.notebookType].createNotebookCellExecution(cell);
-    const writer = new CellOutputWriter(execution, kernel.displays);
-    kernel.running.add(writer);
-    execution.start(Date.now());
-    await execution.clearOutput();
-    this.problems.clear(cell);
-    let ok = false;
-    try {
-      const reply = await kernel.session.execute(cell.document.getText(), (message: IopubMessage) => {
-        const problems = message.header.msg_type === "error" ? message.content.agnb_problems as CellProblem[] | undefined : undefined;
-        if (problems?.length) this.problems.show(cell, problems);
-        writer.handle(message);
-      });
-      if (reply.executionCount !== null) execution.executionOrder = reply.executionCount;
-      ok = reply.status === "ok" && !writer.hadError;
-    } catch (error) {
-      writer.handle({ header: { msg_type: "error" }, parent_header: {}, content: { ename: "KernelError", evalue: (error as Error).message, traceback: [] } });
-    }
-    if (kernel.running.delete(writer)) await writer.end(ok);
-    return ok;
+    return executeCell(execution, kernel, this.problems, (onMessage) => kernel.session.execute(cell.document.getText(), onMessage));
   }
 
   /** Ends cells still marked running (after a crash or restart) with a note saying why. */

@@ -5,7 +5,7 @@
 import * as vscode from "vscode";
 import { checkServer, describeServer, parseServer, REMOTE_KERNEL_NAME, type RemoteServer } from "../../kernel/remote/server";
 import { CellProblems } from "../cell-problems";
-import { RemoteController } from "./remote-controller";
+import { RESTART_REMOTE_COMMAND, RemoteController } from "./remote-controller";
 import { RemoteServerStore } from "./remote-servers";
 
 export function registerRemoteKernels(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): vscode.Disposable[] {
@@ -68,6 +68,7 @@ export function registerRemoteKernels(context: vscode.ExtensionContext, log: vsc
   return [
     vscode.commands.registerCommand("agnb.connectJupyterServer", connect),
     vscode.commands.registerCommand("agnb.disconnectJupyterServer", disconnect),
+    vscode.commands.registerCommand(RESTART_REMOTE_COMMAND, (controller: RemoteController, notebook: vscode.NotebookDocument) => controller.restart(notebook)),
     vscode.workspace.onDidCloseNotebookDocument((notebook) => { for (const controller of controllers.values()) controller.shutdown(notebook); }),
     problems,
     { dispose: () => { for (const controller of controllers.values()) controller.dispose(); } },

@@ -5,13 +5,16 @@
 // the running cell; the library reconnects to the same kernel when it can, and what the
 // notebook shows is only ever appended to.
 import * as vscode from "vscode";
-import type { CellProblem } from "../../kernel/messages";
 import { RemoteKernelClient } from "../../kernel/remote/remote-client";
 import { describeServer, serverHost, type RemoteServer } from "../../kernel/remote/server";
-import { CellOutputWriter, type DisplayRegistry, type IopubMessage } from "../cell-output-writer";
+import type { CellOutputWriter, DisplayRegistry, IopubMessage } from "../cell-output-writer";
+import { executeCell } from "../cell-execution";
 import type { CellProblems } from "../cell-problems";
 import { IPYNB_TYPE } from "../ipynb";
 import { NOTEBOOK_TYPE } from "../serializer";
+
+/** Restarts a notebook's remote kernel (the status item's click). */
+export const RESTART_REMOTE_COMMAND = "agnb.restartRemoteKernel";
 
 interface RemoteNotebookKernel {
   client: RemoteKernelClient;
@@ -66,33 +69,19 @@ export class RemoteController implements vscode.Disposable {
     }
   }
 
-  private async runCell(kernel: RemoteNotebookKernel, cell: vscode.NotebookCell): Promise<boolean> {
+  private runCell(kernel: RemoteNotebookKernel, cell: vscode.NotebookCell): Promise<boolean> {
     const controller = this.controllers.find((candidate) => candidate.notebookType === cell.notebook.notebookType)!;
-    const execution = controller.createNotebookCellExecution(cell);
-    const writer = new CellOutputWriter(execution, kernel.displays);
-    kernel.running.add(writer);
-    execution.start(Date.now());
-    await execution.clearOutput();
-    this.problems.clear(cell);
-    let ok = false;
-    try {
-      kernel.started ??= kernel.client.start();
-      await kernel.started;
-      const { reply } = await kernel.client.execute(cell.document.getText(), {
-        onIopub: (message) => {
-          const problems = message.header.msg_type === "error" ? message.content.agnb_problems as CellProblem[] | undefined : undefined;
-          if (problems?.length) this.problems.show(cell, problems);
-          writer.handle(message as unknown as IopubMessage);
-        },
-      });
-      if (typeof reply.content.execution_count === "number") execution.executionOrder = reply.content.execution_count;
-      ok = reply.content.status === "ok" && !writer.hadError;
-    } catch (error) {
-      kernel.started = null;
-      writer.handle({ header: { msg_type: "error" }, parent_header: {}, content: { ename: "KernelError", evalue: (error as Error).message, traceback: [] } });
-    }
-    if (kernel.running.delete(writer)) await writer.end(ok);
-    return ok;
+    return executeCell(controller.createNotebookCellExecution(cell), kernel, this.problems, async (onMessage) => {
+      try {
+        kernel.started ??= kernel.client.start();
+        await kernel.started;
+        const { reply } = await kernel.client.execute(cell.document.getText(), { onIopub: (message) => onMessage(message as unknown as IopubMessage) });
+        return { status: reply.content.status, executionCount: typeof reply.content.execution_count === "number" ? reply.content.execution_count : null };
+      } catch (error) {
+        kernel.started = null;
+        throw error;
+      }
+    });
   }
 
   private note(kernel: RemoteNotebookKernel, text: string): void {
@@ -143,6 +132,8 @@ export class RemoteController implements vscode.Disposable {
   private showState(notebook: vscode.NotebookDocument, state: string): void {
     if (vscode.window.activeNotebookEditor?.notebook !== notebook) return;
     this.status.text = `${state === "busy" ? "$(sync~spin)" : state === "dead" ? "$(error)" : "$(remote)"} Autograd on ${serverHost(this.server)}: ${state}`;
+    this.status.tooltip = `The kernel on ${describeServer(this.server)}. Click to restart it.`;
+    this.status.command = { title: "Restart Kernel", command: RESTART_REMOTE_COMMAND, arguments: [this, notebook] };
     this.status.backgroundColor = state === "dead" ? new vscode.ThemeColor("statusBarItem.errorBackground") : undefined;
     this.status.show();
   }
