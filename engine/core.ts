@@ -57,7 +57,7 @@ export {
 } from "./ops/reduce";
 export { grad, grads, valueAndGrad, valueAndGrads, jacobian, hessian, jvp, vjp, customGradient, cond } from "./transforms";
 export { tensorBundle, structureBundle, isTensorStructure, tensorData } from "./display";
-export { MIME, DISPLAY_SYMBOL } from "./mime";
+export { MIME, DISPLAY_SYMBOL } from "../display/contract";
 export { random };
 
 /** Python's `tf.newaxis` (None): as an entry of `tf.at`, a new axis of length 1. */

@@ -3,7 +3,7 @@
  * text/plain. Kernels (ours, or Deno's) call `[Symbol.for("Jupyter.display")]()`.
  */
 import { formatTensor, formatVariable } from "./format";
-import { DISPLAY_SYMBOL, MIME, type JacobianPayload, type MimeBundle, type TensorData, type TensorEntry, type TensorPayload } from "./mime";
+import { DISPLAY_SYMBOL, MIME, type JacobianPayload, type MimeBundle, type TensorData, type TensorEntry, type TensorPayload } from "../display/contract";
 import { flattenWithPaths, isPlainObject, type Structure } from "./structure";
 import { Tensor, toNested } from "./tensor";
 import { Variable } from "./variable";

@@ -1,6 +1,6 @@
 /** A tape's description of itself (engine/mime.ts TapePayload), and labels for gradient lists. */
 import { structureBundle, tensorData } from "./display";
-import { DISPLAY_SYMBOL, type TapeNodeInfo, type TapePayload, type TapeTensorInfo } from "./mime";
+import { DISPLAY_SYMBOL, type TapeNodeInfo, type TapePayload, type TapeTensorInfo } from "../display/contract";
 import type { RecordedOp, Trackable } from "./op";
 import { flattenWithPaths, isPlainObject, type Structure } from "./structure";
 import { Tensor } from "./tensor";

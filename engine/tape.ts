@@ -4,7 +4,7 @@
  * Jacobians run the walk once with a batch of seed rows instead of once per output element.
  */
 import { isFloat } from "./dtype";
-import { DISPLAY_SYMBOL, MIME, type MimeBundle, type TapePayload } from "./mime";
+import { DISPLAY_SYMBOL, MIME, type MimeBundle, type TapePayload } from "../display/contract";
 import { activeDuring, activeRecorders, type Recorder, type RecordedOp, type Trackable } from "./op";
 import { isReadable, toTensor, type TensorLike } from "./ops/convert";
 import { zeros } from "./ops/creation";

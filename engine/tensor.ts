@@ -1,7 +1,7 @@
 import { allocate, assertDType, isFloat, type DType, type TypedArray } from "./dtype";
 import { sizeOf, type Shape } from "./shape";
 import { currentBackend } from "./backend";
-import type { NestedValues } from "./mime";
+import type { NestedValues } from "../display/contract";
 import type { TensorMethods } from "./methods";
 
 let nextId = 1;

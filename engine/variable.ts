@@ -5,7 +5,7 @@ import { READ_VALUE, toTensor, type Readable, type TensorLike } from "./ops/conv
 import { add, sub } from "./ops/elementwise";
 import { tupleShape } from "./shape";
 import { fromValues, newId, Tensor } from "./tensor";
-import type { NestedValues } from "./mime";
+import type { NestedValues } from "../display/contract";
 import type { TensorMethods } from "./methods";
 
 export interface VariableOptions {

@@ -5,7 +5,7 @@
  * stores it (text types as strings, JSON types as JSON), whatever a display method returned.
  */
 import { inspect } from "node:util";
-import { DISPLAY_SYMBOL, MIME, type MimeBundle, type TensorData, type TensorPayload } from "../engine/mime";
+import { DISPLAY_SYMBOL, MIME, type MimeBundle, type TensorData, type TensorPayload } from "../display/contract";
 import { withStaticPictures } from "./static-pictures";
 
 /** Longest text/plain kept; the rest is replaced by a note saying how much was cut. */

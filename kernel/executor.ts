@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import v8 from "node:v8";
 import vm from "node:vm";
 import { CellRun, currentRun, inCancelledRun, installCellRuntime, runs, setInterruptionHandler, withinRun } from "./cell-runtime";
-import { MIME, type MimeBundle } from "../engine/mime";
+import { MIME, type MimeBundle } from "../display/contract";
 import { normaliseBundle, plainText, toMimeBundle } from "./display";
 import { withStaticPictures } from "./static-pictures";
 import {

@@ -3,7 +3,7 @@
  * refreshed a few times a second; also the place where an interrupt stops training, since the
  * engine stops `fit` when an observer throws.
  */
-import { MIME, type MimeBundle, type PlotlyPayload } from "../engine/mime";
+import { MIME, type MimeBundle, type PlotlyPayload } from "../display/contract";
 import { withStaticPictures } from "./static-pictures";
 import { KeyboardInterrupt } from "./errors";
 

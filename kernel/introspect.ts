@@ -4,7 +4,7 @@
  */
 import { inspect, types } from "node:util";
 import { toMimeBundle } from "./display";
-import { DISPLAY_SYMBOL, MIME } from "../engine/mime";
+import { DISPLAY_SYMBOL, MIME } from "../display/contract";
 import { esbuild } from "./transform";
 
 const KEYWORDS = [

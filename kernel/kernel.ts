@@ -4,7 +4,7 @@
  * what must be answered while a cell runs; `KernelLink` is this core's view of it.
  */
 import { setTimeout as delay } from "node:timers/promises";
-import type { MimeBundle } from "../engine/mime";
+import type { MimeBundle } from "../display/contract";
 import { plainText, toMimeBundle } from "./display";
 import { Executor } from "./executor";
 import { complete, inspectAt, isComplete, trustEngineNamespaces } from "./introspect";

@@ -3,7 +3,7 @@
  * `jupyter nbconvert --execute` does. Stops at the first error or timeout; the cells after it
  * keep the outputs they had, as in Jupyter after a run-all stops.
  */
-import { MIME } from "../engine/mime";
+import { MIME } from "../display/contract";
 import { normaliseBundle } from "./display";
 import { KernelClient, type KernelClientOptions } from "./client";
 import type { ExecutingKernel } from "./executing-kernel";

@@ -1,5 +1,5 @@
 /** What `fit` returns: the per-epoch logs, drawn as a loss curve in notebooks. */
-import { MIME, type MimeBundle, type PlotlyPayload } from "../mime";
+import { MIME, type MimeBundle, type PlotlyPayload } from "../../display/contract";
 
 export class History {
   /** Metric name → one value per epoch, e.g. `{loss: [...], val_loss: [...]}`. */

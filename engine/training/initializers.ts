@@ -5,7 +5,7 @@
  */
 import * as tf from "../core";
 import { lookupByName } from "./names";
-import type { DType } from "../mime";
+import type { DType } from "../../display/contract";
 
 export type Initializer = (shape: number[], dtype?: DType) => tf.Tensor;
 
