@@ -1,5 +1,5 @@
 /**
- * How engine values display themselves: MIME bundles per engine/mime.ts, each with TF-style
+ * How engine values display themselves: MIME bundles per display/contract.ts, each with TF-style
  * text/plain. Kernels (ours, or Deno's) call `[Symbol.for("Jupyter.display")]()`.
  */
 import { formatTensor, formatVariable } from "./format";

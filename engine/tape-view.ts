@@ -1,4 +1,4 @@
-/** A tape's description of itself (engine/mime.ts TapePayload), and labels for gradient lists. */
+/** A tape's description of itself (display/contract.ts TapePayload), and labels for gradient lists. */
 import { structureBundle, tensorData } from "./display";
 import { DISPLAY_SYMBOL, type TapeNodeInfo, type TapePayload, type TapeTensorInfo } from "../display/contract";
 import type { RecordedOp, Trackable } from "./op";
