@@ -18,6 +18,7 @@ import { INPUT, SLOT, type FromThread, type ThreadSetup, type ToThread } from ".
 /** How long an interrupt may wait for the main thread before SIGINT is raised to break a spin. */
 const SIGNAL_AFTER_MS = 50;
 /** How long the main thread gets to exit by itself before the process is killed. */
+const FAILED_OPEN_GRACE_MS = 15_000;
 const EXIT_GRACE_MS = 1000;
 const PARENT_CHECK_MS = 1000;
 
@@ -81,7 +82,9 @@ function endProcess(reason: string, code = 0): void {
   ending = true;
   postToMain({ kind: "exit", code, reason });
   const kill = () => process.kill(process.pid, "SIGKILL");
-  setTimeout(() => { drained().then(kill, kill); }, EXIT_GRACE_MS);
+  // A transport that failed to open leaves the main thread idle, only perhaps slow to start on a
+  // busy machine: wait longer for it, so the user sees the exit code rather than a signal.
+  setTimeout(() => { drained().then(kill, kill); }, code === 0 ? EXIT_GRACE_MS : FAILED_OPEN_GRACE_MS);
 }
 
 function interrupt(): void {
