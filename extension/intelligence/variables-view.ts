@@ -1,9 +1,10 @@
 // The "Notebook Variables" view in the explorer: the active notebook's user variables as the
 // kernel lists them (name, type; shape, dtype and min/max/mean of tensors), refreshed after
-// each cell; clicking one opens its value, drawn by our renderers, in a scratch notebook.
+// each cell; clicking one opens its value, drawn by our renderers, in an untitled notebook.
 import * as vscode from "vscode";
 import type { AutogradController } from "../controller";
 import { toPlainOutput } from "../notebook-data";
+import { IPYNB_TYPE } from "../ipynb";
 
 export const VARIABLES_VIEW = "agnb.variables";
 const SHOW_VALUE = "agnb.showVariable";
@@ -85,7 +86,8 @@ export class VariablesView implements vscode.TreeDataProvider<VariableEntry>, vs
     const output = new vscode.NotebookCellOutput(plain.items.map((item) => new vscode.NotebookCellOutputItem(item.data, item.mime)));
     const cell = new vscode.NotebookCellData(vscode.NotebookCellKind.Code, entry.name, "typescript");
     cell.outputs = [output];
-    const scratch = await vscode.workspace.openNotebookDocument(this.notebook.notebookType, new vscode.NotebookData([cell]));
+    // An untitled Jupyter notebook: VS Code's own serializer opens one from data (ours reads files).
+    const scratch = await vscode.workspace.openNotebookDocument(IPYNB_TYPE, new vscode.NotebookData([cell]));
     await vscode.window.showNotebookDocument(scratch, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true });
   }
 
