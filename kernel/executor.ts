@@ -37,7 +37,7 @@ function rawBundle(value: unknown): MimeBundle {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new TypeError(`display(value, { raw: true }) expects a MIME bundle such as { "text/plain": "..." }, got ${plainText(value)}`);
   }
-  return normaliseBundle(value as Record<string, unknown>, () => `(${Object.keys(value).join(", ")})`);
+  return normaliseBundle(value as Record<string, unknown>, () => `(${Object.keys(value).join(", ")})`, true);
 }
 
 export interface DisplayHandle {
