@@ -35,11 +35,11 @@ function numberAfter(text: string, pattern: RegExp): number {
   return Number(match[1]);
 }
 
-describe("seed notebooks", { timeout: 180_000 }, () => {
+describe("seed notebooks", { timeout: 600_000 }, () => {
   before(async () => {
     const { cli } = await buildKernelBundles();
     const out = mkdtempSync(join(tmpdir(), "agnb-notebooks-"));
-    const run = spawnSync(process.execPath, [cli, "run", NOTEBOOKS, "--out", out, "--timeout", "120", "--quiet"], { encoding: "utf8" });
+    const run = spawnSync(process.execPath, [cli, "run", NOTEBOOKS, "--out", out, "--timeout", "400", "--quiet"], { encoding: "utf8" });
     assert.equal(run.status, 0, `agnb run failed:\n${run.stdout}\n${run.stderr}`);
     for (const name of names) {
       fresh.set(name, await readNotebookFile(join(out, name)));
