@@ -26,12 +26,14 @@ export interface StructureDisplay {
   tensorData?: (value: never) => TensorData;
 }
 
-export function toMimeBundle(value: unknown, engine: StructureDisplay = {}): MimeBundle {
+/** `pictures: false` for callers that want only the text (hover), so no picture is drawn for them. */
+export function toMimeBundle(value: unknown, engine: StructureDisplay = {}, { pictures = true } = {}): MimeBundle {
   let bundle: MimeBundle;
   if (isDisplayable(value)) bundle = selfDisplay(value, engine);
   else if (isTensorStructure(value, engine) && engine.structureBundle) bundle = engine.structureBundle(value as never);
   else bundle = { [MIME.text]: plainText(value) };
-  return withPicture(normaliseBundle(bundle, () => plainText(value)));
+  const normalised = normaliseBundle(bundle, () => plainText(value));
+  return pictures ? withPicture(normalised) : normalised;
 }
 
 /** A structure that refers to itself (`c.self = c`) is no tensor structure; it is shown as text. */

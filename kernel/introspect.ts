@@ -70,7 +70,7 @@ export function inspectAt(code: string, cursorPos: number, docs: Record<string, 
     lines.push(signatureOf(expression, value));
   }
   if (typeof value !== "function") {
-    shown = displaysItself(value) ? String(toMimeBundle(value)[MIME.text]) : inspect(value, { depth: 2, breakLength: 100 });
+    shown = displaysItself(value) ? String(toMimeBundle(value, {}, { pictures: false })[MIME.text]) : inspect(value, { depth: 2, breakLength: 100 });
     lines.push(`${expression}: ${kindOf(value)}`, shown);
   }
   // The value's text alone, which a typed answer (hover) adds below the type.
