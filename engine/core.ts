@@ -2,10 +2,10 @@
  * The engine's public API without the training stack (which builds on it): tensors, ops,
  * variables, tapes, forward mode and function transforms — DESIGN.md's contract.
  */
-import { installTensorDisplay } from "./display";
-import { installMethods } from "./methods";
-import * as random from "./random";
-import { gradCheck } from "./gradcheck";
+import { installTensorDisplay } from "./display/display";
+import { installMethods } from "./ops/methods";
+import * as random from "./ops/random";
+import { gradCheck } from "./autodiff/gradcheck";
 import * as elementwise from "./ops/elementwise";
 import * as maths from "./ops/math";
 import * as reduce from "./ops/reduce";
@@ -25,13 +25,13 @@ import { eye } from "./ops/creation";
 installMethods();
 installTensorDisplay();
 
-export { Tensor } from "./tensor";
-export { Variable, type VariableOptions } from "./variable";
-export { GradientTape, type GradientOptions, type JacobianOptions, type Source } from "./tape";
-export { ForwardAccumulator } from "./forward";
-export type { DType } from "./dtype";
+export { Tensor } from "./storage/tensor";
+export { Variable, type VariableOptions } from "./autodiff/variable";
+export { GradientTape, type GradientOptions, type JacobianOptions, type Source } from "./autodiff/tape";
+export { ForwardAccumulator } from "./autodiff/forward";
+export type { DType } from "./storage/dtype";
 export type { TensorLike } from "./ops/convert";
-export type { TensorMethods } from "./methods";
+export type { TensorMethods } from "./ops/methods";
 
 export * from "./ops/creation";
 export * from "./ops/elementwise";
@@ -50,13 +50,13 @@ export * from "./ops/linalg-structure";
 export * from "./ops/linalg-decompositions";
 export * from "./ops/linalg-eigen";
 export { matmul, matrixTranspose } from "./ops/linalg";
-export { InvalidArgumentError, LookupError } from "./errors";
+export { InvalidArgumentError, LookupError } from "./ops/errors";
 export { setBackend, getBackend } from "./backend";
 export {
   reduceSum as sum, reduceMean as mean, reduceMax as max, reduceMin as min, reduceProd as prod,
 } from "./ops/reduce";
-export { grad, grads, valueAndGrad, valueAndGrads, jacobian, hessian, jvp, vjp, customGradient, cond } from "./transforms";
-export { tensorBundle, structureBundle, isTensorStructure, tensorData } from "./display";
+export { grad, grads, valueAndGrad, valueAndGrads, jacobian, hessian, jvp, vjp, customGradient, cond } from "./autodiff/transforms";
+export { tensorBundle, structureBundle, isTensorStructure, tensorData } from "./display/display";
 export { MIME, DISPLAY_SYMBOL } from "../display/contract";
 export { random };
 
@@ -67,7 +67,7 @@ export const newaxis = null;
 export const UnconnectedGradients = { NONE: "none", ZERO: "zero" } as const;
 
 /** tf.errors: the error classes TF raises. */
-export { errors } from "./errors";
+export { errors } from "./ops/errors";
 
 const e = elementwise, m = maths, r = reduce;
 
@@ -110,4 +110,4 @@ export const linalg = {
 export const test = { gradCheck };
 
 /** tf.autodiff, as in TF: ForwardAccumulator lives there too. */
-export { ForwardAccumulator as AutodiffForwardAccumulator } from "./forward";
+export { ForwardAccumulator as AutodiffForwardAccumulator } from "./autodiff/forward";

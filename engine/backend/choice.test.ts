@@ -50,7 +50,7 @@ for (const [backend, extra] of [["js", {}], ["wasm", { AGNB_WASM_MIN_ELEMENTS: "
     const env = { ...inherited, AGNB_BACKEND: backend, ...extra };
     const probe = spawnSync(process.execPath, ["--import", "tsx", "-e", 'console.log(require("./engine/core.ts").getBackend())'], { cwd: root, env, encoding: "utf8" });
     assert.equal(probe.stdout.trim(), backend, probe.stderr);
-    const files = ["engine/ops.test.ts", "engine/ops-math.test.ts", "engine/gradients.property.test.ts", "engine/tape.test.ts"];
+    const files = ["engine/ops/core.test.ts", "engine/ops/math.test.ts", "engine/autodiff/gradients.property.test.ts", "engine/autodiff/tape.test.ts"];
     const run = spawnSync(process.execPath, ["--import", "tsx", "--test", ...files], { cwd: root, env, encoding: "utf8" });
     assert.equal(run.status, 0, run.stdout.slice(-3000) + run.stderr.slice(-2000));
     assert.match(run.stdout, /# pass [1-9]\d+\n# fail 0\n/);

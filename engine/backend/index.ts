@@ -1,15 +1,15 @@
 /**
  * The backend layer: the raw kernels the ops compute with (elementwise, reductions, transpose,
  * matmul) behind one interface, with a plain JavaScript backend as the reference and a
- * WebAssembly SIMD one. Modules here import only the engine's flat-array helpers (dtype, shape,
- * kernels, gemm) — nothing about tensors, ops or tapes.
+ * WebAssembly SIMD one. Modules here import only storage's dtype and shape helpers — nothing
+ * about tensors, ops or tapes (engine/README.md).
  *
  * The backend is chosen once at start: `AGNB_BACKEND=js|wasm` if set, else wasm when this
  * runtime validates WebAssembly SIMD, else js with a one-line note. `AGNB_WASM_MIN_ELEMENTS=1`
  * sends even the smallest float32 arrays through the WebAssembly kernels and into their memory
  * (for testing them).
  */
-import { matmulSettings } from "../gemm";
+import { matmulSettings } from "./gemm";
 import { jsBackend } from "./js";
 import type { Backend, BackendName } from "./types";
 import { createWasmBackend, wasmSimdSupported } from "./wasm";

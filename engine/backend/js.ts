@@ -1,6 +1,6 @@
-/** The reference backend: plain JavaScript loops, one generated per op (engine/kernels.ts). */
-import { allocate } from "../dtype";
-import { binaryKernel, loopMatmulInto, reduceMiddle, reduceRows, transposeValues, unaryKernel } from "../kernels";
+/** The reference backend: plain JavaScript loops, one generated per op (kernels.ts). */
+import { allocate } from "../storage/dtype";
+import { binaryKernel, loopMatmulInto, reduceMiddle, reduceRows, transposeValues, unaryKernel } from "./kernels";
 import type { Backend, BinaryKernelName, UnaryKernelName } from "./types";
 
 /** The ops' definitions in float64 JavaScript arithmetic, rounded to the output's dtype on store. */

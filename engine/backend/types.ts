@@ -2,8 +2,8 @@
  * The raw kernels every backend provides. They work on flat row-major typed arrays and know
  * nothing of tensors, tapes or gradients.
  */
-import type { DType, TypedArray } from "../dtype";
-import type { Shape } from "../shape";
+import type { DType, TypedArray } from "../storage/dtype";
+import type { Shape } from "../storage/shape";
 
 export type BackendName = "js" | "wasm";
 export type BinaryKernelName = "add" | "sub" | "mul" | "div" | "maximum" | "minimum";

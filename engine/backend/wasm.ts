@@ -5,10 +5,10 @@
  * and out. Other dtypes, arrays too small to gain, broadcasting patterns without a fast path, and
  * transposes run on the JavaScript backend.
  */
-import { allocate, type TypedArray } from "../dtype";
-import { matmulInto as gemm, matrix, simdGemmAvailable } from "../gemm";
-import { denseMatmulInto, trySparseMatmul } from "../kernels";
-import type { Shape } from "../shape";
+import { allocate, type TypedArray } from "../storage/dtype";
+import { matmulInto as gemm, matrix, simdGemmAvailable } from "./gemm";
+import { denseMatmulInto, trySparseMatmul } from "./kernels";
+import type { Shape } from "../storage/shape";
 import { jsBackend } from "./js";
 import { UNARY_KERNELS, type Backend, type BinaryKernelName } from "./types";
 import { ELEMENTWISE_WASM } from "./wasm/elementwise-wasm";

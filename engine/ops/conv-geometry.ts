@@ -2,9 +2,9 @@
  * TF's window arithmetic for convolutions and pooling, NHWC: strides, dilations and padding
  * ('same', 'valid' or explicit) checked with TF's rules and turned into a ConvGeometry.
  */
-import type { ConvGeometry } from "../conv-kernels";
-import { formatShape } from "../shape";
-import type { Tensor } from "../tensor";
+import type { ConvGeometry } from "../backend/conv-kernels";
+import { formatShape } from "../storage/shape";
+import type { Tensor } from "../storage/tensor";
 import { reshape, stack, unstack } from "./shape";
 
 /** 'same' | 'valid' (either case), or TF's explicit `[[0, 0], [top, bottom], [left, right], [0, 0]]`. */

@@ -4,11 +4,11 @@
  * transposed convolution) and its filter gradient — whose gradient rules are each other, so
  * derivatives of any order exist.
  */
-import * as kernels from "../conv-kernels";
-import type { ConvGeometry, FloatArray } from "../conv-kernels";
-import { runOp, type OpDef } from "../op";
-import { formatShape } from "../shape";
-import { Tensor } from "../tensor";
+import * as kernels from "../backend/conv-kernels";
+import type { ConvGeometry, FloatArray } from "../backend/conv-kernels";
+import { runOp, type OpDef } from "./op";
+import { formatShape } from "../storage/shape";
+import { Tensor } from "../storage/tensor";
 import { assertFloat, toTensor, type TensorLike } from "./convert";
 import { sumTangents } from "./grad-utils";
 import { broadcastTo, reshape } from "./shape";

@@ -1,5 +1,5 @@
-import { tfDTypeName, type DType } from "../dtype";
-import { fromValues, Tensor } from "../tensor";
+import { tfDTypeName, type DType } from "../storage/dtype";
+import { fromValues, Tensor } from "../storage/tensor";
 
 /** Variables expose their current value through this symbol; reading it may record a read on a tape. */
 export const READ_VALUE = Symbol("readValue");

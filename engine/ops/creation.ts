@@ -1,7 +1,7 @@
 /** Tensor factories. Their outputs are constants: nothing is recorded. */
-import { allocate, assertDType, type DType } from "../dtype";
-import { sizeOf } from "../shape";
-import { fromValues, Tensor } from "../tensor";
+import { allocate, assertDType, type DType } from "../storage/dtype";
+import { sizeOf } from "../storage/shape";
+import { fromValues, Tensor } from "../storage/tensor";
 import { toTensor, type TensorLike } from "./convert";
 
 function checkShape(shape: readonly number[], op: string): number[] {

@@ -4,10 +4,10 @@
  * for an operand is the einsum of the output's gradient with the other operands, so every order
  * of derivative is again an einsum.
  */
-import { allocate } from "../dtype";
-import { runOp, type OpDef } from "../op";
-import { formatShape, sizeOf, stridesOf } from "../shape";
-import { Tensor } from "../tensor";
+import { allocate } from "../storage/dtype";
+import { runOp, type OpDef } from "./op";
+import { formatShape, sizeOf, stridesOf } from "../storage/shape";
+import { Tensor } from "../storage/tensor";
 import { toTensor, type TensorLike } from "./convert";
 import { sumTangents } from "./grad-utils";
 import { reduceSum } from "./reduce";

@@ -2,12 +2,12 @@
  * How an elementwise op is made from its kernel and its local partial derivatives: the VJP
  * (dy · ∂f/∂x, summed back to the input's shape) and the JVP (Σ t · ∂f/∂x) both follow from them.
  */
-import { allocate, type DType } from "../dtype";
-import { binaryKernel, unaryKernel } from "../kernels";
+import { allocate, type DType } from "../storage/dtype";
+import { binaryKernel, unaryKernel } from "../backend/kernels";
 import { currentBackend, type BinaryKernelName, type UnaryKernelName } from "../backend";
-import { runOp, type OpDef } from "../op";
-import { broadcastShapes, sizeOf } from "../shape";
-import { castValues, Tensor } from "../tensor";
+import { runOp, type OpDef } from "./op";
+import { broadcastShapes, sizeOf } from "../storage/shape";
+import { castValues, Tensor } from "../storage/tensor";
 import { assertFloat, toTensor, toTensorPair, type TensorLike } from "./convert";
 // A cycle (elementwise's ops are made here): only function declarations cross it at load time.
 import { mul } from "./elementwise";

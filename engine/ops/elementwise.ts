@@ -3,11 +3,11 @@
  * derivatives once; the VJP (dy · ∂f/∂x, summed back to the input's shape) and the JVP
  * (Σ t · ∂f/∂x) both follow from them.
  */
-import { allocate, type DType } from "../dtype";
-import { expand } from "../kernels";
-import { runOp, type OpDef } from "../op";
-import { broadcastShapes, sizeOf, sameShape } from "../shape";
-import { castValues, Tensor } from "../tensor";
+import { allocate, type DType } from "../storage/dtype";
+import { expand } from "../backend/kernels";
+import { runOp, type OpDef } from "./op";
+import { broadcastShapes, sizeOf, sameShape } from "../storage/shape";
+import { castValues, Tensor } from "../storage/tensor";
 import { toTensor, toTensorPair, type TensorLike } from "./convert";
 import { binaryOp, castMask, unaryOp } from "./elementwise-factory";
 import { sumTo, toShape } from "./grad-utils";

@@ -1,5 +1,5 @@
 /** Shape bookkeeping shared by the gradient rules. */
-import type { Tensor } from "../tensor";
+import type { Tensor } from "../storage/tensor";
 import { broadcastTo, reshape } from "./shape";
 import { reduceSum } from "./reduce";
 import { add } from "./elementwise";

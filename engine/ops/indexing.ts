@@ -2,8 +2,8 @@
  * Indexing by index tuples — gatherND, scatterND, tensorScatterUpdate — and topk. Each reduces
  * to a flat gather or segment sum, so their gradients are those ops' gradients.
  */
-import { formatShape, sizeOf, stridesOf } from "../shape";
-import { Tensor } from "../tensor";
+import { formatShape, sizeOf, stridesOf } from "../storage/shape";
+import { Tensor } from "../storage/tensor";
 import { toTensor, type TensorLike } from "./convert";
 import { mul, where } from "./elementwise";
 import { castMask } from "./elementwise-factory";

@@ -3,12 +3,12 @@
  * cholesky, triangularSolve, qr. Forward values come from linalg-kernels.ts; every VJP and JVP is
  * written with engine ops (matmul, solve, triangularSolve itself), so higher orders work.
  */
-import { allocate } from "../dtype";
-import { InvalidArgumentError } from "../errors";
-import { expand } from "../kernels";
-import { runOp, type OpDef } from "../op";
-import { broadcastShapes, formatShape, sizeOf } from "../shape";
-import { Tensor } from "../tensor";
+import { allocate } from "../storage/dtype";
+import { InvalidArgumentError } from "./errors";
+import { expand } from "../backend/kernels";
+import { runOp, type OpDef } from "./op";
+import { broadcastShapes, formatShape, sizeOf } from "../storage/shape";
+import { Tensor } from "../storage/tensor";
 import { assertFloat, toTensor, toTensorPair, type TensorLike } from "./convert";
 import { add, mul, neg, sub } from "./elementwise";
 import { castMask } from "./elementwise-factory";

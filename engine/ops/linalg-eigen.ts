@@ -4,10 +4,10 @@
  * as columns) so one op carries both; the rules are the standard perturbation formulas, written
  * with engine ops, exact while the eigenvalues are distinct.
  */
-import { allocate } from "../dtype";
-import { runOp, type OpDef } from "../op";
-import { formatShape } from "../shape";
-import { Tensor } from "../tensor";
+import { allocate } from "../storage/dtype";
+import { runOp, type OpDef } from "./op";
+import { formatShape } from "../storage/shape";
+import { Tensor } from "../storage/tensor";
 import { assertFloat, toTensor, type TensorLike } from "./convert";
 import { add, mul, reciprocal, sub, where } from "./elementwise";
 import { castMask } from "./elementwise-factory";

@@ -1,6 +1,6 @@
 /** Matrix structure over the last two axes, batched over the others: diagonals, trace, band parts. */
-import { formatShape } from "../shape";
-import { Tensor } from "../tensor";
+import { formatShape } from "../storage/shape";
+import { Tensor } from "../storage/tensor";
 import { toTensor, type TensorLike } from "./convert";
 import { mul } from "./elementwise";
 import { castMask } from "./elementwise-factory";

@@ -1,9 +1,9 @@
 /** Matrix multiplication with batch broadcasting over leading dimensions (rank ≥ 2, as TF). */
-import { allocate } from "../dtype";
+import { allocate } from "../storage/dtype";
 import { currentBackend } from "../backend";
-import { runOp, type OpDef } from "../op";
-import { broadcastShapes, broadcastStrides, formatShape, sizeOf, stridesOf } from "../shape";
-import { Tensor } from "../tensor";
+import { runOp, type OpDef } from "./op";
+import { broadcastShapes, broadcastStrides, formatShape, sizeOf, stridesOf } from "../storage/shape";
+import { Tensor } from "../storage/tensor";
 import { assertFloat, toTensor, toTensorPair, type TensorLike } from "./convert";
 import { add } from "./elementwise";
 import { sumTo } from "./grad-utils";

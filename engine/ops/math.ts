@@ -1,6 +1,6 @@
 /** tf.math's further elementwise functions: erf, inverse trigonometric and hyperbolic, atan2, divNoNan, addN. */
-import { formatShape, sameShape } from "../shape";
-import type { Tensor } from "../tensor";
+import { formatShape, sameShape } from "../storage/shape";
+import type { Tensor } from "../storage/tensor";
 import { toTensor, toTensorPair, type TensorLike } from "./convert";
 import { add, div, equal, exp, mul, neg, reciprocal, rsqrt, square, sub, where } from "./elementwise";
 import { binaryOp, unaryOp } from "./elementwise-factory";

@@ -1,7 +1,7 @@
 /** Neural-network helpers built from the primitive ops, so their gradients come for free. */
-import { allocate, type DType } from "../dtype";
-import { normalizeAxis } from "../shape";
-import { Tensor } from "../tensor";
+import { allocate, type DType } from "../storage/dtype";
+import { normalizeAxis } from "../storage/shape";
+import { Tensor } from "../storage/tensor";
 import { assertFloat, toTensor, type TensorLike } from "./convert";
 import { abs, add, div, elu, exp, greater, isFinite, logicalAnd, less, mul, neg, softplus, stopGradient, sub, tanh, where } from "./elementwise";
 import { castMask, unaryOp } from "./elementwise-factory";

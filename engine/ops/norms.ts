@@ -2,8 +2,8 @@
  * Norms and gradient clipping, as TF computes them (so their gradients at zero are TF's too:
  * the clipping and normalising forms are written to stay finite there).
  */
-import { normalizeAxes, normalizeAxis } from "../shape";
-import type { Tensor } from "../tensor";
+import { normalizeAxes, normalizeAxis } from "../storage/shape";
+import type { Tensor } from "../storage/tensor";
 import { assertFloat, toTensor, type TensorLike } from "./convert";
 import { abs, add, cast, div, greater, isFinite, maximum, minimum, mul, pow, rsqrt, sqrt, square, where } from "./elementwise";
 import { reduceMax, reduceSum } from "./reduce";

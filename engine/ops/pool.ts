@@ -4,11 +4,11 @@
  * derivatives exist as TF's MaxPoolGradGrad. Average pooling is linear: its gradient spreads dy
  * evenly over each window, and that op's gradient is average pooling again.
  */
-import * as kernels from "../conv-kernels";
-import type { ConvGeometry, FloatArray } from "../conv-kernels";
-import { runOp, type OpDef } from "../op";
-import { formatShape } from "../shape";
-import { Tensor } from "../tensor";
+import * as kernels from "../backend/conv-kernels";
+import type { ConvGeometry, FloatArray } from "../backend/conv-kernels";
+import { runOp, type OpDef } from "./op";
+import { formatShape } from "../storage/shape";
+import { Tensor } from "../storage/tensor";
 import { assertFloat, toTensor, type TensorLike } from "./convert";
 import { reshape } from "./shape";
 import { asImageBatch, mergeLeading, splitLeading, windowGeometry, windowPair, type Padding, type Window } from "./conv-geometry";

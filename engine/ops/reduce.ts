@@ -1,9 +1,9 @@
 /** Reductions over axes (all axes when none are given), with TF's keepDims. */
-import { allocate, type DType } from "../dtype";
+import { allocate, type DType } from "../storage/dtype";
 import { currentBackend, type Reducer } from "../backend";
-import { runOp, type OpDef } from "../op";
-import { normalizeAxes, sizeOf } from "../shape";
-import { castValues, Tensor } from "../tensor";
+import { runOp, type OpDef } from "./op";
+import { normalizeAxes, sizeOf } from "../storage/shape";
+import { castValues, Tensor } from "../storage/tensor";
 import { assertFloat, toTensor, type TensorLike } from "./convert";
 import { add, cast, div, equal, exp, log, mul, stopGradient, sub, where, isFinite } from "./elementwise";
 import { broadcastTo, reshape, squeeze, transpose } from "./shape";

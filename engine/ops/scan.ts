@@ -1,9 +1,9 @@
 /** Scans along an axis (cumulative sums and products, TF's exclusive and reverse) and reverse. */
-import { allocate } from "../dtype";
-import { copyStrided } from "../kernels";
-import { runOp, type OpDef } from "../op";
-import { normalizeAxes, normalizeAxis, sizeOf, stridesOf } from "../shape";
-import { Tensor } from "../tensor";
+import { allocate } from "../storage/dtype";
+import { copyStrided } from "../backend/kernels";
+import { runOp, type OpDef } from "./op";
+import { normalizeAxes, normalizeAxis, sizeOf, stridesOf } from "../storage/shape";
+import { Tensor } from "../storage/tensor";
 import { toTensor, type TensorLike } from "./convert";
 import { mul, where } from "./elementwise";
 import { castMask } from "./elementwise-factory";

@@ -1,10 +1,10 @@
 /** Ops that move values without arithmetic: reshape, transpose, broadcast, concat, slice, pad, gather. */
-import { allocate } from "../dtype";
-import { copyStrided, expand, transposeValues } from "../kernels";
+import { allocate } from "../storage/dtype";
+import { copyStrided, expand, transposeValues } from "../backend/kernels";
 import { currentBackend } from "../backend";
-import { runOp, type OpDef } from "../op";
-import { formatShape, normalizeAxes, normalizeAxis, sameShape, sizeOf, stridesOf } from "../shape";
-import { Tensor } from "../tensor";
+import { runOp, type OpDef } from "./op";
+import { formatShape, normalizeAxes, normalizeAxis, sameShape, sizeOf, stridesOf } from "../storage/shape";
+import { Tensor } from "../storage/tensor";
 import { toTensor, type TensorLike } from "./convert";
 import { sumTo } from "./grad-utils";
 import { zeros } from "./creation";

@@ -3,11 +3,11 @@
  * `x[:, 0, ::2]`. Both resolve to one strided view (a start, a step and a length per axis)
  * followed by a reshape for new and removed axes.
  */
-import { allocate } from "../dtype";
-import { copyStrided } from "../kernels";
-import { runOp, type OpDef } from "../op";
-import { formatShape, sizeOf, stridesOf } from "../shape";
-import { Tensor } from "../tensor";
+import { allocate } from "../storage/dtype";
+import { copyStrided } from "../backend/kernels";
+import { runOp, type OpDef } from "./op";
+import { formatShape, sizeOf, stridesOf } from "../storage/shape";
+import { Tensor } from "../storage/tensor";
 import { toTensor, type TensorLike } from "./convert";
 import { placeStrided, reshape } from "./shape";
 

@@ -8,7 +8,7 @@ import * as tf from "../core";
 import type { Dataset } from "./data";
 import { Dense, type Layer } from "./layers";
 import { EPSILON } from "./losses";
-import { matmulInto, matrix, transposed } from "../gemm";
+import { matmulInto, matrix, transposed } from "../backend/gemm";
 import type { CompiledState, Model } from "./model";
 
 /** Writes dLoss/dPrediction into `grad` and returns the loss; undefined if the labels do not fit. */

@@ -2,9 +2,9 @@
  * Seeded random tensors. `setSeed(n)` makes everything after it reproducible; an op-level `seed`
  * gives the same values on every call (so re-running a notebook cell gives the same numbers).
  */
-import { allocate, type DType } from "./dtype";
-import { sizeOf } from "./shape";
-import { Tensor } from "./tensor";
+import { allocate, type DType } from "../storage/dtype";
+import { sizeOf } from "../storage/shape";
+import { Tensor } from "../storage/tensor";
 
 /** sfc32, seeded through splitmix32: fast, 128-bit state, good statistical quality. */
 export class Random {

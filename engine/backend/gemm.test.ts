@@ -62,7 +62,7 @@ test("matmulInto rejects mismatched inner dimensions", () => {
   assert.throws(() => matmulInto(matrix(new Float32Array(6), 2, 3), matrix(new Float32Array(8), 4, 2), new Float32Array(4), false), /inner dimensions differ \(2×3 · 4×2\)/);
 });
 
-test("the shipped kernel bytes are the .wat sources compiled (run engine/wasm/compile.mjs after editing one)", async () => {
+test("the shipped kernel bytes are the .wat sources compiled (run engine/backend/wasm/compile.mjs after editing one)", async () => {
   const { MODULES, compileWat, moduleText } = await import("./wasm/compile.mjs" as string);
   for (const entry of MODULES) {
     const base64 = await compileWat(entry.source);

@@ -2,12 +2,12 @@
  * Checks analytic gradients against central finite differences in float64 — the same check the
  * engine's own tests use, available to notebooks as tf.test.gradCheck.
  */
-import { cast, mul } from "./ops/elementwise";
-import { toTensor, type TensorLike } from "./ops/convert";
-import { reduceSum } from "./ops/reduce";
+import { cast, mul } from "../ops/elementwise";
+import { toTensor, type TensorLike } from "../ops/convert";
+import { reduceSum } from "../ops/reduce";
 import { GradientTape } from "./tape";
-import { Tensor } from "./tensor";
-import { Random } from "./random";
+import { Tensor } from "../storage/tensor";
+import { Random } from "../ops/random";
 
 export interface GradCheckResult {
   ok: boolean;

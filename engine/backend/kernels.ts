@@ -4,9 +4,9 @@
  * Elementwise kernels are generated from an expression string so that each op gets its own
  * monomorphic loop (a shared loop calling a per-element callback is several times slower).
  */
-import type { TypedArray } from "./dtype";
-import { broadcastStrides, sizeOf, stridesOf, type Shape } from "./shape";
-import type { Reducer } from "./backend/types";
+import type { TypedArray } from "../storage/dtype";
+import { broadcastStrides, sizeOf, stridesOf, type Shape } from "../storage/shape";
+import type { Reducer } from "./types";
 
 export type { Reducer };
 

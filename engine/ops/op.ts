@@ -4,7 +4,7 @@
  * is itself recorded and differentiable. `runOp` computes the forward value and tells every active
  * recorder (tapes, forward accumulators) about it.
  */
-import type { Tensor } from "./tensor";
+import type { Tensor } from "../storage/tensor";
 
 /** What a tensor-valued input may be before conversion: a tensor, a variable's read, a number... */
 export interface Trackable {

@@ -1,8 +1,8 @@
 /** Norms and clipping: TF's values, gradients against finite differences, TF's gradients at zero. */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import * as tf from "./core";
-import { Tensor } from "./core";
+import * as tf from "../core";
+import { Tensor } from "../core";
 import { checkOps, close, type Case } from "./op-check";
 
 const x23 = [[0.3, -1.2, 0.8], [1.5, 0.4, -0.6]];

@@ -1,11 +1,11 @@
 /** A tape's description of itself (display/contract.ts TapePayload), and labels for gradient lists. */
 import { structureBundle, tensorData } from "./display";
-import { DISPLAY_SYMBOL, type TapeNodeInfo, type TapePayload, type TapeTensorInfo } from "../display/contract";
-import type { RecordedOp, Trackable } from "./op";
-import { flattenWithPaths, isPlainObject, type Structure } from "./structure";
-import { Tensor } from "./tensor";
-import { Variable } from "./variable";
-import type { GradientRecord, Source } from "./tape";
+import { DISPLAY_SYMBOL, type TapeNodeInfo, type TapePayload, type TapeTensorInfo } from "../../display/contract";
+import type { RecordedOp, Trackable } from "../ops/op";
+import { flattenWithPaths, isPlainObject, type Structure } from "../storage/structure";
+import { Tensor } from "../storage/tensor";
+import { Variable } from "../autodiff/variable";
+import type { GradientRecord, Source } from "../autodiff/tape";
 
 /** Beyond this many ops a tape sends only its newest ones. */
 const NODE_LIMIT = 2000;

@@ -1,8 +1,8 @@
 import { allocate, assertDType, isFloat, type DType, type TypedArray } from "./dtype";
 import { sizeOf, type Shape } from "./shape";
-import { currentBackend } from "./backend";
-import type { NestedValues } from "../display/contract";
-import type { TensorMethods } from "./methods";
+import { currentBackend } from "../backend";
+import type { NestedValues } from "../../display/contract";
+import type { TensorMethods } from "../ops/methods";
 
 let nextId = 1;
 /** Ids shared by tensors and variables, so a tape can track both in one set. */

@@ -2,25 +2,25 @@
  * Chainable methods: `W.mul(x)` ≡ `tf.mul(W, x)`, on tensors and variables alike. One table
  * defines them; the types below derive from it.
  */
-import * as elementwise from "./ops/elementwise";
-import * as reduce from "./ops/reduce";
-import * as shapeOps from "./ops/shape";
-import * as nn from "./ops/nn";
-import { biasAdd, conv1d, conv2d, conv2dTranspose, depthwiseConv2d } from "./ops/conv";
-import { avgPool, maxPool } from "./ops/pool";
-import { matmul, matrixTranspose } from "./ops/linalg";
-import * as maths from "./ops/math";
-import * as norms from "./ops/norms";
-import * as scans from "./ops/scan";
-import * as indexing from "./ops/indexing";
-import * as strided from "./ops/strided";
-import * as structure from "./ops/linalg-structure";
-import * as decompositions from "./ops/linalg-decompositions";
-import { einsum, outerProduct, tensordot } from "./ops/einsum";
-import { eigh, eigvalsh } from "./ops/linalg-eigen";
-import type { TensorLike } from "./ops/convert";
-import { Tensor } from "./tensor";
-import { Variable } from "./variable";
+import * as elementwise from "./elementwise";
+import * as reduce from "./reduce";
+import * as shapeOps from "./shape";
+import * as nn from "./nn";
+import { biasAdd, conv1d, conv2d, conv2dTranspose, depthwiseConv2d } from "./conv";
+import { avgPool, maxPool } from "./pool";
+import { matmul, matrixTranspose } from "./linalg";
+import * as maths from "./math";
+import * as norms from "./norms";
+import * as scans from "./scan";
+import * as indexing from "./indexing";
+import * as strided from "./strided";
+import * as structure from "./linalg-structure";
+import * as decompositions from "./linalg-decompositions";
+import { einsum, outerProduct, tensordot } from "./einsum";
+import { eigh, eigvalsh } from "./linalg-eigen";
+import type { TensorLike } from "./convert";
+import { Tensor } from "../storage/tensor";
+import { Variable } from "../autodiff/variable";
 
 const e = elementwise, r = reduce, s = shapeOps;
 

@@ -3,17 +3,17 @@
  * descend from watched tensors; `gradient` hands that list to the backward walk (backprop.ts).
  * Jacobians run the walk once with a batch of seed rows instead of once per output element.
  */
-import { isFloat } from "./dtype";
-import { DISPLAY_SYMBOL, MIME, type MimeBundle, type TapePayload } from "../display/contract";
-import { activeDuring, activeRecorders, type Recorder, type RecordedOp, type Trackable } from "./op";
-import { isReadable, toTensor, type TensorLike } from "./ops/convert";
-import { zeros } from "./ops/creation";
-import { concat, reshape, stack, transpose } from "./ops/shape";
-import { formatShape, sizeOf, tupleShape } from "./shape";
-import { flatten, unflatten, type Structure } from "./structure";
-import { Tensor } from "./tensor";
+import { isFloat } from "../storage/dtype";
+import { DISPLAY_SYMBOL, MIME, type MimeBundle, type TapePayload } from "../../display/contract";
+import { activeDuring, activeRecorders, type Recorder, type RecordedOp, type Trackable } from "../ops/op";
+import { isReadable, toTensor, type TensorLike } from "../ops/convert";
+import { zeros } from "../ops/creation";
+import { concat, reshape, stack, transpose } from "../ops/shape";
+import { formatShape, sizeOf, tupleShape } from "../storage/shape";
+import { flatten, unflatten, type Structure } from "../storage/structure";
+import { Tensor } from "../storage/tensor";
 import { readVariableOp, Variable } from "./variable";
-import { describeTape, labelledGradients } from "./tape-view";
+import { describeTape, labelledGradients } from "../display/tape-view";
 import { planBackprop, runBackprop, type Plan } from "./backprop";
 
 export type Source = Tensor | Variable;

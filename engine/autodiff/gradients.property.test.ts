@@ -9,8 +9,8 @@ import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import * as tfjs from "@tensorflow/tfjs";
-import * as tf from "./core";
-import type { Tensor } from "./core";
+import * as tf from "../core";
+import type { Tensor } from "../core";
 import { build, describeProgram, stepNames, type Built, type Program } from "./random-programs";
 
 before(async () => {

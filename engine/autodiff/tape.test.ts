@@ -1,8 +1,8 @@
 /** GradientTape behaviours, each with TensorFlow's own expected numbers and messages. */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import * as tf from "./core";
-import type { Tensor } from "./core";
+import * as tf from "../core";
+import type { Tensor } from "../core";
 
 const NON_PERSISTENT = /A non-persistent GradientTape can only be used to compute one set of gradients \(or jacobians\)/;
 const num = (t: unknown) => (t as Tensor).numpy();

@@ -1,11 +1,11 @@
 /** Function transforms in the style of JAX and TF.js, built on GradientTape and ForwardAccumulator. */
 import { ForwardAccumulator } from "./forward";
-import { runOp, withoutRecording, type OpDef } from "./op";
-import { toTensor, type TensorLike } from "./ops/convert";
-import { zerosLike } from "./ops/creation";
-import { formatShape } from "./shape";
+import { runOp, withoutRecording, type OpDef } from "../ops/op";
+import { toTensor, type TensorLike } from "../ops/convert";
+import { zerosLike } from "../ops/creation";
+import { formatShape } from "../storage/shape";
 import { GradientTape } from "./tape";
-import { Tensor } from "./tensor";
+import { Tensor } from "../storage/tensor";
 import { Variable } from "./variable";
 
 type Fn = (...args: Tensor[]) => Tensor;

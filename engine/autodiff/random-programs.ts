@@ -9,9 +9,9 @@
  * topk or a norm have no derivative.
  */
 import type * as TFJS from "@tensorflow/tfjs";
-import * as tf from "./core";
-import type { Tensor } from "./core";
-import { Random } from "./random";
+import * as tf from "../core";
+import type { Tensor } from "../core";
+import { Random } from "../ops/random";
 
 type Ours = typeof tf;
 type Theirs = typeof TFJS;

@@ -3,10 +3,10 @@
  * text/plain. Kernels (ours, or Deno's) call `[Symbol.for("Jupyter.display")]()`.
  */
 import { formatTensor, formatVariable } from "./format";
-import { DISPLAY_SYMBOL, MIME, type JacobianPayload, type MimeBundle, type TensorData, type TensorEntry, type TensorPayload } from "../display/contract";
-import { flattenWithPaths, isPlainObject, type Structure } from "./structure";
-import { Tensor, toNested } from "./tensor";
-import { Variable } from "./variable";
+import { DISPLAY_SYMBOL, MIME, type JacobianPayload, type MimeBundle, type TensorData, type TensorEntry, type TensorPayload } from "../../display/contract";
+import { flattenWithPaths, isPlainObject, type Structure } from "../storage/structure";
+import { Tensor, toNested } from "../storage/tensor";
+import { Variable } from "../autodiff/variable";
 
 /** Tensors up to this many elements are sent whole; larger ones as a summary. */
 export const DISPLAY_VALUE_LIMIT = 10_000;

@@ -5,8 +5,8 @@
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import * as tf from "./core";
-import { Tensor } from "./core";
+import * as tf from "../core";
+import { Tensor } from "../core";
 import { checkOps, type Case } from "./op-check";
 
 const x23 = [[0.3, -1.2, 0.8], [1.5, 0.4, -0.6]];

@@ -1,8 +1,8 @@
 /** einsum and tf.linalg: values against float64 references written here, derivatives through the shared check. */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import * as tf from "./core";
-import { Tensor } from "./core";
+import * as tf from "../core";
+import { Tensor } from "../core";
 import { checkOps, close, type Case } from "./op-check";
 
 type M = number[][];

@@ -1,6 +1,6 @@
 /** Text the way TensorFlow and NumPy print it: tf.Tensor(10.0, shape=(), dtype=float32). */
-import type { DType, TypedArray } from "./dtype";
-import { tupleShape } from "./shape";
+import type { DType, TypedArray } from "../storage/dtype";
+import { tupleShape } from "../storage/shape";
 
 const SUMMARY_THRESHOLD = 1000;
 const EDGE_ITEMS = 3;

@@ -1,7 +1,7 @@
 // Compiles the engine's WebAssembly text modules into TypeScript files holding each module's
 // bytes as base64, so the engine ships its kernels without a WebAssembly toolchain at run time.
 // Run after editing a .wat file:
-//   node engine/wasm/compile.mjs
+//   node engine/backend/wasm/compile.mjs
 import { readFileSync, writeFileSync } from "node:fs";
 import { basename } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -11,8 +11,8 @@ import initWabt from "wabt";
 export const MODULES = [
   { source: new URL("./gemm.wat", import.meta.url), output: new URL("./gemm-wasm.ts", import.meta.url), constant: "GEMM_WASM" },
   {
-    source: new URL("../backend/wasm/elementwise.wat", import.meta.url),
-    output: new URL("../backend/wasm/elementwise-wasm.ts", import.meta.url),
+    source: new URL("./elementwise.wat", import.meta.url),
+    output: new URL("./elementwise-wasm.ts", import.meta.url),
     constant: "ELEMENTWISE_WASM",
   },
 ];

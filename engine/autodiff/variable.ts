@@ -1,12 +1,12 @@
 /** tf.Variable: a named, mutable holder of a tensor value, watched automatically by tapes when trainable. */
-import { isFloat, type DType } from "./dtype";
-import { isRecording, notify, type OpDef } from "./op";
-import { READ_VALUE, toTensor, type Readable, type TensorLike } from "./ops/convert";
-import { add, sub } from "./ops/elementwise";
-import { tupleShape } from "./shape";
-import { fromValues, newId, Tensor } from "./tensor";
-import type { NestedValues } from "../display/contract";
-import type { TensorMethods } from "./methods";
+import { isFloat, type DType } from "../storage/dtype";
+import { isRecording, notify, type OpDef } from "../ops/op";
+import { READ_VALUE, toTensor, type Readable, type TensorLike } from "../ops/convert";
+import { add, sub } from "../ops/elementwise";
+import { tupleShape } from "../storage/shape";
+import { fromValues, newId, Tensor } from "../storage/tensor";
+import type { NestedValues } from "../../display/contract";
+import type { TensorMethods } from "../ops/methods";
 
 export interface VariableOptions {
   name?: string;

@@ -1,4 +1,4 @@
-import type { DType } from "../display/contract";
+import type { DType } from "../../display/contract";
 
 export type { DType };
 export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array;

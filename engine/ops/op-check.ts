@@ -5,8 +5,8 @@
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import * as tf from "./core";
-import { Tensor } from "./core";
+import * as tf from "../core";
+import { Tensor } from "../core";
 
 export type Fn = (...xs: Tensor[]) => Tensor;
 export interface Case {

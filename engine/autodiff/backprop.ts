@@ -3,12 +3,12 @@
  * ops on a path from the sources to the targets, walk them newest first, call each op's VJP
  * rule and accumulate (never overwrite) the gradient of every input, checking its shape.
  */
-import { isFloat } from "./dtype";
-import { LookupError } from "./errors";
-import type { OpContext, RecordedOp, Trackable } from "./op";
-import { add } from "./ops/elementwise";
-import { formatShape } from "./shape";
-import type { Tensor } from "./tensor";
+import { isFloat } from "../storage/dtype";
+import { LookupError } from "../ops/errors";
+import type { OpContext, RecordedOp, Trackable } from "../ops/op";
+import { add } from "../ops/elementwise";
+import { formatShape } from "../storage/shape";
+import type { Tensor } from "../storage/tensor";
 
 export interface Plan {
   order: RecordedOp[];

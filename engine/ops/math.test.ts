@@ -1,8 +1,8 @@
 /** tf.math's further functions and tf.nn's activations, through the shared per-op check. */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import * as tf from "./core";
-import { Tensor } from "./core";
+import * as tf from "../core";
+import { Tensor } from "../core";
 import { checkOps, close, type Case } from "./op-check";
 
 const x23 = [[0.3, -1.2, 0.8], [1.5, 0.4, -0.6]];

@@ -1,10 +1,10 @@
 /** Forward-mode differentiation: tangents pushed through each op's JVP rule as it runs. */
-import { activeDuring, activeRecorders, type Recorder, type RecordedOp } from "./op";
-import { toTensor, type TensorLike } from "./ops/convert";
-import { zeros } from "./ops/creation";
-import { formatShape } from "./shape";
-import { flatten, unflatten, type Structure } from "./structure";
-import { Tensor } from "./tensor";
+import { activeDuring, activeRecorders, type Recorder, type RecordedOp } from "../ops/op";
+import { toTensor, type TensorLike } from "../ops/convert";
+import { zeros } from "../ops/creation";
+import { formatShape } from "../storage/shape";
+import { flatten, unflatten, type Structure } from "../storage/structure";
+import { Tensor } from "../storage/tensor";
 import { Variable } from "./variable";
 
 const isLeaf = (x: unknown): boolean => x instanceof Tensor || x instanceof Variable;
