@@ -8,7 +8,7 @@
  * `connection` ("connected" | "connecting" | "disconnected") as its websocket comes and goes.
  */
 import type { RequestResult } from "./client";
-import type { WireMessage } from "./messages";
+import type { MessageType, WireMessage } from "./messages";
 
 export interface ExecuteOptions {
   silent?: boolean;
@@ -23,6 +23,8 @@ export interface ExecutingKernel {
   /** Resolves with the kernel_info reply once the kernel is idle. */
   start(): Promise<WireMessage>;
   execute(code: string, options?: ExecuteOptions): Promise<RequestResult>;
+  /** A request other than execute (the editor requests of PROTOCOL.md), resolved with its reply. */
+  request(channel: "shell" | "control", msgType: MessageType, content: unknown): Promise<RequestResult>;
   /** Stops the running cell; the kernel keeps its state. */
   interrupt(): void;
   /** A fresh kernel: every variable is gone. */

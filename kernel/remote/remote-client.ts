@@ -10,10 +10,10 @@
  * `exit` is emitted ({expected: false}), as when a local process dies.
  */
 import { EventEmitter } from "node:events";
-import { KernelAPI, KernelConnection, type Kernel, type KernelMessage } from "@jupyterlab/services";
+import { KernelAPI, KernelConnection, KernelMessage, type Kernel } from "@jupyterlab/services";
 import type { RequestResult } from "../client";
 import type { ExecuteOptions, ExecutingKernel } from "../executing-kernel";
-import type { WireMessage } from "../messages";
+import type { MessageType, WireMessage } from "../messages";
 import { REMOTE_KERNEL_NAME, RemoteServerError, checkServer, describeServer, networkReason, serverSettings, type RemoteServer } from "./server";
 
 export interface RemoteKernelOptions {
@@ -119,6 +119,35 @@ export class RemoteKernelClient extends EventEmitter implements ExecutingKernel 
         (reply) => resolve({ reply: toWire(reply), iopub }),
         (error: Error) => reject(this.kernel === kernel && this.alive ? error : new RemoteServerError(`the kernel on ${this.where} stopped before the cell finished (${error.message})`)),
       ).finally(() => this.failures.delete(fail));
+    });
+  }
+
+  /**
+   * Any request on shell or control, such as the editor requests of ../PROTOCOL.md (the server
+   * forwards every message type). Resolves with the reply: on control our kernel sends no
+   * busy/idle for these, so the library's `done`, which waits for idle, is not used.
+   */
+  request(channel: "shell" | "control", msgType: MessageType, content: unknown): Promise<RequestResult> {
+    const kernel = this.kernel;
+    if (!kernel || !this.alive) return Promise.reject(new Error(`cannot send ${msgType}: the kernel on ${this.where} is not running`));
+    // The library's types know Jupyter's own message types only; ours (agnb_*) travel the same way.
+    const message = KernelMessage.createMessage({
+      channel: "shell", msgType: msgType as "complete_request", session: kernel.clientId, username: kernel.username, content: content as never,
+    }) as KernelMessage.IShellControlMessage;
+    message.channel = channel;
+    const future = (channel === "control" ? kernel.sendControlMessage(message as KernelMessage.IControlMessage, true, false)
+      : kernel.sendShellMessage(message as KernelMessage.IShellMessage, true, false)) as Kernel.IFuture<KernelMessage.IShellControlMessage, KernelMessage.IShellControlMessage>;
+    return new Promise<RequestResult>((resolve, reject) => {
+      const fail = (error: Error) => {
+        future.dispose();
+        reject(error);
+      };
+      this.failures.add(fail);
+      future.onReply = (reply) => {
+        this.failures.delete(fail);
+        future.dispose();
+        resolve({ reply: toWire(reply), iopub: [] });
+      };
     });
   }
 
