@@ -2,7 +2,7 @@
 // Export as HTML.
 import * as vscode from "vscode";
 import { newNotebook, serializeNotebook, type Notebook } from "../kernel/notebook-file";
-import type { AutogradController } from "./controller";
+import type { NotebookKernels } from "./notebook-kernels";
 import { fromPlainNotebook, toPlainNotebook } from "./notebook-data";
 import { documentToPlain, NOTEBOOK_TYPE, toNotebookData } from "./serializer";
 
@@ -11,10 +11,10 @@ const STARTER = [
   { cell_type: "code" as const, source: "const w = new tf.Variable(5.0, { name: \"w\" });\nconst tape = new tf.GradientTape();\nconst loss = tape.record(() => w.square());\ntape.gradient(loss, w)" },
 ];
 
-export function registerCommands(context: vscode.ExtensionContext, controller: AutogradController): vscode.Disposable[] {
+export function registerCommands(context: vscode.ExtensionContext, kernels: NotebookKernels): vscode.Disposable[] {
   const activeNotebook = () => {
     const notebook = vscode.window.activeNotebookEditor?.notebook;
-    if (!notebook || !controller.handles(notebook)) {
+    if (!notebook || !kernels.handles(notebook)) {
       void vscode.window.showInformationMessage("Open an Autograd notebook (.agnb, or an .ipynb for the TypeScript (Autograd) kernel) first.");
       return undefined;
     }
@@ -38,12 +38,13 @@ export function registerCommands(context: vscode.ExtensionContext, controller: A
     vscode.commands.registerCommand("agnb.restartKernel", async () => {
       const notebook = activeNotebook();
       if (!notebook) return;
-      if (controller.stateOf(notebook) === "not started") {
+      // The kernel of the notebook's selected controller: local, or on a Jupyter server.
+      if (kernels.stateOf(notebook) === "not started") {
         void vscode.window.showInformationMessage("The kernel starts when the first cell runs.");
         return;
       }
-      await controller.restart(notebook);
-      void vscode.window.setStatusBarMessage("Autograd kernel restarted", 3000);
+      await kernels.restart(notebook);
+      void vscode.window.setStatusBarMessage(`${kernels.ownerOf(notebook)?.statusLabel ?? "Autograd"} kernel restarted`, 3000);
     }),
 
     vscode.commands.registerCommand("agnb.newNotebook", async () => {

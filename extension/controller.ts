@@ -10,6 +10,7 @@ import { KernelSession, type KernelState } from "./kernel-session";
 import { CellProblems } from "./cell-problems";
 import { executeCell } from "./cell-execution";
 import { kernelSettings } from "./intelligence/settings";
+import type { KernelOwner } from "./notebook-kernels";
 
 export const CONTROLLER_ID = "agnb-typescript";
 export const IPYNB_CONTROLLER_ID = "agnb-typescript-ipynb";
@@ -28,13 +29,14 @@ function kernelEnvironment(): NodeJS.ProcessEnv {
   return { AGNB_STATIC_PICTURES: pictures ? "on" : "off", ...kernelSettings() };
 }
 
-export class AutogradController implements vscode.Disposable {
+export class AutogradController implements KernelOwner, vscode.Disposable {
   private readonly controllers: Record<string, vscode.NotebookController>;
   private readonly listeners: vscode.Disposable[];
   private readonly kernels = new Map<string, NotebookKernel>();
   private readonly stateChanged = new vscode.EventEmitter<vscode.NotebookDocument>();
   readonly problems = new CellProblems();
   readonly onDidChangeState = this.stateChanged.event;
+  readonly statusLabel = "Autograd";
 
   constructor(private readonly kernelScript: string, private readonly log: vscode.LogOutputChannel) {
     const make = (id: string, notebookType: string) => {
@@ -54,6 +56,10 @@ export class AutogradController implements vscode.Disposable {
     };
     vscode.workspace.notebookDocuments.forEach(prefer);
     this.listeners = [vscode.workspace.onDidOpenNotebookDocument(prefer)];
+  }
+
+  get notebookControllers(): vscode.NotebookController[] {
+    return Object.values(this.controllers);
   }
 
   /** Whether the notebook runs (or would run) on this controller's kernels. */
@@ -122,7 +128,7 @@ export class AutogradController implements vscode.Disposable {
     kernel.running.clear();
   }
 
-  private interrupt(notebook: vscode.NotebookDocument): void {
+  interrupt(notebook: vscode.NotebookDocument): void {
     const kernel = this.kernels.get(notebook.uri.toString());
     if (!kernel) return;
     const busy = [...kernel.running];

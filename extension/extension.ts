@@ -5,6 +5,7 @@ import { performance } from "node:perf_hooks";
 import * as vscode from "vscode";
 import { AgnbSerializer, NOTEBOOK_TYPE } from "./serializer";
 import { AutogradController } from "./controller";
+import { NotebookKernels } from "./notebook-kernels";
 import { registerCommands } from "./commands";
 import { KernelStatusItem } from "./status";
 import { registerRemoteKernels } from "./remote";
@@ -17,15 +18,19 @@ export function activate(context: vscode.ExtensionContext): void {
   const activationStarted = performance.now();
   const log = vscode.window.createOutputChannel("Autograd Notebook", { log: true });
   const controller = new AutogradController(context.asAbsolutePath("dist/kernel.cjs"), log);
+  // The notebook's selected controller (local, or a Jupyter server's) decides which kernel
+  // restart, the status bar and the editor features talk to.
+  const kernels = new NotebookKernels(controller);
   context.subscriptions.push(
     log,
     vscode.workspace.registerNotebookSerializer(NOTEBOOK_TYPE, new AgnbSerializer(), { transientOutputs: false }),
     controller,
-    new KernelStatusItem(controller),
+    kernels,
+    new KernelStatusItem(kernels),
     vscode.workspace.onDidCloseNotebookDocument((notebook) => controller.shutdown(notebook)),
-    ...registerCommands(context, controller),
-    ...registerRemoteKernels(context, log),
-    ...registerIntelligence(controller, log),
+    ...registerCommands(context, kernels),
+    ...registerRemoteKernels(context, kernels, log),
+    ...registerIntelligence(kernels, log),
   );
   // What the extension costs VS Code: evaluating the bundle plus activate() itself (not the
   // time the extension host spends elsewhere between the two).

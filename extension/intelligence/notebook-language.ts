@@ -3,7 +3,7 @@
 // checked against, even while a cell runs; requests go on control, so the kernel's busy state
 // in the status bar follows the cells alone.
 import * as vscode from "vscode";
-import type { AutogradController } from "../controller";
+import type { EditorKernels } from "../notebook-kernels";
 
 /** Our cells: TypeScript cells of .agnb notebooks and of .ipynb notebooks on our kernel. */
 export const CELL_SELECTOR: vscode.DocumentSelector = [
@@ -14,7 +14,7 @@ export const CELL_SELECTOR: vscode.DocumentSelector = [
 export interface CellRequest { notebook: vscode.NotebookDocument; cell: vscode.NotebookCell; code: string }
 
 export class NotebookLanguage {
-  constructor(private readonly controller: AutogradController, private readonly log: vscode.LogOutputChannel) {}
+  constructor(private readonly controller: EditorKernels, private readonly log: vscode.LogOutputChannel) {}
 
   /** The cell a text document is, when it belongs to a notebook of ours in a trusted workspace. */
   cellOf(document: vscode.TextDocument): CellRequest | undefined {

@@ -2,7 +2,7 @@
 // kernel lists them (name, type; shape, dtype and min/max/mean of tensors), refreshed after
 // each cell; clicking one opens its value, drawn by our renderers, in an untitled notebook.
 import * as vscode from "vscode";
-import type { AutogradController } from "../controller";
+import type { EditorKernels } from "../notebook-kernels";
 import { toPlainOutput } from "../notebook-data";
 import { IPYNB_TYPE } from "../ipynb";
 
@@ -29,7 +29,7 @@ export class VariablesView implements vscode.TreeDataProvider<VariableEntry>, vs
   private entries: VariableEntry[] = [];
   private notebook: vscode.NotebookDocument | undefined;
 
-  constructor(private readonly controller: AutogradController, private readonly log: vscode.LogOutputChannel) {
+  constructor(private readonly controller: EditorKernels, private readonly log: vscode.LogOutputChannel) {
     this.disposables = [
       vscode.window.registerTreeDataProvider(VARIABLES_VIEW, this),
       vscode.commands.registerCommand(SHOW_VALUE, (entry: VariableEntry) => this.showValue(entry)),

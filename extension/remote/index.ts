@@ -4,17 +4,26 @@
 // servers get their controllers back when VS Code starts.
 import * as vscode from "vscode";
 import { checkServer, describeServer, parseServer, REMOTE_KERNEL_NAME, type RemoteServer } from "../../kernel/remote/server";
-import { CellProblems } from "../cell-problems";
-import { RESTART_REMOTE_COMMAND, RemoteController } from "./remote-controller";
+import type { NotebookKernels } from "../notebook-kernels";
+import { RemoteController } from "./remote-controller";
 import { RemoteServerStore } from "./remote-servers";
 
-export function registerRemoteKernels(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): vscode.Disposable[] {
+export function registerRemoteKernels(context: vscode.ExtensionContext, kernels: NotebookKernels, log: vscode.LogOutputChannel): vscode.Disposable[] {
   const store = new RemoteServerStore(context);
-  const problems = new CellProblems();
   const controllers = new Map<string, RemoteController>();
+  const forget = (url: string) => {
+    const controller = controllers.get(url);
+    if (!controller) return;
+    kernels.remove(controller);
+    controller.dispose();
+    controllers.delete(url);
+  };
   const offer = (server: RemoteServer) => {
-    controllers.get(server.baseUrl)?.dispose();
-    controllers.set(server.baseUrl, new RemoteController(server, problems, log));
+    forget(server.baseUrl);
+    // Type errors go through the local controller's CellProblems: one underline per error, however found.
+    const controller = new RemoteController(server, kernels.problems, log);
+    controllers.set(server.baseUrl, controller);
+    kernels.add(controller);
   };
   void (async () => {
     for (const url of store.urls()) offer(parseServer(url, await store.token(url)));
@@ -60,17 +69,14 @@ export function registerRemoteKernels(context: vscode.ExtensionContext, log: vsc
     }
     const url = await vscode.window.showQuickPick(urls, { title: "Disconnect from Jupyter Server", placeHolder: "The server to forget (its token is deleted)" });
     if (!url) return;
-    controllers.get(url)?.dispose();
-    controllers.delete(url);
+    forget(url);
     await store.forget(url);
   };
 
   return [
     vscode.commands.registerCommand("agnb.connectJupyterServer", connect),
     vscode.commands.registerCommand("agnb.disconnectJupyterServer", disconnect),
-    vscode.commands.registerCommand(RESTART_REMOTE_COMMAND, (controller: RemoteController, notebook: vscode.NotebookDocument) => controller.restart(notebook)),
     vscode.workspace.onDidCloseNotebookDocument((notebook) => { for (const controller of controllers.values()) controller.shutdown(notebook); }),
-    problems,
-    { dispose: () => { for (const controller of controllers.values()) controller.dispose(); } },
+    { dispose: () => { for (const url of [...controllers.keys()]) forget(url); } },
   ];
 }

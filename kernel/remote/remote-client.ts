@@ -19,10 +19,16 @@ import { REMOTE_KERNEL_NAME, RemoteServerError, checkServer, describeServer, net
 export interface RemoteKernelOptions {
   server: RemoteServer;
   kernelName?: string;
-  /** How long a dropped connection may take to come back before the kernel counts as lost. */
+  /**
+   * How long a dropped connection may take to come back before the kernel counts as lost. The
+   * library retries at once, then (once the server did not answer) every 10 to 30 s, so the
+   * default outlasts one such wait.
+   */
   reconnectTimeoutMs?: number;
   startTimeoutMs?: number;
 }
+
+const DEFAULT_RECONNECT_TIMEOUT_MS = 45_000;
 
 /** The library's messages are the wire format already; only the type differs. */
 const toWire = (message: KernelMessage.IMessage): WireMessage => message as unknown as WireMessage;
@@ -210,7 +216,7 @@ export class RemoteKernelClient extends EventEmitter implements ExecutingKernel 
         clearTimeout(this.lostTimer);
         this.lostTimer = null;
       } else if (status === "connecting" && !this.lostTimer) {
-        this.lostTimer = setTimeout(() => this.connectionLost(kernel), this.options.reconnectTimeoutMs ?? 30_000);
+        this.lostTimer = setTimeout(() => this.connectionLost(kernel), this.options.reconnectTimeoutMs ?? DEFAULT_RECONNECT_TIMEOUT_MS);
       } else if (status === "disconnected" && !this.expectingExit) {
         this.connectionLost(kernel);
       }
