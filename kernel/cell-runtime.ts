@@ -2,17 +2,27 @@
  * What keeps an interrupted cell stopped for good: every run of a cell carries a `CellRun`
  * through AsyncLocalStorage, into its async functions, timers and callbacks. Once the run is
  * cancelled, nothing of it resumes: its async functions get a KeyboardInterrupt at their next
- * `await`, its timers are dropped, its loops throw and what it prints is discarded. Each
- * resumption runs `guarded`, so SIGINT also breaks work that never loops (a slow regex).
+ * `await`, its timers, ticks and promise callbacks are dropped, its loops throw and what it
+ * prints is discarded. Each resumption runs `guarded`, so SIGINT also breaks work that never
+ * loops (a slow regex).
  *
  * Cells' async functions are lowered to generators (transform.ts) and driven by `runAsync`;
- * cells see the timers and console of `cellScope()` instead of the globals.
+ * cells see the timers, console and `process.nextTick` of `cellScope()` instead of the globals.
+ * The callbacks of `then`/`catch`/`finally` (and so the steps of lowered async generators and
+ * `for await`) registered while a run is current run through `runForCell` as well: Promise's
+ * `then` is the one built-in this module replaces for everybody, and outside a run it is the
+ * original.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import { promisify } from "node:util";
 import { KeyboardInterrupt } from "./errors";
 import { guarded, isScriptInterruption } from "./interrupt-guard";
 import { ASYNC_RUNTIME, CELL_SCOPE, SCOPED_GLOBALS } from "./transform";
+
+/** The built-ins as the kernel found them: a cell may replace the globals, not these. */
+const native = { setTimeout, setInterval, setImmediate, queueMicrotask, console, process, nextTick: process.nextTick, then: Promise.prototype.then };
+const apply = Reflect.apply;
+type Callback = (...args: unknown[]) => unknown;
 
 /** An async function of a cell, suspended at an `await`. */
 interface Suspended { wake(): void }
@@ -64,6 +74,25 @@ function interruption(error: unknown, run: CellRun | undefined): unknown {
   return new KeyboardInterrupt();
 }
 
+/** What `runForCell` returns when the run's code did not run, or was stopped. */
+export const DROPPED: unique symbol = Symbol("dropped");
+
+/**
+ * Runs code of `run` (a callback it scheduled) guarded, unless the run is cancelled; DROPPED
+ * then, and also when SIGINT or a loop's check stopped it, whose KeyboardInterrupt is no news.
+ * `evenIfCancelled` is for the kernel's and the engine's own callbacks, which must still clean up.
+ */
+export function runForCell<T>(run: CellRun | undefined, call: () => T, evenIfCancelled = false): T | typeof DROPPED {
+  if (run?.cancelled && !evenIfCancelled) return DROPPED;
+  try {
+    return guarded(call);
+  } catch (error) {
+    const thrown = interruption(error, run);
+    if (thrown instanceof KeyboardInterrupt && (run?.cancelled || thrown !== error)) return DROPPED;
+    throw thrown;
+  }
+}
+
 const quietly = (promise: Promise<unknown>) => { promise.catch(() => undefined); };
 
 /**
@@ -100,10 +129,11 @@ class LoweredCall implements Suspended {
       return;
     }
     this.run?.suspended.add(this);
-    Promise.resolve(result.value).then(
-      (value) => { if (step === this.step) this.advance("next", value); },
-      (error) => { if (step === this.step) this.advance("throw", error); },
-    );
+    // The kernel's own reactions: each step is guarded already.
+    apply(native.then, adopt(result.value, this.run), [
+      (value: unknown) => { if (step === this.step) this.advance("next", value); },
+      (error: unknown) => { if (step === this.step) this.advance("throw", error); },
+    ]);
   }
 
   wake(): void {
@@ -130,26 +160,87 @@ export function runAsync(self: unknown, args: ArrayLike<unknown> | null, body: (
   return call.promise;
 }
 
-/** Runs a timer's callback for its run: dropped once the run is cancelled, guarded otherwise. */
+/** A timer's (or tick's) callback, run for the run it was scheduled in. */
 function cellCallback(callback: (...a: unknown[]) => unknown, args: unknown[], onDropped?: () => void) {
   return function (this: unknown) {
-    const run = context.getStore();
-    if (run?.cancelled) {
-      onDropped?.();
-      return;
-    }
-    try {
-      guarded(() => Reflect.apply(callback, this, args));
-    } catch (error) {
-      const thrown = interruption(error, run);
-      if (thrown instanceof KeyboardInterrupt && (run?.cancelled || thrown !== error)) return;
-      throw thrown;
-    }
+    if (runForCell(context.getStore(), () => apply(callback, this, args)) === DROPPED) onDropped?.();
   };
 }
 
-const native = { setTimeout, setInterval, setImmediate, queueMicrotask, console };
-type Callback = (...args: unknown[]) => unknown;
+/**
+ * A `then` callback of `run`. A dropped one leaves its promise pending, so nothing chained to it
+ * runs either; only the cell's own callbacks are dropped: the engine's (a tape's `finally` that
+ * stops recording) still run, guarded.
+ */
+function cellReaction(run: CellRun, reaction: unknown, cellOwn: boolean): unknown {
+  if (typeof reaction !== "function") return reaction;
+  return (value: unknown) => {
+    const result = runForCell(run, () => apply(reaction as Callback, undefined, [value]), !cellOwn);
+    return result === DROPPED ? new Promise(() => undefined) : result;
+  };
+}
+
+function then(this: Promise<unknown>, onFulfilled?: unknown, onRejected?: unknown): Promise<unknown> {
+  const run = context.getStore();
+  if (run === undefined) return apply(native.then, this, [onFulfilled, onRejected]) as Promise<unknown>;
+  const cellOwn = calledFromCell();
+  return apply(native.then, this, [cellReaction(run, onFulfilled, cellOwn), cellReaction(run, onRejected, cellOwn)]) as Promise<unknown>;
+}
+
+const CELL_FILE = /^agnb-cell-\d+$/;
+const frames: { stack?: NodeJS.CallSite[] } = {};
+const captureStackTrace = Error.captureStackTrace;
+/**
+ * Whether the code that called `then` (or `catch`, `finally`) is a cell's: the first frame with a
+ * file is in a cell's script. About 2 µs, paid only for `then` calls while a run is current.
+ */
+function calledFromCell(): boolean {
+  const errors = Error as { prepareStackTrace?: unknown; stackTraceLimit: number };
+  const { prepareStackTrace, stackTraceLimit } = errors;
+  try {
+    errors.prepareStackTrace = (_: unknown, callSites: NodeJS.CallSite[]) => callSites;
+    errors.stackTraceLimit = 4;
+    captureStackTrace(frames, then);
+    for (const frame of frames.stack ?? []) {
+      const file = frame.getFileName();
+      if (file) return CELL_FILE.test(file);
+    }
+    return false;
+  } catch {
+    // A cell made Error's fields read-only: treat the callback as the cell's.
+    return true;
+  } finally {
+    frames.stack = undefined;
+    try {
+      errors.prepareStackTrace = prepareStackTrace;
+      errors.stackTraceLimit = stackTraceLimit;
+    } catch {
+      // Read-only: then nothing was changed.
+    }
+  }
+}
+
+/**
+ * What an `await` waits for, as a native promise. A thenable's own `then` is cell code too, so it
+ * is called guarded (in a microtask, as the language does), not by the engine outside any guard.
+ */
+function adopt(value: unknown, run: CellRun | undefined): Promise<unknown> {
+  if (value instanceof Promise) return value;
+  const thenable = (typeof value === "object" && value !== null) || typeof value === "function";
+  if (!thenable) return Promise.resolve(value);
+  return new Promise((resolve, reject) => {
+    native.queueMicrotask(() => {
+      try {
+        const method = runForCell(run, () => (value as { then?: unknown }).then);
+        if (method === DROPPED) return;
+        if (typeof method !== "function") return resolve(value);
+        runForCell(run, () => apply(method as Callback, value, [resolve, reject]));
+      } catch (error) {
+        reject(error);
+      }
+    });
+  });
+}
 
 const cellTimers = {
   setTimeout: Object.assign((callback: Callback, delay?: number, ...args: unknown[]) => {
@@ -171,25 +262,43 @@ const cellTimers = {
   },
 };
 
-const quietMethods = new WeakMap<Callback, Callback>();
-/** The console as cells see it: whatever the global console does, silent for a cancelled run. */
-const cellConsole = new Proxy(native.console, {
-  get(target, key) {
-    const value = Reflect.get(target, key) as unknown;
-    if (typeof value !== "function") return value;
-    let quiet = quietMethods.get(value as Callback);
-    if (!quiet) {
-      quiet = function (this: unknown, ...args: unknown[]) {
-        if (inCancelledRun()) return undefined;
-        return Reflect.apply(value as Callback, this === cellConsole ? target : this, args);
-      };
-      quietMethods.set(value as Callback, quiet);
-    }
-    return quiet;
-  },
-});
+function cellNextTick(callback: Callback, ...args: unknown[]): void {
+  if (typeof callback !== "function") return apply(native.nextTick, native.process, [callback, ...args]);
+  apply(native.nextTick, native.process, [cellCallback(callback, args)]);
+}
 
-const cellVersions: Record<(typeof SCOPED_GLOBALS)[number], unknown> = { ...cellTimers, console: cellConsole };
+/**
+ * `target` as cells see it: `overrides` first, every other property the target's own, methods
+ * called on the target; `wrap` may change what a method does (the console's go quiet).
+ */
+function cellView<T extends object>(target: T, overrides: Record<PropertyKey, unknown>, wrap: (method: Callback) => Callback): T {
+  const methods = new WeakMap<Callback, Callback>();
+  const view: T = new Proxy(target, {
+    get(_, key) {
+      if (Object.hasOwn(overrides, key)) return overrides[key as string];
+      const value = Reflect.get(target, key) as unknown;
+      if (typeof value !== "function") return value;
+      let method = methods.get(value as Callback);
+      if (!method) {
+        const wrapped = wrap(value as Callback);
+        method = function (this: unknown, ...args: unknown[]) { return apply(wrapped, this === view ? target : this, args); };
+        methods.set(value as Callback, method);
+      }
+      return method;
+    },
+    set: (_, key, value) => Reflect.set(target, key, value),
+  });
+  return view;
+}
+
+/** The console as cells see it: whatever the global console does, silent for a cancelled run. */
+const cellConsole = cellView(native.console, {}, (method) => function (this: unknown, ...args: unknown[]) {
+  return inCancelledRun() ? undefined : apply(method, this, args);
+});
+/** `process` as cells see it: its ticks belong to the run. */
+const cellProcess = cellView(native.process, { nextTick: cellNextTick }, (method) => method);
+
+const cellVersions: Record<(typeof SCOPED_GLOBALS)[number], unknown> = { ...cellTimers, console: cellConsole, process: cellProcess };
 
 /**
  * The values of SCOPED_GLOBALS for a cell: the cell versions of the built-ins, unless a cell
@@ -204,9 +313,12 @@ function cellScope(): Record<string, unknown> {
   return scope;
 }
 
-/** Makes the helpers transformed cells call reachable; a cell cannot replace them. */
+/** Makes the helpers transformed cells call reachable (a cell cannot replace them), and guards promise callbacks. */
 export function installCellRuntime(): void {
   for (const [name, value] of [[ASYNC_RUNTIME, runAsync], [CELL_SCOPE, cellScope]] as const) {
     if (!Object.hasOwn(globalThis, name)) Object.defineProperty(globalThis, name, { value });
+  }
+  if (Promise.prototype.then === native.then) {
+    Object.defineProperty(Promise.prototype, "then", { value: then, writable: true, configurable: true, enumerable: false });
   }
 }

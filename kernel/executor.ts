@@ -7,6 +7,7 @@ import { randomUUID } from "node:crypto";
 import v8 from "node:v8";
 import vm from "node:vm";
 import { CellRun, currentRun, inCancelledRun, installCellRuntime, runs, setInterruptionHandler, withinRun } from "./cell-runtime";
+import { guardCellListeners } from "./cell-listeners";
 import { MIME, type MimeBundle } from "../display/contract";
 import { normaliseBundle, plainText, toMimeBundle } from "./display";
 import { withStaticPictures } from "./static-pictures";
@@ -78,6 +79,7 @@ export class Executor {
     globals.require = this.loader.require;
     globals[IMPORT_HELPER] = (specifier: unknown) => this.loader.import(specifier);
     installCellRuntime();
+    guardCellListeners();
     setInterruptionHandler((run) => this.stopped(run));
     const flag = this.interruptFlag;
     // Plain reads keep the per-iteration cost tiny; the rest happens only once one is set.

@@ -9,7 +9,7 @@
  *
  * So that an interrupt stops a cell for good (cell-runtime.ts), a cell's async functions are
  * lowered to generators driven by the kernel, and the cell sees the kernel's versions of the
- * timer functions and the console (SCOPED_GLOBALS) instead of the globals.
+ * timer functions, the console and `process` (SCOPED_GLOBALS) instead of the globals.
  */
 import { parse, type Node, type Program } from "acorn";
 import type { Message } from "esbuild";
@@ -24,7 +24,7 @@ export const LOOP_CHECK = "__agnb_loop_check";
 export const ASYNC_RUNTIME = "__agnb_async";
 /** Returns the values of SCOPED_GLOBALS for a cell. */
 export const CELL_SCOPE = "__agnb_cell_scope";
-export const SCOPED_GLOBALS = ["setTimeout", "setInterval", "setImmediate", "queueMicrotask", "console"] as const;
+export const SCOPED_GLOBALS = ["setTimeout", "setInterval", "setImmediate", "queueMicrotask", "console", "process"] as const;
 const LOOPS = new Set(["WhileStatement", "DoWhileStatement", "ForStatement", "ForInStatement", "ForOfStatement"]);
 
 export interface CompiledCell {

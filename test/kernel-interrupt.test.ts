@@ -6,41 +6,8 @@
  */
 import { after, before, describe, test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { KernelClient, type RequestResult } from "../kernel/client";
-import { buildKernelBundles } from "../kernel/bundles";
-
-/** Only catches a hang; the measured time goes to the test's diagnostics. */
-const HANG_MS = 5000;
-
-const ofType = (result: RequestResult, type: string) => result.iopub.filter((message) => message.header.msg_type === type);
-const resultText = (result: RequestResult): string | undefined => ofType(result, "execute_result")[0]?.content.data["text/plain"];
-const streamText = (result: RequestResult, name = "stdout") =>
-  ofType(result, "stream").filter((m) => m.content.name === name).map((m) => m.content.text).join("");
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function waitFor(condition: () => boolean): Promise<void> {
-  while (!condition()) await sleep(5);
-}
-
-/** Runs `code`; once it has started (its type check can take a while), waits `afterMs` and interrupts it. */
-async function interruptAfter(kernel: KernelClient, code: string, afterMs: number, t: TestContext): Promise<RequestResult> {
-  let started = false;
-  const running = kernel.execute(`console.log('started');\n${code}`, {
-    onIopub: (message) => { if (message.header.msg_type === "stream" && message.content.text.includes("started")) started = true; },
-  });
-  await waitFor(() => started);
-  await sleep(afterMs);
-  const interruptedAt = performance.now();
-  kernel.interrupt();
-  const result = await running;
-  const ms = performance.now() - interruptedAt;
-  t.diagnostic(`interrupt to reply: ${ms.toFixed(0)} ms`);
-  assert.ok(ms < HANG_MS, `the interrupt took ${ms.toFixed(0)} ms`);
-  return result;
-}
+import type { KernelClient, RequestResult } from "../kernel/client";
+import { assertInterrupted, interruptAfter, resultText, sleep, startKernel, streamText, waitFor } from "./interrupt-helpers";
 
 /**
  * Runs `timerCell`, whose timer then blocks the kernel; sends `nextCell`, interrupts while it
@@ -59,20 +26,10 @@ async function interruptBehindTimer(kernel: KernelClient, timerCell: string, nex
   return result;
 }
 
-function assertInterrupted(result: RequestResult): void {
-  assert.equal(result.reply.content.status, "error");
-  assert.equal(ofType(result, "error")[0]?.content.ename, "KeyboardInterrupt");
-}
-
 describe("interrupt stops a cell for good", { timeout: 120_000 }, () => {
   let kernel: KernelClient;
 
-  before(async () => {
-    kernel = new KernelClient({ kernelScript: (await buildKernelBundles()).kernel, cwd: mkdtempSync(join(tmpdir(), "agnb-interrupt-")) });
-    await kernel.start();
-    const setup = await kernel.execute("const kept = 41;\nconst sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));");
-    assert.equal(setup.reply.content.status, "ok");
-  });
+  before(async () => { kernel = await startKernel("agnb-interrupt-"); });
   after(() => kernel.shutdown());
 
   test("an awaiting loop stops counting", async (t) => {
