@@ -72,6 +72,7 @@ export function errorContent(thrown: unknown, count: number, cells: Map<number, 
   const frames: string[] = [];
   let location: CellLocation | undefined;
   let locationSource = "";
+  let belowLoweredBody = false;
   for (const line of String(error.stack ?? "").split("\n").slice(1)) {
     const match = CELL_FRAME.exec(line);
     if (!match) {
@@ -79,6 +80,10 @@ export function errorContent(thrown: unknown, count: number, cells: Map<number, 
       if (/^\s*at /.test(line) && !KERNEL_FRAME.test(line)) frames.push(line);
       continue;
     }
+    // A lowered async function's body is called by the function itself, which would show twice.
+    const wrapper = belowLoweredBody;
+    belowLoweredBody = line.includes(`${GENERATOR_SUFFIX} (`) || line.includes(`${GENERATOR_SUFFIX}.next (`);
+    if (wrapper) continue;
     const ran = cells.get(Number(match[1]));
     const mapped = ran?.compiled.toCellPosition(Number(match[2]), Number(match[3]) - 1);
     // The wrapper that makes a cell async has no place in the cell's own text.

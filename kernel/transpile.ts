@@ -6,6 +6,7 @@
  * external source map, and syntax errors thrown as esbuild's `{ errors: [{ text, location }] }`.
  */
 import type ts from "typescript";
+import { GENERATOR_SUFFIX } from "./transform";
 
 /** Loaded only where esbuild cannot run: a kernel that never needs it starts faster. */
 function typescript(): typeof ts {
@@ -71,6 +72,8 @@ export const typeScriptTranspiler: Transpiler = {
         useDefineForClassFields: true,
         removeComments: false,
       },
+      // Inside TypeScript's emit, so the source map follows the names it adds.
+      transformers: lowering ? { after: [nameLoweredGenerators(ts)] } : undefined,
     });
     // transpileModule reports what the parser refuses (type errors are the checker's).
     const syntaxError = output.diagnostics?.find((d) => d.category === ts.DiagnosticCategory.Error && d.file && d.start !== undefined);
@@ -85,6 +88,45 @@ export const typeScriptTranspiler: Transpiler = {
     return { code: text, map: JSON.stringify(map) };
   },
 };
+
+/**
+ * TypeScript's generators for lowered async functions are anonymous; each is named after the
+ * function it implements (`explode__agnb_async`), as the esbuild path names them, so that
+ * tracebacks say which async function failed (errors.ts reads the name back).
+ */
+function nameLoweredGenerators(ts: typeof import("typescript")): ts.TransformerFactory<ts.SourceFile> {
+  return (context) => {
+    const { factory } = context;
+    const ownName = (node: ts.Node): string | undefined => {
+      const name = (node as ts.Node & { name?: ts.Node }).name;
+      return name && ts.isIdentifier(name) ? ts.idText(name) : undefined;
+    };
+    // `const go = async () => ...`, `{ n: async function () {...} }`: functions named as V8 names them.
+    const isNamingDeclaration = (node: ts.Node): node is ts.VariableDeclaration | ts.PropertyAssignment | ts.PropertyDeclaration =>
+      ts.isVariableDeclaration(node) || ts.isPropertyAssignment(node) || ts.isPropertyDeclaration(node);
+    const visit = (enclosing: string | undefined, assigned?: string) => (node: ts.Node): ts.Node => {
+      if (ts.isCallExpression(node) && ts.isIdentifier(node.expression) && ts.idText(node.expression) === "__awaiter" && enclosing !== undefined) {
+        const generator = node.arguments[3];
+        if (generator && ts.isFunctionExpression(generator) && generator.asteriskToken && !generator.name) {
+          const named = factory.updateFunctionExpression(generator, generator.modifiers, generator.asteriskToken, factory.createIdentifier(`${enclosing}${GENERATOR_SUFFIX}`),
+            generator.typeParameters, generator.parameters, generator.type, ts.visitEachChild(generator.body, visit(undefined), context));
+          return factory.updateCallExpression(node, node.expression, node.typeArguments, [...node.arguments.slice(0, 3), named]);
+        }
+      }
+      if (ts.isFunctionLike(node)) return ts.visitEachChild(node, visit(ownName(node) ?? assigned), context);
+      if (isNamingDeclaration(node) && ownName(node)) {
+        return ts.visitEachChild(node, (child) => visit(enclosing, child === node.initializer ? ownName(node) : undefined)(child), context);
+      }
+      // A cell's top-level `const go = ...` reaches here as the assignment `go = ...`.
+      if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isIdentifier(node.left)) {
+        const name = ts.idText(node.left);
+        return ts.visitEachChild(node, (child) => visit(enclosing, child === node.right ? name : undefined)(child), context);
+      }
+      return ts.visitEachChild(node, visit(enclosing), context);
+    };
+    return (file) => ts.visitEachChild(file, visit(undefined), context) as ts.SourceFile;
+  };
+}
 
 function esbuildError(diagnostic: ts.Diagnostic, code: string): Error & { errors: unknown[] } {
   const ts = typescript();
