@@ -53,7 +53,7 @@ export class CellLanguageService {
 
   constructor(private readonly checker: CellTypeChecker) {
     this.editFile = join(checker.folder, "edit.ts");
-    this.service = ts.createLanguageService(this.host(), ts.createDocumentRegistry());
+    this.service = ts.createLanguageService(this.host(), sharingRegistry(checker));
   }
 
   complete(source: string, cursor: number): TypedCompletion {
@@ -209,7 +209,7 @@ export class CellLanguageService {
       getScriptVersion: versionOf,
       getProjectVersion: () => `${this.editVersion}:${checker.declarationsVersion}`,
       getScriptSnapshot: (file) => {
-        const text = textOf(file) ?? ts.sys.readFile(file);
+        const text = textOf(file) ?? checker.libraryFile(file)?.text ?? ts.sys.readFile(file);
         return text === undefined ? undefined : ts.ScriptSnapshot.fromString(text);
       },
       getCurrentDirectory: () => checker.folder,
@@ -221,6 +221,33 @@ export class CellLanguageService {
       readDirectory: ts.sys.readDirectory,
     };
   }
+}
+
+/**
+ * A document registry that hands out the checker's own parsed (and bound) library files: the
+ * language service then costs the kernel no second parse of the libraries and @types/node.
+ */
+function sharingRegistry(checker: CellTypeChecker): ts.DocumentRegistry {
+  const own = ts.createDocumentRegistry();
+  const sharedPaths = new Set<string>();
+  const shared = (fileName: string, path: ts.Path, version: string) => {
+    const file = checker.libraryFile(fileName);
+    if (!file) return undefined;
+    // The language service tells a file's edits by its version; these never change.
+    (file as ts.SourceFile & { version?: string }).version = version;
+    sharedPaths.add(path);
+    return file;
+  };
+  return {
+    ...own,
+    acquireDocumentWithKey: (fileName, path, settings, key, snapshot, version, kind, options) =>
+      shared(fileName, path, version) ?? own.acquireDocumentWithKey(fileName, path, settings, key, snapshot, version, kind, options),
+    updateDocumentWithKey: (fileName, path, settings, key, snapshot, version, kind, options) =>
+      shared(fileName, path, version) ?? own.updateDocumentWithKey(fileName, path, settings, key, snapshot, version, kind, options),
+    releaseDocumentWithKey: (path: ts.Path, key: ts.DocumentRegistryBucketKey, kind?: ts.ScriptKind, format?: ts.ResolutionMode) => {
+      if (!sharedPaths.has(path)) own.releaseDocumentWithKey(path, key, kind!, format);
+    },
+  };
 }
 
 /**

@@ -184,6 +184,14 @@ export class CellTypeChecker {
     return fileName === this.cellFile ? undefined : this.files.get(fileName);
   }
 
+  /**
+   * A library, package or engine declaration file as the checker parsed it (they never change
+   * while the kernel runs), for the language service to share rather than parse and bind again.
+   */
+  libraryFile(fileName: string): ts.SourceFile | undefined {
+    return this.files.has(fileName) ? undefined : this.parsed.get(fileName);
+  }
+
   /** The virtual folder's path: a file named `<name>.ts` there sees what a cell sees. */
   get folder(): string {
     return dirname(this.cellFile);
@@ -219,9 +227,8 @@ export class CellTypeChecker {
     const readFromDisk = host.getSourceFile.bind(host);
     const moduleCache = ts.createModuleResolutionCache(this.setup.folder, (f) => f, this.options);
     host.getCurrentDirectory = () => this.setup.folder;
-    // As tsc: doc comments are parsed only where they carry types (JavaScript), a good part of
-    // the time spent loading the libraries.
-    host.jsDocParsingMode = ts.JSDocParsingMode.ParseForTypeErrors;
+    // Doc comments are parsed too (a few per cent of the parse): the editor's language service
+    // shares these files (libraryFile) and shows their docs, so the libraries are parsed once.
     const virtualFolder = dirname(this.cellFile);
     host.fileExists = (f) => this.files.has(f) || ts.sys.fileExists(f);
     host.directoryExists = (d) => d === virtualFolder || ts.sys.directoryExists(d);
