@@ -43,6 +43,19 @@ test("a call longer than the whole budget is timed once after its warm-up", asyn
   assert.ok(result.medianMs >= 20);
 });
 
+test("a workload already warm that takes longer than the budget is timed on its first call alone", async () => {
+  let calls = 0;
+  const slowCall = async () => { calls++; await sleep(25); };
+  const warm = await measure(slowCall, { warmedUp: true, minTimeMs: 10, minSamples: 10, budgetMs: 20 });
+  assert.deepEqual([calls, warm.samples, warm.batch], [1, 1, 1]);
+  assert.ok(warm.medianMs >= 20, `${warm.medianMs} ms for a 25 ms wait`);
+  calls = 0;
+  // Under the budget, a warm workload is sampled as any other: its first call stays untimed.
+  const quick = await measure(slowCall, { warmedUp: true, warmupCalls: 1, minSampleMs: 1, minTimeMs: 10, minSamples: 3, budgetMs: 10_000 });
+  assert.equal(quick.samples, 3);
+  assert.equal(calls, 1 + 3);
+});
+
 test("interleaved rounds alternate the contenders, entering each before its turn", async () => {
   const turns: string[] = [];
   let current = "";

@@ -78,7 +78,12 @@ export function ourWorkloads(tf: typeof Engine): EngineWorkloads {
   };
 }
 
-function ourMlpStep(tf: typeof Engine, parameters: MlpParameters): PreparedWorkload {
+/**
+ * The MLP's training step as a user writes it (variables, a tape, assignSub; no tidy or
+ * dispose): `step()` moves the weights and returns the loss before the move; `reset()` puts
+ * the initial weights back.
+ */
+export function mlpTraining(tf: typeof Engine, parameters: MlpParameters) {
   const { inputs, hidden, outputs, batch, learningRate } = parameters.shape;
   const initial = () => [
     tf.constant(parameters.w1, [inputs, hidden]),
@@ -103,5 +108,10 @@ function ourMlpStep(tf: typeof Engine, parameters: MlpParameters): PreparedWorkl
     return loss;
   };
   const reset = () => initial().forEach((value, i) => variables[i].assign(value));
+  return { step, reset, variables };
+}
+
+function ourMlpStep(tf: typeof Engine, parameters: MlpParameters): PreparedWorkload {
+  const { step, reset, variables } = mlpTraining(tf, parameters);
   return prepared(step, reset, () => variables.map((variable) => tf.identity(variable)));
 }

@@ -3,11 +3,14 @@
  * the same float32 numbers), and the interface each engine implements them through.
  */
 
-export const MATMUL_SIZES = [64, 128, 256, 512, 1024];
+export const MATMUL_SIZES = [64, 128, 256, 512, 1024, 2048];
 export const ELEMENTWISE_SIZE = 1_000_000;
-export const CHAIN_OPS = 10_000;
-export const JACOBIAN_SIZE = 100;
+/** The scalar chain at two lengths: the cost per op should not grow with the tape. */
+export const CHAIN_LENGTHS = [10_000, 100_000];
+export const JACOBIAN_SIZES = [100, 1000];
 export const MLP = { inputs: 784, hidden: 256, outputs: 10, batch: 64, learningRate: 0.1 };
+/** The same MLP step at these batch sizes. */
+export const MLP_BATCHES = [64, 512];
 
 /** The scalar chain cycles through these four ops; their derivatives multiply to 0.999 a cycle. */
 export const CHAIN_SCALE = 0.999;

@@ -1,6 +1,8 @@
 /**
  * Which backend runs: the automatic choice (and its one-line note without SIMD), tf.setBackend /
- * tf.getBackend, and the engine's gradient tests passing under each backend forced by AGNB_BACKEND.
+ * tf.getBackend, and the engine's gradient tests passing with every float32 array sent through
+ * the WebAssembly kernels. (`npm test` runs all the engine's tests a second time with
+ * AGNB_BACKEND=js: scripts/run-tests.mjs.)
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -43,16 +45,21 @@ test("tf.setBackend switches the kernels and tf.getBackend names them; results a
   assert.throws(() => tf.setBackend("webgl" as "js"), /^Error: setBackend: unknown backend 'webgl'; expected "js" or "wasm"$/);
 });
 
-for (const [backend, extra] of [["js", {}], ["wasm", { AGNB_WASM_MIN_ELEMENTS: "1" }]] as const) {
-  test(`the gradient and op tests pass with AGNB_BACKEND=${backend}${backend === "wasm" ? " (every float32 array through the WebAssembly kernels)" : ""}`, () => {
-    // Without the runner's own context variable, the child runs its tests as a top-level run does.
-    const { NODE_TEST_CONTEXT: _context, ...inherited } = process.env;
-    const env = { ...inherited, AGNB_BACKEND: backend, ...extra };
-    const probe = spawnSync(process.execPath, ["--import", "tsx", "-e", 'console.log(require("./engine/core.ts").getBackend())'], { cwd: root, env, encoding: "utf8" });
+test("AGNB_BACKEND picks the backend at start", () => {
+  for (const backend of ["js", "wasm"]) {
+    const probe = spawnSync(process.execPath, ["--import", "tsx", "-e", 'console.log(require("./engine/core.ts").getBackend())'], {
+      cwd: root, env: { ...process.env, AGNB_BACKEND: backend }, encoding: "utf8",
+    });
     assert.equal(probe.stdout.trim(), backend, probe.stderr);
-    const files = ["engine/ops/core.test.ts", "engine/ops/math.test.ts", "engine/autodiff/gradients.property.test.ts", "engine/autodiff/tape.test.ts"];
-    const run = spawnSync(process.execPath, ["--import", "tsx", "--test", ...files], { cwd: root, env, encoding: "utf8" });
-    assert.equal(run.status, 0, run.stdout.slice(-3000) + run.stderr.slice(-2000));
-    assert.match(run.stdout, /# pass [1-9]\d+\n# fail 0\n/);
-  });
-}
+  }
+});
+
+test("the gradient and op tests pass with every float32 array through the WebAssembly kernels", () => {
+  // Without the runner's own context variable, the child runs its tests as a top-level run does.
+  const { NODE_TEST_CONTEXT: _context, ...inherited } = process.env;
+  const env = { ...inherited, AGNB_BACKEND: "wasm", AGNB_WASM_MIN_ELEMENTS: "1" };
+  const files = ["engine/ops/core.test.ts", "engine/ops/math.test.ts", "engine/autodiff/gradients.property.test.ts", "engine/autodiff/tape.test.ts"];
+  const run = spawnSync(process.execPath, ["--import", "tsx", "--test", ...files], { cwd: root, env, encoding: "utf8" });
+  assert.equal(run.status, 0, run.stdout.slice(-3000) + run.stderr.slice(-2000));
+  assert.match(run.stdout, /# pass [1-9]\d+\n# fail 0\n/);
+});
