@@ -1,111 +1,222 @@
 /**
- * Float32 matrix products: a WebAssembly SIMD kernel (wasm/gemm.wat) for
- * products big enough to pay for packing the operands into its memory, plain loops otherwise
- * (and wherever WebAssembly SIMD is unavailable).
+ * Float32 matrix products C (+)= A·B. Products big enough to pay for it run on the WebAssembly
+ * SIMD gemm (wasm/gemm.wat: operands packed into panels, cache blocks, a 4×8 register tile),
+ * split by columns or rows across the thread pool's cores when large; smaller ones run as
+ * plain loops, as does everything where WebAssembly SIMD is unavailable.
+ *
+ * The gemm works in the kernels' shared memory: operands that live there are read, and results
+ * written, in place; others are copied into a staging area first. Transposed operands are views
+ * with swapped strides, which the packing reads directly. Two builds of the kernel exist: with
+ * relaxed SIMD's fused multiply-add, chosen when the runtime validates it (Node 20 needs
+ * --experimental-wasm-relaxed-simd, which is switched on here when missing), and with separate
+ * multiply and add otherwise.
  */
+import { threadPool, nodeBuiltin, type ThreadPool } from "./threads";
+import { relaxedSimdSupported } from "./relaxed-simd";
 import { GEMM_WASM } from "./wasm/gemm-wasm";
+import { GEMM_MUL_ADD_WASM } from "./wasm/gemm-mul-add-wasm";
+import { KernelMemory } from "./wasm/memory";
 
-/** A float32 matrix inside a flat array: element (i, j) is values[i·rowStride + j·colStride]. */
+/** A float32 matrix inside a flat array: element (i, j) is values[offset + i·rowStride + j·colStride]. */
 export interface MatrixView {
   values: Float32Array;
   rows: number;
   cols: number;
   rowStride: number;
   colStride: number;
+  offset?: number;
 }
 
-export function matrix(values: Float32Array, rows: number, cols: number): MatrixView {
-  return { values, rows, cols, rowStride: cols, colStride: 1 };
+export function matrix(values: Float32Array, rows: number, cols: number, offset = 0): MatrixView {
+  return { values, rows, cols, rowStride: cols, colStride: 1, offset };
+}
+
+/** A rows × cols operand stored at `offset` as itself, or (transposedStorage) as its cols × rows transpose. */
+export function storedMatrix(values: Float32Array, offset: number, rows: number, cols: number, transposedStorage: boolean): MatrixView {
+  return transposedStorage ? transposed(matrix(values, cols, rows, offset)) : matrix(values, rows, cols, offset);
 }
 
 /** The transpose, without copying. */
 export function transposed(m: MatrixView): MatrixView {
-  return { values: m.values, rows: m.cols, cols: m.rows, rowStride: m.colStride, colStride: m.rowStride };
+  return { values: m.values, rows: m.cols, cols: m.rows, rowStride: m.colStride, colStride: m.rowStride, offset: m.offset };
 }
 
-interface GemmKernel {
-  memory: WebAssembly.Memory;
-  gemm(a: number, b: number, c: number, m: number, k: number, n: number): void;
+/** "fused": f32x4.relaxed_madd; "separate": f32x4.mul then f32x4.add. */
+export type GemmVariant = "fused" | "separate";
+
+export const matmulSettings = {
+  /** When false, every product runs as plain loops (the js backend; comparing the two paths). */
+  useWasm: true,
+  /** Forces one build of the kernel (tests); undefined: fused where relaxed SIMD validates. */
+  variant: undefined as GemmVariant | undefined,
+  /** Below this many multiply-adds, packing for the kernel costs more than it saves: plain loops. */
+  wasmMinWork: 8192,
+  /** Products of at least this many multiply-adds are split across the pool's threads. */
+  parallelMinWork: 1 << 20,
+};
+/** A staging area larger than this goes back to the memory after the product that needed it. */
+const KEEP_WORKSPACE_BYTES = 16 * 2 ** 20;
+
+interface Tiling { MR: number; NR: number; MC: number; KC: number; NC: number }
+interface Gemm { pool: ThreadPool; kernel: number; tiling: Tiling }
+
+let kernelMemory: KernelMemory | undefined;
+const loaded = new Map<GemmVariant, Gemm | null>();
+let workspace: { offset: number; bytes: number } | null = null;
+
+/** Products use `memory` (the wasm backend's), so that arrays living there are read in place. */
+export function useKernelMemory(memory: KernelMemory): void {
+  if (memory === kernelMemory) return;
+  if (kernelMemory) for (const gemm of loaded.values()) gemm?.pool.settle();
+  kernelMemory = memory;
+  loaded.clear();
+  workspace = null;
 }
 
-let kernel: GemmKernel | null | undefined;
+/** Whether relaxed SIMD validates, after switching on Node 20's flag for it where that is needed. */
+export function relaxedSimdAvailable(): boolean {
+  if (relaxedSimdSupported()) return true;
+  const major = Number(typeof process === "object" ? process.versions?.v8?.split(".")[0] : NaN);
+  // V8 9–11 have relaxed SIMD behind the flag; later ones validate it by default.
+  const v8 = major >= 9 && major < 12 ? nodeBuiltin<{ setFlagsFromString(flags: string): void }>("node:v8") : undefined;
+  if (!v8) return false;
+  v8.setFlagsFromString("--experimental-wasm-relaxed-simd");
+  return relaxedSimdSupported();
+}
 
-function loadKernel(): GemmKernel | null {
-  if (kernel !== undefined) return kernel;
+export function chosenVariant(): GemmVariant {
+  return matmulSettings.variant ?? (relaxedSimdAvailable() ? "fused" : "separate");
+}
+
+function loadGemm(variant: GemmVariant): Gemm | null {
+  let gemm = loaded.get(variant);
+  if (gemm !== undefined) return gemm;
   try {
-    const bytes = Uint8Array.from(atob(GEMM_WASM), (ch) => ch.charCodeAt(0));
-    kernel = new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports as unknown as GemmKernel;
+    const bytes = Uint8Array.from(atob(variant === "fused" ? GEMM_WASM : GEMM_MUL_ADD_WASM), (ch) => ch.charCodeAt(0));
+    kernelMemory ??= new KernelMemory(0);
+    const pool = threadPool(kernelMemory.memory);
+    const kernel = pool.load(new WebAssembly.Module(bytes));
+    const exports = pool.exports(kernel) as Record<keyof Tiling, WebAssembly.Global>;
+    const tiling = Object.fromEntries((["MR", "NR", "MC", "KC", "NC"] as const).map((name) => [name, exports[name].value as number])) as unknown as Tiling;
+    gemm = { pool, kernel, tiling };
   } catch {
-    kernel = null;
+    gemm = null;
   }
-  return kernel;
+  loaded.set(variant, gemm);
+  return gemm;
 }
-
-/** Below this many multiply-adds, packing for the kernel costs more than it saves. */
-const WASM_MIN_WORK = 8192;
-
-/** When false, every product runs as plain loops (for comparing the two paths). */
-export const matmulSettings = { useWasm: true };
 
 /** Whether a product of `work` multiply-adds runs on the SIMD kernel. */
 export function simdGemmAvailable(work: number): boolean {
-  return matmulSettings.useWasm && work >= WASM_MIN_WORK && loadKernel() !== null;
+  return matmulSettings.useWasm && work >= matmulSettings.wasmMinWork && loadGemm(chosenVariant()) !== null;
 }
 
-/** out[m×n] (row-major) = (accumulate ? out : 0) + a[m×k] · b[k×n]. */
-export function matmulInto(a: MatrixView, b: MatrixView, out: Float32Array, accumulate: boolean): void {
+/** out[m×n] (row-major, from outOffset) = (accumulate ? out : 0) + a[m×k] · b[k×n]. */
+export function matmulInto(a: MatrixView, b: MatrixView, out: Float32Array, accumulate: boolean, outOffset = 0): void {
   if (a.cols !== b.rows) throw new Error(`matmul: inner dimensions differ (${a.rows}×${a.cols} · ${b.rows}×${b.cols})`);
-  const gemm = matmulSettings.useWasm && a.rows * a.cols * b.cols >= WASM_MIN_WORK ? loadKernel() : null;
-  if (gemm) wasmMatmul(gemm, a, b, out, accumulate);
-  else loopMatmul(a, b, out, accumulate);
+  const m = a.rows, k = a.cols, n = b.cols;
+  if (m === 0 || n === 0) return;
+  if (k === 0) {
+    if (!accumulate) out.fill(0, outOffset, outOffset + m * n);
+    return;
+  }
+  const gemm = matmulSettings.useWasm && m * k * n >= matmulSettings.wasmMinWork ? loadGemm(chosenVariant()) : null;
+  if (!gemm || !wasmMatmul(gemm, a, b, out, outOffset, accumulate)) loopMatmul(a, b, out, outOffset, accumulate);
 }
 
-function loopMatmul(a: MatrixView, b: MatrixView, out: Float32Array, accumulate: boolean): void {
+function loopMatmul(a: MatrixView, b: MatrixView, out: Float32Array, outOffset: number, accumulate: boolean): void {
   const m = a.rows, k = a.cols, n = b.cols;
-  if (!accumulate) out.fill(0, 0, m * n);
-  const av = a.values, bv = b.values;
+  if (!accumulate) out.fill(0, outOffset, outOffset + m * n);
+  const av = a.values, bv = b.values, aBase = a.offset ?? 0, bBase = b.offset ?? 0;
   for (let i = 0; i < m; i++) {
-    const o = i * n;
+    const o = outOffset + i * n;
     for (let p = 0; p < k; p++) {
-      const x = av[i * a.rowStride + p * a.colStride];
+      const x = av[aBase + i * a.rowStride + p * a.colStride];
       if (x === 0) continue;
-      const row = p * b.rowStride;
+      const row = bBase + p * b.rowStride;
       for (let j = 0; j < n; j++) out[o + j] += x * bv[row + j * b.colStride];
     }
   }
 }
 
 const roundUp = (value: number, multiple: number) => Math.ceil(value / multiple) * multiple;
+/** Staged regions start on 64-byte lines. */
+const aligned = (floats: number) => roundUp(floats, 16);
+/** Elements a view reaches past its offset. */
+const spanOf = (view: MatrixView) => (view.rows - 1) * view.rowStride + (view.cols - 1) * view.colStride + 1;
 
-/** Copies a view into `heap` at `offset` as a dense rows × paddedCols block, zero-padded. */
-function pack(view: MatrixView, heap: Float32Array, offset: number, paddedRows: number, paddedCols: number): void {
-  const { values, rows, cols, rowStride, colStride } = view;
-  if (colStride === 1 && rowStride === cols && paddedCols === cols) {
-    heap.set(values.subarray(0, rows * cols), offset);
-  } else {
-    for (let i = 0; i < rows; i++) {
-      const base = offset + i * paddedCols, from = i * rowStride;
-      if (colStride === 1) heap.set(values.subarray(from, from + cols), base);
-      else for (let j = 0; j < cols; j++) heap[base + j] = values[from + j * colStride];
-      heap.fill(0, base + cols, base + paddedCols);
-    }
-  }
-  heap.fill(0, offset + rows * paddedCols, offset + paddedRows * paddedCols);
+/** The byte offset of values[offset] when `values` lives in kernel memory. */
+function residentAt(memory: KernelMemory, values: Float32Array, offset: number): number | undefined {
+  const at = memory.offsetOf(values) ?? (values.buffer === memory.memory.buffer ? values.byteOffset : undefined);
+  return at === undefined ? undefined : at + offset * 4;
 }
 
-function wasmMatmul(gemm: GemmKernel, a: MatrixView, b: MatrixView, out: Float32Array, accumulate: boolean): void {
+interface Part { row: number; rows: number; col: number; cols: number }
+
+/** Thread shares: columns when A is the smaller operand (each thread packs all of it), else rows. */
+function partsOf({ MR, NR }: Tiling, m: number, k: number, n: number, threads: number): Part[] {
+  const count = m * k * n >= matmulSettings.parallelMinWork ? threads : 1;
+  const byColumns = m <= n;
+  const total = byColumns ? n : m, step = byColumns ? NR : MR;
+  const share = roundUp(Math.ceil(total / count), step);
+  const parts: Part[] = [];
+  for (let start = 0; start < total; start += share) {
+    const size = Math.min(share, total - start);
+    parts.push(byColumns ? { row: 0, rows: m, col: start, cols: size } : { row: start, rows: size, col: 0, cols: n });
+  }
+  return parts;
+}
+
+/** Floats of a thread's packing space: A's block, B's block, one tile of scratch (gemm.wat). */
+const packingFloats = ({ MR, NR, MC, KC, NC }: Tiling, k: number, cols: number) =>
+  aligned(MC * KC) + aligned(Math.min(k, KC) * roundUp(Math.min(cols, NC), NR)) + aligned(MR * NR);
+
+/** A staging area of at least `bytes`, kept between products; null when memory is exhausted. */
+function workspaceAt(memory: KernelMemory, bytes: number): number | null {
+  if (workspace && workspace.bytes >= bytes) return workspace.offset;
+  if (workspace) memory.release(workspace.offset, workspace.bytes);
+  workspace = memory.temporary(bytes / 4);
+  return workspace ? workspace.offset : null;
+}
+
+/** Computes the product on the gemm; false when kernel memory has no room (the caller loops instead). */
+function wasmMatmul({ pool, kernel, tiling }: Gemm, a: MatrixView, b: MatrixView, out: Float32Array, outOffset: number, accumulate: boolean): boolean {
+  const memory = kernelMemory!;
   const m = a.rows, k = a.cols, n = b.cols;
-  const m4 = roundUp(m, 4), n8 = roundUp(n, 8);
-  const aOffset = 0, bOffset = m4 * k, cOffset = bOffset + k * n8;
-  const bytes = (cOffset + m4 * n8) * 4;
-  const missing = bytes - gemm.memory.buffer.byteLength;
-  if (missing > 0) gemm.memory.grow(Math.ceil(missing / 65536));
-  const heap = new Float32Array(gemm.memory.buffer);
-  pack(a, heap, aOffset, m4, k);
-  pack(b, heap, bOffset, k, n8);
-  if (accumulate) pack(matrix(out, m, n), heap, cOffset, m4, n8);
-  else heap.fill(0, cOffset, cOffset + m4 * n8);
-  gemm.gemm(aOffset * 4, bOffset * 4, cOffset * 4, m4, k, n8);
-  if (n8 === n) out.set(heap.subarray(cOffset, cOffset + m * n));
-  else for (let i = 0; i < m; i++) out.set(heap.subarray(cOffset + i * n8, cOffset + i * n8 + n), i * n);
+  // A product stopped from outside may have left workers writing into the staging area.
+  pool.settle();
+  const parts = partsOf(tiling, m, k, n, pool.threads);
+  let aAt = residentAt(memory, a.values, a.offset ?? 0), bAt = residentAt(memory, b.values, b.offset ?? 0);
+  let cAt = residentAt(memory, out, outOffset);
+  const aFloats = aAt === undefined ? aligned(spanOf(a)) : 0, bFloats = bAt === undefined ? aligned(spanOf(b)) : 0;
+  const cFloats = cAt === undefined ? aligned(m * n) : 0;
+  const packing = packingFloats(tiling, k, parts[0].cols);
+  const base = workspaceAt(memory, (aFloats + bFloats + cFloats + parts.length * packing) * 4);
+  if (base === null) return false;
+  const floats = memory.floats();
+  let next = base;
+  /** The next `length` floats of the workspace, holding values[from…] when given. */
+  const take = (length: number, values?: Float32Array, from = 0, count = 0) => {
+    const at = next;
+    if (values) floats.set(values.subarray(from, from + count), at / 4);
+    next += length * 4;
+    return at;
+  };
+  aAt ??= take(aFloats, a.values, a.offset ?? 0, spanOf(a));
+  bAt ??= take(bFloats, b.values, b.offset ?? 0, spanOf(b));
+  const staged = cAt === undefined;
+  if (staged) cAt = accumulate ? take(cFloats, out, outOffset, m * n) : take(cFloats);
+  const calls = parts.map(({ row, rows, col, cols }, index) => [
+    aAt! + row * a.rowStride * 4, a.rowStride, a.colStride,
+    bAt! + col * b.colStride * 4, b.rowStride, b.colStride,
+    cAt! + (row * n + col) * 4, n, rows, k, cols, accumulate ? 1 : 0,
+    next + index * packing * 4,
+  ]);
+  pool.run(kernel, "gemm", calls);
+  if (staged) out.set(memory.floats().subarray(cAt! / 4, cAt! / 4 + m * n), outOffset);
+  if (workspace && workspace.bytes > KEEP_WORKSPACE_BYTES) {
+    memory.release(workspace.offset, workspace.bytes);
+    workspace = null;
+  }
+  return true;
 }

@@ -1,5 +1,5 @@
 /** The reference backend: plain JavaScript loops, one generated per op (kernels.ts). */
-import { allocate } from "../storage/dtype";
+import { allocate, type TypedArray } from "../storage/dtype";
 import { binaryKernel, loopMatmulInto, reduceMiddle, reduceRows, transposeValues, unaryKernel } from "./kernels";
 import type { Backend, BinaryKernelName, UnaryKernelName } from "./types";
 
@@ -43,5 +43,13 @@ export const jsBackend: Backend = {
   reduceRows,
   reduceMiddle,
   transpose: transposeValues,
-  matmul: loopMatmulInto,
+  matmul: (a, aOff, b, bOff, c, cOff, m, k, n, transposeA = false, transposeB = false) =>
+    loopMatmulInto(transposeA ? rowMajor(a, aOff, k, m) : a, transposeA ? 0 : aOff, transposeB ? rowMajor(b, bOff, n, k) : b, transposeB ? 0 : bOff, c, cOff, m, k, n),
 };
+
+/** The [cols, rows] matrix stored transposed as [rows, cols] at `offset`, laid out row-major. */
+function rowMajor(x: TypedArray, offset: number, rows: number, cols: number): TypedArray {
+  const out = new (x.constructor as new (length: number) => TypedArray)(rows * cols);
+  transposeValues(x.subarray(offset, offset + rows * cols), [rows, cols], [1, 0], out);
+  return out;
+}

@@ -200,7 +200,7 @@ export function denseMatmulInto(a: TypedArray, aOff: number, b: TypedArray, bOff
   }
 }
 
-function isSparse(x: TypedArray, off: number, size: number): boolean {
+export function isSparse(x: TypedArray, off: number, size: number): boolean {
   let nonZero = 0;
   const limit = size >> 3;
   for (let i = off, end = off + size; i < end; i++) if (x[i] !== 0 && ++nonZero > limit) return false;

@@ -24,6 +24,9 @@ export interface Backend {
   /** Reduces the middle axis of an [outer, mid, inner] layout. */
   reduceMiddle(x: TypedArray, outer: number, mid: number, inner: number, kind: "sum" | "max" | "min", out: TypedArray): void;
   transpose(x: TypedArray, shape: Shape, perm: number[], out: TypedArray): void;
-  /** C[m,n] = A[m,k] · B[k,n] for row-major matrices at the given element offsets. */
-  matmul(a: TypedArray, aOff: number, b: TypedArray, bOff: number, c: TypedArray, cOff: number, m: number, k: number, n: number): void;
+  /**
+   * C[m,n] = A[m,k] · B[k,n] for row-major matrices at the given element offsets; with
+   * transposeA, A is stored as its transpose [k,m] (and B as [n,k] with transposeB).
+   */
+  matmul(a: TypedArray, aOff: number, b: TypedArray, bOff: number, c: TypedArray, cOff: number, m: number, k: number, n: number, transposeA?: boolean, transposeB?: boolean): void;
 }

@@ -6,8 +6,8 @@
  * transposes run on the JavaScript backend.
  */
 import { allocate, type TypedArray } from "../storage/dtype";
-import { matmulInto as gemm, matrix, simdGemmAvailable } from "./gemm";
-import { denseMatmulInto, trySparseMatmul } from "./kernels";
+import { matmulInto as gemm, simdGemmAvailable, storedMatrix, useKernelMemory } from "./gemm";
+import { denseMatmulInto, isSparse, trySparseMatmul } from "./kernels";
 import type { Shape } from "../storage/shape";
 import { jsBackend } from "./js";
 import { UNARY_KERNELS, type Backend, type BinaryKernelName } from "./types";
@@ -50,6 +50,7 @@ export interface WasmBackendOptions {
 
 export function createWasmBackend({ minElements, residentMinElements, residentBudget }: WasmBackendOptions): Backend {
   const memory = new KernelMemory(residentBudget);
+  useKernelMemory(memory);
   const kernels = new WebAssembly.Instance(new WebAssembly.Module(moduleBytes()), { env: { memory: memory.memory } }).exports as unknown as ElementwiseModule;
   const small = (n: number) => n < Math.max(minElements, 1);
 
@@ -134,12 +135,16 @@ export function createWasmBackend({ minElements, residentMinElements, residentBu
       if (!done) jsBackend.reduceMiddle(x, outer, mid, inner, kind, out);
     },
     transpose: jsBackend.transpose,
-    matmul(a, aOff, b, bOff, c, cOff, m, k, n) {
-      if (trySparseMatmul(a, aOff, b, bOff, c, cOff, m, k, n)) return;
-      if (isF32(a) && isF32(b) && isF32(c) && simdGemmAvailable(m * k * n)) {
-        return gemm(matrix(a.subarray(aOff, aOff + m * k), m, k), matrix(b.subarray(bOff, bOff + k * n), k, n), c.subarray(cOff, cOff + m * n), false);
+    matmul(a, aOff, b, bOff, c, cOff, m, k, n, transposeA = false, transposeB = false) {
+      const plain = !transposeA && !transposeB;
+      if (plain && trySparseMatmul(a, aOff, b, bOff, c, cOff, m, k, n)) return;
+      // Mostly-zero operands (the seeds of vectorised Jacobians) cost less on the sparse loops, transposed too.
+      const sparse = !plain && (isSparse(a, aOff, m * k) || isSparse(b, bOff, k * n));
+      if (isF32(a) && isF32(b) && isF32(c) && !sparse && simdGemmAvailable(m * k * n)) {
+        return gemm(storedMatrix(a, aOff, m, k, transposeA), storedMatrix(b, bOff, k, n, transposeB), c, false, cOff);
       }
-      denseMatmulInto(a, aOff, b, bOff, c, cOff, m, k, n);
+      if (plain) denseMatmulInto(a, aOff, b, bOff, c, cOff, m, k, n);
+      else jsBackend.matmul(a, aOff, b, bOff, c, cOff, m, k, n, transposeA, transposeB);
     },
   };
 }

@@ -44,38 +44,37 @@ function batchOffsets(batchShape: number[], shape: number[], matrixSize: number)
 const matmulDef: OpDef<MatmulAttrs> = {
   name: "matmul",
   forward([a0, b0], { transposeA, transposeB }) {
+    const backend = currentBackend();
+    const m = a0.shape[a0.rank - (transposeA ? 1 : 2)], k = a0.shape[a0.rank - (transposeA ? 2 : 1)];
     // [m, k] · [B, k, 1], the shape of a batch of vector-Jacobian products: as rows, [B, k] · [k, m]
-    // is one product with no transposes at all.
+    // is one product.
     if (a0.rank === 2 && b0.rank > 2 && !transposeB && b0.shape[b0.rank - 1] === 1) {
-      const m = a0.shape[transposeA ? 1 : 0], k = a0.shape[transposeA ? 0 : 1];
       const rows = b0.size / k;
-      const right = transposeA ? a0 : swapValues(a0);
       const out = allocate(a0.dtype, rows * m);
-      currentBackend().matmul(b0.values, 0, right.values, 0, out, 0, rows, k, m);
+      backend.matmul(b0.values, 0, a0.values, 0, out, 0, rows, k, m, false, !transposeA);
       return new Tensor(out, [...b0.shape.slice(0, -2), m, 1], a0.dtype);
     }
-    // Transposed operands are materialised once; the kernel then reads rows contiguously.
-    const a = transposeA ? swapValues(a0) : a0;
-    const b = transposeB ? swapValues(b0) : b0;
-    const m = a.shape[a.rank - 2], k = a.shape[a.rank - 1], n = b.shape[b.rank - 1];
-    const batch = broadcastShapes("matmul", a.shape.slice(0, -2), b.shape.slice(0, -2));
-    const out = allocate(a.dtype, sizeOf(batch) * m * n);
-    if (b.rank === 2) {
+    // Transposed operands are read through their strides by the kernels: nothing is materialised.
+    const n = b0.shape[b0.rank - (transposeB ? 2 : 1)];
+    const batch = broadcastShapes("matmul", a0.shape.slice(0, -2), b0.shape.slice(0, -2));
+    const out = allocate(a0.dtype, sizeOf(batch) * m * n);
+    if (b0.rank === 2 && (a0.rank === 2 || !transposeA)) {
       // [..., m, k] · [k, n] is one [(...)·m, k] · [k, n] product: no per-batch loop.
-      currentBackend().matmul(a.values, 0, b.values, 0, out, 0, out.length / n, k, n);
-    } else if (a.rank === 2) {
+      backend.matmul(a0.values, 0, b0.values, 0, out, 0, out.length / n, k, n, transposeA, transposeB);
+    } else if (a0.rank === 2) {
       // [m, k] · [B, k, n]: lay the batch out as columns, [k, B·n], for one large product.
+      const b = transposeB ? swapValues(b0) : b0;
       const count = sizeOf(batch);
       const columns = allocate(b.dtype, b.size);
-      currentBackend().transpose(b.values, [count, k, n], [1, 0, 2], columns);
-      const wide = allocate(a.dtype, m * count * n);
-      currentBackend().matmul(a.values, 0, columns, 0, wide, 0, m, k, count * n);
-      currentBackend().transpose(wide, [m, count, n], [1, 0, 2], out);
+      backend.transpose(b.values, [count, k, n], [1, 0, 2], columns);
+      const wide = allocate(a0.dtype, m * count * n);
+      backend.matmul(a0.values, 0, columns, 0, wide, 0, m, k, count * n, transposeA, false);
+      backend.transpose(wide, [m, count, n], [1, 0, 2], out);
     } else {
-      const aOffsets = batchOffsets(batch, a.shape, m * k), bOffsets = batchOffsets(batch, b.shape, k * n);
-      for (let i = 0; i < aOffsets.length; i++) currentBackend().matmul(a.values, aOffsets[i], b.values, bOffsets[i], out, i * m * n, m, k, n);
+      const aOffsets = batchOffsets(batch, a0.shape, m * k), bOffsets = batchOffsets(batch, b0.shape, k * n);
+      for (let i = 0; i < aOffsets.length; i++) backend.matmul(a0.values, aOffsets[i], b0.values, bOffsets[i], out, i * m * n, m, k, n, transposeA, transposeB);
     }
-    return new Tensor(out, [...batch, m, n], a.dtype);
+    return new Tensor(out, [...batch, m, n], a0.dtype);
   },
   vjp(dy, { inputs: [a, b], output, attrs: { transposeA: tA, transposeB: tB }, needs }) {
     const batch = dy.rank - output.rank;

@@ -10,6 +10,8 @@ import initWabt from "wabt";
 /** Each module: its source, the generated file, and the constant that file exports. */
 export const MODULES = [
   { source: new URL("./gemm.wat", import.meta.url), output: new URL("./gemm-wasm.ts", import.meta.url), constant: "GEMM_WASM" },
+  // The same gemm without relaxed SIMD, for runtimes that do not validate it.
+  { source: new URL("./gemm.wat", import.meta.url), output: new URL("./gemm-mul-add-wasm.ts", import.meta.url), constant: "GEMM_MUL_ADD_WASM", rewrite: "separateMultiplyAdd" },
   {
     source: new URL("./elementwise.wat", import.meta.url),
     output: new URL("./elementwise-wasm.ts", import.meta.url),
@@ -17,10 +19,16 @@ export const MODULES = [
   },
 ];
 
-export async function compileWat(source) {
+/** Text rewrites a module entry may name: `relaxed_madd(a, b, c)` as `add(mul(a, b), c)`. */
+const REWRITES = {
+  separateMultiplyAdd: (text) => text.replace(/\(f32x4\.relaxed_madd (\(local\.get \$\w+\)) (\(local\.get \$\w+\)) (\(local\.get \$\w+\))\)/g, "(f32x4.add (f32x4.mul $1 $2) $3)"),
+};
+
+export async function compileWat(source, rewrite) {
   const wabt = await initWabt();
   const path = fileURLToPath(source);
-  const module = wabt.parseWat(basename(path), readFileSync(path, "utf8"), { simd: true, threads: true });
+  const text = rewrite ? REWRITES[rewrite](readFileSync(path, "utf8")) : readFileSync(path, "utf8");
+  const module = wabt.parseWat(basename(path), text, { simd: true, threads: true, relaxed_simd: true });
   const { buffer } = module.toBinary({});
   module.destroy();
   return Buffer.from(buffer).toString("base64");
@@ -32,7 +40,7 @@ export function moduleText({ source, constant }, base64) {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   for (const entry of MODULES) {
-    writeFileSync(entry.output, moduleText(entry, await compileWat(entry.source)));
+    writeFileSync(entry.output, moduleText(entry, await compileWat(entry.source, entry.rewrite)));
     console.log(`wrote ${basename(fileURLToPath(entry.output))}`);
   }
 }

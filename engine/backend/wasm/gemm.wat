@@ -1,74 +1,214 @@
-;; C[m×n] += A[m×k] · B[k×n] for row-major float32 matrices at byte offsets a, b, c of the
-;; exported memory. Blocks of 4 rows × 8 columns of C stay in eight SIMD registers while the
-;; inner loop walks k, so each value of B loaded from memory serves four rows.
-;; m must be a multiple of 4 and n of 8: callers pad with zeros.
+;; Float32 matrix products C (+)= A·B on byte offsets of the imported shared memory, in the
+;; way of BLIS/GotoBLAS. B is copied, a block of KC rows × NC columns at a time, into panels of
+;; NR columns (k-major), A, a block of MC rows × KC at a time, into panels of MR rows; the
+;; micro-kernel keeps an MR×NR tile of C in 8 SIMD registers while it walks k through one
+;; panel of each, so every value loaded from memory serves 4 or 8 multiply-adds. Packing reads A
+;; and B through any row and column strides, so transposed operands cost nothing extra.
+;; Each multiply-add is f32x4.relaxed_madd (fused where the hardware has FMA); a variant with
+;; f32x4.mul and f32x4.add is compiled from this same text for runtimes without relaxed SIMD.
 (module
-  (memory (export "memory") 1)
-  (func (export "gemm")
-    (param $a i32) (param $b i32) (param $c i32) (param $m i32) (param $k i32) (param $n i32)
-    (local $i i32) (local $j i32) (local $p i32) (local $kBytes i32) (local $nBytes i32)
-    (local $a0 i32) (local $a1 i32) (local $a2 i32) (local $a3 i32)
-    (local $c0 i32) (local $c1 i32) (local $c2 i32) (local $c3 i32) (local $bp i32)
-    (local $s00 v128) (local $s01 v128) (local $s10 v128) (local $s11 v128)
-    (local $s20 v128) (local $s21 v128) (local $s30 v128) (local $s31 v128)
+  (import "env" "memory" (memory 1 65536 shared))
+  (global (export "MR") i32 (i32.const 4))
+  (global (export "NR") i32 (i32.const 8))
+  (global (export "MC") i32 (i32.const 192))
+  (global (export "KC") i32 (i32.const 256))
+  (global (export "NC") i32 (i32.const 512))
+
+  ;; C[rows×cols] at $c (row stride $ldc bytes) gets the MR×NR tile of panel $ap × panel $bp
+  ;; over $kc steps (kc > 0): added to C, or written over it when $overwrite. Edge tiles go
+  ;; through $scratch (MR×NR floats).
+  (func $tile (param $ap i32) (param $bp i32) (param $kc i32) (param $c i32) (param $ldc i32)
+    (param $rows i32) (param $cols i32) (param $overwrite i32) (param $scratch i32)
+    (local $c0_0 v128) (local $c0_1 v128) (local $c1_0 v128) (local $c1_1 v128) (local $c2_0 v128) (local $c2_1 v128) (local $c3_0 v128) (local $c3_1 v128)
     (local $b0 v128) (local $b1 v128) (local $x v128)
-    (local.set $kBytes (i32.shl (local.get $k) (i32.const 2)))
-    (local.set $nBytes (i32.shl (local.get $n) (i32.const 2)))
-    (block $rowsDone
-      (loop $rows
-        (br_if $rowsDone (i32.ge_u (local.get $i) (local.get $m)))
-        (local.set $a0 (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $kBytes))))
-        (local.set $a1 (i32.add (local.get $a0) (local.get $kBytes)))
-        (local.set $a2 (i32.add (local.get $a1) (local.get $kBytes)))
-        (local.set $a3 (i32.add (local.get $a2) (local.get $kBytes)))
-        (local.set $j (i32.const 0))
-        (block $colsDone
-          (loop $cols
-            (br_if $colsDone (i32.ge_u (local.get $j) (local.get $n)))
-            (local.set $c0 (i32.add (local.get $c)
-              (i32.shl (i32.add (i32.mul (local.get $i) (local.get $n)) (local.get $j)) (i32.const 2))))
-            (local.set $c1 (i32.add (local.get $c0) (local.get $nBytes)))
-            (local.set $c2 (i32.add (local.get $c1) (local.get $nBytes)))
-            (local.set $c3 (i32.add (local.get $c2) (local.get $nBytes)))
-            (local.set $s00 (v128.load (local.get $c0)))
-            (local.set $s01 (v128.load offset=16 (local.get $c0)))
-            (local.set $s10 (v128.load (local.get $c1)))
-            (local.set $s11 (v128.load offset=16 (local.get $c1)))
-            (local.set $s20 (v128.load (local.get $c2)))
-            (local.set $s21 (v128.load offset=16 (local.get $c2)))
-            (local.set $s30 (v128.load (local.get $c3)))
-            (local.set $s31 (v128.load offset=16 (local.get $c3)))
-            (local.set $bp (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 2))))
-            (local.set $p (i32.const 0))
-            (block $innerDone
-              (loop $inner
-                (br_if $innerDone (i32.ge_u (local.get $p) (local.get $kBytes)))
-                (local.set $b0 (v128.load (local.get $bp)))
-                (local.set $b1 (v128.load offset=16 (local.get $bp)))
-                (local.set $x (v128.load32_splat (i32.add (local.get $a0) (local.get $p))))
-                (local.set $s00 (f32x4.add (local.get $s00) (f32x4.mul (local.get $x) (local.get $b0))))
-                (local.set $s01 (f32x4.add (local.get $s01) (f32x4.mul (local.get $x) (local.get $b1))))
-                (local.set $x (v128.load32_splat (i32.add (local.get $a1) (local.get $p))))
-                (local.set $s10 (f32x4.add (local.get $s10) (f32x4.mul (local.get $x) (local.get $b0))))
-                (local.set $s11 (f32x4.add (local.get $s11) (f32x4.mul (local.get $x) (local.get $b1))))
-                (local.set $x (v128.load32_splat (i32.add (local.get $a2) (local.get $p))))
-                (local.set $s20 (f32x4.add (local.get $s20) (f32x4.mul (local.get $x) (local.get $b0))))
-                (local.set $s21 (f32x4.add (local.get $s21) (f32x4.mul (local.get $x) (local.get $b1))))
-                (local.set $x (v128.load32_splat (i32.add (local.get $a3) (local.get $p))))
-                (local.set $s30 (f32x4.add (local.get $s30) (f32x4.mul (local.get $x) (local.get $b0))))
-                (local.set $s31 (f32x4.add (local.get $s31) (f32x4.mul (local.get $x) (local.get $b1))))
-                (local.set $bp (i32.add (local.get $bp) (local.get $nBytes)))
-                (local.set $p (i32.add (local.get $p) (i32.const 4)))
-                (br $inner)))
-            (v128.store (local.get $c0) (local.get $s00))
-            (v128.store offset=16 (local.get $c0) (local.get $s01))
-            (v128.store (local.get $c1) (local.get $s10))
-            (v128.store offset=16 (local.get $c1) (local.get $s11))
-            (v128.store (local.get $c2) (local.get $s20))
-            (v128.store offset=16 (local.get $c2) (local.get $s21))
-            (v128.store (local.get $c3) (local.get $s30))
-            (v128.store offset=16 (local.get $c3) (local.get $s31))
-            (local.set $j (i32.add (local.get $j) (i32.const 8)))
-            (br $cols)))
-        (local.set $i (i32.add (local.get $i) (i32.const 4)))
-        (br $rows)))))
+    (local $end i32) (local $row i32) (local $r i32) (local $j i32) (local $from i32) (local $to i32)
+    (local.set $c0_0 (v128.const i32x4 0 0 0 0))
+    (local.set $c0_1 (v128.const i32x4 0 0 0 0))
+    (local.set $c1_0 (v128.const i32x4 0 0 0 0))
+    (local.set $c1_1 (v128.const i32x4 0 0 0 0))
+    (local.set $c2_0 (v128.const i32x4 0 0 0 0))
+    (local.set $c2_1 (v128.const i32x4 0 0 0 0))
+    (local.set $c3_0 (v128.const i32x4 0 0 0 0))
+    (local.set $c3_1 (v128.const i32x4 0 0 0 0))
+    (local.set $end (i32.add (local.get $bp) (i32.mul (local.get $kc) (i32.const 32))))
+    (loop $steps
+      (local.set $b0 (v128.load offset=0 (local.get $bp)))
+      (local.set $b1 (v128.load offset=16 (local.get $bp)))
+      (local.set $x (v128.load32_splat offset=0 (local.get $ap)))
+      (local.set $c0_0 (f32x4.relaxed_madd (local.get $x) (local.get $b0) (local.get $c0_0)))
+      (local.set $c0_1 (f32x4.relaxed_madd (local.get $x) (local.get $b1) (local.get $c0_1)))
+      (local.set $x (v128.load32_splat offset=4 (local.get $ap)))
+      (local.set $c1_0 (f32x4.relaxed_madd (local.get $x) (local.get $b0) (local.get $c1_0)))
+      (local.set $c1_1 (f32x4.relaxed_madd (local.get $x) (local.get $b1) (local.get $c1_1)))
+      (local.set $x (v128.load32_splat offset=8 (local.get $ap)))
+      (local.set $c2_0 (f32x4.relaxed_madd (local.get $x) (local.get $b0) (local.get $c2_0)))
+      (local.set $c2_1 (f32x4.relaxed_madd (local.get $x) (local.get $b1) (local.get $c2_1)))
+      (local.set $x (v128.load32_splat offset=12 (local.get $ap)))
+      (local.set $c3_0 (f32x4.relaxed_madd (local.get $x) (local.get $b0) (local.get $c3_0)))
+      (local.set $c3_1 (f32x4.relaxed_madd (local.get $x) (local.get $b1) (local.get $c3_1)))
+      (local.set $ap (i32.add (local.get $ap) (i32.const 16)))
+      (local.set $bp (i32.add (local.get $bp) (i32.const 32)))
+      (br_if $steps (i32.lt_u (local.get $bp) (local.get $end))))
+    (if (i32.and (i32.eq (local.get $rows) (i32.const 4)) (i32.eq (local.get $cols) (i32.const 8)))
+      (then
+        (if (local.get $overwrite)
+          (then
+            (local.set $row (i32.add (local.get $c) (i32.mul (local.get $ldc) (i32.const 0))))
+            (v128.store offset=0 (local.get $row) (local.get $c0_0))
+            (v128.store offset=16 (local.get $row) (local.get $c0_1))
+            (local.set $row (i32.add (local.get $c) (i32.mul (local.get $ldc) (i32.const 1))))
+            (v128.store offset=0 (local.get $row) (local.get $c1_0))
+            (v128.store offset=16 (local.get $row) (local.get $c1_1))
+            (local.set $row (i32.add (local.get $c) (i32.mul (local.get $ldc) (i32.const 2))))
+            (v128.store offset=0 (local.get $row) (local.get $c2_0))
+            (v128.store offset=16 (local.get $row) (local.get $c2_1))
+            (local.set $row (i32.add (local.get $c) (i32.mul (local.get $ldc) (i32.const 3))))
+            (v128.store offset=0 (local.get $row) (local.get $c3_0))
+            (v128.store offset=16 (local.get $row) (local.get $c3_1)))
+          (else
+            (local.set $row (i32.add (local.get $c) (i32.mul (local.get $ldc) (i32.const 0))))
+            (v128.store offset=0 (local.get $row) (f32x4.add (v128.load offset=0 (local.get $row)) (local.get $c0_0)))
+            (v128.store offset=16 (local.get $row) (f32x4.add (v128.load offset=16 (local.get $row)) (local.get $c0_1)))
+            (local.set $row (i32.add (local.get $c) (i32.mul (local.get $ldc) (i32.const 1))))
+            (v128.store offset=0 (local.get $row) (f32x4.add (v128.load offset=0 (local.get $row)) (local.get $c1_0)))
+            (v128.store offset=16 (local.get $row) (f32x4.add (v128.load offset=16 (local.get $row)) (local.get $c1_1)))
+            (local.set $row (i32.add (local.get $c) (i32.mul (local.get $ldc) (i32.const 2))))
+            (v128.store offset=0 (local.get $row) (f32x4.add (v128.load offset=0 (local.get $row)) (local.get $c2_0)))
+            (v128.store offset=16 (local.get $row) (f32x4.add (v128.load offset=16 (local.get $row)) (local.get $c2_1)))
+            (local.set $row (i32.add (local.get $c) (i32.mul (local.get $ldc) (i32.const 3))))
+            (v128.store offset=0 (local.get $row) (f32x4.add (v128.load offset=0 (local.get $row)) (local.get $c3_0)))
+            (v128.store offset=16 (local.get $row) (f32x4.add (v128.load offset=16 (local.get $row)) (local.get $c3_1)))))
+        (return)))
+    (v128.store offset=0 (local.get $scratch) (local.get $c0_0))
+    (v128.store offset=16 (local.get $scratch) (local.get $c0_1))
+    (v128.store offset=32 (local.get $scratch) (local.get $c1_0))
+    (v128.store offset=48 (local.get $scratch) (local.get $c1_1))
+    (v128.store offset=64 (local.get $scratch) (local.get $c2_0))
+    (v128.store offset=80 (local.get $scratch) (local.get $c2_1))
+    (v128.store offset=96 (local.get $scratch) (local.get $c3_0))
+    (v128.store offset=112 (local.get $scratch) (local.get $c3_1))
+    (loop $rowsLeft
+      (local.set $from (i32.add (local.get $scratch) (i32.mul (local.get $r) (i32.const 32))))
+      (local.set $to (i32.add (local.get $c) (i32.mul (local.get $r) (local.get $ldc))))
+      (local.set $j (i32.const 0))
+      (loop $colsLeft
+        (f32.store (local.get $to)
+          (f32.add (f32.load (local.get $from))
+            (select (f32.const 0) (f32.load (local.get $to)) (local.get $overwrite))))
+        (local.set $from (i32.add (local.get $from) (i32.const 4)))
+        (local.set $to (i32.add (local.get $to) (i32.const 4)))
+        (br_if $colsLeft (i32.lt_u (local.tee $j (i32.add (local.get $j) (i32.const 1))) (local.get $cols))))
+      (br_if $rowsLeft (i32.lt_u (local.tee $r (i32.add (local.get $r) (i32.const 1))) (local.get $rows)))))
+
+  ;; Panels of NR columns from B's block of kc rows × nc columns at $src (strides in bytes):
+  ;; panel q holds, for each of the kc rows, its NR values (zeros past column nc).
+  (func $packB (param $src i32) (param $rowStride i32) (param $colStride i32) (param $kc i32) (param $nc i32) (param $dst i32)
+    (local $j0 i32) (local $width i32) (local $p i32) (local $j i32) (local $from i32)
+    (loop $panels
+      (local.set $width (select (i32.const 8) (i32.sub (local.get $nc) (local.get $j0))
+        (i32.ge_s (i32.sub (local.get $nc) (local.get $j0)) (i32.const 8))))
+      (local.set $from (i32.add (local.get $src) (i32.mul (local.get $j0) (local.get $colStride))))
+      (local.set $p (i32.const 0))
+      (if (i32.and (i32.eq (local.get $colStride) (i32.const 4)) (i32.eq (local.get $width) (i32.const 8)))
+        (then
+          ;; Whole vectors from contiguous rows.
+          (loop $rowsFast
+            (v128.store offset=0 (local.get $dst) (v128.load offset=0 (local.get $from)))
+            (v128.store offset=16 (local.get $dst) (v128.load offset=16 (local.get $from)))
+            (local.set $from (i32.add (local.get $from) (local.get $rowStride)))
+            (local.set $dst (i32.add (local.get $dst) (i32.const 32)))
+            (br_if $rowsFast (i32.lt_u (local.tee $p (i32.add (local.get $p) (i32.const 1))) (local.get $kc)))))
+        (else
+          (loop $rows
+            (local.set $j (i32.const 0))
+            (loop $cols
+              (f32.store (local.get $dst)
+                (if (result f32) (i32.lt_u (local.get $j) (local.get $width))
+                  (then (f32.load (i32.add (local.get $from) (i32.mul (local.get $j) (local.get $colStride)))))
+                  (else (f32.const 0))))
+              (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
+              (br_if $cols (i32.lt_u (local.tee $j (i32.add (local.get $j) (i32.const 1))) (i32.const 8))))
+            (local.set $from (i32.add (local.get $from) (local.get $rowStride)))
+            (br_if $rows (i32.lt_u (local.tee $p (i32.add (local.get $p) (i32.const 1))) (local.get $kc))))))
+      (br_if $panels (i32.lt_s (local.tee $j0 (i32.add (local.get $j0) (i32.const 8))) (local.get $nc)))))
+
+  ;; Panels of MR rows from A's block of mc rows × kc columns at $src (strides in bytes): panel
+  ;; q holds, for each of the kc columns, its MR values (zeros past row mc).
+  (func $packA (param $src i32) (param $rowStride i32) (param $colStride i32) (param $mc i32) (param $kc i32) (param $dst i32)
+    (local $i0 i32) (local $height i32) (local $p i32) (local $r i32) (local $from i32) (local $to i32)
+    (loop $panels
+      (local.set $height (select (i32.const 4) (i32.sub (local.get $mc) (local.get $i0))
+        (i32.ge_s (i32.sub (local.get $mc) (local.get $i0)) (i32.const 4))))
+      (local.set $r (i32.const 0))
+      (loop $panelRows
+        (local.set $to (i32.add (local.get $dst) (i32.shl (local.get $r) (i32.const 2))))
+        (local.set $p (i32.const 0))
+        (if (i32.lt_u (local.get $r) (local.get $height))
+          (then
+            (local.set $from (i32.add (local.get $src) (i32.mul (i32.add (local.get $i0) (local.get $r)) (local.get $rowStride))))
+            (loop $values
+              (f32.store (local.get $to) (f32.load (local.get $from)))
+              (local.set $from (i32.add (local.get $from) (local.get $colStride)))
+              (local.set $to (i32.add (local.get $to) (i32.const 16)))
+              (br_if $values (i32.lt_u (local.tee $p (i32.add (local.get $p) (i32.const 1))) (local.get $kc)))))
+          (else
+            (loop $zeros
+              (f32.store (local.get $to) (f32.const 0))
+              (local.set $to (i32.add (local.get $to) (i32.const 16)))
+              (br_if $zeros (i32.lt_u (local.tee $p (i32.add (local.get $p) (i32.const 1))) (local.get $kc))))))
+        (br_if $panelRows (i32.lt_u (local.tee $r (i32.add (local.get $r) (i32.const 1))) (i32.const 4))))
+      (local.set $dst (i32.add (local.get $dst) (i32.mul (local.get $kc) (i32.const 16))))
+      (br_if $panels (i32.lt_s (local.tee $i0 (i32.add (local.get $i0) (i32.const 4))) (local.get $mc)))))
+
+  ;; C[m×n] (row stride ldc) = (accumulate ? C : 0) + A[m×k]·B[k×n], m, k, n > 0; strides in
+  ;; elements. $work holds MC×KC floats for A's panels, then KC × (min(n, NC) rounded up to NR)
+  ;; for B's, then MR×NR of scratch.
+  (func (export "gemm")
+    (param $a i32) (param $aRow i32) (param $aCol i32) (param $b i32) (param $bRow i32) (param $bCol i32)
+    (param $c i32) (param $ldc i32) (param $m i32) (param $k i32) (param $n i32) (param $accumulate i32) (param $work i32)
+    (local $packedB i32) (local $scratch i32) (local $jc i32) (local $nc i32) (local $pc i32) (local $kc i32)
+    (local $ic i32) (local $mc i32) (local $jr i32) (local $ir i32) (local $overwrite i32) (local $cBlock i32)
+    (local.set $aRow (i32.shl (local.get $aRow) (i32.const 2)))
+    (local.set $aCol (i32.shl (local.get $aCol) (i32.const 2)))
+    (local.set $bRow (i32.shl (local.get $bRow) (i32.const 2)))
+    (local.set $bCol (i32.shl (local.get $bCol) (i32.const 2)))
+    (local.set $ldc (i32.shl (local.get $ldc) (i32.const 2)))
+    (local.set $packedB (i32.add (local.get $work) (i32.const 196608)))
+    (local.set $scratch (i32.add (local.get $packedB)
+      (i32.mul (select (local.get $k) (i32.const 256) (i32.lt_s (local.get $k) (i32.const 256)))
+        (i32.mul (i32.and (i32.add (select (local.get $n) (i32.const 512) (i32.lt_s (local.get $n) (i32.const 512))) (i32.const 7)) (i32.const -8))
+          (i32.const 4)))))
+    (loop $columnBlocks
+      (local.set $nc (select (i32.const 512) (i32.sub (local.get $n) (local.get $jc)) (i32.ge_s (i32.sub (local.get $n) (local.get $jc)) (i32.const 512))))
+      (local.set $pc (i32.const 0))
+      (loop $depthBlocks
+        (local.set $kc (select (i32.const 256) (i32.sub (local.get $k) (local.get $pc)) (i32.ge_s (i32.sub (local.get $k) (local.get $pc)) (i32.const 256))))
+        (local.set $overwrite (i32.and (i32.eqz (local.get $pc)) (i32.eqz (local.get $accumulate))))
+        (call $packB
+          (i32.add (local.get $b) (i32.add (i32.mul (local.get $pc) (local.get $bRow)) (i32.mul (local.get $jc) (local.get $bCol))))
+          (local.get $bRow) (local.get $bCol) (local.get $kc) (local.get $nc) (local.get $packedB))
+        (local.set $ic (i32.const 0))
+        (loop $rowBlocks
+          (local.set $mc (select (i32.const 192) (i32.sub (local.get $m) (local.get $ic)) (i32.ge_s (i32.sub (local.get $m) (local.get $ic)) (i32.const 192))))
+          (call $packA
+            (i32.add (local.get $a) (i32.add (i32.mul (local.get $ic) (local.get $aRow)) (i32.mul (local.get $pc) (local.get $aCol))))
+            (local.get $aRow) (local.get $aCol) (local.get $mc) (local.get $kc) (local.get $work))
+          (local.set $cBlock (i32.add (local.get $c) (i32.add (i32.mul (local.get $ic) (local.get $ldc)) (i32.shl (local.get $jc) (i32.const 2)))))
+          (local.set $jr (i32.const 0))
+          (loop $panelColumns
+            (local.set $ir (i32.const 0))
+            (loop $panelRows
+              (call $tile
+                (i32.add (local.get $work) (i32.mul (local.get $ir) (i32.shl (local.get $kc) (i32.const 2))))
+                (i32.add (local.get $packedB) (i32.mul (local.get $jr) (i32.shl (local.get $kc) (i32.const 2))))
+                (local.get $kc)
+                (i32.add (local.get $cBlock) (i32.add (i32.mul (local.get $ir) (local.get $ldc)) (i32.shl (local.get $jr) (i32.const 2))))
+                (local.get $ldc)
+                (select (i32.const 4) (i32.sub (local.get $mc) (local.get $ir)) (i32.ge_s (i32.sub (local.get $mc) (local.get $ir)) (i32.const 4)))
+                (select (i32.const 8) (i32.sub (local.get $nc) (local.get $jr)) (i32.ge_s (i32.sub (local.get $nc) (local.get $jr)) (i32.const 8)))
+                (local.get $overwrite) (local.get $scratch))
+              (br_if $panelRows (i32.lt_s (local.tee $ir (i32.add (local.get $ir) (i32.const 4))) (local.get $mc))))
+            (br_if $panelColumns (i32.lt_s (local.tee $jr (i32.add (local.get $jr) (i32.const 8))) (local.get $nc))))
+          (br_if $rowBlocks (i32.lt_s (local.tee $ic (i32.add (local.get $ic) (i32.const 192))) (local.get $m))))
+        (br_if $depthBlocks (i32.lt_s (local.tee $pc (i32.add (local.get $pc) (i32.const 256))) (local.get $k))))
+      (br_if $columnBlocks (i32.lt_s (local.tee $jc (i32.add (local.get $jc) (i32.const 512))) (local.get $n))))))
