@@ -27,7 +27,13 @@ let slabUsed = 0;
 export function allocate(dtype: DType, size: number): TypedArray {
   const Type = arrayTypes[dtype];
   const bytes = size * Type.BYTES_PER_ELEMENT;
-  if (bytes <= ON_HEAP_MAX_BYTES || bytes > CARVED_MAX_BYTES) return new Type(size);
+  if (bytes <= ON_HEAP_MAX_BYTES || bytes > CARVED_MAX_BYTES) {
+    try {
+      return new Type(size);
+    } catch (error) {
+      throw new RangeError(`cannot make a ${dtype} tensor of ${size} elements (${(bytes / 1e9).toPrecision(3)} GB): ${tooLargeBecause(error as Error)}`);
+    }
+  }
   let start = (slabUsed + 7) & ~7;
   if (start + bytes > SLAB_BYTES) {
     slab = new ArrayBuffer(SLAB_BYTES);
@@ -35,6 +41,13 @@ export function allocate(dtype: DType, size: number): TypedArray {
   }
   slabUsed = start + bytes;
   return new Type(slab, start, size);
+}
+
+/** Past WebAssembly's 4 GB values live in JavaScript arrays; past those, nothing can hold them. */
+function tooLargeBecause(error: Error): string {
+  return /length/i.test(error.message)
+    ? "more elements than a JavaScript typed array holds (2^32), and past WebAssembly memory's 4 GB"
+    : `the memory could not be had (${error.message})`;
 }
 
 export function isFloat(dtype: DType): boolean {
