@@ -133,32 +133,72 @@
       (br_if $panels (i32.lt_s (local.tee $j0 (i32.add (local.get $j0) (i32.const 8))) (local.get $nc)))))
 
   ;; Panels of MR rows from A's block of mc rows × kc columns at $src (strides in bytes): panel
-  ;; q holds, for each of the kc columns, its MR values (zeros past row mc).
+  ;; q holds, for each of the kc columns, its MR values (zeros past row mc). Whole panels of a
+  ;; row-major A go through 4×4 transposes in registers, of a transposed A as whole vectors.
   (func $packA (param $src i32) (param $rowStride i32) (param $colStride i32) (param $mc i32) (param $kc i32) (param $dst i32)
-    (local $i0 i32) (local $height i32) (local $p i32) (local $r i32) (local $from i32) (local $to i32)
+    (local $i0 i32) (local $height i32) (local $p i32) (local $from i32) (local $to i32)
+    (local $r0 v128) (local $r1 v128) (local $r2 v128) (local $r3 v128) (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
     (loop $panels
       (local.set $height (select (i32.const 4) (i32.sub (local.get $mc) (local.get $i0))
         (i32.ge_s (i32.sub (local.get $mc) (local.get $i0)) (i32.const 4))))
-      (local.set $r (i32.const 0))
-      (loop $panelRows
-        (local.set $to (i32.add (local.get $dst) (i32.shl (local.get $r) (i32.const 2))))
-        (local.set $p (i32.const 0))
-        (if (i32.lt_u (local.get $r) (local.get $height))
-          (then
-            (local.set $from (i32.add (local.get $src) (i32.mul (i32.add (local.get $i0) (local.get $r)) (local.get $rowStride))))
-            (loop $values
-              (f32.store (local.get $to) (f32.load (local.get $from)))
-              (local.set $from (i32.add (local.get $from) (local.get $colStride)))
-              (local.set $to (i32.add (local.get $to) (i32.const 16)))
-              (br_if $values (i32.lt_u (local.tee $p (i32.add (local.get $p) (i32.const 1))) (local.get $kc)))))
-          (else
-            (loop $zeros
-              (f32.store (local.get $to) (f32.const 0))
-              (local.set $to (i32.add (local.get $to) (i32.const 16)))
-              (br_if $zeros (i32.lt_u (local.tee $p (i32.add (local.get $p) (i32.const 1))) (local.get $kc))))))
-        (br_if $panelRows (i32.lt_u (local.tee $r (i32.add (local.get $r) (i32.const 1))) (i32.const 4))))
+      (local.set $from (i32.add (local.get $src) (i32.mul (local.get $i0) (local.get $rowStride))))
+      (local.set $p (i32.const 0))
+      (if (i32.eq (local.get $height) (i32.const 4))
+        (then
+          (if (i32.eq (local.get $colStride) (i32.const 4))
+            (then
+              (block $transposesDone
+                (loop $transposes
+                  (br_if $transposesDone (i32.gt_u (i32.add (local.get $p) (i32.const 4)) (local.get $kc)))
+                  (local.set $to (i32.add (local.get $from) (i32.shl (local.get $p) (i32.const 2))))
+                  (local.set $r0 (v128.load (local.get $to)))
+                  (local.set $r1 (v128.load (i32.add (local.get $to) (local.get $rowStride))))
+                  (local.set $r2 (v128.load (i32.add (local.get $to) (i32.shl (local.get $rowStride) (i32.const 1)))))
+                  (local.set $r3 (v128.load (i32.add (local.get $to) (i32.mul (local.get $rowStride) (i32.const 3)))))
+                  (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r0) (local.get $r1)))
+                  (local.set $t1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r0) (local.get $r1)))
+                  (local.set $t2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r2) (local.get $r3)))
+                  (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r2) (local.get $r3)))
+                  (local.set $to (i32.add (local.get $dst) (i32.shl (local.get $p) (i32.const 4))))
+                  (v128.store (local.get $to) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t2)))
+                  (v128.store offset=16 (local.get $to) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t2)))
+                  (v128.store offset=32 (local.get $to) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t1) (local.get $t3)))
+                  (v128.store offset=48 (local.get $to) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t1) (local.get $t3)))
+                  (local.set $p (i32.add (local.get $p) (i32.const 4)))
+                  (br $transposes)))))
+          (if (i32.eq (local.get $rowStride) (i32.const 4))
+            (then
+              (block $vectorsDone
+                (loop $vectors
+                  (br_if $vectorsDone (i32.ge_u (local.get $p) (local.get $kc)))
+                  (v128.store (i32.add (local.get $dst) (i32.shl (local.get $p) (i32.const 4)))
+                    (v128.load (i32.add (local.get $from) (i32.mul (local.get $p) (local.get $colStride)))))
+                  (local.set $p (i32.add (local.get $p) (i32.const 1)))
+                  (br $vectors)))))))
+      (call $packColumns (local.get $from) (local.get $rowStride) (local.get $colStride) (local.get $height) (local.get $p) (local.get $kc) (local.get $dst))
       (local.set $dst (i32.add (local.get $dst) (i32.mul (local.get $kc) (i32.const 16))))
       (br_if $panels (i32.lt_s (local.tee $i0 (i32.add (local.get $i0) (i32.const 4))) (local.get $mc)))))
+
+  ;; Columns p0… of one panel of A, one value at a time: the first $height of each column's MR
+  ;; values from $src, zeros after them.
+  (func $packColumns (param $src i32) (param $rowStride i32) (param $colStride i32) (param $height i32) (param $p0 i32) (param $kc i32) (param $dst i32)
+    (local $r i32) (local $p i32) (local $from i32) (local $to i32)
+    (loop $panelRows
+      (local.set $to (i32.add (local.get $dst) (i32.add (i32.shl (local.get $r) (i32.const 2)) (i32.mul (local.get $p0) (i32.const 16)))))
+      (local.set $from (i32.add (local.get $src) (i32.add (i32.mul (local.get $r) (local.get $rowStride)) (i32.mul (local.get $p0) (local.get $colStride)))))
+      (local.set $p (local.get $p0))
+      (block $valuesDone
+        (loop $values
+          (br_if $valuesDone (i32.ge_u (local.get $p) (local.get $kc)))
+          (f32.store (local.get $to)
+            (if (result f32) (i32.lt_u (local.get $r) (local.get $height))
+              (then (f32.load (local.get $from)))
+              (else (f32.const 0))))
+          (local.set $from (i32.add (local.get $from) (local.get $colStride)))
+          (local.set $to (i32.add (local.get $to) (i32.const 16)))
+          (local.set $p (i32.add (local.get $p) (i32.const 1)))
+          (br $values)))
+      (br_if $panelRows (i32.lt_u (local.tee $r (i32.add (local.get $r) (i32.const 1))) (i32.const 4)))))
 
   ;; C[m×n] (row stride ldc) = (accumulate ? C : 0) + A[m×k]·B[k×n], m, k, n > 0; strides in
   ;; elements. $work holds MC×KC floats for A's panels, then KC × (min(n, NC) rounded up to NR)
