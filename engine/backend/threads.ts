@@ -161,11 +161,20 @@ function startWorkers(memory: WebAssembly.Memory, count: number) {
       Atomics.add(header, at(worker, Header.Sequence), 1);
       Atomics.notify(header, at(worker, Header.Sequence));
     });
-    own?.();
-    settle();
-    const failures = jobs.map((_, worker) => (header[at(worker, Header.Failed)] ? threadsModule!.receiveMessageOnPort(ports[worker])?.message : undefined));
-    const failure = failures.find((message) => message !== undefined);
+    try {
+      own?.();
+    } finally {
+      settle();
+    }
+    const failure = jobs.map((_, worker) => header[at(worker, Header.Failed)] ? lastMessage(ports[worker]) : undefined).find((text) => text !== undefined);
     if (failure !== undefined) throw new Error(`thread pool: a worker failed: ${String(failure)}`);
+  }
+
+  /** The last text a worker posted (older ones are from calls that were stopped before reading them). */
+  function lastMessage(port: Port): unknown {
+    let last: unknown = "(no message)";
+    for (let message; (message = threadsModule!.receiveMessageOnPort(port)); ) last = message.message;
+    return last;
   }
 
   return { ports, dispatch, settle };

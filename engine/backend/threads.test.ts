@@ -1,0 +1,81 @@
+/**
+ * The thread pool on a small WebAssembly module: parts really run at the same time on the
+ * workers (a barrier that one thread alone could never pass), a worker's trap comes back as an
+ * error and leaves the pool usable, and without shared memory or with one thread every part
+ * runs on the calling thread.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import initWabt from "wabt";
+import { createPool, threadCount } from "./threads";
+
+const KERNEL = `(module
+  (import "env" "memory" (memory 1 100 shared))
+  ;; n floats from byte offset $at set to $value
+  (func (export "fill") (param $at i32) (param $n i32) (param $value f32)
+    (block $done (loop $next
+      (br_if $done (i32.eqz (local.get $n)))
+      (f32.store (local.get $at) (local.get $value))
+      (local.set $at (i32.add (local.get $at) (i32.const 4)))
+      (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+      (br $next))))
+  ;; Counts itself in at $counter, then waits (spinning, a bounded time) until $expected threads
+  ;; have; writes 1 at $result if they all met.
+  (func (export "meet") (param $counter i32) (param $expected i32) (param $result i32)
+    (local $spins i32)
+    (drop (i32.atomic.rmw.add (local.get $counter) (i32.const 1)))
+    (block $met (loop $wait
+      (br_if $met (i32.ge_u (i32.atomic.load (local.get $counter)) (local.get $expected)))
+      (local.set $spins (i32.add (local.get $spins) (i32.const 1)))
+      (br_if $wait (i32.lt_u (local.get $spins) (i32.const 2000000000)))))
+    (i32.store (local.get $result) (i32.ge_u (i32.atomic.load (local.get $counter)) (local.get $expected))))
+  (func (export "trapIf") (param $trap i32)
+    (if (local.get $trap) (then unreachable))))`;
+
+async function compiled(): Promise<WebAssembly.Module> {
+  const wabt = await initWabt();
+  const module = wabt.parseWat("pool-test.wat", KERNEL, { threads: true });
+  const { buffer } = module.toBinary({});
+  module.destroy();
+  return new WebAssembly.Module(buffer);
+}
+
+const sharedMemory = () => new WebAssembly.Memory({ initial: 1, maximum: 100, shared: true });
+
+test("parts run at once on the workers and each writes its share", async (t) => {
+  if (threadCount() < 2) return t.diagnostic("one core: nothing runs in parallel here");
+  const memory = sharedMemory();
+  const pool = createPool(memory, 2);
+  assert.equal(pool.threads, 2);
+  const kernel = pool.load(await compiled());
+  pool.run(kernel, "meet", [[0, 2, 8], [0, 2, 12]]);
+  const ints = new Int32Array(memory.buffer);
+  assert.deepEqual([ints[0], ints[2], ints[3]], [2, 1, 1], "both parts were inside the kernel at the same time");
+  pool.run(kernel, "fill", [[64, 10, 1.5], [104, 6, -2]]);
+  assert.deepEqual([...new Float32Array(memory.buffer, 64, 16)], [...new Array(10).fill(1.5), ...new Array(6).fill(-2)]);
+});
+
+test("a worker's trap is reported, and the pool serves the next call", async (t) => {
+  if (threadCount() < 2) return t.diagnostic("one core: no worker to fail");
+  const memory = sharedMemory();
+  const pool = createPool(memory, 2);
+  const kernel = pool.load(await compiled());
+  assert.throws(() => pool.run(kernel, "trapIf", [[0], [1]]), /^Error: thread pool: a worker failed: unreachable/);
+  assert.throws(() => pool.run(kernel, "trapIf", [[1], [1]]), /^RuntimeError: unreachable/);
+  pool.run(kernel, "trapIf", [[0], [0]]);
+  pool.run(kernel, "fill", [[0, 4, 3], [16, 4, 4]]);
+  assert.deepEqual([...new Float32Array(memory.buffer, 0, 8)], [3, 3, 3, 3, 4, 4, 4, 4]);
+  assert.throws(() => pool.run(kernel, "nothing", [[]]), /kernel 0 has no function 'nothing'/);
+  assert.throws(() => pool.run(kernel, "fill", [[0, 1, 0], [0, 1, 0], [0, 1, 0]]), /3 parts for 2 threads/);
+});
+
+test("with one thread, or without shared memory, the calling thread does the work", async () => {
+  const memory = sharedMemory();
+  const single = createPool(memory, 1);
+  assert.equal(single.threads, 1);
+  const kernel = single.load(await compiled());
+  single.run(kernel, "fill", [[0, 2, 7]]);
+  (single.exports(kernel) as { fill(at: number, n: number, value: number): void }).fill(8, 2, 9);
+  assert.deepEqual([...new Float32Array(memory.buffer, 0, 4)], [7, 7, 9, 9]);
+  assert.equal(createPool(new WebAssembly.Memory({ initial: 1 }), 4).threads, 1);
+});
