@@ -37,7 +37,7 @@ async function compiled(): Promise<WebAssembly.Module> {
   const module = wabt.parseWat("pool-test.wat", KERNEL, { threads: true });
   const { buffer } = module.toBinary({});
   module.destroy();
-  return new WebAssembly.Module(buffer);
+  return new WebAssembly.Module(buffer as Uint8Array<ArrayBuffer>);
 }
 
 const sharedMemory = () => new WebAssembly.Memory({ initial: 1, maximum: 100, shared: true });
