@@ -14,7 +14,7 @@ import { jsBackend } from "./js";
 import type { Backend, BackendName } from "./types";
 import { createWasmBackend, wasmSimdSupported } from "./wasm";
 
-export type { Backend, BackendName, BinaryKernelName, UnaryKernelName, Reducer } from "./types";
+export type { Backend, BackendName, BinaryKernelName, UnaryKernelName, Reducer, MiddleReducer, SoftmaxKind } from "./types";
 export { wasmSimdSupported } from "./wasm";
 export { relaxedSimdSupported } from "./relaxed-simd";
 

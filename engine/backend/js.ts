@@ -1,6 +1,6 @@
 /** The reference backend: plain JavaScript loops, one generated per op (kernels.ts). */
 import { allocate, type TypedArray } from "../storage/dtype";
-import { binaryKernel, loopMatmulInto, reduceMiddle, reduceRows, transposeValues, unaryKernel } from "./kernels";
+import { binaryKernel, loopMatmulInto, reduceMiddle, reduceRows, softmaxRows, transposeValues, unaryKernel } from "./kernels";
 import type { Backend, BinaryKernelName, UnaryKernelName } from "./types";
 
 /** The ops' definitions in float64 JavaScript arithmetic, rounded to the output's dtype on store. */
@@ -42,6 +42,7 @@ export const jsBackend: Backend = {
   unary: (op, x, out) => unaries[op](x, out),
   reduceRows,
   reduceMiddle,
+  softmaxRows,
   transpose: transposeValues,
   matmul: (a, aOff, b, bOff, c, cOff, m, k, n, transposeA = false, transposeB = false) =>
     loopMatmulInto(transposeA ? rowMajor(a, aOff, k, m) : a, transposeA ? 0 : aOff, transposeB ? rowMajor(b, bOff, n, k) : b, transposeB ? 0 : bOff, c, cOff, m, k, n),

@@ -6,7 +6,7 @@
  */
 import type { TypedArray } from "../storage/dtype";
 import { broadcastStrides, sizeOf, stridesOf, type Shape } from "../storage/shape";
-import type { Reducer } from "./types";
+import type { MiddleReducer, Reducer, SoftmaxKind } from "./types";
 
 export type { Reducer };
 
@@ -103,8 +103,11 @@ export function reduceRows(x: TypedArray, outer: number, inner: number, kind: Re
   }
 }
 
-/** Reduces over the middle axis of an [outer, mid, inner] layout (reducing leading axes of each row). */
-export function reduceMiddle(x: TypedArray, outer: number, mid: number, inner: number, kind: "sum" | "max" | "min", out: TypedArray): void {
+/**
+ * Reduces over the middle axis of an [outer, mid, inner] layout (reducing leading axes of each
+ * row), accumulating in `out`'s own precision, one middle row at a time.
+ */
+export function reduceMiddle(x: TypedArray, outer: number, mid: number, inner: number, kind: MiddleReducer, out: TypedArray): void {
   for (let o = 0; o < outer; o++) {
     const ob = o * inner;
     const xb = o * mid * inner;
@@ -112,9 +115,32 @@ export function reduceMiddle(x: TypedArray, outer: number, mid: number, inner: n
     for (let m = 1; m < mid; m++) {
       const row = xb + m * inner;
       if (kind === "sum") for (let i = 0; i < inner; i++) out[ob + i] += x[row + i];
+      else if (kind === "prod") for (let i = 0; i < inner; i++) out[ob + i] *= x[row + i];
       else if (kind === "max") for (let i = 0; i < inner; i++) { const v = x[row + i]; if (v > out[ob + i] || v !== v) out[ob + i] = v; }
       else for (let i = 0; i < inner; i++) { const v = x[row + i]; if (v < out[ob + i] || v !== v) out[ob + i] = v; }
     }
+  }
+}
+
+/**
+ * Softmax, logSoftmax or logSumExp of each row, as the composed ops compute them: shifted by
+ * the row's maximum (0 where that is not finite), each shifted value and its exponential
+ * rounded to the output's precision, the exponentials summed in float64.
+ */
+export function softmaxRows(x: TypedArray, outer: number, inner: number, kind: SoftmaxKind, out: TypedArray): void {
+  const exps = new Float64Array(inner);
+  const round = out instanceof Float32Array ? Math.fround : (v: number) => v;
+  for (let o = 0; o < outer; o++) {
+    const base = o * inner;
+    let m = -Infinity;
+    for (let i = 0; i < inner; i++) { const v = x[base + i]; if (v > m || v !== v) m = v; }
+    if (!Number.isFinite(m)) m = 0;
+    let sum = 0;
+    for (let i = 0; i < inner; i++) sum += (exps[i] = round(Math.exp(round(x[base + i] - m))));
+    const total = round(sum);
+    if (kind === "logSumExp") out[o] = Math.log(total) + m;
+    else if (kind === "softmax") for (let i = 0; i < inner; i++) out[base + i] = exps[i] / total;
+    else { const logTotal = Math.log(total); for (let i = 0; i < inner; i++) out[base + i] = round(x[base + i] - m) - logTotal; }
   }
 }
 

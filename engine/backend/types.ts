@@ -11,6 +11,10 @@ export type BinaryKernelName = "add" | "sub" | "mul" | "div" | "maximum" | "mini
 export const UNARY_KERNELS = ["exp", "log", "tanh", "sigmoid", "softplus", "sqrt", "neg", "abs", "square", "relu", "reciprocal"] as const;
 export type UnaryKernelName = (typeof UNARY_KERNELS)[number];
 export type Reducer = "sum" | "max" | "min" | "prod" | "any" | "all";
+/** The reducers that also run over a middle axis. */
+export type MiddleReducer = "sum" | "max" | "min" | "prod";
+/** What a softmax pass over rows writes: each row's softmax or logSoftmax, or one logSumExp a row. */
+export type SoftmaxKind = "softmax" | "logSoftmax" | "logSumExp";
 
 export interface Backend {
   readonly name: BackendName;
@@ -22,7 +26,12 @@ export interface Backend {
   /** Reduces the trailing `inner` elements of each of `outer` rows. */
   reduceRows(x: TypedArray, outer: number, inner: number, kind: Reducer, out: TypedArray): void;
   /** Reduces the middle axis of an [outer, mid, inner] layout. */
-  reduceMiddle(x: TypedArray, outer: number, mid: number, inner: number, kind: "sum" | "max" | "min", out: TypedArray): void;
+  reduceMiddle(x: TypedArray, outer: number, mid: number, inner: number, kind: MiddleReducer, out: TypedArray): void;
+  /**
+   * Over each of `outer` rows of `inner` elements, shifted by the row's maximum (0 where that is
+   * not finite): softmax and logSoftmax fill `out` like `x`; logSumExp writes one value a row.
+   */
+  softmaxRows(x: TypedArray, outer: number, inner: number, kind: SoftmaxKind, out: TypedArray): void;
   transpose(x: TypedArray, shape: Shape, perm: number[], out: TypedArray): void;
   /**
    * C[m,n] = A[m,k] · B[k,n] for row-major matrices at the given element offsets; with

@@ -1,34 +1,46 @@
 /**
- * The WebAssembly SIMD backend: float32 kernels from wasm/elementwise.wat and the engine's gemm.
- * The float32 results of its elementwise ops and reductions live in the kernels' shared memory
- * (wasm/memory.ts), so chained ops read and write them in place; other operands are copied in
- * and out. Other dtypes, arrays too small to gain, broadcasting patterns without a fast path, and
- * transposes run on the JavaScript backend.
+ * The WebAssembly SIMD backend: float32 kernels from wasm/elementwise.wat and wasm/reduce.wat,
+ * and the engine's gemm. Float32 results live in the kernels' shared memory (wasm/memory.ts)
+ * while its budget lasts, so chained ops read and write them in place; ordinary operands are
+ * streamed through staging blocks (wasm/placement.ts). Other dtypes (float64, int32, bool), and
+ * arrays too small to gain, run on the JavaScript backend.
  */
 import { allocate, type TypedArray } from "../storage/dtype";
+import type { Shape } from "../storage/shape";
 import { matmulInto as gemm, simdGemmAvailable, storedMatrix, useKernelMemory } from "./gemm";
 import { denseMatmulInto, isSparse, trySparseMatmul } from "./kernels";
-import type { Shape } from "../storage/shape";
 import { jsBackend } from "./js";
-import { UNARY_KERNELS, type Backend, type BinaryKernelName } from "./types";
+import { UNARY_KERNELS, type Backend, type BinaryKernelName, type MiddleReducer, type SoftmaxKind } from "./types";
+import { broadcastRows } from "./wasm/broadcast";
 import { ELEMENTWISE_WASM } from "./wasm/elementwise-wasm";
-import { KernelMemory } from "./wasm/memory";
-import { Placement } from "./wasm/placement";
+import { KernelMemory, uninitialisedFloats } from "./wasm/memory";
+import { Placement, Streams } from "./wasm/placement";
+import { REDUCE_WASM } from "./wasm/reduce-wasm";
+import { transposePlan } from "./wasm/transpose";
 
 type BinaryLoop = (a: number, aStep: number, b: number, bStep: number, out: number, n: number) => void;
 
 interface ElementwiseModule extends Record<BinaryKernelName, BinaryLoop> {
   unary(op: number, x: number, out: number, n: number): void;
-  sum_rows(x: number, outer: number, inner: number, out: number): void;
-  extreme_rows(x: number, outer: number, inner: number, out: number, lowest: number): void;
+  softmax_rows(x: number, outer: number, inner: number, out: number, kind: number): void;
 }
 
-const moduleBytes = (): Uint8Array<ArrayBuffer> => Uint8Array.from(atob(ELEMENTWISE_WASM), (ch) => ch.charCodeAt(0));
+interface ReduceModule {
+  sum_rows(x: number, outer: number, inner: number, out: number): void;
+  prod_rows(x: number, outer: number, inner: number, out: number): void;
+  extreme_rows(x: number, outer: number, inner: number, out: number, lowest: number): void;
+  reduce_middle(x: number, outer: number, mid: number, inner: number, out: number, kind: number): void;
+  transpose(x: number, rows: number, cols: number, xStride: number, out: number, outStride: number): void;
+}
 
-/** Whether this runtime runs the kernels: WebAssembly SIMD and shared memory (the module itself is the probe). */
+const decode = (base64: string): Uint8Array<ArrayBuffer> => Uint8Array.from(atob(base64), (ch) => ch.charCodeAt(0));
+const MIDDLE_KINDS: MiddleReducer[] = ["sum", "max", "min", "prod"];
+const SOFTMAX_KINDS: SoftmaxKind[] = ["softmax", "logSoftmax", "logSumExp"];
+
+/** Whether this runtime runs the kernels: WebAssembly SIMD and shared memory (the modules themselves are the probe). */
 export function wasmSimdSupported(): boolean {
   try {
-    return typeof WebAssembly === "object" && WebAssembly.validate(moduleBytes())
+    return typeof WebAssembly === "object" && WebAssembly.validate(decode(ELEMENTWISE_WASM)) && WebAssembly.validate(decode(REDUCE_WASM))
       && new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true }).buffer instanceof SharedArrayBuffer;
   } catch {
     return false;
@@ -51,10 +63,13 @@ export interface WasmBackendOptions {
 export function createWasmBackend({ minElements, residentMinElements, residentBudget }: WasmBackendOptions): Backend {
   const memory = new KernelMemory(residentBudget);
   useKernelMemory(memory);
-  const kernels = new WebAssembly.Instance(new WebAssembly.Module(moduleBytes()), { env: { memory: memory.memory } }).exports as unknown as ElementwiseModule;
+  const imports = { env: { memory: memory.memory } };
+  const kernels = new WebAssembly.Instance(new WebAssembly.Module(decode(ELEMENTWISE_WASM)), imports).exports as unknown as ElementwiseModule;
+  const reducers = new WebAssembly.Instance(new WebAssembly.Module(decode(REDUCE_WASM)), imports).exports as unknown as ReduceModule;
+  const streams = new Streams(memory);
   const small = (n: number) => n < Math.max(minElements, 1);
 
-  /** Runs `compute` with a placement, and reports whether it ran (false: kernel memory is full). */
+  /** Runs `compute` with whole operands placed, and reports whether it ran (false: kernel memory is full). */
   function placed(compute: (place: Placement) => (() => void) | null): boolean {
     const place = new Placement(memory);
     let computed = false;
@@ -70,71 +85,77 @@ export function createWasmBackend({ minElements, residentMinElements, residentBu
   function elementwise(op: BinaryKernelName, a: Float32Array, aShape: Shape, b: Float32Array, bShape: Shape, out: Float32Array, outShape: Shape): boolean {
     const loop = kernels[op];
     const n = out.length;
-    const cols = outShape.length ? outShape[outShape.length - 1] : 1;
-    const isRow = (x: Float32Array, shape: Shape) => x.length === cols && cols >= MIN_ROW && shape[shape.length - 1] === cols;
-    const full = (x: Float32Array) => x.length === n;
-    const scalar = (x: Float32Array) => x.length === 1;
-    if ((full(a) || scalar(a)) && (full(b) || scalar(b))) {
-      return placed((place) => {
-        // A one-element operand is one whole vector, re-read at every step.
-        const pa = scalar(a) ? place.splat(a[0]) : place.input(a), pb = scalar(b) ? place.splat(b[0]) : place.input(b);
-        const po = place.output(out);
-        return () => loop(pa, scalar(a) ? 0 : 16, pb, scalar(b) ? 0 : 16, po, n);
-      });
+    const direct = (x: Float32Array) => x.length === n || x.length === 1;
+    if (direct(a) && direct(b)) {
+      const aStep = a.length === 1 && n > 1 ? 0 : 16, bStep = b.length === 1 && n > 1 ? 0 : 16;
+      streams.run([a, b], out, ([pa, pb], po, count) => loop(pa, aStep, pb, bStep, po, count));
+      return true;
     }
-    const rowRight = full(a) && isRow(b, bShape);
-    if (!rowRight && !(full(b) && isRow(a, aShape))) return false;
+    const rows = broadcastRows(aShape, bShape, outShape);
+    if (rows.inner < MIN_ROW) return false;
     return placed((place) => {
       const pa = place.input(a), pb = place.input(b), po = place.output(out);
+      const splats = place.ok ? place.input(new Float32Array(8)) : 0;
       // Rows run in order, so what one row's last vector writes past its end the next row overwrites.
       return () => {
-        for (let start = 0; start < n; start += cols) {
-          const at = start * 4;
-          if (rowRight) loop(pa + at, 16, pb, 16, po + at, cols);
-          else loop(pa, 16, pb + at, 16, po + at, cols);
-        }
+        const floats = memory.floats();
+        const aStep = rows.aWalks ? 16 : 0, bStep = rows.bWalks ? 16 : 0;
+        rows.forEachRow((ai, bi, oi) => {
+          let at = pa + ai * 4, bt = pb + bi * 4;
+          if (!rows.aWalks) { floats.fill(a[ai], splats / 4, splats / 4 + 4); at = splats; }
+          if (!rows.bWalks) { floats.fill(b[bi], splats / 4 + 4, splats / 4 + 8); bt = splats + 16; }
+          loop(at, aStep, bt, bStep, po + oi * 4, rows.inner);
+        });
       };
     });
   }
 
   return {
     name: "wasm",
-    allocateOutput: (dtype, size) => (dtype === "float32" && size >= residentMinElements && memory.resident(size)) || allocate(dtype, size),
+    allocateOutput(dtype, size) {
+      if (dtype !== "float32") return allocate(dtype, size);
+      return (size >= residentMinElements && memory.resident(size)) || (size >= 4096 && size <= 2 ** 30 ? uninitialisedFloats(size) : allocate(dtype, size));
+    },
     binary(op, a, aShape, b, bShape, out, outShape) {
       const done = isF32(a) && isF32(b) && isF32(out) && !small(out.length) && elementwise(op, a, aShape, b, bShape, out, outShape);
       if (!done) jsBackend.binary(op, a, aShape, b, bShape, out, outShape);
     },
     unary(op, x, out) {
-      const done = isF32(x) && isF32(out) && !small(out.length) && placed((place) => {
-        const px = place.input(x), po = place.output(out);
-        return () => kernels.unary(UNARY_KERNELS.indexOf(op), px, po, out.length);
-      });
-      if (!done) jsBackend.unary(op, x, out);
+      if (!isF32(x) || !isF32(out) || small(out.length)) return jsBackend.unary(op, x, out);
+      const code = UNARY_KERNELS.indexOf(op);
+      streams.run([x], out, ([px], po, count) => kernels.unary(code, px, po, count));
     },
     reduceRows(x, outer, inner, kind, out) {
-      const done = (kind === "sum" || kind === "max" || kind === "min") && isF32(x) && isF32(out) && !small(x.length) && inner > 0 && placed((place) => {
+      const done = (kind === "sum" || kind === "max" || kind === "min" || kind === "prod") && isF32(x) && isF32(out) && !small(x.length) && inner > 0 && placed((place) => {
         const px = place.input(x), po = place.output(out);
-        return kind === "sum" ? () => kernels.sum_rows(px, outer, inner, po) : () => kernels.extreme_rows(px, outer, inner, po, kind === "min" ? 1 : 0);
+        if (kind === "sum") return () => reducers.sum_rows(px, outer, inner, po);
+        if (kind === "prod") return () => reducers.prod_rows(px, outer, inner, po);
+        return () => reducers.extreme_rows(px, outer, inner, po, kind === "min" ? 1 : 0);
       });
       if (!done) jsBackend.reduceRows(x, outer, inner, kind, out);
     },
     reduceMiddle(x, outer, mid, inner, kind, out) {
-      // Each row of the result accumulates the mid rows of its block with the binary loop.
-      const done = isF32(x) && isF32(out) && !small(x.length) && inner >= MIN_ROW && mid > 0 && placed((place) => {
-        const px = place.input(x) / 4, po = place.output(out) / 4;
-        const loop = kernels[kind === "sum" ? "add" : kind === "max" ? "maximum" : "minimum"];
-        return () => {
-          const floats = memory.floats();
-          for (let o = 0; o < outer; o++) {
-            const target = po + o * inner, block = px + o * mid * inner;
-            floats.copyWithin(target, block, block + inner);
-            for (let m = 1; m < mid; m++) loop(target * 4, 16, (block + m * inner) * 4, 16, target * 4, inner);
-          }
-        };
+      const done = isF32(x) && isF32(out) && !small(x.length) && mid > 0 && inner > 0 && placed((place) => {
+        const px = place.input(x), po = place.output(out);
+        return () => reducers.reduce_middle(px, outer, mid, inner, po, MIDDLE_KINDS.indexOf(kind));
       });
       if (!done) jsBackend.reduceMiddle(x, outer, mid, inner, kind, out);
     },
-    transpose: jsBackend.transpose,
+    softmaxRows(x, outer, inner, kind, out) {
+      const done = isF32(x) && isF32(out) && !small(x.length) && inner > 0 && placed((place) => {
+        const px = place.input(x), po = place.output(out);
+        return () => kernels.softmax_rows(px, outer, inner, po, SOFTMAX_KINDS.indexOf(kind));
+      });
+      if (!done) jsBackend.softmaxRows(x, outer, inner, kind, out);
+    },
+    transpose(x, shape, perm, out) {
+      const plan = isF32(x) && isF32(out) && !small(x.length) ? transposePlan(shape, perm) : null;
+      const done = plan !== null && placed((place) => {
+        const px = place.input(x as Float32Array), po = place.output(out as Float32Array);
+        return () => plan.forEachTile((xAt, outAt) => reducers.transpose(px + xAt * 4, plan.rows, plan.cols, plan.xStride, po + outAt * 4, plan.outStride));
+      });
+      if (!done) jsBackend.transpose(x, shape, perm, out);
+    },
     matmul(a, aOff, b, bOff, c, cOff, m, k, n, transposeA = false, transposeB = false) {
       const plain = !transposeA && !transposeB;
       if (plain && trySparseMatmul(a, aOff, b, bOff, c, cOff, m, k, n)) return;

@@ -1,28 +1,13 @@
 /** Neural-network helpers built from the primitive ops, so their gradients come for free. */
 import { allocate, type DType } from "../storage/dtype";
-import { normalizeAxis } from "../storage/shape";
 import { Tensor } from "../storage/tensor";
 import { assertFloat, toTensor, type TensorLike } from "./convert";
-import { abs, add, div, elu, exp, greater, isFinite, logicalAnd, less, mul, neg, softplus, stopGradient, sub, tanh, where } from "./elementwise";
+import { abs, add, div, elu, greater, logicalAnd, less, mul, neg, softplus, tanh, where } from "./elementwise";
 import { castMask, unaryOp } from "./elementwise-factory";
 import { erf } from "./math";
-import { logSumExp, reduceMax, reduceMean, reduceSum, reduceVariance, type Axis } from "./reduce";
+import { reduceMean, reduceVariance, type Axis } from "./reduce";
 
-/** softmax along `axis`, shifted by the maximum so large logits never overflow. */
-export function softmax(logits: TensorLike, axis = -1): Tensor {
-  const t = toTensor(logits, "softmax");
-  assertFloat(t, "softmax");
-  const a = normalizeAxis("softmax", axis, t.rank);
-  const m = stopGradient(reduceMax(t, a, true));
-  const e = exp(sub(t, where(isFinite(m), m, 0)));
-  return div(e, reduceSum(e, a, true));
-}
-
-export function logSoftmax(logits: TensorLike, axis = -1): Tensor {
-  const t = toTensor(logits, "logSoftmax");
-  assertFloat(t, "logSoftmax");
-  return sub(t, logSumExp(t, normalizeAxis("logSoftmax", axis, t.rank), true));
-}
+export { softmax, logSoftmax } from "./softmax";
 
 export function oneHot(indices: TensorLike, depth: number, onValue = 1, offValue = 0, dtype: DType = "float32"): Tensor {
   const idx = toTensor(indices, "oneHot", "int32");

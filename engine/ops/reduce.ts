@@ -4,9 +4,9 @@ import { currentBackend, type Reducer } from "../backend";
 import { runOp, type OpDef } from "./op";
 import { normalizeAxes, sizeOf } from "../storage/shape";
 import { castValues, Tensor } from "../storage/tensor";
-import { assertFloat, toTensor, type TensorLike } from "./convert";
-import { add, cast, div, equal, exp, log, mul, stopGradient, sub, where, isFinite } from "./elementwise";
-import { broadcastTo, reshape, squeeze, transpose } from "./shape";
+import { toTensor, type TensorLike } from "./convert";
+import { cast, div, equal, mul, sub } from "./elementwise";
+import { broadcastTo, reshape, transpose } from "./shape";
 import { cumprod } from "./scan";
 
 export type Axis = number | number[] | null | undefined;
@@ -22,7 +22,7 @@ function keptShape(shape: readonly number[], axes: number[]): number[] {
 }
 
 function reduceValues(x: Tensor, axes: number[], kind: Reducer, dtype: DType): Float64Array | Float32Array | Int32Array | Uint8Array {
-  const out = allocate(dtype, sizeOf(keptShape(x.shape, axes)));
+  const out = currentBackend().allocateOutput(dtype, sizeOf(keptShape(x.shape, axes)));
   if (axes.length === 0) { out.set(x.values); return out; }
   const first = axes[0], last = axes[axes.length - 1];
   const contiguous = last - first + 1 === axes.length;
@@ -33,15 +33,15 @@ function reduceValues(x: Tensor, axes: number[], kind: Reducer, dtype: DType): F
     currentBackend().reduceRows(x.values, outer, mid, kind, out);
     return out;
   }
-  if (contiguous && (kind === "sum" || kind === "max" || kind === "min")) {
+  if (contiguous && (kind === "sum" || kind === "max" || kind === "min" || kind === "prod")) {
     currentBackend().reduceMiddle(x.values, outer, mid, inner, kind, out);
     return out;
   }
   // Move the reduced axes last, then reduce each row.
   const kept = x.shape.map((_, i) => i).filter((i) => !axes.includes(i));
   const perm = [...kept, ...axes];
-  const moved = allocate(x.dtype, x.size);
   const backend = currentBackend();
+  const moved = backend.allocateOutput(x.dtype, x.size);
   backend.transpose(x.values, x.shape, perm, moved);
   backend.reduceRows(moved, out.length, x.size / Math.max(out.length, 1), kind, out);
   return out;
@@ -127,16 +127,8 @@ export function reduceVariance(x: TensorLike, axis?: Axis, keepDims = false): Te
   return reduceMean(mul(centred, centred), axis, keepDims);
 }
 
-/** log(Σ exp(x)) computed stably: the maximum is taken out before exponentiating. */
-export function logSumExp(x: TensorLike, axis?: Axis, keepDims = false): Tensor {
-  const t = toTensor(x, "logSumExp");
-  assertFloat(t, "logSumExp");
-  const axes = normalizeAxes("logSumExp", axis, t.rank);
-  const rawMax = stopGradient(reduceMax(t, axes, true));
-  const m = where(isFinite(rawMax), rawMax, 0);
-  const result = add(log(reduceSum(exp(sub(t, m)), axes, true)), m);
-  return keepDims ? result : squeeze(result, axes);
-}
+// A cycle (softmax.ts reduces with reduceSum): only function declarations cross it at load time.
+export { logSumExp } from "./softmax";
 
 function argReduce(name: string, better: (a: number, b: number) => boolean) {
   return (x: TensorLike, axis = 0): Tensor => {

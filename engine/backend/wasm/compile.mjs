@@ -17,6 +17,7 @@ export const MODULES = [
     output: new URL("./elementwise-wasm.ts", import.meta.url),
     constant: "ELEMENTWISE_WASM",
   },
+  { source: new URL("./reduce.wat", import.meta.url), output: new URL("./reduce-wasm.ts", import.meta.url), constant: "REDUCE_WASM" },
 ];
 
 /** Text rewrites a module entry may name: `relaxed_madd(a, b, c)` as `add(mul(a, b), c)`. */

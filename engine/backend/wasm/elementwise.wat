@@ -1,4 +1,4 @@
-;; Float32 elementwise kernels and reductions over 128-bit SIMD lanes, on byte offsets of the
+;; Float32 elementwise kernels and softmax rows over 128-bit SIMD lanes, on byte offsets of the
 ;; imported memory. Binary kernels read each operand with its own step: 16 bytes walks an array,
 ;; 0 re-reads one vector (a scalar stored four times, or a broadcast row fed one row at a time by
 ;; the caller), so one loop serves same-shape, scalar and row broadcasting. Elementwise loops run
@@ -208,66 +208,95 @@
       (local.set $x (i32.add (local.get $x) (i32.const 16)))
       (local.set $out (i32.add (local.get $out) (i32.const 16)))
       (br_if $lanes (i32.lt_u (local.get $out) (local.get $end)))))
-
-  ;; ---- reductions ----------------------------------------------------------------------
-  ;; out[o] = Σ of row o (`inner` contiguous elements), summed in float64 as the JavaScript
-  ;; kernel does, so long rows lose nothing to float32 rounding.
-  (func (export "sum_rows") (param $x i32) (param $outer i32) (param $inner i32) (param $out i32)
-    (local $o i32) (local $p i32) (local $end i32) (local $v v128)
-    (local $s0 v128) (local $s1 v128) (local $total f64)
+;; ---- softmax over rows ---------------------------------------------------------------
+  ;; For each row of `inner` contiguous elements: m = max (0 when the max is not finite, as the
+  ;; composed ops do), e = exp(x - m), s = Σ e in float64. kind 0 writes softmax e / s, kind 1
+  ;; logSoftmax (x - m) - log s, kind 2 logSumExp log s + m (one value a row).
+  (func (export "softmax_rows") (param $x i32) (param $outer i32) (param $inner i32) (param $out i32) (param $kind i32)
+    (local $o i32) (local $p i32) (local $end i32) (local $vend i32) (local $q i32)
+    (local $acc v128) (local $m f32) (local $mv v128) (local $e v128) (local $sum v128) (local $total f64)
+    (local $logs f32) (local $scale v128)
     (block $done (loop $rows
       (br_if $done (i32.ge_u (local.get $o) (local.get $outer)))
       (local.set $p (i32.add (local.get $x) (i32.shl (i32.mul (local.get $o) (local.get $inner)) (i32.const 2))))
       (local.set $end (i32.add (local.get $p) (i32.shl (local.get $inner) (i32.const 2))))
-      (local.set $s0 (v128.const f64x2 0 0))
-      (local.set $s1 (v128.const f64x2 0 0))
-      (block $vdone (loop $vectors
-        (br_if $vdone (i32.gt_u (i32.add (local.get $p) (i32.const 16)) (local.get $end)))
-        (local.set $v (v128.load (local.get $p)))
-        (local.set $s0 (f64x2.add (local.get $s0) (f64x2.promote_low_f32x4 (local.get $v))))
-        (local.set $s1 (f64x2.add (local.get $s1) (f64x2.promote_low_f32x4
-          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v)))))
-        (local.set $p (i32.add (local.get $p) (i32.const 16)))
-        (br $vectors)))
-      (local.set $s0 (f64x2.add (local.get $s0) (local.get $s1)))
-      (local.set $total (f64.add (f64x2.extract_lane 0 (local.get $s0)) (f64x2.extract_lane 1 (local.get $s0))))
-      (block $tdone (loop $tail
-        (br_if $tdone (i32.ge_u (local.get $p) (local.get $end)))
-        (local.set $total (f64.add (local.get $total) (f64.promote_f32 (f32.load (local.get $p)))))
-        (local.set $p (i32.add (local.get $p) (i32.const 4)))
-        (br $tail)))
-      (f32.store (i32.add (local.get $out) (i32.shl (local.get $o) (i32.const 2))) (f32.demote_f64 (local.get $total)))
-      (local.set $o (i32.add (local.get $o) (i32.const 1)))
-      (br $rows))))
-
-  ;; out[o] = max (or min when `lowest` is set) of row o; NaN anywhere gives NaN.
-  (func (export "extreme_rows") (param $x i32) (param $outer i32) (param $inner i32) (param $out i32) (param $lowest i32)
-    (local $o i32) (local $p i32) (local $end i32) (local $acc v128) (local $best f32)
-    (block $done (loop $rows
-      (br_if $done (i32.ge_u (local.get $o) (local.get $outer)))
-      (local.set $p (i32.add (local.get $x) (i32.shl (i32.mul (local.get $o) (local.get $inner)) (i32.const 2))))
-      (local.set $end (i32.add (local.get $p) (i32.shl (local.get $inner) (i32.const 2))))
-      (local.set $acc (f32x4.splat (select (f32.const inf) (f32.const -inf) (local.get $lowest))))
-      (block $vdone (loop $vectors
-        (br_if $vdone (i32.gt_u (i32.add (local.get $p) (i32.const 16)) (local.get $end)))
-        (local.set $acc (select (f32x4.min (local.get $acc) (v128.load (local.get $p)))
-          (f32x4.max (local.get $acc) (v128.load (local.get $p))) (local.get $lowest)))
-        (local.set $p (i32.add (local.get $p) (i32.const 16)))
-        (br $vectors)))
-      (local.set $acc (select
-        (f32x4.min (local.get $acc) (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $acc) (local.get $acc)))
-        (f32x4.max (local.get $acc) (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $acc) (local.get $acc)))
-        (local.get $lowest)))
-      (local.set $best (select
-        (f32.min (f32x4.extract_lane 0 (local.get $acc)) (f32x4.extract_lane 1 (local.get $acc)))
-        (f32.max (f32x4.extract_lane 0 (local.get $acc)) (f32x4.extract_lane 1 (local.get $acc)))
-        (local.get $lowest)))
-      (block $tdone (loop $tail
-        (br_if $tdone (i32.ge_u (local.get $p) (local.get $end)))
-        (local.set $best (select (f32.min (local.get $best) (f32.load (local.get $p)))
-          (f32.max (local.get $best) (f32.load (local.get $p))) (local.get $lowest)))
-        (local.set $p (i32.add (local.get $p) (i32.const 4)))
-        (br $tail)))
-      (f32.store (i32.add (local.get $out) (i32.shl (local.get $o) (i32.const 2))) (local.get $best))
+      (local.set $vend (i32.add (local.get $p) (i32.shl (i32.and (local.get $inner) (i32.const -4)) (i32.const 2))))
+      ;; the maximum (NaN wins, as f32x4.max gives it)
+      (local.set $acc (v128.const f32x4 -inf -inf -inf -inf))
+      (local.set $q (local.get $p))
+      (block $mdone (loop $maxv
+        (br_if $mdone (i32.ge_u (local.get $q) (local.get $vend)))
+        (local.set $acc (f32x4.max (local.get $acc) (v128.load (local.get $q))))
+        (local.set $q (i32.add (local.get $q) (i32.const 16)))
+        (br $maxv)))
+      (local.set $m (f32.max (f32.max (f32x4.extract_lane 0 (local.get $acc)) (f32x4.extract_lane 1 (local.get $acc)))
+        (f32.max (f32x4.extract_lane 2 (local.get $acc)) (f32x4.extract_lane 3 (local.get $acc)))))
+      (block $tdone (loop $maxt
+        (br_if $tdone (i32.ge_u (local.get $q) (local.get $end)))
+        (local.set $m (f32.max (local.get $m) (f32.load (local.get $q))))
+        (local.set $q (i32.add (local.get $q) (i32.const 4)))
+        (br $maxt)))
+      ;; m - m is 0 only for finite m
+      (local.set $m (select (local.get $m) (f32.const 0) (f32.eq (f32.sub (local.get $m) (local.get $m)) (f32.const 0))))
+      (local.set $mv (f32x4.splat (local.get $m)))
+      ;; Σ exp(x - m); softmax keeps each exp in its output
+      (local.set $sum (v128.const f64x2 0 0))
+      (local.set $q (local.get $p))
+      (block $sdone (loop $sumv
+        (br_if $sdone (i32.ge_u (local.get $q) (local.get $vend)))
+        (local.set $e (call $exp (f32x4.sub (v128.load (local.get $q)) (local.get $mv))))
+        (if (i32.eqz (local.get $kind))
+          (then (v128.store (i32.add (local.get $out) (i32.sub (local.get $q) (local.get $x))) (local.get $e))))
+        (local.set $sum (f64x2.add (local.get $sum) (f64x2.add (f64x2.promote_low_f32x4 (local.get $e))
+          (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $e) (local.get $e))))))
+        (local.set $q (i32.add (local.get $q) (i32.const 16)))
+        (br $sumv)))
+      (local.set $total (f64.add (f64x2.extract_lane 0 (local.get $sum)) (f64x2.extract_lane 1 (local.get $sum))))
+      (block $stdone (loop $sumt
+        (br_if $stdone (i32.ge_u (local.get $q) (local.get $end)))
+        (local.set $e (call $exp (f32x4.splat (f32.sub (f32.load (local.get $q)) (local.get $m)))))
+        (if (i32.eqz (local.get $kind))
+          (then (f32.store (i32.add (local.get $out) (i32.sub (local.get $q) (local.get $x))) (f32x4.extract_lane 0 (local.get $e)))))
+        (local.set $total (f64.add (local.get $total) (f64.promote_f32 (f32x4.extract_lane 0 (local.get $e)))))
+        (local.set $q (i32.add (local.get $q) (i32.const 4)))
+        (br $sumt)))
+      (local.set $logs (f32x4.extract_lane 0 (call $log (f32x4.splat (f32.demote_f64 (local.get $total))))))
+      (block $written
+        (block $lse (block $logsoftmax (block $softmax
+          (br_table $softmax $logsoftmax $lse (local.get $kind)))
+          ;; softmax: divide the stored exponentials by the sum
+          (local.set $scale (f32x4.splat (f32.demote_f64 (local.get $total))))
+          (local.set $q (i32.add (local.get $out) (i32.sub (local.get $p) (local.get $x))))
+          (local.set $vend (i32.add (local.get $q) (i32.sub (local.get $vend) (local.get $p))))
+          (local.set $end (i32.add (local.get $q) (i32.sub (local.get $end) (local.get $p))))
+          (block $dv (loop $divv
+            (br_if $dv (i32.ge_u (local.get $q) (local.get $vend)))
+            (v128.store (local.get $q) (f32x4.div (v128.load (local.get $q)) (local.get $scale)))
+            (local.set $q (i32.add (local.get $q) (i32.const 16)))
+            (br $divv)))
+          (block $dt (loop $divt
+            (br_if $dt (i32.ge_u (local.get $q) (local.get $end)))
+            (f32.store (local.get $q) (f32.div (f32.load (local.get $q)) (f32x4.extract_lane 0 (local.get $scale))))
+            (local.set $q (i32.add (local.get $q) (i32.const 4)))
+            (br $divt)))
+          (br $written))
+          ;; logSoftmax: (x - m) - log s
+          (local.set $scale (f32x4.splat (local.get $logs)))
+          (local.set $q (local.get $p))
+          (block $lv (loop $logv
+            (br_if $lv (i32.ge_u (local.get $q) (local.get $vend)))
+            (v128.store (i32.add (local.get $out) (i32.sub (local.get $q) (local.get $x)))
+              (f32x4.sub (f32x4.sub (v128.load (local.get $q)) (local.get $mv)) (local.get $scale)))
+            (local.set $q (i32.add (local.get $q) (i32.const 16)))
+            (br $logv)))
+          (block $lt (loop $logt
+            (br_if $lt (i32.ge_u (local.get $q) (local.get $end)))
+            (f32.store (i32.add (local.get $out) (i32.sub (local.get $q) (local.get $x)))
+              (f32.sub (f32.sub (f32.load (local.get $q)) (local.get $m)) (local.get $logs)))
+            (local.set $q (i32.add (local.get $q) (i32.const 4)))
+            (br $logt)))
+          (br $written))
+        ;; logSumExp: one value a row
+        (f32.store (i32.add (local.get $out) (i32.shl (local.get $o) (i32.const 2))) (f32.add (local.get $logs) (local.get $m))))
       (local.set $o (i32.add (local.get $o) (i32.const 1)))
       (br $rows)))))

@@ -16,6 +16,7 @@ export class KernelMemory {
   private top = 0;
   private residentBytes = 0;
   private readonly free = new Map<number, number[]>();
+  private view = new Float32Array(this.memory.buffer);
   private readonly offsets = new WeakMap<Float32Array, number>();
   private readonly registry = new FinalizationRegistry<[offset: number, bytes: number]>(([offset, bytes]) => {
     this.residentBytes -= bytes;
@@ -55,7 +56,9 @@ export class KernelMemory {
 
   /** A view of the whole memory as it is now (views made before a growth stay valid but shorter). */
   floats(): Float32Array {
-    return new Float32Array(this.memory.buffer);
+    const buffer = this.memory.buffer;
+    if (this.view.buffer.byteLength !== buffer.byteLength) this.view = new Float32Array(buffer);
+    return this.view;
   }
 
   private reserve(bytes: number): number | null {
@@ -73,6 +76,17 @@ export class KernelMemory {
     this.top += bytes;
     return offset;
   }
+}
+
+const nodeBuffer = (globalThis as { Buffer?: { allocUnsafeSlow(size: number): Uint8Array } }).Buffer;
+
+/**
+ * An ordinary float32 array whose contents are unspecified, for a kernel to fill entirely:
+ * Node's uninitialised allocation skips zeroing memory that is about to be overwritten.
+ */
+export function uninitialisedFloats(length: number): Float32Array {
+  const bytes = nodeBuffer && length >= 4096 ? nodeBuffer.allocUnsafeSlow(length * 4) : undefined;
+  return bytes && bytes.byteOffset === 0 && bytes.buffer.byteLength === length * 4 ? new Float32Array(bytes.buffer) : new Float32Array(length);
 }
 
 /**

@@ -1,6 +1,9 @@
 /**
  * Puts one kernel call's float32 operands in kernel memory: arrays that live there are used in
- * place; others are copied into temporary blocks, and outputs copied back by `finish`.
+ * place; others are copied in and outputs copied back. `Placement` copies whole arrays (for
+ * kernels that need all of an operand at once); `Streams` feeds elementwise kernels a chunk at
+ * a time through a few staging blocks kept for the backend's life, so an ordinary operand
+ * costs one pass through the cache instead of a full copy through main memory and back.
  */
 import type { KernelMemory } from "./memory";
 
@@ -18,13 +21,6 @@ export class Placement {
     if (at !== undefined) return at;
     const offset = this.block(x.length);
     if (this.ok) this.memory.floats().set(x, offset / 4);
-    return offset;
-  }
-
-  /** A vector of four copies of `value`, for a loop that re-reads it at every step. */
-  splat(value: number): number {
-    const offset = this.block(4);
-    if (this.ok) this.memory.floats().fill(value, offset / 4, offset / 4 + 4);
     return offset;
   }
 
@@ -51,5 +47,58 @@ export class Placement {
     if (!block) { this.ok = false; return 0; }
     this.temporaries.push(block);
     return block.offset;
+  }
+}
+
+/** Elements a staging block holds: a few of them stay in a core's L2 cache. */
+export const CHUNK = 16384;
+
+/** How one operand of a chunked call is reached. */
+type Source = { resident: number } | { splat: number } | { staged: Float32Array; slot: number };
+
+export class Streams {
+  /** Byte offsets of the staging blocks: two inputs, one output, and one vector for each splat. */
+  private readonly slots: number[];
+
+  constructor(private readonly memory: KernelMemory) {
+    const slot = () => {
+      const block = memory.temporary(CHUNK);
+      if (!block) throw new Error("kernel memory could not hold its staging blocks");
+      return block.offset;
+    };
+    this.slots = [slot(), slot(), slot(), slot()];
+  }
+
+  /**
+   * Runs `kernel(inputOffsets, outputOffset, count)` over `out` in chunks; an input of one
+   * element is a scalar, repeated as one vector (its offset stays put: the kernel's step is 0).
+   */
+  run(inputs: Float32Array[], out: Float32Array, kernel: (at: number[], outAt: number, count: number) => void): void {
+    const n = out.length;
+    const floats = this.memory.floats();
+    const sources: Source[] = inputs.map((x, k) => {
+      if (x.length === 1 && n > 1) {
+        const at = this.slots[3] + 16 * k;
+        floats.fill(x[0], at / 4, at / 4 + 4);
+        return { splat: at };
+      }
+      const resident = this.memory.offsetOf(x);
+      return resident !== undefined ? { resident } : { staged: x, slot: this.slots[k] };
+    });
+    const outResident = this.memory.offsetOf(out);
+    const whole = outResident !== undefined && sources.every((s) => !("staged" in s));
+    const step = whole ? n : CHUNK;
+    const at = new Array<number>(inputs.length);
+    for (let from = 0; from < n; from += step) {
+      const count = Math.min(step, n - from);
+      sources.forEach((s, k) => {
+        if ("resident" in s) at[k] = s.resident + from * 4;
+        else if ("splat" in s) at[k] = s.splat;
+        else { floats.set(s.staged.subarray(from, from + count), s.slot / 4); at[k] = s.slot; }
+      });
+      const outAt = outResident !== undefined ? outResident + from * 4 : this.slots[2];
+      kernel(at, outAt, count);
+      if (outResident === undefined) out.set(floats.subarray(outAt / 4, outAt / 4 + count), from);
+    }
   }
 }
