@@ -3,7 +3,8 @@
 // Hover names the entry under the pointer: its indices within the target and source shapes.
 import type { JacobianPayload } from "../../display/contract";
 import { MIME } from "../../display/contract";
-import { formatNumber, html, PayloadError, pictureTheme, requireArray, requireObject } from "./dom";
+import { formatNumber, formatShape, html, PayloadError, pictureTheme, requireArray, requireObject } from "./dom";
+import { checkLabels, checkOptional, checkShape, elementCount, requireNumber } from "./payload-checks";
 import { drawHeatmap } from "../../display/draw/heatmap";
 import { toDom } from "../../display/draw/svg";
 
@@ -48,13 +49,21 @@ export function checkJacobianPayload(payload: unknown): JacobianPayload {
       throw new PayloadError(M, `'${field}' must be a non-negative integer, got ${JSON.stringify(body[field])}`);
     }
   }
-  requireArray(M, body.targetShape, "'targetShape'");
-  requireArray(M, body.sourceShape, "'sourceShape'");
+  // Rows flatten the target's shape and columns the source's: each must count what it flattens.
+  for (const [field, count] of [["targetShape", "rows"], ["sourceShape", "cols"]] as const) {
+    const shape = checkShape(M, body[field], `'${field}'`);
+    const flattened = elementCount(M, shape, `'${field}'`);
+    if (flattened !== body[count]) throw new PayloadError(M, `'${field}' ${formatShape(shape)} flattens to ${flattened} but '${count}' is ${body[count]}`);
+  }
   const values = requireArray(M, body.values, "'values'");
   const expected = (body.rows as number) * (body.cols as number);
   if (values.length !== expected) {
     throw new PayloadError(M, `'values' has ${values.length} entries but rows × cols = ${body.rows} × ${body.cols} = ${expected}`);
   }
+  values.forEach((value, i) => requireNumber(M, value, `values[${i}]`));
+  checkLabels(M, body.rowLabels, body.rows as number, "'rowLabels'");
+  checkLabels(M, body.colLabels, body.cols as number, "'colLabels'");
+  checkOptional(M, body.title, "'title'", (title) => typeof title === "string", "a string");
   return payload as JacobianPayload;
 }
 

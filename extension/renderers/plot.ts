@@ -5,7 +5,7 @@
 // line chart that display/draw makes for frontends without plotly.
 import type { PlotlyPayload } from "../../display/contract";
 import { MIME } from "../../display/contract";
-import { html, pictureTheme, requireArray, requireObject, themeColor } from "./dom";
+import { html, PayloadError, pictureTheme, requireArray, requireObject, themeColor } from "./dom";
 import { drawLineChart } from "../../display/draw/line-chart";
 import { toDom } from "../../display/draw/svg";
 
@@ -25,8 +25,17 @@ export function loadPlotly(): Promise<PlotlyApi> {
 
 export function checkPlotlyPayload(payload: unknown): PlotlyPayload {
   const body = requireObject(M, payload, "the payload");
-  requireArray(M, body.data, "'data'").forEach((trace, i) => requireObject(M, trace, `data[${i}]`));
+  requireArray(M, body.data, "'data'").forEach((trace, i) => {
+    const fields = requireObject(M, trace, `data[${i}]`);
+    // A curve's points: x and y (when both are given) pair up one to one.
+    const axes = (["x", "y"] as const).filter((axis) => fields[axis] !== undefined);
+    for (const axis of axes) requireArray(M, fields[axis], `data[${i}].${axis}`);
+    if (axes.length === 2 && (fields.x as unknown[]).length !== (fields.y as unknown[]).length) {
+      throw new PayloadError(M, `data[${i}] has ${(fields.x as unknown[]).length} x values but ${(fields.y as unknown[]).length} y values`);
+    }
+  });
   if (body.layout !== undefined) requireObject(M, body.layout, "'layout'");
+  if (body.config !== undefined) requireObject(M, body.config, "'config'");
   return payload as PlotlyPayload;
 }
 

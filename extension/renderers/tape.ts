@@ -3,7 +3,8 @@
 // and nodes are drawn by display/draw/tape, the code that draws the static picture.
 import type { TapePayload, TensorData } from "../../display/contract";
 import { MIME } from "../../display/contract";
-import { formatNumber, formatShape, html, PayloadError, requireArray, requireObject, svg } from "./dom";
+import { describe, formatNumber, formatShape, html, PayloadError, requireArray, requireObject, svg } from "./dom";
+import { checkOptional, checkShape, checkTensorData } from "./payload-checks";
 import { layoutTape, type LaidOutNode, type TapeLayout } from "../../display/draw/tape-layout";
 import { tapeItems, tapeSummary } from "../../display/draw/tape";
 import { toDom } from "../../display/draw/svg";
@@ -37,20 +38,45 @@ export function renderTape(payload: unknown, element: HTMLElement): void {
   element.replaceChildren(root);
 }
 
+const ROLES = new Set(["source", "target", "intermediate", "constant"]);
+const isCount = (value: unknown) => Number.isSafeInteger(value) && (value as number) >= 0;
+
 export function checkTapePayload(payload: unknown): TapePayload {
   const body = requireObject(M, payload, "the payload");
   const nodes = requireArray(M, body.nodes, "'nodes'");
   const tensors = requireArray(M, body.tensors, "'tensors'");
-  requireArray(M, body.sources, "'sources'");
-  requireArray(M, body.targets, "'targets'");
-  const known = new Set(tensors.map((t, i) => requireObject(M, t, `tensors[${i}]`).id));
-  nodes.forEach((node, i) => {
-    const op = requireObject(M, node, `nodes[${i}]`);
-    for (const field of ["inputs", "outputs"] as const) {
-      for (const id of requireArray(M, op[field], `nodes[${i}].${field}`)) {
-        if (!known.has(id)) throw new PayloadError(M, `nodes[${i}].${field} names tensor ${JSON.stringify(id)}, which is not in 'tensors'`);
+  for (const field of ["persistent", "recording"]) checkOptional(M, body[field], `'${field}'`, (flag) => typeof flag === "boolean", "true or false");
+  checkOptional(M, body.truncatedNodes, "'truncatedNodes'", isCount, "a non-negative integer");
+  const known = new Set<unknown>();
+  tensors.forEach((tensor, i) => {
+    const where = `tensors[${i}]`;
+    const fields = requireObject(M, tensor, where);
+    if (!Number.isSafeInteger(fields.id)) throw new PayloadError(M, `${where}.id must be an integer, got ${describe(fields.id)}`);
+    if (known.has(fields.id)) throw new PayloadError(M, `${where}.id ${fields.id} is used by an earlier tensor too`);
+    known.add(fields.id);
+    const shape = checkShape(M, fields.shape, `${where}.shape`);
+    if (typeof fields.dtype !== "string") throw new PayloadError(M, `${where}.dtype must be a string, got ${describe(fields.dtype)}`);
+    if (!ROLES.has(fields.role as string)) throw new PayloadError(M, `${where}.role must be one of ${[...ROLES].join(", ")}, got ${describe(fields.role)}`);
+    checkOptional(M, fields.name, `${where}.name`, (name) => typeof name === "string", "a string");
+    for (const field of ["value", "gradient"] as const) {
+      if (fields[field] === undefined) continue;
+      const data = checkTensorData(M, fields[field], `${where}.${field}`);
+      if (formatShape(data.shape) !== formatShape(shape)) {
+        throw new PayloadError(M, `${where}.${field} has shape ${formatShape(data.shape)} but the tensor's shape is ${formatShape(shape)}`);
       }
     }
+  });
+  const checkIds = (ids: unknown, where: string) => {
+    for (const id of requireArray(M, ids, where)) {
+      if (!known.has(id)) throw new PayloadError(M, `${where} names tensor ${JSON.stringify(id)}, which is not in 'tensors'`);
+    }
+  };
+  checkIds(body.sources, "'sources'");
+  checkIds(body.targets, "'targets'");
+  nodes.forEach((node, i) => {
+    const op = requireObject(M, node, `nodes[${i}]`);
+    if (typeof op.op !== "string") throw new PayloadError(M, `nodes[${i}].op must be a string, got ${describe(op.op)}`);
+    for (const field of ["inputs", "outputs"] as const) checkIds(op[field], `nodes[${i}].${field}`);
   });
   return payload as TapePayload;
 }

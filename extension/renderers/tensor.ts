@@ -2,6 +2,7 @@
 import type { NestedValues, TensorData, TensorEntry, TensorPayload, TensorSummary } from "../../display/contract";
 import { MIME } from "../../display/contract";
 import { formatElement, formatNumber, formatShape, html, PayloadError, requireArray, requireObject } from "./dom";
+import { checkOptional, checkTensorData as checkData } from "./payload-checks";
 import { sequentialColor, toCss } from "../../display/draw/colors";
 
 const M = MIME.tensor;
@@ -23,21 +24,15 @@ export function checkTensorPayload(payload: unknown): TensorPayload {
   const entries = requireArray(M, body.entries, "'entries'");
   entries.forEach((entry, index) => {
     const fields = requireObject(M, entry, `entries[${index}]`);
+    checkOptional(M, fields.label, `entries[${index}].label`, (label) => label === null || typeof label === "string", "a string or null");
+    checkOptional(M, fields.name, `entries[${index}].name`, (name) => typeof name === "string", "a string");
     if (fields.data !== null) checkTensorData(fields.data, `entries[${index}].data`);
   });
   return payload as TensorPayload;
 }
 
 export function checkTensorData(data: unknown, where: string): TensorData {
-  const fields = requireObject(M, data, where);
-  const shape = requireArray(M, fields.shape, `${where}.shape`);
-  if (!shape.every((n) => Number.isInteger(n) && (n as number) >= 0)) {
-    throw new PayloadError(M, `${where}.shape must list non-negative integers, got ${JSON.stringify(shape)}`);
-  }
-  if (fields.values === undefined && fields.summary === undefined) {
-    throw new PayloadError(M, `${where} has neither 'values' nor 'summary'`);
-  }
-  return data as TensorData;
+  return checkData(M, data, where);
 }
 
 function renderEntry(context: Node, entry: TensorEntry, labelled: boolean): HTMLElement {
