@@ -1,7 +1,8 @@
 // Runs one cell on a kernel into its VS Code cell: starts the execution, clears the old outputs
 // and underlines, writes each iopub message as it comes (type errors underlined), sets the
-// execution order and ends the execution. The local and the remote controllers share it.
-import type * as vscode from "vscode";
+// execution order and ends the execution; after an interrupt, offers a restart if the cell
+// does not stop. The local and the remote controllers share it.
+import * as vscode from "vscode";
 import type { CellProblem } from "../kernel/messages";
 import { CellOutputWriter, type DisplayRegistry, type IopubMessage } from "./cell-output-writer";
 import type { CellProblems } from "./cell-problems";
@@ -10,6 +11,21 @@ import type { CellProblems } from "./cell-problems";
 export interface RunningCells { displays: DisplayRegistry; running: Set<CellOutputWriter> }
 
 export interface CellReply { status: string; executionCount: number | null }
+
+/** How long an interrupted cell may take to stop before restarting is offered. */
+const INTERRUPT_GRACE_MS = 3000;
+
+/** Called as an interrupt is sent: if a cell running now still runs after the grace, offers `restart`. */
+export function offerRestartUnlessStopped(kernel: RunningCells, restart: () => Promise<void>): void {
+  const busy = [...kernel.running];
+  if (!busy.length) return;
+  setTimeout(async () => {
+    if (!busy.some((writer) => kernel.running.has(writer))) return;
+    const choice = await vscode.window.showWarningMessage(
+      `The kernel did not stop within ${INTERRUPT_GRACE_MS / 1000} seconds. Restarting it stops the cell but loses the notebook's variables.`, "Restart Kernel");
+    if (choice) await restart();
+  }, INTERRUPT_GRACE_MS);
+}
 
 /** Resolves with whether the cell succeeded; a failed request becomes the cell's error output. */
 export async function executeCell(execution: vscode.NotebookCellExecution, kernel: RunningCells, problems: CellProblems,

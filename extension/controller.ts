@@ -8,14 +8,13 @@ import { IPYNB_TYPE, isAutogradIpynb } from "./ipynb";
 import type { CellOutputWriter, DisplayRegistry } from "./cell-output-writer";
 import { KernelSession, type KernelState } from "./kernel-session";
 import { CellProblems } from "./cell-problems";
-import { executeCell } from "./cell-execution";
+import { executeCell, offerRestartUnlessStopped } from "./cell-execution";
 import { kernelSettings } from "./intelligence/settings";
+import { CELL_LANGUAGES, isCellLanguage } from "./notebook-data";
 import type { KernelOwner } from "./notebook-kernels";
 
 export const CONTROLLER_ID = "agnb-typescript";
 export const IPYNB_CONTROLLER_ID = "agnb-typescript-ipynb";
-/** How long an interrupted cell may take to stop before restarting is offered. */
-const INTERRUPT_GRACE_MS = 3000;
 
 interface NotebookKernel {
   session: KernelSession;
@@ -43,7 +42,7 @@ export class AutogradController implements KernelOwner, vscode.Disposable {
       const controller = vscode.notebooks.createNotebookController(id, notebookType, "TypeScript (Autograd)");
       // For .ipynb every cell reaches runCells (VS Code drops cells of other languages without a
       // word), so a Python notebook run here says what was skipped.
-      if (notebookType === NOTEBOOK_TYPE) controller.supportedLanguages = ["typescript"];
+      if (notebookType === NOTEBOOK_TYPE) controller.supportedLanguages = [...CELL_LANGUAGES];
       controller.supportsExecutionOrder = true;
       controller.description = "Runs cells against the autodiff engine";
       controller.executeHandler = (cells, notebook) => this.runCells(cells, notebook);
@@ -99,7 +98,7 @@ export class AutogradController implements KernelOwner, vscode.Disposable {
       if (choice === manage) await vscode.commands.executeCommand("workbench.trust.manage");
       return;
     }
-    const foreign = cells.filter((cell) => cell.kind === vscode.NotebookCellKind.Code && !["typescript", "raw"].includes(cell.document.languageId));
+    const foreign = cells.filter((cell) => cell.kind === vscode.NotebookCellKind.Code && !isCellLanguage(cell.document.languageId) && cell.document.languageId !== "raw");
     if (foreign.length) {
       // Typically a Python .ipynb given this kernel because no other was installed.
       const languages = [...new Set(foreign.map((cell) => cell.document.languageId))].join(", ");
@@ -108,7 +107,7 @@ export class AutogradController implements KernelOwner, vscode.Disposable {
     if (foreign.length === cells.length) return;
     const kernel = this.kernelFor(notebook);
     for (const cell of cells) {
-      if (cell.kind !== vscode.NotebookCellKind.Code || cell.document.languageId !== "typescript") continue;
+      if (cell.kind !== vscode.NotebookCellKind.Code || !isCellLanguage(cell.document.languageId)) continue;
       const ok = await this.runCell(kernel, cell);
       if (!ok) break;
     }
@@ -131,15 +130,8 @@ export class AutogradController implements KernelOwner, vscode.Disposable {
   interrupt(notebook: vscode.NotebookDocument): void {
     const kernel = this.kernels.get(notebook.uri.toString());
     if (!kernel) return;
-    const busy = [...kernel.running];
+    offerRestartUnlessStopped(kernel, () => this.restart(notebook));
     kernel.session.interrupt();
-    setTimeout(async () => {
-      if (!busy.some((writer) => kernel.running.has(writer))) return;
-      const restart = "Restart Kernel";
-      const choice = await vscode.window.showWarningMessage(
-        `The kernel did not stop within ${INTERRUPT_GRACE_MS / 1000} seconds. Restarting it stops the cell but loses the notebook's variables.`, restart);
-      if (choice === restart) await this.restart(notebook);
-    }, INTERRUPT_GRACE_MS);
   }
 
   private kernelFor(notebook: vscode.NotebookDocument): NotebookKernel {

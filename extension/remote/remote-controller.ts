@@ -9,9 +9,10 @@ import * as vscode from "vscode";
 import { RemoteKernelClient } from "../../kernel/remote/remote-client";
 import { describeServer, serverHost, type RemoteServer } from "../../kernel/remote/server";
 import type { CellOutputWriter, DisplayRegistry, IopubMessage } from "../cell-output-writer";
-import { executeCell } from "../cell-execution";
+import { executeCell, offerRestartUnlessStopped } from "../cell-execution";
 import type { CellProblems } from "../cell-problems";
 import { IPYNB_TYPE } from "../ipynb";
+import { CELL_LANGUAGES, isCellLanguage } from "../notebook-data";
 import type { EditorKernel, KernelOwner, NotebookKernelState } from "../notebook-kernels";
 import { NOTEBOOK_TYPE } from "../serializer";
 import type { MessageType } from "../../kernel/messages";
@@ -39,7 +40,7 @@ export class RemoteController implements KernelOwner, vscode.Disposable {
     this.statusLabel = `Autograd on ${serverHost(server)}`;
     this.controllers = [NOTEBOOK_TYPE, IPYNB_TYPE].map((notebookType) => {
       const controller = vscode.notebooks.createNotebookController(`agnb-typescript-remote-${notebookType}-${server.baseUrl}`, notebookType, this.label);
-      controller.supportedLanguages = ["typescript"];
+      controller.supportedLanguages = [...CELL_LANGUAGES];
       controller.supportsExecutionOrder = true;
       controller.description = describeServer(server);
       controller.detail = "Runs cells on the Jupyter server's agnb-typescript kernel";
@@ -73,7 +74,10 @@ export class RemoteController implements KernelOwner, vscode.Disposable {
   }
 
   interrupt(notebook: vscode.NotebookDocument): void {
-    this.kernels.get(notebook.uri.toString())?.client.interrupt();
+    const kernel = this.kernels.get(notebook.uri.toString());
+    if (!kernel) return;
+    offerRestartUnlessStopped(kernel, () => this.restart(notebook));
+    kernel.client.interrupt();
   }
 
   async restart(notebook: vscode.NotebookDocument): Promise<void> {
@@ -101,7 +105,7 @@ export class RemoteController implements KernelOwner, vscode.Disposable {
   private async runCells(cells: vscode.NotebookCell[], notebook: vscode.NotebookDocument): Promise<void> {
     const kernel = this.kernelFor(notebook);
     for (const cell of cells) {
-      if (cell.kind !== vscode.NotebookCellKind.Code || cell.document.languageId !== "typescript") continue;
+      if (cell.kind !== vscode.NotebookCellKind.Code || !isCellLanguage(cell.document.languageId)) continue;
       if (!await this.runCell(kernel, cell)) break;
     }
   }
