@@ -22,13 +22,20 @@ export interface MachineInfo {
 }
 
 /**
- * The backend's count of kernel threads, when it reports one (a function or a number exported
- * as `kernelThreadCount`); 1 otherwise: every kernel runs on the calling thread.
+ * The backend's count of kernel threads (`kernelThreadCount`, the matrix kernel's pool), or 1
+ * when it reports none: every kernel runs on the calling thread.
  */
 export function engineThreads(exports: Record<string, unknown> = backend): number {
   const reported = exports.kernelThreadCount;
   const count = typeof reported === "function" ? (reported as () => unknown)() : reported;
   return typeof count === "number" && Number.isInteger(count) && count > 0 ? count : 1;
+}
+
+/** "simd128 + relaxed" when the engine's matmul fuses multiply-adds (relaxed SIMD), "simd128", or "none". */
+function simdSupport(): string {
+  if (!backend.wasmSimdSupported()) return "none";
+  // The matrix kernel turns relaxed SIMD on where the runtime has it behind a flag (Node 20).
+  return backend.matmulVariant() === "fused" || backend.relaxedSimdSupported() ? "simd128 + relaxed" : "simd128";
 }
 
 function sharedWasmMemory(): boolean {
@@ -50,9 +57,10 @@ export function describeMachine(): MachineInfo {
   const cpuModel = cpus[0]?.model.trim() ?? "unknown cpu";
   const loadAverage = Number(os.loadavg()[0].toFixed(2));
   const busy = loadAverage > cpus.length / 2 ? " — the machine was busy: figures are noisy" : "";
-  const threads = engineThreads();
-  const simd = backend.wasmSimdSupported() ? (backend.relaxedSimdSupported() ? "simd128 + relaxed" : "simd128") : "none";
-  const relaxedNote = simd === "simd128" ? " (no relaxed SIMD: Node 20 needs --experimental-wasm-relaxed-simd)" : "";
+  const onWasm = backend.getBackend() === "wasm";
+  const threads = onWasm ? engineThreads() : 1;
+  const simd = simdSupport();
+  const relaxedNote = simd === "simd128" ? " (no relaxed SIMD: matmul multiplies and adds separately)" : "";
   const sharedMemory = sharedWasmMemory();
   return {
     node: process.version,

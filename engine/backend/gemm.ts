@@ -106,6 +106,11 @@ function loadGemm(variant: GemmVariant): Gemm | null {
   return gemm;
 }
 
+/** Threads the SIMD matrix kernel runs on (its pool's), or 1 where it cannot load. */
+export function matmulThreads(): number {
+  return loadGemm(chosenVariant())?.pool.threads ?? 1;
+}
+
 /** Whether a product of `work` multiply-adds runs on the SIMD kernel. */
 export function simdGemmAvailable(work: number): boolean {
   return matmulSettings.useWasm && work >= matmulSettings.wasmMinWork && loadGemm(chosenVariant()) !== null;

@@ -17,6 +17,7 @@ import { createWasmBackend, wasmSimdSupported } from "./wasm";
 export type { Backend, BackendName, BinaryKernelName, UnaryKernelName, Reducer, MiddleReducer, SoftmaxKind } from "./types";
 export { wasmSimdSupported } from "./wasm";
 export { relaxedSimdSupported } from "./relaxed-simd";
+export { matmulThreads as kernelThreadCount, chosenVariant as matmulVariant } from "./gemm";
 
 /** Copying operands into WebAssembly memory and back pays off from about this many elements. */
 const WASM_MIN_ELEMENTS = 1024;
