@@ -5,17 +5,20 @@
  *   const pool = threadPool(memory);              // one pool per shared WebAssembly.Memory
  *   const kernel = pool.load(module);             // instantiated with { env: { memory } } everywhere
  *   pool.exports(kernel).f(...)                   // the calling thread's own instance
- *   pool.run(kernel, "f", [argsHere, argsForWorker1, ...]);
+ *   pool.run(kernel, "f", [argsOfPart0, argsOfPart1, ...]);
  *
- * `run` hands parts 1… to the workers through a shared control block (Atomics.notify), calls
- * part 0 itself, then waits (Atomics.wait) until every worker is done. Arguments are numbers.
- * A call stopped from outside (SIGINT's termination breaks Atomics.wait and skips `finally`)
- * leaves its workers finishing their parts: the next `run` or `load` first waits for them, so the
- * pool is always clean when a call begins. Workers are unref'd (a script still exits by itself)
- * and idle in Atomics.wait. Without worker threads (or with AGNB_THREADS=1) `threads` is 1 and
- * `run` calls every part on the calling thread.
+ * `run` writes the parts into a shared control block, wakes as many workers as there are parts
+ * beyond the first (Atomics.notify), and every thread, the calling one included, takes the next
+ * part not yet taken (Atomics.add) until none is left; then the caller waits (Atomics.wait) for
+ * the workers to finish theirs. A worker slow to wake therefore costs nothing: the caller takes
+ * its part. Parts must not depend on each other; arguments are numbers. A call stopped from
+ * outside (SIGINT's termination breaks Atomics.wait and skips `finally`) leaves its workers
+ * finishing the parts they took: the next `run`, `load` or `settle` first waits for them, so
+ * the pool is clean whenever a call begins. Workers are unref'd (a script still exits by
+ * itself) and idle in Atomics.wait. Without worker threads (or with AGNB_THREADS=1) `threads`
+ * is 1 and `run` does every part on the calling thread.
  */
-import { WORKER_SOURCE, HEADER_INTS, MAX_ARGUMENTS, Header, Request } from "./threads-worker";
+import { WORKER_SOURCE, HEADER_INTS, MAX_ARGUMENTS, MAX_PARTS, Header, Job, JOB_INTS, Request } from "./threads-worker";
 
 export interface ThreadPool {
   /** Threads a `run` can use, the calling one included. */
@@ -24,7 +27,7 @@ export interface ThreadPool {
   load(module: WebAssembly.Module): number;
   /** The calling thread's instance of a loaded module. */
   exports(kernel: number): WebAssembly.Exports;
-  /** Calls `name` with parts[0] here and parts[i] on worker i (parts.length ≤ threads); returns when all are done. */
+  /** Calls `name` once with each part's arguments, spread over the threads; returns when all are done. */
   run(kernel: number, name: string, parts: readonly (readonly number[])[]): void;
   /** Waits until no worker is still busy with a stopped call's part (before reusing memory it may write). */
   settle(): void;
@@ -89,10 +92,7 @@ export function createPool(memory: WebAssembly.Memory, wanted: number): ThreadPo
       const names = WebAssembly.Module.exports(module).map((entry) => entry.name);
       kernels.push({ module, exports, names });
       const kernel = kernels.length - 1;
-      workers?.dispatch(workers.ports.map((port) => {
-        port.postMessage({ module });
-        return { request: Request.Load, kernel, functionIndex: 0, args: [] };
-      }));
+      workers?.load(module, kernel);
       return kernel;
     },
     exports: exportsOf,
@@ -100,31 +100,27 @@ export function createPool(memory: WebAssembly.Memory, wanted: number): ThreadPo
     run(kernel, name, parts) {
       const own = exportsOf(kernel)[name] as ((...args: number[]) => unknown) | undefined;
       if (typeof own !== "function") throw new Error(`thread pool: kernel ${kernel} has no function '${name}'`);
-      if (parts.length > threads) throw new Error(`thread pool: ${parts.length} parts for ${threads} threads`);
       if (!workers || parts.length <= 1) {
         for (const args of parts) own(...args);
         return;
       }
-      const functionIndex = kernels[kernel].names.indexOf(name);
-      workers.dispatch(parts.slice(1).map((args) => ({ request: Request.Call, kernel, functionIndex, args })), () => own(...parts[0]));
+      workers.call(kernel, kernels[kernel].names.indexOf(name), parts, own);
     },
   };
 }
 
-interface Job { request: Request; kernel: number; functionIndex: number; args: readonly number[] }
-
 function startWorkers(memory: WebAssembly.Memory, count: number) {
   const threadsModule = nodeBuiltin<WorkerThreads>("node:worker_threads");
   if (!threadsModule || !(memory.buffer instanceof SharedArrayBuffer)) return null;
-  const header = new Int32Array(new SharedArrayBuffer(count * HEADER_INTS * 4));
-  const args = new Float64Array(new SharedArrayBuffer(count * MAX_ARGUMENTS * 8));
+  const header = new Int32Array(new SharedArrayBuffer((count * HEADER_INTS + JOB_INTS) * 4));
+  const args = new Float64Array(new SharedArrayBuffer(MAX_PARTS * MAX_ARGUMENTS * 8));
   const ports: Port[] = [];
   try {
     for (let index = 0; index < count; index++) {
       const { port1, port2 } = new threadsModule.MessageChannel();
       const worker = new threadsModule.Worker(WORKER_SOURCE, {
         eval: true,
-        workerData: { memory, header: header.buffer, args: args.buffer, index, port: port2 },
+        workerData: { memory, header: header.buffer, args: args.buffer, index, workers: count, port: port2 },
         transferList: [port2],
       });
       worker.unref();
@@ -135,6 +131,7 @@ function startWorkers(memory: WebAssembly.Memory, count: number) {
     if (ports.length === 0) return null;
   }
   const at = (worker: number, field: Header) => worker * HEADER_INTS + field;
+  const job = (field: Job) => count * HEADER_INTS + field;
 
   /** Waits until every worker has finished what it was last given (a stopped call's parts too). */
   function settle(): void {
@@ -147,27 +144,18 @@ function startWorkers(memory: WebAssembly.Memory, count: number) {
     }
   }
 
-  /** Gives job i to worker i, runs `own` meanwhile, and returns once all are done (or throws what failed). */
-  function dispatch(jobs: Job[], own?: () => void): void {
+  function wake(worker: number, request: Request): void {
+    header[at(worker, Header.Request)] = request;
+    Atomics.add(header, at(worker, Header.Sequence), 1);
+    Atomics.notify(header, at(worker, Header.Sequence));
+  }
+
+  /** Settles, then throws the first failure a worker reported. */
+  function finish(woken: number): void {
     settle();
-    if (jobs.length > ports.length) throw new Error(`thread pool: ${jobs.length} jobs for ${ports.length} workers`);
-    jobs.forEach((job, worker) => {
-      if (job.args.length > MAX_ARGUMENTS) throw new Error(`thread pool: at most ${MAX_ARGUMENTS} arguments, got ${job.args.length}`);
-      header[at(worker, Header.Request)] = job.request;
-      header[at(worker, Header.Kernel)] = job.kernel;
-      header[at(worker, Header.Function)] = job.functionIndex;
-      header[at(worker, Header.ArgumentCount)] = job.args.length;
-      args.set(job.args, worker * MAX_ARGUMENTS);
-      Atomics.add(header, at(worker, Header.Sequence), 1);
-      Atomics.notify(header, at(worker, Header.Sequence));
-    });
-    try {
-      own?.();
-    } finally {
-      settle();
+    for (let worker = 0; worker < woken; worker++) {
+      if (header[at(worker, Header.Failed)]) throw new Error(`thread pool: a worker failed: ${String(lastMessage(ports[worker]))}`);
     }
-    const failure = jobs.map((_, worker) => header[at(worker, Header.Failed)] ? lastMessage(ports[worker]) : undefined).find((text) => text !== undefined);
-    if (failure !== undefined) throw new Error(`thread pool: a worker failed: ${String(failure)}`);
   }
 
   /** The last text a worker posted (older ones are from calls that were stopped before reading them). */
@@ -177,5 +165,39 @@ function startWorkers(memory: WebAssembly.Memory, count: number) {
     return last;
   }
 
-  return { ports, dispatch, settle };
+  return {
+    ports,
+    settle,
+    /** Every worker instantiates the module posted on its port as kernel `kernel`. */
+    load(module: WebAssembly.Module, kernel: number): void {
+      settle();
+      header[job(Job.Kernel)] = kernel;
+      ports.forEach((port, worker) => {
+        port.postMessage({ module });
+        wake(worker, Request.Load);
+      });
+      finish(ports.length);
+    },
+    call(kernel: number, functionIndex: number, parts: readonly (readonly number[])[], own: (...args: number[]) => unknown): void {
+      settle();
+      if (parts.length > MAX_PARTS) throw new Error(`thread pool: at most ${MAX_PARTS} parts, got ${parts.length}`);
+      const argumentCount = parts[0].length;
+      parts.forEach((part, index) => {
+        if (part.length !== argumentCount || argumentCount > MAX_ARGUMENTS) throw new Error(`thread pool: every part takes the same arguments, at most ${MAX_ARGUMENTS}`);
+        args.set(part, index * MAX_ARGUMENTS);
+      });
+      header[job(Job.Kernel)] = kernel;
+      header[job(Job.Function)] = functionIndex;
+      header[job(Job.ArgumentCount)] = argumentCount;
+      header[job(Job.Parts)] = parts.length;
+      Atomics.store(header, job(Job.Next), 0);
+      const woken = Math.min(ports.length, parts.length - 1);
+      for (let worker = 0; worker < woken; worker++) wake(worker, Request.Call);
+      try {
+        for (let part; (part = Atomics.add(header, job(Job.Next), 1)) < parts.length; ) own(...parts[part]);
+      } finally {
+        finish(woken);
+      }
+    },
+  };
 }
