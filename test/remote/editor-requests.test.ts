@@ -11,6 +11,7 @@ import { KernelClient } from "../../kernel/client";
 import type { MessageType } from "../../kernel/messages";
 import { RemoteKernelClient } from "../../kernel/remote/remote-client";
 import { parseServer } from "../../kernel/remote/server";
+import { quietLibraryConsole } from "../../kernel/remote/run-on-server";
 import { startNotebookServer, type NotebookServer } from "./notebook-server";
 
 let server: NotebookServer;
@@ -19,6 +20,7 @@ let local: KernelClient;
 const SETUP = "const w = new tf.Variable([[1, 2], [3, 4]], { name: \"w\" });\nconst label = \"weights\";";
 
 before(async () => {
+  quietLibraryConsole();
   server = await startNotebookServer();
   remote = new RemoteKernelClient({ server: parseServer(server.baseUrl, server.token) });
   local = new KernelClient({ kernelScript: server.jupyter.env.AGNB_KERNEL! });

@@ -37,6 +37,10 @@ test("each user's notebook runs on that user's own server and kernel, with the o
     try {
       assert.equal(valueOf(await client.execute("process.env.JUPYTERHUB_USER")), `'${user}'`);
       assert.equal(valueOf(await client.execute("process.env.HOME!.split('/').pop()")), `'${user}'`);
+      // The editor's requests pass the hub's proxy too, to this user's kernel.
+      await client.execute(`const ${user}Weights = new tf.Variable([1, 2]);`);
+      const { reply } = await client.request("control", "complete_request", { code: `${user}Weights.assi`, cursor_pos: user.length + 12 });
+      assert.ok(reply.content.matches.includes("assignAdd"), JSON.stringify(reply.content.matches));
     } finally {
       await client.shutdown();
     }
