@@ -1,6 +1,7 @@
 /**
  * Reliability figures: time from an interrupt to the kernel's reply for a spinning loop, an
- * awaiting cell, a busy loop inside a timer callback and a running `fit`; how long KernelClient
+ * awaiting cell, a busy loop inside a timer callback, a busy loop inside a `then` callback and a
+ * running `fit`; how long KernelClient
  * takes to notice a kernel killed with SIGKILL; how long a kernel takes to end after its parent
  * was killed with SIGKILL while a cell spins.
  */
@@ -85,6 +86,7 @@ export async function runInterruptBench(): Promise<BenchRow[]> {
   const spin = await interruptToReply(client, "while (true) {}");
   const awaiting = await interruptToReply(client, "await sleepFor(60_000);");
   const timer = await interruptToReply(client, "setTimeout(() => { while (true) {} }, 50);", "'next cell'");
+  const thenLoop = await interruptToReply(client, "await Promise.resolve().then(() => { while (true) {} });");
   const fit = await interruptToReply(client, "await fitModel.fit(fitXs, fitYs, { epochs: 10_000_000, verbose: 0 });");
 
   const deaths: number[] = [];
@@ -104,6 +106,7 @@ export async function runInterruptBench(): Promise<BenchRow[]> {
     { group: GROUP, name: "interrupt to idle: while (true) {}", unit: "ms", ours: spin, peers: {}, note },
     { group: GROUP, name: "interrupt to idle: awaiting cell", unit: "ms", ours: awaiting, peers: {}, note },
     { group: GROUP, name: "interrupt to idle: busy loop in a timer", unit: "ms", ours: timer, peers: {}, note: `${note} (the next cell's, which the timer blocked)` },
+    { group: GROUP, name: "interrupt to idle: busy loop in a then callback", unit: "ms", ours: thenLoop, peers: {}, note },
     { group: GROUP, name: "interrupt to idle: model.fit", unit: "ms", ours: fit, peers: {}, note },
     { group: GROUP, name: "dead kernel noticed", unit: "ms", ours: median(deaths), peers: {}, note: `median of ${REPEATS}: kill -9 of the kernel → KernelClient "exit"` },
     { group: GROUP, name: "dead parent noticed", unit: "ms", ours: parent, peers: {}, note: `median of ${REPEATS}: kill -9 of the parent while a cell spins → the kernel process gone` },
