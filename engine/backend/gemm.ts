@@ -73,8 +73,14 @@ export function useKernelMemory(memory: KernelMemory): void {
   workspace = null;
 }
 
+let relaxedSimd: boolean | undefined;
+
 /** Whether relaxed SIMD validates, after switching on Node 20's flag for it where that is needed. */
 export function relaxedSimdAvailable(): boolean {
+  return (relaxedSimd ??= enableRelaxedSimd());
+}
+
+function enableRelaxedSimd(): boolean {
   if (relaxedSimdSupported()) return true;
   const major = Number(typeof process === "object" ? process.versions?.v8?.split(".")[0] : NaN);
   // V8 9–11 have relaxed SIMD behind the flag; later ones validate it by default.

@@ -133,8 +133,12 @@ function startWorkers(memory: WebAssembly.Memory, count: number) {
   const at = (worker: number, field: Header) => worker * HEADER_INTS + field;
   const job = (field: Job) => count * HEADER_INTS + field;
 
+  /** Whether workers may still be busy: a call is running, or was stopped before it saw them finish. */
+  let outstanding = false;
+
   /** Waits until every worker has finished what it was last given (a stopped call's parts too). */
   function settle(): void {
+    if (!outstanding) return;
     for (let worker = 0; worker < ports.length; worker++) {
       for (;;) {
         const done = Atomics.load(header, at(worker, Header.Done));
@@ -142,9 +146,11 @@ function startWorkers(memory: WebAssembly.Memory, count: number) {
         Atomics.wait(header, at(worker, Header.Done), done);
       }
     }
+    outstanding = false;
   }
 
   function wake(worker: number, request: Request): void {
+    outstanding = true;
     header[at(worker, Header.Request)] = request;
     Atomics.add(header, at(worker, Header.Sequence), 1);
     Atomics.notify(header, at(worker, Header.Sequence));
