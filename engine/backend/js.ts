@@ -27,6 +27,8 @@ const UNARY_EXPRESSIONS: Record<UnaryKernelName, string> = {
   square: "x * x",
   relu: "x > 0 ? x : (x !== x ? x : 0)",
   reciprocal: "1 / x",
+  // relu's derivative: 1 where x > 0, 0 elsewhere (NaN included).
+  step: "x > 0 ? 1 : 0",
 };
 
 const compile = <K extends string, V>(table: Record<K, string>, make: (expr: string) => V): Record<K, V> =>

@@ -12,7 +12,7 @@ import { UNARY_KERNELS, type BinaryKernelName, type Reducer } from "./types";
 
 const wasm = createWasmBackend({ minElements: 1, residentMinElements: 1, residentBudget: 2 ** 26 });
 const BINARY: BinaryKernelName[] = ["add", "sub", "mul", "div", "maximum", "minimum"];
-const EXACT_UNARY = new Set(["sqrt", "neg", "abs", "square", "relu", "reciprocal"]);
+const EXACT_UNARY = new Set(["sqrt", "neg", "abs", "square", "relu", "reciprocal", "step"]);
 const SPECIAL = [0, -0, Infinity, -Infinity, NaN, 1.4e-45, -1.4e-45, 1.17e-38, 3.4e38, -3.4e38, 1, -1, 88.7, -103.9, 0.55, -0.55];
 
 /** Position of a float32 in the ordered line of all float32s, so that ulp distances are differences. */

@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { jsBackend } from "./js";
 import { createWasmBackend } from "./wasm";
+import { PARALLEL_MIN } from "./wasm/parallel";
 import { CHUNK } from "./wasm/placement";
 import type { BinaryKernelName, MiddleReducer, SoftmaxKind } from "./types";
 
@@ -124,4 +125,21 @@ test("long operands stream through the staging blocks: ordinary, resident and sc
   wasm.unary("exp", a, exps);
   jsBackend.unary("exp", a, expsExpected);
   expsExpected.forEach((e, i) => assert.ok(Math.abs(exps[i] - e) <= 2 * 2 ** -23 * e, `exp[${i}]`));
+});
+
+test("calls past PARALLEL_MIN elements split across the worker threads and give the same numbers", () => {
+  const n = 2 * PARALLEL_MIN + 7;
+  const a = Float32Array.from({ length: n }, (_, i) => Math.sin(i) * 50), b = Float32Array.from({ length: n }, (_, i) => Math.cos(i));
+  const sums = resident(new Float32Array(n)), sumsExpected = new Float32Array(n);
+  wasm.binary("add", resident(a), [n], resident(b), [n], sums, [n]);
+  jsBackend.binary("add", a, [n], b, [n], sumsExpected, [n]);
+  assert.deepEqual(sums, sumsExpected);
+  const scaled = new Float32Array(n), scaledExpected = new Float32Array(n);
+  wasm.binary("mul", resident(a), [n], Float32Array.of(0.5), [], scaled, [n]);
+  jsBackend.binary("mul", a, [n], Float32Array.of(0.5), [], scaledExpected, [n]);
+  assert.deepEqual(scaled, scaledExpected);
+  const tanhs = new Float32Array(n), tanhsExpected = new Float32Array(n);
+  wasm.unary("tanh", a, tanhs);
+  jsBackend.unary("tanh", a, tanhsExpected);
+  tanhsExpected.forEach((e, i) => assert.ok(Math.abs(tanhs[i] - e) <= 2 * 2 ** -23 * Math.abs(e), `tanh[${i}]: ${tanhs[i]} vs ${e}`));
 });

@@ -10,10 +10,11 @@ import type { Shape } from "../storage/shape";
 import { matmulInto as gemm, simdGemmAvailable, storedMatrix, useKernelMemory } from "./gemm";
 import { denseMatmulInto, isSparse, trySparseMatmul } from "./kernels";
 import { jsBackend } from "./js";
-import { UNARY_KERNELS, type Backend, type BinaryKernelName, type MiddleReducer, type SoftmaxKind } from "./types";
+import { UNARY_KERNELS, type Backend, type BinaryKernelName, type MiddleReducer, type SoftmaxKind, type UnaryKernelName } from "./types";
 import { broadcastRows } from "./wasm/broadcast";
 import { ELEMENTWISE_WASM } from "./wasm/elementwise-wasm";
 import { KernelMemory, uninitialisedFloats } from "./wasm/memory";
+import { parallelKernels, PARALLEL_MIN } from "./wasm/parallel";
 import { Placement, Streams } from "./wasm/placement";
 import { REDUCE_WASM } from "./wasm/reduce-wasm";
 import { transposePlan } from "./wasm/transpose";
@@ -48,6 +49,8 @@ export function wasmSimdSupported(): boolean {
 }
 
 const isF32 = (x: TypedArray): x is Float32Array => x instanceof Float32Array;
+const splat = (value: number) => new Float32Array(4).fill(value);
+const TRANSCENDENTAL = new Set<UnaryKernelName>(["exp", "log", "tanh", "sigmoid", "softplus"]);
 /** Below this, a row loop's call per row costs more than its SIMD saves. */
 const MIN_ROW = 16;
 
@@ -64,7 +67,9 @@ export function createWasmBackend({ minElements, residentMinElements, residentBu
   const memory = new KernelMemory(residentBudget);
   useKernelMemory(memory);
   const imports = { env: { memory: memory.memory } };
-  const kernels = new WebAssembly.Instance(new WebAssembly.Module(decode(ELEMENTWISE_WASM)), imports).exports as unknown as ElementwiseModule;
+  const elementwiseModule = new WebAssembly.Module(decode(ELEMENTWISE_WASM));
+  const kernels = new WebAssembly.Instance(elementwiseModule, imports).exports as unknown as ElementwiseModule;
+  const parallel = parallelKernels(memory.memory, elementwiseModule);
   const reducers = new WebAssembly.Instance(new WebAssembly.Module(decode(REDUCE_WASM)), imports).exports as unknown as ReduceModule;
   const streams = new Streams(memory);
   const small = (n: number) => n < Math.max(minElements, 1);
@@ -88,6 +93,13 @@ export function createWasmBackend({ minElements, residentMinElements, residentBu
     const direct = (x: Float32Array) => x.length === n || x.length === 1;
     if (direct(a) && direct(b)) {
       const aStep = a.length === 1 && n > 1 ? 0 : 16, bStep = b.length === 1 && n > 1 ? 0 : 16;
+      if (n >= PARALLEL_MIN && [a, b].every((x) => x.length === 1 || memory.offsetOf(x) !== undefined)) {
+        const threads = parallel();
+        if (threads && placed((place) => {
+          const pa = place.input(aStep ? a : splat(a[0])), pb = place.input(bStep ? b : splat(b[0])), po = place.output(out);
+          return () => threads.split(op, n, (from, count) => [pa + (aStep && from * 4), aStep, pb + (bStep && from * 4), bStep, po + from * 4, count]);
+        })) return true;
+      }
       streams.run([a, b], out, ([pa, pb], po, count) => loop(pa, aStep, pb, bStep, po, count));
       return true;
     }
@@ -123,6 +135,14 @@ export function createWasmBackend({ minElements, residentMinElements, residentBu
     unary(op, x, out) {
       if (!isF32(x) || !isF32(out) || small(out.length)) return jsBackend.unary(op, x, out);
       const code = UNARY_KERNELS.indexOf(op);
+      // Polynomials are worth the threads even when the operand has to be copied in first.
+      if (out.length >= PARALLEL_MIN && (memory.offsetOf(x) !== undefined || TRANSCENDENTAL.has(op))) {
+        const threads = parallel();
+        if (threads && placed((place) => {
+          const px = place.input(x), po = place.output(out);
+          return () => threads.split("unary", out.length, (from, count) => [code, px + from * 4, po + from * 4, count]);
+        })) return;
+      }
       streams.run([x], out, ([px], po, count) => kernels.unary(code, px, po, count));
     },
     reduceRows(x, outer, inner, kind, out) {

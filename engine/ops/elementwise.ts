@@ -4,6 +4,7 @@
  * (Σ t · ∂f/∂x) both follow from them.
  */
 import { allocate, type DType } from "../storage/dtype";
+import { currentBackend } from "../backend";
 import { expand } from "../backend/kernels";
 import { runOp, type OpDef } from "./op";
 import { broadcastShapes, sizeOf, sameShape } from "../storage/shape";
@@ -84,7 +85,14 @@ export const softplus = unaryOp({
   name: "softplus", kernel: { backend: "softplus" }, floatOnly: true,
   partial: (x) => sigmoid(x),
 });
-export const relu = unaryOp({ name: "relu", kernel: { backend: "relu" }, partial: (x) => mask(greater(x, 0), x) });
+export const relu = unaryOp({ name: "relu", kernel: { backend: "relu" }, partial: (x) => positiveMask(x) });
+
+/** 1 where x > 0, else 0, in x's dtype: relu's derivative, one kernel pass, a constant to every tape. */
+function positiveMask(x: Tensor): Tensor {
+  const out = currentBackend().allocateOutput(x.dtype, x.size);
+  currentBackend().unary("step", x.values, out);
+  return new Tensor(out, x.shape, x.dtype);
+}
 export const elu = unaryOp({
   name: "elu", kernel: "x > 0 ? x : Math.expm1(x)", floatOnly: true,
   partial: (x, y) => where(greater(x, 0), onesLikeT(x), add(y, 1)),

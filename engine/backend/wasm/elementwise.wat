@@ -187,9 +187,9 @@
     (loop $lanes
       (local.set $v (v128.load (local.get $x)))
       (block $store
-        (block $reciprocal (block $relu (block $square (block $abs (block $neg (block $sqrt
+        (block $step (block $reciprocal (block $relu (block $square (block $abs (block $neg (block $sqrt
         (block $softplus (block $sigmoid (block $tanh (block $log (block $exp
-          (br_table $exp $log $tanh $sigmoid $softplus $sqrt $neg $abs $square $relu $reciprocal (local.get $op)))
+          (br_table $exp $log $tanh $sigmoid $softplus $sqrt $neg $abs $square $relu $reciprocal $step (local.get $op)))
           (local.set $v (call $exp (local.get $v))) (br $store))
           (local.set $v (call $log (local.get $v))) (br $store))
           (local.set $v (call $tanh (local.get $v))) (br $store))
@@ -203,7 +203,9 @@
           (local.set $v (v128.and (local.get $v)
             (v128.or (f32x4.gt (local.get $v) (v128.const f32x4 0 0 0 0)) (f32x4.ne (local.get $v) (local.get $v)))))
           (br $store))
-        (local.set $v (f32x4.div (v128.const f32x4 1 1 1 1) (local.get $v))))
+        (local.set $v (f32x4.div (v128.const f32x4 1 1 1 1) (local.get $v))) (br $store))
+        ;; step: 1 where x > 0, 0 elsewhere (NaN included)
+        (local.set $v (v128.and (f32x4.gt (local.get $v) (v128.const f32x4 0 0 0 0)) (v128.const f32x4 1 1 1 1))))
       (v128.store (local.get $out) (local.get $v))
       (local.set $x (i32.add (local.get $x) (i32.const 16)))
       (local.set $out (i32.add (local.get $out) (i32.const 16)))
