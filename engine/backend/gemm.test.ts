@@ -1,5 +1,5 @@
 /**
- * The gemm against float64 products: both builds of the kernel (fused multiply-add and separate
+ * The gemm against float64 products and the JavaScript backend's loops: both builds of the kernel (fused multiply-add and separate
  * multiply and add, the latter also where the runtime has FMA), on one thread and split across
  * the pool, over shapes with odd sizes, 1×k, k = 1, transposes, offsets (batches) and
  * accumulation; tf.matmul on the wasm backend against the js backend for batched, broadcast and
@@ -13,6 +13,7 @@ import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import * as tf from "../core";
 import { chosenVariant, matmulInto, matmulSettings, matrix, relaxedSimdAvailable, storedMatrix, type GemmVariant, type MatrixView } from "./gemm";
+import { jsBackend } from "./js";
 import { threadCount } from "./threads";
 import { GEMM_WASM } from "./wasm/gemm-wasm";
 import { GEMM_MUL_ADD_WASM } from "./wasm/gemm-mul-add-wasm";
@@ -95,8 +96,18 @@ for (const variant of VARIANTS) {
           const start = seeded(outOffset + m * n, seed + 2);
           const out = start.slice();
           matmulInto(a, b, out, accumulate, outOffset);
-          assertProduct(out, outOffset, a, b, accumulate ? start : undefined, `${m}×${k}×${n}${transposeA ? " Aᵀ" : ""}${transposeB ? " Bᵀ" : ""}`);
+          const what = `${m}×${k}×${n}${transposeA ? " Aᵀ" : ""}${transposeB ? " Bᵀ" : ""}`;
+          assertProduct(out, outOffset, a, b, accumulate ? start : undefined, what);
           assert.deepEqual(out.subarray(0, outOffset), start.subarray(0, outOffset), "values before the output are kept");
+          // The JavaScript backend's loops agree to float32 rounding too.
+          const loops = new Float32Array(outOffset + m * n);
+          jsBackend.matmul(a.values, aOffset, b.values, bOffset, loops, outOffset, m, k, n, transposeA, transposeB);
+          const { magnitude } = reference(a, b);
+          for (let i = 0; i < m * n; i++) {
+            const got = out[outOffset + i] - (accumulate ? start[outOffset + i] : 0);
+            const bound = 2 ** -21 * (k + 2) * (magnitude[i] + (accumulate ? Math.abs(start[outOffset + i]) : 0)) + 1e-30;
+            assert.ok(Math.abs(got - loops[outOffset + i]) <= bound, `${what} vs js backend [${i}]: ${got} vs ${loops[outOffset + i]}`);
+          }
         }), { numRuns: 150 });
       });
     });

@@ -14,8 +14,8 @@
  * its part. Parts must not depend on each other; arguments are numbers. A call stopped from
  * outside (SIGINT's termination breaks Atomics.wait and skips `finally`) leaves its workers
  * finishing the parts they took: the next `run`, `load` or `settle` first waits for them, so
- * the pool is clean whenever a call begins. Workers are unref'd (a script still exits by
- * itself) and idle in Atomics.wait. Without worker threads (or with AGNB_THREADS=1) `threads`
+ * the pool is clean whenever a call begins. Workers start with the first call that has parts
+ * to share, are unref'd (a script still exits by itself) and idle in Atomics.wait. Without worker threads (or with AGNB_THREADS=1) `threads`
  * is 1 and `run` does every part on the calling thread.
  */
 import { WORKER_SOURCE, HEADER_INTS, MAX_ARGUMENTS, MAX_PARTS, Header, Job, JOB_INTS, Request } from "./threads-worker";
@@ -76,8 +76,15 @@ interface Kernel { module: WebAssembly.Module; exports: WebAssembly.Exports; nam
 
 export function createPool(memory: WebAssembly.Memory, wanted: number): ThreadPool {
   const kernels: Kernel[] = [];
-  const workers = wanted > 1 ? startWorkers(memory, wanted - 1) : null;
-  const threads = workers ? workers.ports.length + 1 : 1;
+  // Started by the first call with parts to share (a process of small products never pays for them).
+  let workers: ReturnType<typeof startWorkers> | undefined = wanted > 1 && canShare(memory) ? undefined : null;
+  const started = () => {
+    if (workers === undefined) {
+      workers = startWorkers(memory, wanted - 1);
+      kernels.forEach(({ module }, kernel) => workers?.load(module, kernel));
+    }
+    return workers;
+  };
 
   function exportsOf(kernel: number): WebAssembly.Exports {
     const entry = kernels[kernel];
@@ -86,7 +93,9 @@ export function createPool(memory: WebAssembly.Memory, wanted: number): ThreadPo
   }
 
   return {
-    threads,
+    get threads() {
+      return workers === null ? 1 : workers ? workers.ports.length + 1 : wanted;
+    },
     load(module) {
       const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
       const names = WebAssembly.Module.exports(module).map((entry) => entry.name);
@@ -100,18 +109,21 @@ export function createPool(memory: WebAssembly.Memory, wanted: number): ThreadPo
     run(kernel, name, parts) {
       const own = exportsOf(kernel)[name] as ((...args: number[]) => unknown) | undefined;
       if (typeof own !== "function") throw new Error(`thread pool: kernel ${kernel} has no function '${name}'`);
-      if (!workers || parts.length <= 1) {
+      const pool = parts.length > 1 ? started() : null;
+      if (!pool) {
         for (const args of parts) own(...args);
         return;
       }
-      workers.call(kernel, kernels[kernel].names.indexOf(name), parts, own);
+      pool.call(kernel, kernels[kernel].names.indexOf(name), parts, own);
     },
   };
 }
 
+const canShare = (memory: WebAssembly.Memory) => memory.buffer instanceof SharedArrayBuffer && nodeBuiltin<WorkerThreads>("node:worker_threads") !== undefined;
+
 function startWorkers(memory: WebAssembly.Memory, count: number) {
   const threadsModule = nodeBuiltin<WorkerThreads>("node:worker_threads");
-  if (!threadsModule || !(memory.buffer instanceof SharedArrayBuffer)) return null;
+  if (!threadsModule) return null;
   const header = new Int32Array(new SharedArrayBuffer((count * HEADER_INTS + JOB_INTS) * 4));
   const args = new Float64Array(new SharedArrayBuffer(MAX_PARTS * MAX_ARGUMENTS * 8));
   const ports: Port[] = [];
