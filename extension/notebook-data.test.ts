@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { parseNotebook, serializeNotebook } from "../kernel/notebook-file";
-import { fromPlainNotebook, toPlainNotebook, toPlainOutput, fromPlainOutput, STDOUT_MIME, ERROR_MIME, type PlainCell } from "./notebook-data";
+import { CELL_LANGUAGE, fromPlainNotebook, isCellLanguage, toPlainNotebook, toPlainOutput, fromPlainOutput, STDOUT_MIME, ERROR_MIME, type PlainCell } from "./notebook-data";
 
 const file = `{
  "cells": [
@@ -40,13 +40,14 @@ test("a notebook read into the editor and saved unchanged is written back byte f
   assert.match(roundTrip, /"extra_top_level": true/);
 });
 
-test("cells become editor cells: markdown as markup, code as TypeScript with its execution count", () => {
+test("cells become editor cells: markdown as markup, code as TypeScript (Autograd) with its execution count", () => {
   const plain = toPlainNotebook(parseNotebook(file, "t.agnb"));
   const [markdown, code] = plain.cells;
   assert.equal(markdown.kind, "markup");
   assert.equal(markdown.value, "# Gradients\nof w squared");
   assert.equal(code.kind, "code");
-  assert.equal(code.languageId, "typescript");
+  assert.equal(code.languageId, "agnb-typescript");
+  assert.equal(CELL_LANGUAGE, "agnb-typescript");
   assert.equal(code.executionOrder, 3);
   assert.deepEqual(code.outputs.map((o) => o.items.map((i) => i.mime)), [
     [STDOUT_MIME], ["application/vnd.agnb.tensor+json", "text/plain"], [ERROR_MIME],
@@ -89,4 +90,18 @@ test("a Hessian is shown as a heatmap first, yet saved with its data in file ord
   const plain = toPlainOutput(output);
   assert.deepEqual(plain.items.map((i) => i.mime), ["application/vnd.agnb.jacobian+json", "application/vnd.agnb.tensor+json", "text/plain"]);
   assert.deepEqual(Object.keys((fromPlainOutput(plain) as { data: object }).data), ["text/plain", "application/vnd.agnb.tensor+json", "application/vnd.agnb.jacobian+json"]);
+});
+
+test("the editor's language of cells stays out of the file: cells saying typescript or agnb-typescript save alike", () => {
+  const asRead = toPlainNotebook(parseNotebook(file, "t.agnb"));
+  const saved = (languageId: string) => {
+    const plain = toPlainNotebook(parseNotebook(file, "t.agnb"));
+    plain.cells[1].languageId = languageId;
+    plain.cells.push({ kind: "code", value: "w.square()", languageId, outputs: [], metadata: { id: "added" } });
+    return serializeNotebook(fromPlainNotebook(plain));
+  };
+  assert.equal(saved("typescript"), saved(CELL_LANGUAGE));
+  assert.equal(saved(CELL_LANGUAGE).split("agnb-typescript").length - 1, 1, "only the kernelspec names agnb-typescript");
+  assert.equal(serializeNotebook(fromPlainNotebook(asRead)), serializeNotebook(parseNotebook(file, "t.agnb")));
+  assert.ok(isCellLanguage("typescript") && isCellLanguage("agnb-typescript") && !isCellLanguage("python"));
 });

@@ -9,7 +9,19 @@ import { MIME } from "../display/contract";
 export const STDOUT_MIME = "application/vnd.code.notebook.stdout";
 export const STDERR_MIME = "application/vnd.code.notebook.stderr";
 export const ERROR_MIME = "application/vnd.code.notebook.error";
-export const CELL_LANGUAGE = "typescript";
+/**
+ * The language of our code cells in the editor: TypeScript coloured by VS Code's own grammar,
+ * under an id of its own, so that VS Code's TypeScript service (which sees each cell alone and
+ * calls earlier cells' names `any`) leaves them to the kernel's. Files say "typescript" as
+ * before: .agnb cells take their language from the notebook, and cells that say "typescript"
+ * (as .ipynb cells do) are ours too.
+ */
+export const CELL_LANGUAGE = "agnb-typescript";
+export const CELL_LANGUAGES: readonly string[] = [CELL_LANGUAGE, "typescript"];
+
+export function isCellLanguage(languageId: string): boolean {
+  return CELL_LANGUAGES.includes(languageId);
+}
 
 export interface PlainOutputItem { mime: string; data: Uint8Array }
 export interface PlainOutput { items: PlainOutputItem[]; metadata: OutputMetadata }

@@ -4,12 +4,11 @@
 // in the status bar follows the cells alone.
 import * as vscode from "vscode";
 import type { EditorKernels } from "../notebook-kernels";
+import { CELL_LANGUAGES } from "../notebook-data";
 
 /** Our cells: TypeScript cells of .agnb notebooks and of .ipynb notebooks on our kernel. */
-export const CELL_SELECTOR: vscode.DocumentSelector = [
-  { notebookType: "agnb", language: "typescript" },
-  { notebookType: "jupyter-notebook", language: "typescript" },
-];
+export const CELL_SELECTOR: vscode.DocumentSelector = ["agnb", "jupyter-notebook"].flatMap((notebookType) =>
+  CELL_LANGUAGES.map((language) => ({ notebookType, language })));
 
 export interface CellRequest { notebook: vscode.NotebookDocument; cell: vscode.NotebookCell; code: string }
 

@@ -3,7 +3,7 @@
 // each cell; clicking one opens its value, drawn by our renderers, in an untitled notebook.
 import * as vscode from "vscode";
 import type { EditorKernels } from "../notebook-kernels";
-import { toPlainOutput } from "../notebook-data";
+import { CELL_LANGUAGE, toPlainOutput } from "../notebook-data";
 import { IPYNB_TYPE } from "../ipynb";
 
 export const VARIABLES_VIEW = "agnb.variables";
@@ -84,7 +84,7 @@ export class VariablesView implements vscode.TreeDataProvider<VariableEntry>, vs
     }
     const plain = toPlainOutput({ output_type: "display_data", data: reply.data, metadata: {} } as never);
     const output = new vscode.NotebookCellOutput(plain.items.map((item) => new vscode.NotebookCellOutputItem(item.data, item.mime)));
-    const cell = new vscode.NotebookCellData(vscode.NotebookCellKind.Code, entry.name, "typescript");
+    const cell = new vscode.NotebookCellData(vscode.NotebookCellKind.Code, entry.name, CELL_LANGUAGE);
     cell.outputs = [output];
     // An untitled Jupyter notebook: VS Code's own serializer opens one from data (ours reads files).
     const scratch = await vscode.workspace.openNotebookDocument(IPYNB_TYPE, new vscode.NotebookData([cell]));

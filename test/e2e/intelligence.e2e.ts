@@ -1,8 +1,9 @@
 // Editor intelligence in a real VS Code (code-server + Chromium): completion of `w.` with types
-// and of `tf.` with docs, hover on `w`, signature help in `tf.matmul(`, a type error underlined
-// as it is typed and gone once fixed (all before any cell ran), and the Variables view listing
-// `w` with its shape and dtype after a run, and a theme switch re-colouring a drawn heatmap and
-// loss curve. Screenshots go to .test-output/e2e/intelligence-*.png.
+// and of `tf.` with docs, hover on `w` (ours alone: VS Code's TypeScript service leaves our cells
+// alone), syntax colours, signature help in `tf.matmul(`, a type error underlined as it is typed
+// and gone once fixed (all before any cell ran), the Variables view listing `w` with its shape
+// and dtype after a run and drawing its value when clicked, and a theme switch re-colouring a
+// drawn heatmap and loss curve. Screenshots go to .test-output/e2e/intelligence-*.png.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -114,16 +115,31 @@ describe("editor intelligence in a real VS Code", { timeout: 15 * 60_000 }, () =
     await resetFirstCell();
   });
 
-  test("hover on w shows tf.Variable", async () => {
+  test("hover on w shows tf.Variable, and nothing from VS Code's own TypeScript service", async () => {
     await page.keyboard.press("Escape");
     const token = page.locator(".notebook-editor >> visible=true").locator(".view-line span span", { hasText: /^w$/ }).first();
     await token.hover();
     const hover = page.locator(".monaco-hover:not(.hidden)", { hasText: "tf.Variable" });
     await hover.first().waitFor({ timeout: 30_000 });
+    // Another provider's part, if any, arrives with or just after ours.
+    await page.waitForTimeout(1500);
     await shot("hover-w");
     const texts = await page.locator(".monaco-hover:not(.hidden) .hover-contents").allInnerTexts();
     assert.ok(texts.some((t) => /const w: tf\.Variable/.test(t)), `hover: ${texts.join(" | ")}`);
+    assert.ok(texts.every((t) => !/\bany\b/.test(t)), `only our hover: ${texts.join(" | ")}`);
     await page.mouse.move(5, 5);
+  });
+
+  test("cells are TypeScript (Autograd), coloured by VS Code's TypeScript grammar", async () => {
+    const editor = page.locator(".notebook-editor >> visible=true");
+    const line = editor.locator(".view-line", { hasText: "new tf.Variable" }).first();
+    const colours = await line.locator("span span").evaluateAll((spans) => spans.filter((span) => span.textContent!.trim()).map((span) => getComputedStyle(span).color));
+    await shot("syntax-colours");
+    // const, w, new, tf, Variable and the numbers: keywords, names and numbers take different colours.
+    assert.ok(new Set(colours).size >= 3, `colours of "${FIRST_CELL}": ${colours.join(", ")}`);
+    // The cell's language, in its status bar (the kernel picker says "TypeScript (Autograd)" too).
+    const language = editor.locator(".cell-statusbar-container .cell-status-item", { hasText: "TypeScript (Autograd)" });
+    await language.first().waitFor({ timeout: 10_000 });
   });
 
   test("signature help inside tf.matmul( shows its parameters", async () => {
@@ -160,6 +176,21 @@ describe("editor intelligence in a real VS Code", { timeout: 15 * 60_000 }, () =
     await shot("variables-view");
     assert.match(text, /^w\s*tf\.Variable/);
     assert.match(text, /tf\.Variable \[2, 2\] float32 · min 1 · max 4 · mean 2\.5/);
+  });
+
+  test("clicking a variable shows its value drawn by the tensor renderer", async () => {
+    await page.locator(".pane-body .monaco-list-row", { hasText: "[2, 2] float32" }).first().click();
+    let cells = "";
+    for (let i = 0; i < 60 && !cells; i++) {
+      await page.waitForTimeout(500);
+      for (const frame of page.frames()) {
+        const drawn = await (frame.evaluate(`[...document.querySelectorAll(".agnb-tensor")].map((n) => n.textContent).join(" ")`) as Promise<string>).catch(() => "");
+        if (/Variable/.test(drawn) || /\b4\b/.test(drawn)) cells = drawn;
+      }
+    }
+    await shot("variable-value");
+    assert.match(cells, /1[\s\S]*2[\s\S]*3[\s\S]*4/, `the 2×2 values are drawn: ${cells}`);
+    assert.ok(await page.locator(".notebook-editor").count() >= 2, "the value opens beside the notebook");
   });
 
   test("a theme switch re-colours a drawn heatmap and loss curve without a re-run", async () => {
