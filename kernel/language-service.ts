@@ -5,7 +5,7 @@
  * checker's thread, never behind a running cell.
  */
 import ts from "typescript";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { declaredNames, type CellTypeChecker } from "./type-checker";
 
 /** One match as Jupyter frontends read it (`_jupyter_types_experimental`, as ipykernel sends). */
@@ -39,6 +39,8 @@ export interface TypedSignatures {
 const MAX_DETAILED = 200;
 /** Completion contexts whose details are kept (typing on one line stays in one context). */
 const KEPT_CONTEXTS = 16;
+/** The engine's types as the receiver of a completion is printed (`tf.Variable`, `typeof tf.keras`). */
+const ENGINE_TYPE = /^(typeof )?tf\b/;
 /** Display parts naming a type, which are the engine's when `tf` exports that name. */
 const TYPE_NAME_PARTS = new Set(["className", "interfaceName", "aliasName", "enumName"]);
 
@@ -51,7 +53,8 @@ export class CellLanguageService {
   private readonly detailsByContext = new Map<string, Map<string, TypedMatch>>();
   private engineTypes: Set<string> | undefined;
 
-  constructor(private readonly checker: CellTypeChecker) {
+  /** `precomputed`: details of the engine's types, made at build time (completion-details.ts), kept for good. */
+  constructor(private readonly checker: CellTypeChecker, private readonly precomputed = new Map<string, Map<string, TypedMatch>>()) {
     this.editFile = join(checker.folder, "edit.ts");
     this.service = ts.createLanguageService(this.host(), sharingRegistry(checker));
   }
@@ -69,7 +72,7 @@ export class CellLanguageService {
     const receiverType = found.isMemberCompletion ? this.receiverType(start) : undefined;
     // The engine's types (`tf.Variable`) and an earlier cell's (named by the file of its content)
     // stay what they are as cells run; others only until the declarations change.
-    const stable = receiverType !== undefined && (/^(typeof )?tf\b/.test(receiverType) || receiverType.includes('import("'));
+    const stable = receiverType !== undefined && (ENGINE_TYPE.test(receiverType) || receiverType.includes('import("'));
     const typeKey = receiverType && (stable ? receiverType : `${this.checker.declarationsVersion}\u0000${receiverType}`);
     const known = this.detailsIn(typeKey ? `type\u0000${typeKey}` : completionContext(source, start, this.checker.declarationsVersion));
     const own = new Set(declaredNames(source).map((d) => d.name));
@@ -156,7 +159,19 @@ export class CellLanguageService {
     return types.typeToString(type, undefined, ts.TypeFormatFlags.NoTruncation | ts.TypeFormatFlags.UseFullyQualifiedType);
   }
 
+  /** The details of the engine's own types found so far, by context, for completion-details.ts. */
+  engineDetails(): Record<string, TypedMatch[]> {
+    // `tf.Variable`, or a type of the engine's files printed with its path (`import(".../model").Sequential`).
+    const types = `import("${dirname(this.checker.globalsFile)}/`;
+    const engineType = (context: string) => context.startsWith("type\u0000") && !context.includes(this.checker.folder)
+      && (ENGINE_TYPE.test(context.slice(5)) || context.includes(types));
+    const contexts = [...this.detailsByContext].filter(([context]) => engineType(context));
+    return Object.fromEntries(contexts.map(([context, known]) => [context, [...known.values()]]));
+  }
+
   private detailsIn(context: string): Map<string, TypedMatch> {
+    const precomputed = this.precomputed.get(context);
+    if (precomputed) return precomputed;
     let known = this.detailsByContext.get(context);
     if (!known) {
       if (this.detailsByContext.size >= KEPT_CONTEXTS) this.detailsByContext.clear();

@@ -9,6 +9,7 @@ import { parentPort, workerData, type MessagePort } from "node:worker_threads";
 import { saveTypeScriptCodeCache } from "./typescript-code-cache";
 import { CellTypeChecker, type TypeCheckerSetup } from "./type-checker";
 import { CellLanguageService } from "./language-service";
+import { readCompletionDetails } from "./completion-details";
 import { answer } from "./intelligence";
 import type { IntelligenceRequest, IntelligenceResponse } from "./intelligence-channel";
 
@@ -41,7 +42,7 @@ if (editorPort) {
   editorPort.on("message", (request: IntelligenceRequest) => {
     try {
       const first = !service;
-      service ??= new CellLanguageService(checker);
+      service ??= new CellLanguageService(checker, readCompletionDetails(checker, checker.libraryFileNames()));
       editorPort.postMessage(answer(request, service, checker));
       // After the first answer: the next `w.` or `tf.` finds its details ready.
       if (first) setImmediate(() => service!.warmUp());

@@ -192,6 +192,11 @@ export class CellTypeChecker {
     return this.files.has(fileName) ? undefined : this.parsed.get(fileName);
   }
 
+  /** The names of the library files parsed so far (see libraryFile). */
+  libraryFileNames(): string[] {
+    return [...this.parsed.keys()].filter((fileName) => !this.files.has(fileName));
+  }
+
   /** The virtual folder's path: a file named `<name>.ts` there sees what a cell sees. */
   get folder(): string {
     return dirname(this.cellFile);

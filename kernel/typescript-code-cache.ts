@@ -7,6 +7,7 @@
  * Importing this module registers the compiler in `require`'s cache, so it must be imported
  * before anything that imports "typescript".
  */
+import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import Module from "node:module";
 import { homedir } from "node:os";
@@ -15,9 +16,12 @@ import vm from "node:vm";
 
 const compilerFile = require.resolve("typescript");
 const version = (JSON.parse(readFileSync(join(dirname(compilerFile), "..", "package.json"), "utf8")) as { version: string }).version;
+// V8 refuses a cache made under other flags (the kernel runs with --max-semi-space-size, tools
+// and tests without), so each set of flags keeps its own rather than overwriting the other's.
+const flags = createHash("sha1").update(`${process.execArgv.join(" ")}\u0000${process.env.NODE_OPTIONS ?? ""}`).digest("hex").slice(0, 8);
 const cacheFile = join(
   process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "autograd-notebook",
-  `typescript-${version}-node${process.version}-${process.arch}.v8cache`,
+  `typescript-${version}-node${process.version}-${process.arch}-${flags}.v8cache`,
 );
 
 let script: vm.Script | null = null;

@@ -1,6 +1,7 @@
 // Builds every bundle the package ships. Entries whose source does not exist yet are skipped,
 // so each part of the project can be built on its own.
 import { build } from "esbuild";
+import { spawn } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { emitEngineDeclarations } from "./engine-declarations.mjs";
@@ -42,8 +43,19 @@ if (renderers.length) {
   }));
 }
 
-// Cells are type-checked against the engine's declarations (and packages importing it get them).
-jobs.push(emitEngineDeclarations(root));
+// Cells are type-checked against the engine's declarations (and packages importing it get them);
+// the details of completing the engine's API are worked out from them once.
+jobs.push(emitEngineDeclarations(root).then(writeCompletionDetails));
+
+/** dist/types/engine-completions.json (kernel/completion-details.ts), when what it is made from changed. */
+async function writeCompletionDetails() {
+  const out = at("dist/types/engine-completions.json");
+  const inputs = ["dist/types/engine/.built", "kernel/cell-globals.d.ts", "kernel/completion-details.ts", "kernel/generate-completion-details.ts", "kernel/language-service.ts", "kernel/type-checker.ts"];
+  if (existsSync(out) && statSync(out).mtimeMs > Math.max(...inputs.map((input) => statSync(at(input)).mtimeMs))) return;
+  const run = spawn(process.execPath, ["--import", "tsx", at("kernel/generate-completion-details.ts"), at("dist/types")], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
+  const code = await new Promise((resolve) => run.on("close", resolve));
+  if (code !== 0) throw new Error(`kernel/generate-completion-details.ts exited with code ${code}`);
+}
 
 await Promise.all(jobs);
 console.log(`built ${jobs.length} bundle group(s)`);
