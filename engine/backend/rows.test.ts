@@ -143,3 +143,16 @@ test("calls past PARALLEL_MIN elements split across the worker threads and give 
   jsBackend.unary("tanh", a, tanhsExpected);
   tanhsExpected.forEach((e, i) => assert.ok(Math.abs(tanhs[i] - e) <= 2 * 2 ** -23 * Math.abs(e), `tanh[${i}]: ${tanhs[i]} vs ${e}`));
 });
+
+test("long sums add float64 pieces (threads for arrays in kernel memory, chunks otherwise) to the JavaScript backend's float32", () => {
+  for (const n of [CHUNK, 3 * CHUNK + 1, 2 * PARALLEL_MIN + 3]) {
+    const x = Float32Array.from({ length: n }, (_, i) => Math.sin(i) * 1000 + 1e-3 * i);
+    const expected = new Float32Array(1);
+    jsBackend.reduceRows(x, 1, n, "sum", expected);
+    for (const input of [x, resident(x)]) {
+      const actual = new Float32Array(1);
+      wasm.reduceRows(input, 1, n, "sum", actual);
+      assert.ok(Math.abs(actual[0] - expected[0]) <= 2 ** -23 * Math.abs(expected[0]) + 1e-9 * n * 1000, `sum of ${n}: ${actual[0]} vs ${expected[0]}`);
+    }
+  }
+});

@@ -15,7 +15,7 @@ import { broadcastRows } from "./wasm/broadcast";
 import { ELEMENTWISE_WASM } from "./wasm/elementwise-wasm";
 import { KernelMemory, uninitialisedFloats } from "./wasm/memory";
 import { parallelKernels, PARALLEL_MIN } from "./wasm/parallel";
-import { Placement, Streams } from "./wasm/placement";
+import { CHUNK, Placement, Streams } from "./wasm/placement";
 import { REDUCE_WASM } from "./wasm/reduce-wasm";
 import { transposePlan } from "./wasm/transpose";
 
@@ -28,6 +28,7 @@ interface ElementwiseModule extends Record<BinaryKernelName, BinaryLoop> {
 
 interface ReduceModule {
   sum_rows(x: number, outer: number, inner: number, out: number): void;
+  sum_span(x: number, n: number, out: number): void;
   prod_rows(x: number, outer: number, inner: number, out: number): void;
   extreme_rows(x: number, outer: number, inner: number, out: number, lowest: number): void;
   reduce_middle(x: number, outer: number, mid: number, inner: number, out: number, kind: number): void;
@@ -70,7 +71,11 @@ export function createWasmBackend({ minElements, residentMinElements, residentBu
   const elementwiseModule = new WebAssembly.Module(decode(ELEMENTWISE_WASM));
   const kernels = new WebAssembly.Instance(elementwiseModule, imports).exports as unknown as ElementwiseModule;
   const parallel = parallelKernels(memory.memory, elementwiseModule);
-  const reducers = new WebAssembly.Instance(new WebAssembly.Module(decode(REDUCE_WASM)), imports).exports as unknown as ReduceModule;
+  const reduceModule = new WebAssembly.Module(decode(REDUCE_WASM));
+  const reducers = new WebAssembly.Instance(reduceModule, imports).exports as unknown as ReduceModule;
+  const parallelReducers = parallelKernels(memory.memory, reduceModule);
+  // One float64 per thread for the pieces of a long sum.
+  const partials = memory.temporary(128)!.offset;
   const streams = new Streams(memory);
   const small = (n: number) => n < Math.max(minElements, 1);
 
@@ -122,6 +127,23 @@ export function createWasmBackend({ minElements, residentMinElements, residentBu
     });
   }
 
+  /** Σ x in float64 pieces: split across threads when it lives in kernel memory, else streamed in chunks. */
+  function longSum(x: Float32Array): number {
+    const at = memory.offsetOf(x);
+    const threads = at !== undefined && x.length >= PARALLEL_MIN ? parallelReducers() : null;
+    if (at !== undefined && threads) {
+      let part = 0;
+      threads.split("sum_span", x.length, (from, count) => [at + from * 4, count, partials + 8 * part++]);
+      return new Float64Array(memory.memory.buffer, partials, part).reduce((total, piece) => total + piece, 0);
+    }
+    let total = 0;
+    streams.read(x, (offset, count) => {
+      reducers.sum_span(offset, count, partials);
+      total += new Float64Array(memory.memory.buffer, partials, 1)[0];
+    });
+    return total;
+  }
+
   return {
     name: "wasm",
     allocateOutput(dtype, size) {
@@ -146,6 +168,7 @@ export function createWasmBackend({ minElements, residentMinElements, residentBu
       streams.run([x], out, ([px], po, count) => kernels.unary(code, px, po, count));
     },
     reduceRows(x, outer, inner, kind, out) {
+      if (kind === "sum" && outer === 1 && isF32(x) && inner >= CHUNK) return void (out[0] = longSum(x));
       const done = (kind === "sum" || kind === "max" || kind === "min" || kind === "prod") && isF32(x) && isF32(out) && !small(x.length) && inner > 0 && placed((place) => {
         const px = place.input(x), po = place.output(out);
         if (kind === "sum") return () => reducers.sum_rows(px, outer, inner, po);

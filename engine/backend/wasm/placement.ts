@@ -69,6 +69,18 @@ export class Streams {
     this.slots = [slot(), slot(), slot(), slot()];
   }
 
+  /** Calls `visit(offset, count)` over `x`: once, in place, when it lives in kernel memory, else chunk by chunk. */
+  read(x: Float32Array, visit: (at: number, count: number) => void): void {
+    const resident = this.memory.offsetOf(x);
+    if (resident !== undefined) return visit(resident, x.length);
+    const floats = this.memory.floats();
+    for (let from = 0; from < x.length; from += CHUNK) {
+      const count = Math.min(CHUNK, x.length - from);
+      floats.set(x.subarray(from, from + count), this.slots[0] / 4);
+      visit(this.slots[0], count);
+    }
+  }
+
   /**
    * Runs `kernel(inputOffsets, outputOffset, count)` over `out` in chunks; an input of one
    * element is a scalar, repeated as one vector (its offset stays put: the kernel's step is 0).

@@ -7,35 +7,43 @@
   ;; Shared, so that arrays placed in it stay valid as it grows and worker threads can reach it.
   (import "env" "memory" (memory 1 65536 shared))
 
-  ;; out[o] = Σ of row o, summed in float64 as the JavaScript kernel does, so long rows lose
-  ;; nothing to float32 rounding.
+  ;; Σ of n contiguous elements, summed in float64 as the JavaScript kernel does, so long rows
+  ;; lose nothing to float32 rounding.
+  (func $row_sum (param $p i32) (param $n i32) (result f64)
+    (local $end i32) (local $v v128) (local $s0 v128) (local $s1 v128) (local $total f64)
+    (local.set $end (i32.add (local.get $p) (i32.shl (local.get $n) (i32.const 2))))
+    (block $vdone (loop $vectors
+      (br_if $vdone (i32.gt_u (i32.add (local.get $p) (i32.const 16)) (local.get $end)))
+      (local.set $v (v128.load (local.get $p)))
+      (local.set $s0 (f64x2.add (local.get $s0) (f64x2.promote_low_f32x4 (local.get $v))))
+      (local.set $s1 (f64x2.add (local.get $s1) (f64x2.promote_low_f32x4
+        (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v)))))
+      (local.set $p (i32.add (local.get $p) (i32.const 16)))
+      (br $vectors)))
+    (local.set $s0 (f64x2.add (local.get $s0) (local.get $s1)))
+    (local.set $total (f64.add (f64x2.extract_lane 0 (local.get $s0)) (f64x2.extract_lane 1 (local.get $s0))))
+    (block $tdone (loop $tail
+      (br_if $tdone (i32.ge_u (local.get $p) (local.get $end)))
+      (local.set $total (f64.add (local.get $total) (f64.promote_f32 (f32.load (local.get $p)))))
+      (local.set $p (i32.add (local.get $p) (i32.const 4)))
+      (br $tail)))
+    (local.get $total))
+
+  ;; out[o] = Σ of row o (`inner` contiguous elements), rounded to float32.
   (func (export "sum_rows") (param $x i32) (param $outer i32) (param $inner i32) (param $out i32)
-    (local $o i32) (local $p i32) (local $end i32) (local $v v128)
-    (local $s0 v128) (local $s1 v128) (local $total f64)
+    (local $o i32)
     (block $done (loop $rows
       (br_if $done (i32.ge_u (local.get $o) (local.get $outer)))
-      (local.set $p (i32.add (local.get $x) (i32.shl (i32.mul (local.get $o) (local.get $inner)) (i32.const 2))))
-      (local.set $end (i32.add (local.get $p) (i32.shl (local.get $inner) (i32.const 2))))
-      (local.set $s0 (v128.const f64x2 0 0))
-      (local.set $s1 (v128.const f64x2 0 0))
-      (block $vdone (loop $vectors
-        (br_if $vdone (i32.gt_u (i32.add (local.get $p) (i32.const 16)) (local.get $end)))
-        (local.set $v (v128.load (local.get $p)))
-        (local.set $s0 (f64x2.add (local.get $s0) (f64x2.promote_low_f32x4 (local.get $v))))
-        (local.set $s1 (f64x2.add (local.get $s1) (f64x2.promote_low_f32x4
-          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v)))))
-        (local.set $p (i32.add (local.get $p) (i32.const 16)))
-        (br $vectors)))
-      (local.set $s0 (f64x2.add (local.get $s0) (local.get $s1)))
-      (local.set $total (f64.add (f64x2.extract_lane 0 (local.get $s0)) (f64x2.extract_lane 1 (local.get $s0))))
-      (block $tdone (loop $tail
-        (br_if $tdone (i32.ge_u (local.get $p) (local.get $end)))
-        (local.set $total (f64.add (local.get $total) (f64.promote_f32 (f32.load (local.get $p)))))
-        (local.set $p (i32.add (local.get $p) (i32.const 4)))
-        (br $tail)))
-      (f32.store (i32.add (local.get $out) (i32.shl (local.get $o) (i32.const 2))) (f32.demote_f64 (local.get $total)))
+      (f32.store (i32.add (local.get $out) (i32.shl (local.get $o) (i32.const 2)))
+        (f32.demote_f64 (call $row_sum
+          (i32.add (local.get $x) (i32.shl (i32.mul (local.get $o) (local.get $inner)) (i32.const 2))) (local.get $inner))))
       (local.set $o (i32.add (local.get $o) (i32.const 1)))
       (br $rows))))
+
+  ;; The float64 sum of n elements, stored at `out` (8 bytes): the pieces of one long sum, split
+  ;; across threads or streamed in chunks, are added up by the caller.
+  (func (export "sum_span") (param $x i32) (param $n i32) (param $out i32)
+    (f64.store (local.get $out) (call $row_sum (local.get $x) (local.get $n))))
 
   ;; out[o] = Π of row o in float64: two running products of two lanes each.
   (func (export "prod_rows") (param $x i32) (param $outer i32) (param $inner i32) (param $out i32)
