@@ -164,11 +164,15 @@ function residentAt(memory: KernelMemory, values: Float32Array, offset: number):
 
 interface Part { row: number; rows: number; col: number; cols: number }
 
-/** Thread shares: columns when A is the smaller operand (each thread packs all of it), else rows. */
+/**
+ * The parts threads take: columns when A is the smaller operand (every part packs all of it),
+ * else rows. Two parts a thread where the split side is long enough that packing the other
+ * operand once more costs little, so a thread that falls behind (a busy machine) is helped out.
+ */
 function partsOf({ MR, NR }: Tiling, m: number, k: number, n: number, threads: number): Part[] {
-  const count = m * k * n >= matmulSettings.parallelMinWork ? threads : 1;
   const byColumns = m <= n;
   const total = byColumns ? n : m, step = byColumns ? NR : MR;
+  const count = m * k * n < matmulSettings.parallelMinWork ? 1 : total >= 512 ? 2 * threads : threads;
   const share = roundUp(Math.ceil(total / count), step);
   const parts: Part[] = [];
   for (let start = 0; start < total; start += share) {

@@ -10,8 +10,8 @@
   (import "env" "memory" (memory 1 65536 shared))
   (global (export "MR") i32 (i32.const 4))
   (global (export "NR") i32 (i32.const 8))
-  (global (export "MC") i32 (i32.const 192))
-  (global (export "KC") i32 (i32.const 256))
+  (global (export "MC") i32 (i32.const 96))
+  (global (export "KC") i32 (i32.const 384))
   (global (export "NC") i32 (i32.const 512))
 
   ;; C[rows×cols] at $c (row stride $ldc bytes) gets the MR×NR tile of panel $ap × panel $bp
@@ -213,23 +213,23 @@
     (local.set $bRow (i32.shl (local.get $bRow) (i32.const 2)))
     (local.set $bCol (i32.shl (local.get $bCol) (i32.const 2)))
     (local.set $ldc (i32.shl (local.get $ldc) (i32.const 2)))
-    (local.set $packedB (i32.add (local.get $work) (i32.const 196608)))
+    (local.set $packedB (i32.add (local.get $work) (i32.const 147456)))
     (local.set $scratch (i32.add (local.get $packedB)
-      (i32.mul (select (local.get $k) (i32.const 256) (i32.lt_s (local.get $k) (i32.const 256)))
+      (i32.mul (select (local.get $k) (i32.const 384) (i32.lt_s (local.get $k) (i32.const 384)))
         (i32.mul (i32.and (i32.add (select (local.get $n) (i32.const 512) (i32.lt_s (local.get $n) (i32.const 512))) (i32.const 7)) (i32.const -8))
           (i32.const 4)))))
     (loop $columnBlocks
       (local.set $nc (select (i32.const 512) (i32.sub (local.get $n) (local.get $jc)) (i32.ge_s (i32.sub (local.get $n) (local.get $jc)) (i32.const 512))))
       (local.set $pc (i32.const 0))
       (loop $depthBlocks
-        (local.set $kc (select (i32.const 256) (i32.sub (local.get $k) (local.get $pc)) (i32.ge_s (i32.sub (local.get $k) (local.get $pc)) (i32.const 256))))
+        (local.set $kc (select (i32.const 384) (i32.sub (local.get $k) (local.get $pc)) (i32.ge_s (i32.sub (local.get $k) (local.get $pc)) (i32.const 384))))
         (local.set $overwrite (i32.and (i32.eqz (local.get $pc)) (i32.eqz (local.get $accumulate))))
         (call $packB
           (i32.add (local.get $b) (i32.add (i32.mul (local.get $pc) (local.get $bRow)) (i32.mul (local.get $jc) (local.get $bCol))))
           (local.get $bRow) (local.get $bCol) (local.get $kc) (local.get $nc) (local.get $packedB))
         (local.set $ic (i32.const 0))
         (loop $rowBlocks
-          (local.set $mc (select (i32.const 192) (i32.sub (local.get $m) (local.get $ic)) (i32.ge_s (i32.sub (local.get $m) (local.get $ic)) (i32.const 192))))
+          (local.set $mc (select (i32.const 96) (i32.sub (local.get $m) (local.get $ic)) (i32.ge_s (i32.sub (local.get $m) (local.get $ic)) (i32.const 96))))
           (call $packA
             (i32.add (local.get $a) (i32.add (i32.mul (local.get $ic) (local.get $aRow)) (i32.mul (local.get $pc) (local.get $aCol))))
             (local.get $aRow) (local.get $aCol) (local.get $mc) (local.get $kc) (local.get $work))
@@ -249,6 +249,6 @@
                 (local.get $overwrite) (local.get $scratch))
               (br_if $panelRows (i32.lt_s (local.tee $ir (i32.add (local.get $ir) (i32.const 4))) (local.get $mc))))
             (br_if $panelColumns (i32.lt_s (local.tee $jr (i32.add (local.get $jr) (i32.const 8))) (local.get $nc))))
-          (br_if $rowBlocks (i32.lt_s (local.tee $ic (i32.add (local.get $ic) (i32.const 192))) (local.get $m))))
-        (br_if $depthBlocks (i32.lt_s (local.tee $pc (i32.add (local.get $pc) (i32.const 256))) (local.get $k))))
+          (br_if $rowBlocks (i32.lt_s (local.tee $ic (i32.add (local.get $ic) (i32.const 96))) (local.get $m))))
+        (br_if $depthBlocks (i32.lt_s (local.tee $pc (i32.add (local.get $pc) (i32.const 384))) (local.get $k))))
       (br_if $columnBlocks (i32.lt_s (local.tee $jc (i32.add (local.get $jc) (i32.const 512))) (local.get $n))))))
