@@ -160,6 +160,14 @@ export function runAsync(self: unknown, args: ArrayLike<unknown> | null, body: (
   return call.promise;
 }
 
+/** `callback` as code of `run`: guarded, and dropped (returning undefined) once the run is cancelled. */
+export function forRun(run: CellRun, callback: Callback): Callback {
+  return function (this: unknown, ...args: unknown[]) {
+    const result = runForCell(run, () => apply(callback, this, args));
+    return result === DROPPED ? undefined : result;
+  };
+}
+
 /** A timer's (or tick's) callback, run for the run it was scheduled in. */
 function cellCallback(callback: (...a: unknown[]) => unknown, args: unknown[], onDropped?: () => void) {
   return function (this: unknown) {

@@ -8,6 +8,7 @@ import v8 from "node:v8";
 import vm from "node:vm";
 import { CellRun, currentRun, inCancelledRun, installCellRuntime, runs, setInterruptionHandler, withinRun } from "./cell-runtime";
 import { guardCellListeners } from "./cell-listeners";
+import { guardNodeCallbacks } from "./cell-node-callbacks";
 import { MIME, type MimeBundle } from "../display/contract";
 import { normaliseBundle, plainText, toMimeBundle } from "./display";
 import { withStaticPictures } from "./static-pictures";
@@ -80,6 +81,7 @@ export class Executor {
     globals[IMPORT_HELPER] = (specifier: unknown) => this.loader.import(specifier);
     installCellRuntime();
     guardCellListeners();
+    guardNodeCallbacks();
     setInterruptionHandler((run) => this.stopped(run));
     const flag = this.interruptFlag;
     // Plain reads keep the per-iteration cost tiny; the rest happens only once one is set.

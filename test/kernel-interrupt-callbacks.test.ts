@@ -1,7 +1,8 @@
 /**
  * Interrupt reaches every kind of callback a cell can schedule, through the real kernel process:
  * `then`/`catch`/`finally` callbacks, `process.nextTick`, `queueMicrotask`, `setImmediate`, the
- * steps of async generators and `for await`, and event listeners that Node calls from I/O. Each
+ * steps of async generators and `for await`, event listeners that Node calls from I/O, and the
+ * completion callbacks of Node's callback APIs. Each
  * spins or runs a catastrophic regex (which no loop check reaches) and must stop within a
  * second; afterwards nothing of the cell runs or prints, and the kernel's variables are kept.
  */
@@ -84,7 +85,15 @@ describe("interrupt reaches the callbacks a cell schedules", { timeout: 180_000 
     await assertStops(code, "chunks", t);
   });
 
-  test("promise callbacks, listeners and ticks keep their meaning", async () => {
+  test("the completion callbacks of Node's callback APIs (fs, child_process)", async (t) => {
+    const statLoop = "let stats = 0;\nconst fs = require('node:fs');\n" +
+      `const again = () => fs.stat('/', () => { stats++; if (stats > 20) ${SLOW_REGEX}; again(); });\nagain();\n${FOREVER}`;
+    await assertStops(statLoop, "stats", t);
+    const exec = `require('node:child_process').execFile(process.execPath, ['--version'], () => { ${SLOW_REGEX}; console.log('exec done'); });\n${FOREVER}`;
+    await assertStops(exec, null, t);
+  });
+
+  test("promise callbacks, listeners, ticks and callback APIs keep their meaning", async () => {
     const code = [
       "const { EventEmitter } = require('node:events');",
       "const emitter = new EventEmitter();",
@@ -99,10 +108,13 @@ describe("interrupt reaches the callbacks a cell schedules", { timeout: 180_000 
       "const chained = await Promise.resolve(1).then((v) => v + 1).finally(() => undefined);",
       "const caught = await Promise.reject(new Error('e')).catch((e: Error) => e.message);",
       "const ticked = await new Promise((resolve) => process.nextTick(resolve, 'tick'));",
-      "[seen, fired, emitter.listenerCount('a'), emitter.listenerCount('b'), chained, caught, ticked]",
+      "const isFolder = await new Promise((resolve) => require('node:fs').stat('/', (_: unknown, stats: { isDirectory(): boolean }) => resolve(stats.isDirectory())));",
+      "const { promisify } = require('node:util');",
+      "const { stdout } = await promisify(require('node:child_process').execFile)(process.execPath, ['-e', 'process.stdout.write(`ran`)']);",
+      "[seen, fired, emitter.listenerCount('a'), emitter.listenerCount('b'), chained, caught, ticked, isFolder, stdout]",
     ].join("\n");
     const result = await kernel.execute(code);
     assert.equal(result.reply.content.status, "ok", JSON.stringify(result.reply.content));
-    assert.equal(resultText(result), "[ [ true, true ], 2, 0, 0, 2, 'e', 'tick' ]");
+    assert.equal(resultText(result), "[ [ true, true ], 2, 0, 0, 2, 'e', 'tick', true, 'ran' ]");
   });
 });
