@@ -19,14 +19,16 @@ export { wasmSimdSupported } from "./wasm";
 export { relaxedSimdSupported } from "./relaxed-simd";
 export { matmulThreads as kernelThreadCount, chosenVariant as matmulVariant } from "./gemm";
 
-/** Copying operands into WebAssembly memory and back pays off from about this many elements. */
-const WASM_MIN_ELEMENTS = 1024;
+/** Staging operands through WebAssembly memory pays off from about this many elements (measured: add, relu, exp). */
+const WASM_MIN_ELEMENTS = 256;
 /**
  * Results from this size up live in WebAssembly memory, up to a budget: the memory of arrays
- * dropped inside one synchronous loop comes back only after it (finalizers run between tasks).
+ * dropped inside one synchronous loop comes back only after it (finalizers run between tasks),
+ * and only after a full collection, which V8 starts when ordinary arrays made past the budget
+ * reach about 64 MB. A budget of twice that keeps most results in place in a loop that yields.
  */
 const RESIDENT_MIN_ELEMENTS = 16384;
-const RESIDENT_BUDGET_BYTES = 64 * 2 ** 20;
+const RESIDENT_BUDGET_BYTES = 128 * 2 ** 20;
 const NO_SIMD_NOTE = "WebAssembly SIMD is not available in this runtime: the engine computes with its JavaScript backend";
 
 let current: Backend | undefined;

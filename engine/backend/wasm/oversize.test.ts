@@ -34,7 +34,7 @@ test("past the pool's budget, outputs are ordinary arrays and the kernels still 
 
 test("a tensor just above the budget is made in JavaScript memory and computes as on the JavaScript backend", async () => {
   assert.equal(await tf.setBackend("wasm"), true);
-  const size = 17_000_000; // 68 MB of float32, above the 64 MB that may live in kernel memory
+  const size = 34_000_000; // 136 MB of float32, above the 128 MB that may live in kernel memory
   const x = tf.random.uniform([size], { minval: -1, maxval: 1, seed: 3 });
   const onWasm = [tf.add(x, 1), tf.mul(x, x), tf.exp(x)];
   assert.ok(onWasm.every((t) => !inKernelMemory(t.dataSync())), "the results live outside kernel memory");

@@ -53,12 +53,12 @@ export class Placement {
 /** Elements a staging block holds: a few of them stay in a core's L2 cache. */
 export const CHUNK = 16384;
 
-/** How one operand of a chunked call is reached. */
-type Source = { resident: number } | { splat: number } | { staged: Float32Array; slot: number };
-
 export class Streams {
   /** Byte offsets of the staging blocks: two inputs, one output, and one vector for each splat. */
   private readonly slots: number[];
+  private readonly bases = [0, 0];
+  private readonly steps = [0, 0];
+  private readonly offsets: number[] = [];
 
   constructor(private readonly memory: KernelMemory) {
     const slot = () => {
@@ -84,30 +84,37 @@ export class Streams {
   /**
    * Runs `kernel(inputOffsets, outputOffset, count)` over `out` in chunks; an input of one
    * element is a scalar, repeated as one vector (its offset stays put: the kernel's step is 0).
+   * Plain loops, no closures: this runs for every elementwise op of a few hundred elements up.
    */
   run(inputs: Float32Array[], out: Float32Array, kernel: (at: number[], outAt: number, count: number) => void): void {
-    const n = out.length;
+    const n = out.length, k = inputs.length;
     const floats = this.memory.floats();
-    const sources: Source[] = inputs.map((x, k) => {
+    // Per input: its resident offset, a splat's offset, or -1 for an ordinary array staged in slot k.
+    const base = this.bases;
+    let staged = false;
+    for (let i = 0; i < k; i++) {
+      const x = inputs[i];
       if (x.length === 1 && n > 1) {
-        const at = this.slots[3] + 16 * k;
-        floats.fill(x[0], at / 4, at / 4 + 4);
-        return { splat: at };
+        base[i] = this.slots[3] + 16 * i;
+        floats.fill(x[0], base[i] / 4, base[i] / 4 + 4);
+        this.steps[i] = 0;
+      } else {
+        const resident = this.memory.offsetOf(x);
+        base[i] = resident ?? -1;
+        staged ||= resident === undefined;
+        this.steps[i] = 4;
       }
-      const resident = this.memory.offsetOf(x);
-      return resident !== undefined ? { resident } : { staged: x, slot: this.slots[k] };
-    });
+    }
     const outResident = this.memory.offsetOf(out);
-    const whole = outResident !== undefined && sources.every((s) => !("staged" in s));
-    const step = whole ? n : CHUNK;
-    const at = new Array<number>(inputs.length);
+    const step = outResident !== undefined && !staged ? n : CHUNK;
+    const at = this.offsets;
+    at.length = k;
     for (let from = 0; from < n; from += step) {
       const count = Math.min(step, n - from);
-      sources.forEach((s, k) => {
-        if ("resident" in s) at[k] = s.resident + from * 4;
-        else if ("splat" in s) at[k] = s.splat;
-        else { floats.set(s.staged.subarray(from, from + count), s.slot / 4); at[k] = s.slot; }
-      });
+      for (let i = 0; i < k; i++) {
+        if (base[i] >= 0) at[i] = base[i] + this.steps[i] * from;
+        else { floats.set(inputs[i].subarray(from, from + count), this.slots[i] / 4); at[i] = this.slots[i]; }
+      }
       const outAt = outResident !== undefined ? outResident + from * 4 : this.slots[2];
       kernel(at, outAt, count);
       if (outResident === undefined) out.set(floats.subarray(outAt / 4, outAt / 4 + count), from);
