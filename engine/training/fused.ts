@@ -8,6 +8,7 @@ import * as tf from "../core";
 import type { Dataset } from "./data";
 import { Dense, type Layer } from "./layers";
 import { EPSILON } from "./losses";
+import { currentBackend } from "../backend";
 import { matmulInto, matrix, transposed } from "../backend/gemm";
 import type { CompiledState, Model } from "./model";
 
@@ -103,12 +104,18 @@ interface LayerTrace {
   kernel: Float32Array;
 }
 
+/** A variable's values as float32, read in place (no copy) when they already are. */
+function float32Values(variable: tf.Variable): Float32Array {
+  const values = variable.value().values;
+  return values instanceof Float32Array ? values : Float32Array.from(values);
+}
+
 function forwardDense(layer: Dense, input: Float32Array, rows: number): LayerTrace {
-  const kernel = layer.kernel!.dataSync() as Float32Array;
+  const kernel = float32Values(layer.kernel!);
   const units = layer.units, inputs = kernel.length / units;
   const out = new Float32Array(rows * units);
   if (layer.bias) {
-    const bias = layer.bias.dataSync() as Float32Array;
+    const bias = float32Values(layer.bias);
     for (let r = 0; r < rows; r++) out.set(bias, r * units);
   }
   matmulInto(matrix(input, rows, inputs), matrix(kernel, inputs, units), out, layer.bias !== undefined);
@@ -116,20 +123,11 @@ function forwardDense(layer: Dense, input: Float32Array, rows: number): LayerTra
   return { input, output: out, kernel };
 }
 
+/** Applies the activation in place with the backend's kernels (softmax over each row of `units`). */
 function activate(name: string, z: Float32Array, rows: number, units: number): void {
-  const n = z.length;
-  if (name === "relu") for (let i = 0; i < n; i++) z[i] = z[i] > 0 ? z[i] : 0;
-  else if (name === "sigmoid") for (let i = 0; i < n; i++) z[i] = 1 / (1 + Math.exp(-z[i]));
-  else if (name === "tanh") for (let i = 0; i < n; i++) z[i] = Math.tanh(z[i]);
-  else if (name === "softmax") {
-    for (let r = 0; r < rows; r++) {
-      const base = r * units;
-      let max = -Infinity, sum = 0;
-      for (let j = 0; j < units; j++) max = Math.max(max, z[base + j]);
-      for (let j = 0; j < units; j++) sum += z[base + j] = Math.exp(z[base + j] - max);
-      for (let j = 0; j < units; j++) z[base + j] /= sum;
-    }
-  }
+  const backend = currentBackend();
+  if (name === "relu" || name === "sigmoid" || name === "tanh") backend.unary(name, z, z);
+  else if (name === "softmax") backend.softmaxRows(z, rows, units, "softmax", z);
 }
 
 /** Turns dLoss/dOutput into dLoss/dPreactivation in place, from the activation's output `a`. */
