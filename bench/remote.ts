@@ -1,8 +1,9 @@
 /**
  * The kernel on a Jupyter server over loopback (Debian's classic Notebook server, reached with
  * RemoteKernelClient: REST and websocket) beside the same kernel over the local transport: a
- * trivial cell's round trip, and Run All of notebook 07 (Keras linear regression, 1000 epochs
- * with a live loss curve). Cells alternate between the two so that load hits both alike.
+ * trivial cell's round trip, a completion request's (on control, as the editor asks), and Run
+ * All of notebook 07 (Keras linear regression, 1000 epochs with a live loss curve). Requests
+ * alternate between the two so that load hits both alike.
  * Target: the remote trivial cell within 10 ms (median).
  */
 import { join } from "node:path";
@@ -21,17 +22,19 @@ import type { BenchRow, BenchTarget } from "./table";
 const GROUP = "remote kernel (loopback)";
 const LOCAL = "local transport";
 const TRIVIAL_CELLS = 200;
+const COMPLETIONS = 50;
 const WARM_UP_CELLS = 10;
 const RUN_ALLS = 3;
 const NOTEBOOK = join(ROOT, "notebooks", "07-keras-linear-regression.agnb");
 
-async function trivialRoundTrips(kernels: ExecutingKernel[]): Promise<number[]> {
-  for (const kernel of kernels) for (let i = 0; i < WARM_UP_CELLS; i++) await kernel.execute("1");
+/** The median time of `ask` on each kernel, taken in turns after a few untimed rounds. */
+async function roundTrips(kernels: ExecutingKernel[], rounds: number, ask: (kernel: ExecutingKernel) => Promise<unknown>): Promise<number[]> {
+  for (const kernel of kernels) for (let i = 0; i < WARM_UP_CELLS; i++) await ask(kernel);
   const times = kernels.map(() => [] as number[]);
-  for (let i = 0; i < TRIVIAL_CELLS; i++) {
+  for (let i = 0; i < rounds; i++) {
     for (const [index, kernel] of kernels.entries()) {
       const start = performance.now();
-      await kernel.execute("1");
+      await ask(kernel);
       times[index].push(performance.now() - start);
     }
   }
@@ -48,8 +51,11 @@ export async function runRemoteBench(): Promise<BenchRow[]> {
     const remote = new RemoteKernelClient({ server: remoteServer });
     await Promise.all([local.start(), remote.start()]);
     let trivial: number[];
+    let completion: number[];
     try {
-      trivial = await trivialRoundTrips([local, remote]);
+      trivial = await roundTrips([local, remote], TRIVIAL_CELLS, (kernel) => kernel.execute("1"));
+      await Promise.all([local, remote].map((kernel) => kernel.execute("const w = new tf.Variable([[1, 2], [3, 4]]);")));
+      completion = await roundTrips([local, remote], COMPLETIONS, (kernel) => kernel.request("control", "complete_request", { code: "w.assi", cursor_pos: 6 }));
     } finally {
       await Promise.all([local.shutdown(), remote.shutdown()]);
     }
@@ -67,6 +73,7 @@ export async function runRemoteBench(): Promise<BenchRow[]> {
     }
     return [
       { group: GROUP, name: "trivial cell round trip", unit: "ms", ours: trivial[1], peers: { [LOCAL]: trivial[0] }, note: `median of ${TRIVIAL_CELLS}, execute_request → reply and idle` },
+      { group: GROUP, name: "completion request round trip", unit: "ms", ours: completion[1], peers: { [LOCAL]: completion[0] }, note: `median of ${COMPLETIONS}, \`w.assi\` on control → typed matches` },
       { group: GROUP, name: "Run All of notebook 07", unit: "ms", ours: median(runAll.remote), peers: { [LOCAL]: median(runAll.local) }, note: `median of ${RUN_ALLS}: kernel start, every cell, shutdown` },
     ];
   } finally {
