@@ -29,6 +29,8 @@ const UNARY_EXPRESSIONS: Record<UnaryKernelName, string> = {
   reciprocal: "1 / x",
   // relu's derivative: 1 where x > 0, 0 elsewhere (NaN included).
   step: "x > 0 ? 1 : 0",
+  expm1: "Math.expm1(x)",
+  log1p: "Math.log1p(x)",
 };
 
 const compile = <K extends string, V>(table: Record<K, string>, make: (expr: string) => V): Record<K, V> =>

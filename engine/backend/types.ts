@@ -8,7 +8,7 @@ import type { Shape } from "../storage/shape";
 export type BackendName = "js" | "wasm";
 export type BinaryKernelName = "add" | "sub" | "mul" | "div" | "maximum" | "minimum";
 /** In the order of the WebAssembly module's `unary` dispatch. */
-export const UNARY_KERNELS = ["exp", "log", "tanh", "sigmoid", "softplus", "sqrt", "neg", "abs", "square", "relu", "reciprocal", "step"] as const;
+export const UNARY_KERNELS = ["exp", "log", "tanh", "sigmoid", "softplus", "sqrt", "neg", "abs", "square", "relu", "reciprocal", "step", "expm1", "log1p"] as const;
 export type UnaryKernelName = (typeof UNARY_KERNELS)[number];
 export type Reducer = "sum" | "max" | "min" | "prod" | "any" | "all";
 /** The reducers that also run over a middle axis. */

@@ -70,9 +70,9 @@ export const sqrt = unaryOp({ name: "sqrt", kernel: { backend: "sqrt" }, floatOn
 export const rsqrt = unaryOp({ name: "rsqrt", kernel: "1 / Math.sqrt(x)", floatOnly: true, partial: (x, y) => mul(-0.5, pow(y, 3)) });
 export const reciprocal = unaryOp({ name: "reciprocal", kernel: { backend: "reciprocal" }, floatOnly: true, partial: (x, y) => neg(square(y)) });
 export const exp = unaryOp({ name: "exp", kernel: { backend: "exp" }, floatOnly: true, partial: (x, y) => y });
-export const expm1 = unaryOp({ name: "expm1", kernel: "Math.expm1(x)", floatOnly: true, partial: (x, y) => add(y, 1) });
+export const expm1 = unaryOp({ name: "expm1", kernel: { backend: "expm1" }, floatOnly: true, partial: (x, y) => add(y, 1) });
 export const log = unaryOp({ name: "log", kernel: { backend: "log" }, floatOnly: true, partial: (x) => reciprocal(x) });
-export const log1p = unaryOp({ name: "log1p", kernel: "Math.log1p(x)", floatOnly: true, partial: (x) => reciprocal(add(x, 1)) });
+export const log1p = unaryOp({ name: "log1p", kernel: { backend: "log1p" }, floatOnly: true, partial: (x) => reciprocal(add(x, 1)) });
 export const sin = unaryOp({ name: "sin", kernel: "Math.sin(x)", floatOnly: true, partial: (x) => cos(x) });
 export const cos = unaryOp({ name: "cos", kernel: "Math.cos(x)", floatOnly: true, partial: (x) => neg(sin(x)) });
 export const tan = unaryOp({ name: "tan", kernel: "Math.tan(x)", floatOnly: true, partial: (x, y) => add(square(y), 1) });

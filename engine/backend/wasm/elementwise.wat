@@ -168,15 +168,35 @@
       (f32x4.div (local.get $e) (local.get $d))
       (f32x4.ge (local.get $x) (v128.const f32x4 0 0 0 0))))
 
-  ;; softplus x = max(x, 0) + log1p(e^-|x|), with log1p(u) = log(w) · u / (w - 1), w = 1 + u
-  ;; (exact to rounding even when u is far below float32's epsilon; u itself when w rounds to 1).
-  (func $softplus (param $x v128) (result v128)
-    (local $u v128) (local $w v128) (local $l v128)
-    (local.set $u (call $exp (f32x4.neg (f32x4.abs (local.get $x)))))
+  ;; log1p u = log(w) · (u / (w - 1)), w = 1 + u: exact to rounding even when u is far below
+  ;; float32's epsilon (u itself when w rounds to 1); +Inf stays +Inf.
+  (func $log1p (param $u v128) (result v128)
+    (local $w v128) (local $l v128)
     (local.set $w (f32x4.add (local.get $u) (v128.const f32x4 1 1 1 1)))
-    (local.set $l (f32x4.div (f32x4.mul (call $log (local.get $w)) (local.get $u)) (f32x4.sub (local.get $w) (v128.const f32x4 1 1 1 1))))
+    (local.set $l (f32x4.mul (call $log (local.get $w)) (f32x4.div (local.get $u) (f32x4.sub (local.get $w) (v128.const f32x4 1 1 1 1)))))
     (local.set $l (v128.bitselect (local.get $u) (local.get $l) (f32x4.eq (local.get $w) (v128.const f32x4 1 1 1 1))))
-    (f32x4.add (f32x4.max (local.get $x) (v128.const f32x4 0 0 0 0)) (local.get $l)))
+    (v128.bitselect (local.get $u) (local.get $l) (f32x4.eq (local.get $u) (v128.const f32x4 inf inf inf inf))))
+
+  ;; softplus x = max(x, 0) + log1p(e^-|x|).
+  (func $softplus (param $x v128) (result v128)
+    (f32x4.add (f32x4.max (local.get $x) (v128.const f32x4 0 0 0 0))
+      (call $log1p (call $exp (f32x4.neg (f32x4.abs (local.get $x)))))))
+
+  ;; expm1: Taylor's series to x^9 for |x| < 0.5 (where e^x - 1 would cancel), e^x - 1 beyond.
+  (func $expm1 (param $x v128) (result v128)
+    (local $p v128)
+    (local.set $p (v128.const f32x4 2.75573192e-6 2.75573192e-6 2.75573192e-6 2.75573192e-6))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $x)) (v128.const f32x4 2.48015873e-5 2.48015873e-5 2.48015873e-5 2.48015873e-5)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $x)) (v128.const f32x4 1.98412698e-4 1.98412698e-4 1.98412698e-4 1.98412698e-4)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $x)) (v128.const f32x4 1.38888889e-3 1.38888889e-3 1.38888889e-3 1.38888889e-3)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $x)) (v128.const f32x4 8.33333333e-3 8.33333333e-3 8.33333333e-3 8.33333333e-3)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $x)) (v128.const f32x4 4.16666667e-2 4.16666667e-2 4.16666667e-2 4.16666667e-2)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $x)) (v128.const f32x4 0.166666667 0.166666667 0.166666667 0.166666667)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $x)) (v128.const f32x4 0.5 0.5 0.5 0.5)))
+    (local.set $p (f32x4.add (f32x4.mul (f32x4.mul (local.get $p) (local.get $x)) (local.get $x)) (local.get $x)))
+    (v128.bitselect (local.get $p)
+      (f32x4.sub (call $exp (local.get $x)) (v128.const f32x4 1 1 1 1))
+      (f32x4.lt (f32x4.abs (local.get $x)) (v128.const f32x4 0.5 0.5 0.5 0.5))))
 
   ;; ---- unary: out[i] = f(x[i]) for n elements (n > 0); `op` picks f ----------------------
   ;; One loop for every function: the branch on `op` is the same at each step, so it predicts
@@ -187,9 +207,9 @@
     (loop $lanes
       (local.set $v (v128.load (local.get $x)))
       (block $store
-        (block $step (block $reciprocal (block $relu (block $square (block $abs (block $neg (block $sqrt
-        (block $softplus (block $sigmoid (block $tanh (block $log (block $exp
-          (br_table $exp $log $tanh $sigmoid $softplus $sqrt $neg $abs $square $relu $reciprocal $step (local.get $op)))
+        (block $log1p (block $expm1 (block $step (block $reciprocal (block $relu (block $square (block $abs (block $neg
+        (block $sqrt (block $softplus (block $sigmoid (block $tanh (block $log (block $exp
+          (br_table $exp $log $tanh $sigmoid $softplus $sqrt $neg $abs $square $relu $reciprocal $step $expm1 $log1p (local.get $op)))
           (local.set $v (call $exp (local.get $v))) (br $store))
           (local.set $v (call $log (local.get $v))) (br $store))
           (local.set $v (call $tanh (local.get $v))) (br $store))
@@ -205,7 +225,9 @@
           (br $store))
         (local.set $v (f32x4.div (v128.const f32x4 1 1 1 1) (local.get $v))) (br $store))
         ;; step: 1 where x > 0, 0 elsewhere (NaN included)
-        (local.set $v (v128.and (f32x4.gt (local.get $v) (v128.const f32x4 0 0 0 0)) (v128.const f32x4 1 1 1 1))))
+        (local.set $v (v128.and (f32x4.gt (local.get $v) (v128.const f32x4 0 0 0 0)) (v128.const f32x4 1 1 1 1))) (br $store))
+        (local.set $v (call $expm1 (local.get $v))) (br $store))
+      (local.set $v (call $log1p (local.get $v))))
       (v128.store (local.get $out) (local.get $v))
       (local.set $x (i32.add (local.get $x) (i32.const 16)))
       (local.set $out (i32.add (local.get $out) (i32.const 16)))
