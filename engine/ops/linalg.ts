@@ -50,14 +50,14 @@ const matmulDef: OpDef<MatmulAttrs> = {
     // is one product.
     if (a0.rank === 2 && b0.rank > 2 && !transposeB && b0.shape[b0.rank - 1] === 1) {
       const rows = b0.size / k;
-      const out = backend.allocateOutput(a0.dtype, rows * m);
+      const out = allocate(a0.dtype, rows * m);
       backend.matmul(b0.values, 0, a0.values, 0, out, 0, rows, k, m, false, !transposeA);
       return new Tensor(out, [...b0.shape.slice(0, -2), m, 1], a0.dtype);
     }
     // Transposed operands are read through their strides by the kernels: nothing is materialised.
     const n = b0.shape[b0.rank - (transposeB ? 2 : 1)];
     const batch = broadcastShapes("matmul", a0.shape.slice(0, -2), b0.shape.slice(0, -2));
-    const out = backend.allocateOutput(a0.dtype, sizeOf(batch) * m * n);
+    const out = allocate(a0.dtype, sizeOf(batch) * m * n);
     if (b0.rank === 2 && (a0.rank === 2 || !transposeA)) {
       // [..., m, k] · [k, n] is one [(...)·m, k] · [k, n] product: no per-batch loop.
       backend.matmul(a0.values, 0, b0.values, 0, out, 0, out.length / n, k, n, transposeA, transposeB);
@@ -65,9 +65,9 @@ const matmulDef: OpDef<MatmulAttrs> = {
       // [m, k] · [B, k, n]: lay the batch out as columns, [k, B·n], for one large product.
       const b = transposeB ? swapValues(b0) : b0;
       const count = sizeOf(batch);
-      const columns = backend.allocateOutput(b.dtype, b.size);
+      const columns = allocate(b.dtype, b.size);
       backend.transpose(b.values, [count, k, n], [1, 0, 2], columns);
-      const wide = backend.allocateOutput(a0.dtype, m * count * n);
+      const wide = allocate(a0.dtype, m * count * n);
       backend.matmul(a0.values, 0, columns, 0, wide, 0, m, k, count * n, transposeA, false);
       backend.transpose(wide, [m, count, n], [1, 0, 2], out);
     } else {
