@@ -73,6 +73,12 @@ const cases: Case[] = [
   { name: "softmax", f: (a) => tf.softmax(a), inputs: [x23], expected: x23.map((r) => r.map((v) => Math.exp(v) / r.reduce((s, u) => s + Math.exp(u), 0))) },
   { name: "logSoftmax (axis 0)", f: (a) => tf.logSoftmax(a, 0), inputs: [x23],
     expected: x23.map((r, i) => r.map((v, j) => v - Math.log(Math.exp(x23[0][j]) + Math.exp(x23[1][j])))) },
+  { name: "logSumExp (axes 0 and 2 of rank 3, keepDims)", f: (a) => tf.logSumExp(a, [0, 2], true), inputs: [[x23, y23]],
+    expected: [[[Math.log([...x23[0], ...y23[0]].reduce((s, v) => s + Math.exp(v), 0))], [Math.log([...x23[1], ...y23[1]].reduce((s, v) => s + Math.exp(v), 0))]]] },
+  { name: "softmax (axis 1 of rank 3)", f: (a) => tf.softmax(a, 1), inputs: [[x23, y23]],
+    expected: [x23, y23].map((m) => m.map((r, i) => r.map((v, j) => Math.exp(v) / (Math.exp(m[0][j]) + Math.exp(m[1][j]))))) },
+  { name: "logSoftmax (last axis, rank 3)", f: (a) => tf.logSoftmax(a), inputs: [[x23, y23]],
+    expected: [x23, y23].map((m) => m.map((r) => r.map((v) => v - Math.log(r.reduce((s, u) => s + Math.exp(u), 0))))) },
   { name: "composite: tanh(W·x + b)", f: (w, x, b) => tf.tanh(tf.add(tf.matmul(w, x), b)), inputs: [x23, [[0.2], [-0.4], [0.7]], col2] },
 ];
 
