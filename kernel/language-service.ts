@@ -228,6 +228,9 @@ export class CellLanguageService {
         return text === undefined ? undefined : ts.ScriptSnapshot.fromString(text);
       },
       getCurrentDirectory: () => checker.folder,
+      // As the checker's host: the files both share take their paths from whichever program
+      // used them last, so both must spell paths alike (by default the service lower-cases them).
+      useCaseSensitiveFileNames: () => ts.sys.useCaseSensitiveFileNames,
       getDefaultLibFileName: (options) => ts.getDefaultLibFilePath(options),
       fileExists: (file) => textOf(file) !== undefined || ts.sys.fileExists(file),
       readFile: (file) => textOf(file) ?? ts.sys.readFile(file),
@@ -243,7 +246,7 @@ export class CellLanguageService {
  * language service then costs the kernel no second parse of the libraries and @types/node.
  */
 function sharingRegistry(checker: CellTypeChecker): ts.DocumentRegistry {
-  const own = ts.createDocumentRegistry();
+  const own = ts.createDocumentRegistry(ts.sys.useCaseSensitiveFileNames);
   const sharedPaths = new Set<string>();
   const shared = (fileName: string, path: ts.Path, version: string) => {
     const file = checker.libraryFile(fileName);
