@@ -2,7 +2,7 @@
  * The gemm against float64 products and the JavaScript backend's loops: both builds of the kernel (fused multiply-add and separate
  * multiply and add, the latter also where the runtime has FMA), on one thread and split across
  * the pool, over shapes with odd sizes, 1×k, k = 1, transposes, offsets (batches) and
- * accumulation; tf.matmul on the wasm backend against the js backend for batched, broadcast and
+ * accumulation, and batches in one call; tf.matmul on the wasm backend against the js backend for batched, broadcast and
  * transposed operands; and a product interrupted by SIGINT leaving the pool clean.
  */
 import { test } from "node:test";
@@ -12,7 +12,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import * as tf from "../core";
-import { chosenVariant, matmulInto, matmulSettings, matrix, relaxedSimdAvailable, storedMatrix, type GemmVariant, type MatrixView } from "./gemm";
+import { chosenVariant, matmulBatchInto, matmulInto, matmulSettings, matrix, relaxedSimdAvailable, storedMatrix, type GemmVariant, type MatrixView } from "./gemm";
 import { jsBackend } from "./js";
 import { threadCount } from "./threads";
 import { GEMM_WASM } from "./wasm/gemm-wasm";
@@ -109,6 +109,28 @@ for (const variant of VARIANTS) {
             assert.ok(Math.abs(got - loops[outOffset + i]) <= bound, `${what} vs js backend [${i}]: ${got} vs ${loops[outOffset + i]}`);
           }
         }), { numRuns: 150 });
+      });
+    });
+
+    test(`gemm (${how}): a batch in one call equals its products one by one, offsets shared or not`, () => {
+      const batch = fc.record({
+        m: fc.integer({ min: 1, max: 40 }), k: fc.integer({ min: 1, max: 40 }), n: fc.integer({ min: 1, max: 40 }),
+        transposeA: fc.boolean(), transposeB: fc.boolean(), seed: fc.integer({ min: 1, max: 1e6 }),
+        picks: fc.array(fc.tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 3 })), { minLength: 1, maxLength: 12 }),
+      });
+      withSettings(variant, split, () => {
+        fc.assert(fc.property(batch, ({ m, k, n, transposeA, transposeB, seed, picks }) => {
+          // Four matrices on each side, picked in any order and repeated, as broadcasting does.
+          const aValues = seeded(4 * m * k, seed), bValues = seeded(4 * k * n, seed + 1);
+          const aOffsets = picks.map(([i]) => i * m * k), bOffsets = picks.map(([, j]) => j * k * n);
+          const out = seeded(picks.length * m * n + 3, seed + 2), before = out[0];
+          matmulBatchInto(storedMatrix(aValues, 0, m, k, transposeA), storedMatrix(bValues, 0, k, n, transposeB), out, aOffsets, bOffsets, 1);
+          assert.equal(out[0], before, "values before the batch are kept");
+          picks.forEach((_, i) => {
+            const a = storedMatrix(aValues, aOffsets[i], m, k, transposeA), b = storedMatrix(bValues, bOffsets[i], k, n, transposeB);
+            assertProduct(out, 1 + i * m * n, a, b, undefined, `product ${i} of ${picks.length}, ${m}×${k}×${n}`);
+          });
+        }), { numRuns: 80 });
       });
     });
 

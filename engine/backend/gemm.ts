@@ -11,7 +11,7 @@
  * --experimental-wasm-relaxed-simd, which is switched on here when missing), and with separate
  * multiply and add otherwise.
  */
-import { threadPool, nodeBuiltin, type ThreadPool } from "./threads";
+import { MAX_PARTS, threadPool, nodeBuiltin, type ThreadPool } from "./threads";
 import { relaxedSimdSupported } from "./relaxed-simd";
 import { GEMM_WASM } from "./wasm/gemm-wasm";
 import { GEMM_MUL_ADD_WASM } from "./wasm/gemm-mul-add-wasm";
@@ -124,15 +124,30 @@ export function simdGemmAvailable(work: number): boolean {
 
 /** out[m×n] (row-major, from outOffset) = (accumulate ? out : 0) + a[m×k] · b[k×n]. */
 export function matmulInto(a: MatrixView, b: MatrixView, out: Float32Array, accumulate: boolean, outOffset = 0): void {
+  products(a, b, out, accumulate, outOffset, [a.offset ?? 0], [b.offset ?? 0]);
+}
+
+/**
+ * A batch of products of one shape: out[i] (m×n, from outOffset + i·m·n) = a at aOffsets[i] ·
+ * b at bOffsets[i] (the views' own offsets are not used). One call for the whole batch, so small
+ * products share the threads and the operands are staged once.
+ */
+export function matmulBatchInto(a: MatrixView, b: MatrixView, out: Float32Array, aOffsets: readonly number[], bOffsets: readonly number[], outOffset = 0): void {
+  if (aOffsets.length !== bOffsets.length) throw new Error(`matmul: ${aOffsets.length} left matrices for ${bOffsets.length} right ones`);
+  products(a, b, out, false, outOffset, aOffsets, bOffsets);
+}
+
+function products(a: MatrixView, b: MatrixView, out: Float32Array, accumulate: boolean, outOffset: number, aOffsets: readonly number[], bOffsets: readonly number[]): void {
   if (a.cols !== b.rows) throw new Error(`matmul: inner dimensions differ (${a.rows}×${a.cols} · ${b.rows}×${b.cols})`);
-  const m = a.rows, k = a.cols, n = b.cols;
-  if (m === 0 || n === 0) return;
+  const m = a.rows, k = a.cols, n = b.cols, count = aOffsets.length;
+  if (m === 0 || n === 0 || count === 0) return;
   if (k === 0) {
-    if (!accumulate) out.fill(0, outOffset, outOffset + m * n);
+    if (!accumulate) out.fill(0, outOffset, outOffset + count * m * n);
     return;
   }
-  const gemm = matmulSettings.useWasm && m * k * n >= matmulSettings.wasmMinWork ? loadGemm(chosenVariant()) : null;
-  if (!gemm || !wasmMatmul(gemm, a, b, out, outOffset, accumulate)) loopMatmul(a, b, out, outOffset, accumulate);
+  const gemm = matmulSettings.useWasm && m * k * n * count >= matmulSettings.wasmMinWork ? loadGemm(chosenVariant()) : null;
+  if (gemm && wasmProducts(gemm, a, b, out, accumulate, outOffset, aOffsets, bOffsets)) return;
+  aOffsets.forEach((aOffset, i) => loopMatmul({ ...a, offset: aOffset }, { ...b, offset: bOffsets[i] }, out, outOffset + i * m * n, accumulate));
 }
 
 function loopMatmul(a: MatrixView, b: MatrixView, out: Float32Array, outOffset: number, accumulate: boolean): void {
@@ -194,41 +209,54 @@ function workspaceAt(memory: KernelMemory, bytes: number): number | null {
   return workspace ? workspace.offset : null;
 }
 
-/** Computes the product on the gemm; false when kernel memory has no room (the caller loops instead). */
-function wasmMatmul({ pool, kernel, tiling }: Gemm, a: MatrixView, b: MatrixView, out: Float32Array, outOffset: number, accumulate: boolean): boolean {
+/** The first element and the extent of every matrix a view reaches at `offsets`. */
+function extent(view: MatrixView, offsets: readonly number[]): { first: number; floats: number } {
+  const first = Math.min(...offsets);
+  return { first, floats: Math.max(...offsets) - first + spanOf(view) };
+}
+
+/** Computes the products on the gemm; false when kernel memory has no room (the caller loops instead). */
+function wasmProducts({ pool, kernel, tiling }: Gemm, a: MatrixView, b: MatrixView, out: Float32Array, accumulate: boolean, outOffset: number, aOffsets: readonly number[], bOffsets: readonly number[]): boolean {
   const memory = kernelMemory!;
-  const m = a.rows, k = a.cols, n = b.cols;
+  const m = a.rows, k = a.cols, n = b.cols, count = aOffsets.length;
   // A product stopped from outside may have left workers writing into the staging area.
   pool.settle();
-  const parts = partsOf(tiling, m, k, n, pool.threads);
-  let aAt = residentAt(memory, a.values, a.offset ?? 0), bAt = residentAt(memory, b.values, b.offset ?? 0);
+  const threads = m * k * n * count >= matmulSettings.parallelMinWork ? pool.threads : 1;
+  const parts = partsOf(tiling, m, k, n, threads);
+  const aSpan = extent(a, aOffsets), bSpan = extent(b, bOffsets), outFloats = count * m * n;
+  let aAt = residentAt(memory, a.values, aSpan.first), bAt = residentAt(memory, b.values, bSpan.first);
   let cAt = residentAt(memory, out, outOffset);
-  const aFloats = aAt === undefined ? aligned(spanOf(a)) : 0, bFloats = bAt === undefined ? aligned(spanOf(b)) : 0;
-  const cFloats = cAt === undefined ? aligned(m * n) : 0;
-  const packing = packingFloats(tiling, k, parts[0].cols);
-  const base = workspaceAt(memory, (aFloats + bFloats + cFloats + parts.length * packing) * 4);
+  const aFloats = aAt === undefined ? aligned(aSpan.floats) : 0, bFloats = bAt === undefined ? aligned(bSpan.floats) : 0;
+  const cFloats = cAt === undefined ? aligned(outFloats) : 0;
+  const packing = packingFloats(tiling, k, Math.max(...parts.map((part) => part.cols)));
+  const base = workspaceAt(memory, (aFloats + bFloats + cFloats + threads * packing) * 4);
   if (base === null) return false;
   const floats = memory.floats();
   let next = base;
   /** The next `length` floats of the workspace, holding values[from…] when given. */
-  const take = (length: number, values?: Float32Array, from = 0, count = 0) => {
+  const take = (length: number, values?: Float32Array, from = 0, floatsToCopy = 0) => {
     const at = next;
-    if (values) floats.set(values.subarray(from, from + count), at / 4);
+    if (values) floats.set(values.subarray(from, from + floatsToCopy), at / 4);
     next += length * 4;
     return at;
   };
-  aAt ??= take(aFloats, a.values, a.offset ?? 0, spanOf(a));
-  bAt ??= take(bFloats, b.values, b.offset ?? 0, spanOf(b));
+  aAt ??= take(aFloats, a.values, aSpan.first, aSpan.floats);
+  bAt ??= take(bFloats, b.values, bSpan.first, bSpan.floats);
   const staged = cAt === undefined;
-  if (staged) cAt = accumulate ? take(cFloats, out, outOffset, m * n) : take(cFloats);
-  const calls = parts.map(({ row, rows, col, cols }, index) => [
-    aAt! + row * a.rowStride * 4, a.rowStride, a.colStride,
-    bAt! + col * b.colStride * 4, b.rowStride, b.colStride,
-    cAt! + (row * n + col) * 4, n, rows, k, cols, accumulate ? 1 : 0,
-    next + index * packing * 4,
-  ]);
-  pool.run(kernel, "gemm", calls);
-  if (staged) out.set(memory.floats().subarray(cAt! / 4, cAt! / 4 + m * n), outOffset);
+  if (staged) cAt = accumulate ? take(cFloats, out, outOffset, outFloats) : take(cFloats);
+  const calls = aOffsets.flatMap((aOffset, i) => parts.map(({ row, rows, col, cols }) => [
+    aAt! + (aOffset - aSpan.first + row * a.rowStride) * 4, a.rowStride, a.colStride,
+    bAt! + (bOffsets[i] - bSpan.first + col * b.colStride) * 4, b.rowStride, b.colStride,
+    cAt! + (i * m * n + row * n + col) * 4, n, rows, k, cols, accumulate ? 1 : 0,
+    next, packing * 4,
+  ]));
+  if (threads === 1) {
+    const { gemm } = pool.exports(kernel) as unknown as { gemm(...args: number[]): void };
+    for (const call of calls) gemm(...call, 0);
+  } else {
+    for (let first = 0; first < calls.length; first += MAX_PARTS) pool.run(kernel, "gemm", calls.slice(first, first + MAX_PARTS));
+  }
+  if (staged) out.set(memory.floats().subarray(cAt! / 4, cAt! / 4 + outFloats), outOffset);
   if (workspace && workspace.bytes > KEEP_WORKSPACE_BYTES) {
     memory.release(workspace.offset, workspace.bytes);
     workspace = null;

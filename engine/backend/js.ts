@@ -50,6 +50,8 @@ export const jsBackend: Backend = {
   transpose: transposeValues,
   matmul: (a, aOff, b, bOff, c, cOff, m, k, n, transposeA = false, transposeB = false) =>
     loopMatmulInto(transposeA ? rowMajor(a, aOff, k, m) : a, transposeA ? 0 : aOff, transposeB ? rowMajor(b, bOff, n, k) : b, transposeB ? 0 : bOff, c, cOff, m, k, n),
+  batchMatmul: (a, aOffsets, b, bOffsets, c, m, k, n, transposeA, transposeB) =>
+    aOffsets.forEach((aOff, i) => jsBackend.matmul(a, aOff, b, bOffsets[i], c, i * m * n, m, k, n, transposeA, transposeB)),
 };
 
 /** The [cols, rows] matrix stored transposed as [rows, cols] at `offset`, laid out row-major. */

@@ -52,7 +52,7 @@ for (;;) {
       const call = kernels[header[job + ${Job.Kernel}]][header[job + ${Job.Function}]];
       const count = header[job + ${Job.ArgumentCount}], parts = header[job + ${Job.Parts}];
       for (let part; (part = Atomics.add(header, job + ${Job.Next}, 1)) < parts; ) {
-        call(...args.subarray(part * ${MAX_ARGUMENTS}, part * ${MAX_ARGUMENTS} + count));
+        call(...args.subarray(part * ${MAX_ARGUMENTS}, part * ${MAX_ARGUMENTS} + count), index + 1);
       }
     }
   } catch (error) {

@@ -21,7 +21,7 @@ const KERNEL = `(module
       (br $next))))
   ;; Counts itself in at $counter, then waits (spinning, a bounded time) until $expected threads
   ;; have; writes 1 at $result if they all met.
-  (func (export "meet") (param $counter i32) (param $expected i32) (param $result i32)
+  (func $meet (export "meet") (param $counter i32) (param $expected i32) (param $result i32)
     (local $spins i32)
     (drop (i32.atomic.rmw.add (local.get $counter) (i32.const 1)))
     (block $met (loop $wait
@@ -29,6 +29,10 @@ const KERNEL = `(module
       (local.set $spins (i32.add (local.get $spins) (i32.const 1)))
       (br_if $wait (i32.lt_u (local.get $spins) (i32.const 2000000000)))))
     (i32.store (local.get $result) (i32.ge_u (i32.atomic.load (local.get $counter)) (local.get $expected))))
+  ;; Meets like "meet", then writes at $result the number of the thread it ran on (the pool's last argument).
+  (func (export "meetAndName") (param $counter i32) (param $expected i32) (param $result i32) (param $thread i32)
+    (call $meet (local.get $counter) (local.get $expected) (local.get $result))
+    (i32.store (local.get $result) (local.get $thread)))
   (func (export "trapIf") (param $trap i32)
     (if (local.get $trap) (then unreachable))))`;
 
@@ -51,6 +55,8 @@ test("parts run at once on the workers and each writes its share", async (t) => 
   pool.run(kernel, "meet", [[0, 2, 8], [0, 2, 12]]);
   const ints = new Int32Array(memory.buffer);
   assert.deepEqual([ints[0], ints[2], ints[3]], [2, 1, 1], "both parts were inside the kernel at the same time");
+  pool.run(kernel, "meetAndName", [[4, 2, 16], [4, 2, 20]]);
+  assert.deepEqual([ints[4], ints[5]].sort(), [0, 1], "each part knows the thread it ran on: the caller is 0, the worker 1");
   pool.run(kernel, "fill", [[64, 10, 1.5], [104, 6, -2]]);
   assert.deepEqual([...new Float32Array(memory.buffer, 64, 16)], [...new Array(10).fill(1.5), ...new Array(6).fill(-2)]);
   // More parts than threads: whichever thread is free takes the next.

@@ -11,7 +11,9 @@
  * beyond the first (Atomics.notify), and every thread, the calling one included, takes the next
  * part not yet taken (Atomics.add) until none is left; then the caller waits (Atomics.wait) for
  * the workers to finish theirs. A worker slow to wake therefore costs nothing: the caller takes
- * its part. Parts must not depend on each other; arguments are numbers. A call stopped from
+ * its part. Parts must not depend on each other; arguments are numbers, and each call gets one
+ * more, the number of the thread making it (0 the caller, 1… the workers), for scratch space
+ * of its own (parts may outnumber threads). A call stopped from
  * outside (SIGINT's termination breaks Atomics.wait and skips `finally`) leaves its workers
  * finishing the parts they took: the next `run`, `load` or `settle` first waits for them, so
  * the pool is clean whenever a call begins. Workers start with the first call that has parts
@@ -20,6 +22,8 @@
  */
 import { WORKER_SOURCE, HEADER_INTS, MAX_ARGUMENTS, MAX_PARTS, Header, Job, JOB_INTS, Request } from "./threads-worker";
 
+export { MAX_PARTS };
+
 export interface ThreadPool {
   /** Threads a `run` can use, the calling one included. */
   readonly threads: number;
@@ -27,7 +31,7 @@ export interface ThreadPool {
   load(module: WebAssembly.Module): number;
   /** The calling thread's instance of a loaded module. */
   exports(kernel: number): WebAssembly.Exports;
-  /** Calls `name` once with each part's arguments, spread over the threads; returns when all are done. */
+  /** Calls `name(...part, thread)` once for each part, spread over the threads; returns when all are done. */
   run(kernel: number, name: string, parts: readonly (readonly number[])[]): void;
   /** Waits until no worker is still busy with a stopped call's part (before reusing memory it may write). */
   settle(): void;
@@ -111,7 +115,7 @@ export function createPool(memory: WebAssembly.Memory, wanted: number): ThreadPo
       if (typeof own !== "function") throw new Error(`thread pool: kernel ${kernel} has no function '${name}'`);
       const pool = parts.length > 1 ? started() : null;
       if (!pool) {
-        for (const args of parts) own(...args);
+        for (const args of parts) own(...args, 0);
         return;
       }
       pool.call(kernel, kernels[kernel].names.indexOf(name), parts, own);
@@ -198,10 +202,10 @@ function startWorkers(memory: WebAssembly.Memory, count: number) {
     },
     call(kernel: number, functionIndex: number, parts: readonly (readonly number[])[], own: (...args: number[]) => unknown): void {
       settle();
-      if (parts.length > MAX_PARTS) throw new Error(`thread pool: at most ${MAX_PARTS} parts, got ${parts.length}`);
+      if (parts.length > MAX_PARTS) throw new Error(`thread pool: at most ${MAX_PARTS} parts a call, got ${parts.length}`);
       const argumentCount = parts[0].length;
       parts.forEach((part, index) => {
-        if (part.length !== argumentCount || argumentCount > MAX_ARGUMENTS) throw new Error(`thread pool: every part takes the same arguments, at most ${MAX_ARGUMENTS}`);
+        if (part.length !== argumentCount || argumentCount >= MAX_ARGUMENTS) throw new Error(`thread pool: every part takes the same arguments, at most ${MAX_ARGUMENTS - 1}`);
         args.set(part, index * MAX_ARGUMENTS);
       });
       header[job(Job.Kernel)] = kernel;
@@ -212,7 +216,7 @@ function startWorkers(memory: WebAssembly.Memory, count: number) {
       const woken = Math.min(ports.length, parts.length - 1);
       for (let worker = 0; worker < woken; worker++) wake(worker, Request.Call);
       try {
-        for (let part; (part = Atomics.add(header, job(Job.Next), 1)) < parts.length; ) own(...parts[part]);
+        for (let part; (part = Atomics.add(header, job(Job.Next), 1)) < parts.length; ) own(...parts[part], 0);
       } finally {
         finish(woken);
       }

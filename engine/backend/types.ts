@@ -38,4 +38,6 @@ export interface Backend {
    * transposeA, A is stored as its transpose [k,m] (and B as [n,k] with transposeB).
    */
   matmul(a: TypedArray, aOff: number, b: TypedArray, bOff: number, c: TypedArray, cOff: number, m: number, k: number, n: number, transposeA?: boolean, transposeB?: boolean): void;
+  /** `matmul` for each pair of offsets, result i at i·m·n of C: one call, so small products can share the threads. */
+  batchMatmul(a: TypedArray, aOffsets: readonly number[], b: TypedArray, bOffsets: readonly number[], c: TypedArray, m: number, k: number, n: number, transposeA?: boolean, transposeB?: boolean): void;
 }

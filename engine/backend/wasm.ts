@@ -7,7 +7,7 @@
  */
 import { allocate, type TypedArray } from "../storage/dtype";
 import type { Shape } from "../storage/shape";
-import { matmulInto as gemm, simdGemmAvailable, storedMatrix, useKernelMemory } from "./gemm";
+import { matmulBatchInto as gemmBatch, matmulInto as gemm, simdGemmAvailable, storedMatrix, useKernelMemory } from "./gemm";
 import { denseMatmulInto, isSparse, trySparseMatmul } from "./kernels";
 import { jsBackend } from "./js";
 import { UNARY_KERNELS, type Backend, type BinaryKernelName, type MiddleReducer, type SoftmaxKind, type UnaryKernelName } from "./types";
@@ -209,6 +209,13 @@ export function createWasmBackend({ minElements, residentMinElements, residentBu
       }
       if (plain) denseMatmulInto(a, aOff, b, bOff, c, cOff, m, k, n);
       else jsBackend.matmul(a, aOff, b, bOff, c, cOff, m, k, n, transposeA, transposeB);
+    },
+    batchMatmul(a, aOffsets, b, bOffsets, c, m, k, n, transposeA = false, transposeB = false) {
+      // Mostly-zero operands go matrix by matrix, where the sparse loops apply.
+      if (isF32(a) && isF32(b) && isF32(c) && !isSparse(a, 0, a.length) && !isSparse(b, 0, b.length) && simdGemmAvailable(m * k * n * aOffsets.length)) {
+        return gemmBatch(storedMatrix(a, 0, m, k, transposeA), storedMatrix(b, 0, k, n, transposeB), c, aOffsets, bOffsets);
+      }
+      aOffsets.forEach((aOff, i) => this.matmul(a, aOff, b, bOffsets[i], c, i * m * n, m, k, n, transposeA, transposeB));
     },
   };
 }

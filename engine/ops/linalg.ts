@@ -72,7 +72,7 @@ const matmulDef: OpDef<MatmulAttrs> = {
       backend.transpose(wide, [m, count, n], [1, 0, 2], out);
     } else {
       const aOffsets = batchOffsets(batch, a0.shape, m * k), bOffsets = batchOffsets(batch, b0.shape, k * n);
-      for (let i = 0; i < aOffsets.length; i++) backend.matmul(a0.values, aOffsets[i], b0.values, bOffsets[i], out, i * m * n, m, k, n, transposeA, transposeB);
+      backend.batchMatmul(a0.values, aOffsets, b0.values, bOffsets, out, m, k, n, transposeA, transposeB);
     }
     return new Tensor(out, [...batch, m, n], a0.dtype);
   },

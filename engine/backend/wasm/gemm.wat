@@ -201,11 +201,12 @@
       (br_if $panelRows (i32.lt_u (local.tee $r (i32.add (local.get $r) (i32.const 1))) (i32.const 4)))))
 
   ;; C[m×n] (row stride ldc) = (accumulate ? C : 0) + A[m×k]·B[k×n], m, k, n > 0; strides in
-  ;; elements. $work holds MC×KC floats for A's panels, then KC × (min(n, NC) rounded up to NR)
-  ;; for B's, then MR×NR of scratch.
+  ;; elements. Thread t packs at $work + t·$workStride: MC×KC floats for A's panels, then
+  ;; KC × (min(n, NC) rounded up to NR) for B's, then MR×NR of scratch.
   (func (export "gemm")
     (param $a i32) (param $aRow i32) (param $aCol i32) (param $b i32) (param $bRow i32) (param $bCol i32)
-    (param $c i32) (param $ldc i32) (param $m i32) (param $k i32) (param $n i32) (param $accumulate i32) (param $work i32)
+    (param $c i32) (param $ldc i32) (param $m i32) (param $k i32) (param $n i32) (param $accumulate i32)
+    (param $work i32) (param $workStride i32) (param $thread i32)
     (local $packedB i32) (local $scratch i32) (local $jc i32) (local $nc i32) (local $pc i32) (local $kc i32)
     (local $ic i32) (local $mc i32) (local $jr i32) (local $ir i32) (local $overwrite i32) (local $cBlock i32)
     (local.set $aRow (i32.shl (local.get $aRow) (i32.const 2)))
@@ -213,6 +214,7 @@
     (local.set $bRow (i32.shl (local.get $bRow) (i32.const 2)))
     (local.set $bCol (i32.shl (local.get $bCol) (i32.const 2)))
     (local.set $ldc (i32.shl (local.get $ldc) (i32.const 2)))
+    (local.set $work (i32.add (local.get $work) (i32.mul (local.get $thread) (local.get $workStride))))
     (local.set $packedB (i32.add (local.get $work) (i32.const 147456)))
     (local.set $scratch (i32.add (local.get $packedB)
       (i32.mul (select (local.get $k) (i32.const 384) (i32.lt_s (local.get $k) (i32.const 384)))
