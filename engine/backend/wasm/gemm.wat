@@ -101,42 +101,86 @@
       (br_if $rowsLeft (i32.lt_u (local.tee $r (i32.add (local.get $r) (i32.const 1))) (local.get $rows)))))
 
   ;; Panels of NR columns from B's block of kc rows × nc columns at $src (strides in bytes):
-  ;; panel q holds, for each of the kc rows, its NR values (zeros past column nc).
+  ;; panel q holds, for each of the kc rows, its NR values (zeros past column nc). Whole panels
+  ;; of a row-major B are copied as vectors, of a transposed B through 4×4 transposes.
   (func $packB (param $src i32) (param $rowStride i32) (param $colStride i32) (param $kc i32) (param $nc i32) (param $dst i32)
-    (local $j0 i32) (local $width i32) (local $p i32) (local $j i32) (local $from i32)
+    (local $j0 i32) (local $width i32) (local $p i32) (local $j i32) (local $from i32) (local $to i32) (local $at i32)
+    (local $r0 v128) (local $r1 v128) (local $r2 v128) (local $r3 v128) (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
     (loop $panels
       (local.set $width (select (i32.const 8) (i32.sub (local.get $nc) (local.get $j0))
         (i32.ge_s (i32.sub (local.get $nc) (local.get $j0)) (i32.const 8))))
       (local.set $from (i32.add (local.get $src) (i32.mul (local.get $j0) (local.get $colStride))))
       (local.set $p (i32.const 0))
-      (if (i32.and (i32.eq (local.get $colStride) (i32.const 4)) (i32.eq (local.get $width) (i32.const 8)))
+      (if (i32.eq (local.get $width) (i32.const 8))
         (then
-          ;; Whole vectors from contiguous rows.
-          (loop $rowsFast
-            (v128.store offset=0 (local.get $dst) (v128.load offset=0 (local.get $from)))
-            (v128.store offset=16 (local.get $dst) (v128.load offset=16 (local.get $from)))
-            (local.set $from (i32.add (local.get $from) (local.get $rowStride)))
-            (local.set $dst (i32.add (local.get $dst) (i32.const 32)))
-            (br_if $rowsFast (i32.lt_u (local.tee $p (i32.add (local.get $p) (i32.const 1))) (local.get $kc)))))
-        (else
-          (loop $rows
-            (local.set $j (i32.const 0))
-            (loop $cols
-              (f32.store (local.get $dst)
-                (if (result f32) (i32.lt_u (local.get $j) (local.get $width))
-                  (then (f32.load (i32.add (local.get $from) (i32.mul (local.get $j) (local.get $colStride)))))
-                  (else (f32.const 0))))
-              (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
-              (br_if $cols (i32.lt_u (local.tee $j (i32.add (local.get $j) (i32.const 1))) (i32.const 8))))
-            (local.set $from (i32.add (local.get $from) (local.get $rowStride)))
-            (br_if $rows (i32.lt_u (local.tee $p (i32.add (local.get $p) (i32.const 1))) (local.get $kc))))))
+          (if (i32.eq (local.get $colStride) (i32.const 4))
+            (then
+              (block $vectorsDone
+                (loop $vectors
+                  (br_if $vectorsDone (i32.ge_u (local.get $p) (local.get $kc)))
+                  (v128.store offset=0 (local.get $dst) (v128.load offset=0 (local.get $from)))
+                  (v128.store offset=16 (local.get $dst) (v128.load offset=16 (local.get $from)))
+                  (local.set $from (i32.add (local.get $from) (local.get $rowStride)))
+                  (local.set $dst (i32.add (local.get $dst) (i32.const 32)))
+                  (local.set $p (i32.add (local.get $p) (i32.const 1)))
+                  (br $vectors)))))
+          (if (i32.eq (local.get $rowStride) (i32.const 4))
+            (then
+              (block $transposesDone
+                (loop $transposes
+                  (br_if $transposesDone (i32.gt_u (i32.add (local.get $p) (i32.const 4)) (local.get $kc)))
+                  (local.set $to (i32.add (local.get $from) (i32.mul (local.get $colStride) (i32.const 0))))
+                  (local.set $r0 (v128.load (local.get $to)))
+                  (local.set $r1 (v128.load (i32.add (local.get $to) (local.get $colStride))))
+                  (local.set $r2 (v128.load (i32.add (local.get $to) (i32.shl (local.get $colStride) (i32.const 1)))))
+                  (local.set $r3 (v128.load (i32.add (local.get $to) (i32.mul (local.get $colStride) (i32.const 3)))))
+                  (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r0) (local.get $r1)))
+                  (local.set $t1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r0) (local.get $r1)))
+                  (local.set $t2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r2) (local.get $r3)))
+                  (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r2) (local.get $r3)))
+                  (v128.store offset=0 (local.get $dst) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t2)))
+                  (v128.store offset=32 (local.get $dst) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t2)))
+                  (v128.store offset=64 (local.get $dst) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t1) (local.get $t3)))
+                  (v128.store offset=96 (local.get $dst) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t1) (local.get $t3)))
+                  (local.set $to (i32.add (local.get $from) (i32.mul (local.get $colStride) (i32.const 4))))
+                  (local.set $r0 (v128.load (local.get $to)))
+                  (local.set $r1 (v128.load (i32.add (local.get $to) (local.get $colStride))))
+                  (local.set $r2 (v128.load (i32.add (local.get $to) (i32.shl (local.get $colStride) (i32.const 1)))))
+                  (local.set $r3 (v128.load (i32.add (local.get $to) (i32.mul (local.get $colStride) (i32.const 3)))))
+                  (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r0) (local.get $r1)))
+                  (local.set $t1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r0) (local.get $r1)))
+                  (local.set $t2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r2) (local.get $r3)))
+                  (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r2) (local.get $r3)))
+                  (v128.store offset=16 (local.get $dst) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t2)))
+                  (v128.store offset=48 (local.get $dst) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t2)))
+                  (v128.store offset=80 (local.get $dst) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t1) (local.get $t3)))
+                  (v128.store offset=112 (local.get $dst) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t1) (local.get $t3)))
+                  (local.set $from (i32.add (local.get $from) (i32.const 16)))
+                  (local.set $dst (i32.add (local.get $dst) (i32.const 128)))
+                  (local.set $p (i32.add (local.get $p) (i32.const 4)))
+                  (br $transposes)))))))
+      ;; What no fast path took, one value at a time.
+      (block $rowsDone
+        (loop $rows
+          (br_if $rowsDone (i32.ge_u (local.get $p) (local.get $kc)))
+          (local.set $j (i32.const 0))
+          (loop $cols
+            (f32.store (local.get $dst)
+              (if (result f32) (i32.lt_u (local.get $j) (local.get $width))
+                (then (f32.load (i32.add (local.get $from) (i32.mul (local.get $j) (local.get $colStride)))))
+                (else (f32.const 0))))
+            (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
+            (br_if $cols (i32.lt_u (local.tee $j (i32.add (local.get $j) (i32.const 1))) (i32.const 8))))
+          (local.set $from (i32.add (local.get $from) (local.get $rowStride)))
+          (local.set $p (i32.add (local.get $p) (i32.const 1)))
+          (br $rows)))
       (br_if $panels (i32.lt_s (local.tee $j0 (i32.add (local.get $j0) (i32.const 8))) (local.get $nc)))))
 
   ;; Panels of MR rows from A's block of mc rows × kc columns at $src (strides in bytes): panel
   ;; q holds, for each of the kc columns, its MR values (zeros past row mc). Whole panels of a
   ;; row-major A go through 4×4 transposes in registers, of a transposed A as whole vectors.
   (func $packA (param $src i32) (param $rowStride i32) (param $colStride i32) (param $mc i32) (param $kc i32) (param $dst i32)
-    (local $i0 i32) (local $height i32) (local $p i32) (local $from i32) (local $to i32)
+    (local $i0 i32) (local $height i32) (local $p i32) (local $from i32) (local $to i32) (local $at i32)
     (local $r0 v128) (local $r1 v128) (local $r2 v128) (local $r3 v128) (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
     (loop $panels
       (local.set $height (select (i32.const 4) (i32.sub (local.get $mc) (local.get $i0))
@@ -151,6 +195,7 @@
                 (loop $transposes
                   (br_if $transposesDone (i32.gt_u (i32.add (local.get $p) (i32.const 4)) (local.get $kc)))
                   (local.set $to (i32.add (local.get $from) (i32.shl (local.get $p) (i32.const 2))))
+                  (local.set $at (i32.add (local.get $dst) (i32.shl (local.get $p) (i32.const 4))))
                   (local.set $r0 (v128.load (local.get $to)))
                   (local.set $r1 (v128.load (i32.add (local.get $to) (local.get $rowStride))))
                   (local.set $r2 (v128.load (i32.add (local.get $to) (i32.shl (local.get $rowStride) (i32.const 1)))))
@@ -159,11 +204,10 @@
                   (local.set $t1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r0) (local.get $r1)))
                   (local.set $t2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r2) (local.get $r3)))
                   (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r2) (local.get $r3)))
-                  (local.set $to (i32.add (local.get $dst) (i32.shl (local.get $p) (i32.const 4))))
-                  (v128.store (local.get $to) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t2)))
-                  (v128.store offset=16 (local.get $to) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t2)))
-                  (v128.store offset=32 (local.get $to) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t1) (local.get $t3)))
-                  (v128.store offset=48 (local.get $to) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t1) (local.get $t3)))
+                  (v128.store (local.get $at) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t2)))
+                  (v128.store offset=16 (local.get $at) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t2)))
+                  (v128.store offset=32 (local.get $at) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t1) (local.get $t3)))
+                  (v128.store offset=48 (local.get $at) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t1) (local.get $t3)))
                   (local.set $p (i32.add (local.get $p) (i32.const 4)))
                   (br $transposes)))))
           (if (i32.eq (local.get $rowStride) (i32.const 4))
