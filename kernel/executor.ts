@@ -48,6 +48,15 @@ export interface DisplayHandle {
   display(value: unknown): void;
 }
 
+/** A cell's record for later tracebacks, compiled again (as it was: same text, same name) if one needs it. */
+class KeptCell implements RunCell {
+  private made?: CompiledCell;
+  constructor(readonly source: string, readonly count: number) {}
+  get compiled(): CompiledCell {
+    return (this.made ??= compileCell(this.source, `In[${this.count}]`));
+  }
+}
+
 export class Executor {
   /** The cells run so far that may still appear in tracebacks, by run number (silent runs share an execution count). */
   private readonly cells = new Map<number, RunCell>();
@@ -170,8 +179,10 @@ export class Executor {
       return { status: "error", error: errorContent(error, count, this.cells) };
     } finally {
       this.running = null;
-      // Only a function of this cell could put it in a later traceback: else its record can go.
+      // Only a function of this cell could put it in a later traceback: else its record can go,
+      // and if not, only its source stays (a session of many cells keeps little more than its text).
       if (!compiled.definesFunctions) this.cells.delete(runNumber);
+      else if (runNumber > 0) this.cells.set(runNumber, new KeptCell(source, count));
     }
   }
 }
