@@ -199,6 +199,12 @@ test("the shipped kernel bytes are the .wat sources compiled (run engine/backend
   assert.ok(readFileSync(new URL("./wasm/gemm-mul-add-wasm.ts", import.meta.url), "utf8").includes(GEMM_MUL_ADD_WASM));
 });
 
+test("gemm.wat is what gemm-wat.mjs writes (run it after editing the tiling or the kernel)", async () => {
+  const { GEMM_WAT, TILING, gemmWat } = await import("./wasm/gemm-wat.mjs" as string);
+  assert.equal(readFileSync(GEMM_WAT, "utf8"), gemmWat(TILING));
+  assert.throws(() => gemmWat({ ...TILING, MR: 6 }), /MR must be 4/);
+});
+
 test("the separate build validates where relaxed SIMD does not (a Node 20 without the flag), the fused one only with it", () => {
   const validate = (base64: string, flags: string[]) => spawnSync(process.execPath, [...flags, "-e",
     `process.stdout.write(String(WebAssembly.validate(Buffer.from(${JSON.stringify(base64)}, "base64"))))`], { encoding: "utf8" }).stdout;

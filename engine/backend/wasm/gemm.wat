@@ -1,3 +1,4 @@
+;; Written by gemm-wat.mjs (edit that and run it, then compile.mjs).
 ;; Float32 matrix products C (+)= A·B on byte offsets of the imported shared memory, in the
 ;; way of BLIS/GotoBLAS. B is copied, a block of KC rows × NC columns at a time, into panels of
 ;; NR columns (k-major), A, a block of MC rows × KC at a time, into panels of MR rows; the
