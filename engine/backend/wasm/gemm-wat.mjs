@@ -19,6 +19,9 @@ const transpose4 = (from, to) => [
   `(v128.store ${to[2]} (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t1) (local.get $t3)))`,
   `(v128.store ${to[3]} (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t1) (local.get $t3)))`,
 ];
+/** min(size, $total − $start) in wat: how much of a block of `size` is left. */
+const remaining = (size, total, start) =>
+  `(select (i32.const ${size}) (i32.sub (local.get $${total}) (local.get $${start})) (i32.ge_s (i32.sub (local.get $${total}) (local.get $${start})) (i32.const ${size})))`;
 const TRANSPOSE_LOCALS = "(local $r0 v128) (local $r1 v128) (local $r2 v128) (local $r3 v128) (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)";
 export function gemmWat({ MR, NR, MC, KC, NC }) {
   if (MR !== 4) throw new Error("A's packing transposes 4×4 blocks: MR must be 4");
@@ -114,8 +117,7 @@ ${ind(toScratch, 4)}
     (local $j0 i32) (local $width i32) (local $p i32) (local $j i32) (local $from i32) (local $to i32) (local $at i32)
     ${TRANSPOSE_LOCALS}
     (loop $panels
-      (local.set $width (select (i32.const ${NR}) (i32.sub (local.get $nc) (local.get $j0))
-        (i32.ge_s (i32.sub (local.get $nc) (local.get $j0)) (i32.const ${NR}))))
+      (local.set $width ${remaining(NR, "nc", "j0")})
       (local.set $from (i32.add (local.get $src) (i32.mul (local.get $j0) (local.get $colStride))))
       (local.set $p (i32.const 0))
       (if (i32.eq (local.get $width) (i32.const ${NR}))
@@ -168,8 +170,7 @@ ${ind(Array.from({ length: NR / 4 }, (_, g) => [
     (local $i0 i32) (local $height i32) (local $p i32) (local $from i32) (local $to i32) (local $at i32)
     ${TRANSPOSE_LOCALS}
     (loop $panels
-      (local.set $height (select (i32.const ${MR}) (i32.sub (local.get $mc) (local.get $i0))
-        (i32.ge_s (i32.sub (local.get $mc) (local.get $i0)) (i32.const ${MR}))))
+      (local.set $height ${remaining(MR, "mc", "i0")})
       (local.set $from (i32.add (local.get $src) (i32.mul (local.get $i0) (local.get $rowStride))))
       (local.set $p (i32.const 0))
       (if (i32.eq (local.get $height) (i32.const ${MR}))
@@ -240,17 +241,17 @@ ${ind(transpose4(["(local.get $to)", "(i32.add (local.get $to) (local.get $rowSt
         (i32.mul (i32.and (i32.add (select (local.get $n) (i32.const ${NC}) (i32.lt_s (local.get $n) (i32.const ${NC}))) (i32.const ${NR - 1})) (i32.const ${-NR}))
           (i32.const 4)))))
     (loop $columnBlocks
-      (local.set $nc (select (i32.const ${NC}) (i32.sub (local.get $n) (local.get $jc)) (i32.ge_s (i32.sub (local.get $n) (local.get $jc)) (i32.const ${NC}))))
+      (local.set $nc ${remaining(NC, "n", "jc")})
       (local.set $pc (i32.const 0))
       (loop $depthBlocks
-        (local.set $kc (select (i32.const ${KC}) (i32.sub (local.get $k) (local.get $pc)) (i32.ge_s (i32.sub (local.get $k) (local.get $pc)) (i32.const ${KC}))))
+        (local.set $kc ${remaining(KC, "k", "pc")})
         (local.set $overwrite (i32.and (i32.eqz (local.get $pc)) (i32.eqz (local.get $accumulate))))
         (call $packB
           (i32.add (local.get $b) (i32.add (i32.mul (local.get $pc) (local.get $bRow)) (i32.mul (local.get $jc) (local.get $bCol))))
           (local.get $bRow) (local.get $bCol) (local.get $kc) (local.get $nc) (local.get $packedB))
         (local.set $ic (i32.const 0))
         (loop $rowBlocks
-          (local.set $mc (select (i32.const ${MC}) (i32.sub (local.get $m) (local.get $ic)) (i32.ge_s (i32.sub (local.get $m) (local.get $ic)) (i32.const ${MC}))))
+          (local.set $mc ${remaining(MC, "m", "ic")})
           (call $packA
             (i32.add (local.get $a) (i32.add (i32.mul (local.get $ic) (local.get $aRow)) (i32.mul (local.get $pc) (local.get $aCol))))
             (local.get $aRow) (local.get $aCol) (local.get $mc) (local.get $kc) (local.get $work))
@@ -265,8 +266,8 @@ ${ind(transpose4(["(local.get $to)", "(i32.add (local.get $to) (local.get $rowSt
                 (local.get $kc)
                 (i32.add (local.get $cBlock) (i32.add (i32.mul (local.get $ir) (local.get $ldc)) (i32.shl (local.get $jr) (i32.const 2))))
                 (local.get $ldc)
-                (select (i32.const ${MR}) (i32.sub (local.get $mc) (local.get $ir)) (i32.ge_s (i32.sub (local.get $mc) (local.get $ir)) (i32.const ${MR})))
-                (select (i32.const ${NR}) (i32.sub (local.get $nc) (local.get $jr)) (i32.ge_s (i32.sub (local.get $nc) (local.get $jr)) (i32.const ${NR})))
+                ${remaining(MR, "mc", "ir")}
+                ${remaining(NR, "nc", "jr")}
                 (local.get $overwrite) (local.get $scratch))
               (br_if $panelRows (i32.lt_s (local.tee $ir (i32.add (local.get $ir) (i32.const ${MR}))) (local.get $mc))))
             (br_if $panelColumns (i32.lt_s (local.tee $jr (i32.add (local.get $jr) (i32.const ${NR}))) (local.get $nc))))

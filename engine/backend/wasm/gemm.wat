@@ -108,8 +108,7 @@
     (local $j0 i32) (local $width i32) (local $p i32) (local $j i32) (local $from i32) (local $to i32) (local $at i32)
     (local $r0 v128) (local $r1 v128) (local $r2 v128) (local $r3 v128) (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
     (loop $panels
-      (local.set $width (select (i32.const 8) (i32.sub (local.get $nc) (local.get $j0))
-        (i32.ge_s (i32.sub (local.get $nc) (local.get $j0)) (i32.const 8))))
+      (local.set $width (select (i32.const 8) (i32.sub (local.get $nc) (local.get $j0)) (i32.ge_s (i32.sub (local.get $nc) (local.get $j0)) (i32.const 8))))
       (local.set $from (i32.add (local.get $src) (i32.mul (local.get $j0) (local.get $colStride))))
       (local.set $p (i32.const 0))
       (if (i32.eq (local.get $width) (i32.const 8))
@@ -184,8 +183,7 @@
     (local $i0 i32) (local $height i32) (local $p i32) (local $from i32) (local $to i32) (local $at i32)
     (local $r0 v128) (local $r1 v128) (local $r2 v128) (local $r3 v128) (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
     (loop $panels
-      (local.set $height (select (i32.const 4) (i32.sub (local.get $mc) (local.get $i0))
-        (i32.ge_s (i32.sub (local.get $mc) (local.get $i0)) (i32.const 4))))
+      (local.set $height (select (i32.const 4) (i32.sub (local.get $mc) (local.get $i0)) (i32.ge_s (i32.sub (local.get $mc) (local.get $i0)) (i32.const 4))))
       (local.set $from (i32.add (local.get $src) (i32.mul (local.get $i0) (local.get $rowStride))))
       (local.set $p (i32.const 0))
       (if (i32.eq (local.get $height) (i32.const 4))
