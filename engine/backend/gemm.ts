@@ -1,8 +1,9 @@
 /**
- * Float32 matrix products C (+)= A·B. Products big enough to pay for it run on the WebAssembly
- * SIMD gemm (wasm/gemm.wat: operands packed into panels, cache blocks, a 4×8 register tile),
- * split by columns or rows across the thread pool's cores when large; smaller ones run as
- * plain loops, as does everything where WebAssembly SIMD is unavailable.
+ * Float32 matrix products C (+)= A·B, one or a batch of them. Products big enough to pay for
+ * it run on the WebAssembly SIMD gemm (wasm/gemm.wat, written by wasm/gemm-wat.mjs: operands
+ * packed into panels, cache blocks, a 4×8 register tile), split by columns or rows across the
+ * thread pool's cores when large; smaller ones run as plain loops, as does everything where
+ * WebAssembly SIMD is unavailable.
  *
  * The gemm works in the kernels' shared memory: operands that live there are read, and results
  * written, in place; others are copied into a staging area first. Transposed operands are views
