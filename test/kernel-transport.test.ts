@@ -6,8 +6,8 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { createServer, type AddressInfo, type Socket } from "node:net";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { connect, createServer, type AddressInfo, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KernelClient, type RequestResult } from "../kernel/client";
@@ -50,6 +50,14 @@ async function connectionFile(): Promise<string> {
   const file = join(mkdtempSync(join(tmpdir(), "agnb-connection-")), "kernel.json");
   writeFileSync(file, JSON.stringify({ transport: "tcp", ip: "127.0.0.1", key: "a-key", signature_scheme: "hmac-sha256", shell_port, control_port, iopub_port, stdin_port, hb_port }));
   return file;
+}
+
+/** Resolves once something accepts connections on the loopback port. */
+async function listening(port: number): Promise<void> {
+  const accepts = () => new Promise<boolean>((resolve) => {
+    const socket = connect(port, "127.0.0.1", () => { socket.destroy(); resolve(true); }).once("error", () => resolve(false));
+  });
+  while (!(await accepts())) await new Promise((resolve) => setTimeout(resolve, 20));
 }
 
 async function exitsWithin(pid: number, ms: number): Promise<number> {
@@ -279,7 +287,8 @@ describe("kernel transport", { timeout: 180_000 }, () => {
     `;
     const parent = spawn(process.execPath, ["-e", parentSource, kernelScript, file], { stdio: ["ignore", "pipe", "inherit"] });
     const kernelPid = await new Promise<number>((resolve) => parent.stdout!.setEncoding("utf8").once("data", (text: string) => resolve(Number(text.trim()))));
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Once its sockets are bound the kernel has taken note of its parent (a busy machine may take seconds).
+    await listening(JSON.parse(readFileSync(file, "utf8")).hb_port);
     assert.ok(processAlive(kernelPid), "the kernel runs while its parent does");
     parent.kill("SIGKILL");
     assert.ok(await exitsWithin(kernelPid, 5000) < 5000);
