@@ -99,10 +99,14 @@ test(`memory stays flat over ${STEPS.toLocaleString("en-US")} SGD steps of the 7
   assert.ok(growth("wasm") <= 4 * MB, `WebAssembly memory grew by ${(growth("wasm") / MB).toFixed(1)} MB after warm-up`);
   assert.ok(growth("heap") <= 16 * MB, `the JavaScript heap grew by ${(growth("heap") / MB).toFixed(1)} MB after warm-up`);
   assert.ok(growth("rss") <= 48 * MB, `resident memory grew by ${(growth("rss") / MB).toFixed(1)} MB after warm-up`);
-  // Blocks come back: were they kept, the budget would run out and every result would go outside.
+  // Blocks come back: were they kept, the 64 MB budget would run out within the first hundred
+  // steps and every later result would go outside. How many come back in time depends on when
+  // the collector runs, so the bound is loose for a single interval, firmer over all of them.
   for (const s of steady) {
-    assert.ok(s.placed > s.outside, `the pool placed only ${s.placed} of ${s.placed + s.outside} results by ${describe(s)}`);
+    assert.ok(s.placed >= 0.2 * (s.placed + s.outside), `the pool placed only ${s.placed} of ${s.placed + s.outside} results by ${describe(s)}`);
   }
+  const placed = steady.reduce((total, s) => total + s.placed, 0), outside = steady.reduce((total, s) => total + s.outside, 0);
+  assert.ok(placed >= outside, `the pool placed ${placed} results after warm-up and left ${outside} outside`);
 });
 
 test("a loop that never yields outruns the collector: past the pool's budget results are ordinary arrays, and memory stays bounded", { timeout: 300_000 }, async (t) => {
