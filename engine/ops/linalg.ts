@@ -1,5 +1,6 @@
 /** Matrix multiplication with batch broadcasting over leading dimensions (rank ≥ 2, as TF). */
-import { allocate } from "../storage/dtype";
+import { allocate, type DType } from "../storage/dtype";
+import { uninitialisedFloats } from "../backend/wasm/memory";
 import { currentBackend } from "../backend";
 import { runOp, type OpDef } from "./op";
 import { broadcastShapes, broadcastStrides, formatShape, sizeOf, stridesOf } from "../storage/shape";
@@ -41,6 +42,13 @@ function batchOffsets(batchShape: number[], shape: number[], matrixSize: number)
   return offsets;
 }
 
+/**
+ * An array the kernels overwrite entirely: float32 ones uninitialised (not zeroed first), and
+ * ordinary rather than in kernel memory, where results would not count as external memory and
+ * collections, which give blocks back, would come too rarely.
+ */
+const filledByTheKernel = (dtype: DType, size: number) => (dtype === "float32" ? uninitialisedFloats(size) : allocate(dtype, size));
+
 const matmulDef: OpDef<MatmulAttrs> = {
   name: "matmul",
   forward([a0, b0], { transposeA, transposeB }) {
@@ -50,14 +58,14 @@ const matmulDef: OpDef<MatmulAttrs> = {
     // is one product.
     if (a0.rank === 2 && b0.rank > 2 && !transposeB && b0.shape[b0.rank - 1] === 1) {
       const rows = b0.size / k;
-      const out = allocate(a0.dtype, rows * m);
+      const out = filledByTheKernel(a0.dtype, rows * m);
       backend.matmul(b0.values, 0, a0.values, 0, out, 0, rows, k, m, false, !transposeA);
       return new Tensor(out, [...b0.shape.slice(0, -2), m, 1], a0.dtype);
     }
     // Transposed operands are read through their strides by the kernels: nothing is materialised.
     const n = b0.shape[b0.rank - (transposeB ? 2 : 1)];
     const batch = broadcastShapes("matmul", a0.shape.slice(0, -2), b0.shape.slice(0, -2));
-    const out = allocate(a0.dtype, sizeOf(batch) * m * n);
+    const out = filledByTheKernel(a0.dtype, sizeOf(batch) * m * n);
     if (b0.rank === 2 && (a0.rank === 2 || !transposeA)) {
       // [..., m, k] · [k, n] is one [(...)·m, k] · [k, n] product: no per-batch loop.
       backend.matmul(a0.values, 0, b0.values, 0, out, 0, out.length / n, k, n, transposeA, transposeB);
@@ -65,9 +73,9 @@ const matmulDef: OpDef<MatmulAttrs> = {
       // [m, k] · [B, k, n]: lay the batch out as columns, [k, B·n], for one large product.
       const b = transposeB ? swapValues(b0) : b0;
       const count = sizeOf(batch);
-      const columns = allocate(b.dtype, b.size);
+      const columns = filledByTheKernel(b.dtype, b.size);
       backend.transpose(b.values, [count, k, n], [1, 0, 2], columns);
-      const wide = allocate(a0.dtype, m * count * n);
+      const wide = filledByTheKernel(a0.dtype, m * count * n);
       backend.matmul(a0.values, 0, columns, 0, wide, 0, m, k, count * n, transposeA, false);
       backend.transpose(wide, [m, count, n], [1, 0, 2], out);
     } else {
