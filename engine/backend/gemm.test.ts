@@ -147,6 +147,14 @@ for (const variant of VARIANTS) {
   }
 }
 
+test("a batch of 100,000 small products in one call (more than a call takes arguments)", () => {
+  const count = 100_000, aValues = seeded(count * 6, 11), bValues = seeded(6, 12);
+  const out = new Float32Array(count * 4);
+  const aOffsets = Array.from({ length: count }, (_, i) => i * 6), bOffsets = new Array<number>(count).fill(0);
+  matmulBatchInto(matrix(aValues, 2, 3), matrix(bValues, 3, 2), out, aOffsets, bOffsets);
+  for (const i of [0, 1, 4567, count - 1]) assertProduct(out, i * 4, matrix(aValues, 2, 3, i * 6), matrix(bValues, 3, 2), undefined, `product ${i}`);
+});
+
 test("the plain loops give the same products (the js backend's path)", () => {
   const saved = matmulSettings.useWasm;
   matmulSettings.useWasm = false;

@@ -212,8 +212,13 @@ function workspaceAt(memory: KernelMemory, bytes: number): number | null {
 
 /** The first element and the extent of every matrix a view reaches at `offsets`. */
 function extent(view: MatrixView, offsets: readonly number[]): { first: number; floats: number } {
-  const first = Math.min(...offsets);
-  return { first, floats: Math.max(...offsets) - first + spanOf(view) };
+  // A loop, not Math.min(...offsets): a batch may have more matrices than a call takes arguments.
+  let first = Infinity, last = -Infinity;
+  for (const offset of offsets) {
+    first = Math.min(first, offset);
+    last = Math.max(last, offset);
+  }
+  return { first, floats: last - first + spanOf(view) };
 }
 
 /** Computes the products on the gemm; false when kernel memory has no room (the caller loops instead). */
@@ -229,7 +234,7 @@ function wasmProducts({ pool, kernel, tiling }: Gemm, a: MatrixView, b: MatrixVi
   let cAt = residentAt(memory, out, outOffset);
   const aFloats = aAt === undefined ? aligned(aSpan.floats) : 0, bFloats = bAt === undefined ? aligned(bSpan.floats) : 0;
   const cFloats = cAt === undefined ? aligned(outFloats) : 0;
-  const packing = packingFloats(tiling, k, Math.max(...parts.map((part) => part.cols)));
+  const packing = packingFloats(tiling, k, parts[0].cols);
   const base = workspaceAt(memory, (aFloats + bFloats + cFloats + threads * packing) * 4);
   if (base === null) return false;
   const floats = memory.floats();
