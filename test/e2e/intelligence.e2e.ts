@@ -2,8 +2,7 @@
 // and of `tf.` with docs, hover on `w` (ours alone: VS Code's TypeScript service leaves our cells
 // alone), syntax colours, signature help in `tf.matmul(`, a type error underlined as it is typed
 // and gone once fixed (all before any cell ran), the Variables view listing `w` with its shape
-// and dtype after a run and drawing its value when clicked, and a theme switch re-colouring a
-// drawn heatmap and loss curve. Screenshots go to .test-output/e2e/intelligence-*.png.
+// and dtype after a run, and a theme switch re-colouring a drawn heatmap and loss curve. Screenshots go to .test-output/e2e/intelligence-*.png.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -171,26 +170,10 @@ describe("editor intelligence in a real VS Code", { timeout: 15 * 60_000 }, () =
     await waitForRunToFinish(page, 120_000);
     await runCommand(page, "Explorer: Focus on Notebook Variables View");
     const row = page.locator(".pane-body .monaco-list-row", { hasText: "[2, 2] float32" });
-    await row.first().waitFor({ timeout: 30_000 });
+    await row.first().waitFor({ timeout: 30_000 }).finally(() => shot("variables-view"));
     const text = await row.first().innerText();
-    await shot("variables-view");
     assert.match(text, /^w\s*tf\.Variable/);
     assert.match(text, /tf\.Variable \[2, 2\] float32 · min 1 · max 4 · mean 2\.5/);
-  });
-
-  test("clicking a variable shows its value drawn by the tensor renderer", async () => {
-    await page.locator(".pane-body .monaco-list-row", { hasText: "[2, 2] float32" }).first().click();
-    let cells = "";
-    for (let i = 0; i < 60 && !cells; i++) {
-      await page.waitForTimeout(500);
-      for (const frame of page.frames()) {
-        const drawn = await (frame.evaluate(`[...document.querySelectorAll(".agnb-tensor")].map((n) => n.textContent).join(" ")`) as Promise<string>).catch(() => "");
-        if (/Variable/.test(drawn) || /\b4\b/.test(drawn)) cells = drawn;
-      }
-    }
-    await shot("variable-value");
-    assert.match(cells, /1[\s\S]*2[\s\S]*3[\s\S]*4/, `the 2×2 values are drawn: ${cells}`);
-    assert.ok(await page.locator(".notebook-editor").count() >= 2, "the value opens beside the notebook");
   });
 
   test("a theme switch re-colours a drawn heatmap and loss curve without a re-run", async () => {
