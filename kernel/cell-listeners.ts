@@ -3,12 +3,13 @@
  * servers built on them) belong to its run: Node calls them from I/O callbacks, outside any
  * guarded call, so without this SIGINT could not break a busy listener, and an interrupted
  * cell's listeners would go on running. Added while a run is current, a listener runs through
- * `runForCell`; once the run is cancelled it is dropped, and leaves its emitter the next time
- * it fires. `removeListener(original)` and `listeners()` see the original function, as for
+ * `runForCell`; once the run is cancelled, a listener the cell itself added is dropped, and
+ * leaves its emitter the next time it fires (what Node or a package added for it, such as a
+ * pooled socket's listeners, goes on: see `calledFromCell`). `removeListener(original)` and `listeners()` see the original function, as for
  * Node's own `once` wrappers (they read the wrapper's `listener` property).
  */
 import { EventEmitter } from "node:events";
-import { DROPPED, currentRun, runForCell, type CellRun } from "./cell-runtime";
+import { DROPPED, calledFromCell, currentRun, runForCell, type CellRun } from "./cell-runtime";
 
 type Listener = (...args: unknown[]) => unknown;
 type EventName = string | symbol;
@@ -24,10 +25,10 @@ const native = {
 };
 const apply = Reflect.apply;
 
-function cellListener(run: CellRun, type: EventName, listener: Listener, once: boolean): Listener {
+function cellListener(run: CellRun, type: EventName, listener: Listener, once: boolean, cellOwn: boolean): Listener {
   const wrapper = function (this: EventEmitter, ...args: unknown[]) {
     if (once) apply(native.removeListener, this, [type, wrapper]);
-    const result = runForCell(run, () => apply(listener, this, args));
+    const result = runForCell(run, () => apply(listener, this, args), !cellOwn);
     if (result !== DROPPED) return result;
     if (!once) apply(native.removeListener, this, [type, wrapper]);
     return undefined;
@@ -37,11 +38,12 @@ function cellListener(run: CellRun, type: EventName, listener: Listener, once: b
 
 /** Node's `original` outside a run (and for what is no function: Node's own error); within one, `add` of a cell listener. */
 function listen(original: typeof prototype.on, add: typeof prototype.on, once: boolean) {
-  return function (this: EventEmitter, type: EventName, listener: Listener) {
+  const method = function (this: EventEmitter, type: EventName, listener: Listener) {
     const run = currentRun();
     if (run === undefined || typeof listener !== "function") return apply(original, this, [type, listener]);
-    return apply(add, this, [type, cellListener(run, type, listener, once)]);
+    return apply(add, this, [type, cellListener(run, type, listener, once, calledFromCell(method))]);
   };
+  return method;
 }
 
 const guarded = {

@@ -2,7 +2,8 @@
  * The completion callbacks of Node's callback APIs (`fs.readFile(path, callback)`,
  * `child_process.exec`, `dns.lookup`, `crypto.randomBytes`, `zlib.gzip`) run from I/O, outside
  * any guarded call. Called while a run is current, these functions get the cell's callback as
- * code of that run (`forRun`): SIGINT can break it, and once the run is cancelled it is dropped.
+ * code of that run (`forRun`): SIGINT can break it, and once the run is cancelled it is dropped
+ * (when the cell itself made the call; a stream's own reads go on, see `calledFromCell`).
  * Outside a run they are Node's own, called as they are.
  */
 import childProcess from "node:child_process";
@@ -10,7 +11,7 @@ import crypto from "node:crypto";
 import dns from "node:dns";
 import fs from "node:fs";
 import zlib from "node:zlib";
-import { currentRun, forRun } from "./cell-runtime";
+import { calledFromCell, currentRun, forRun } from "./cell-runtime";
 
 type Callback = (...args: unknown[]) => unknown;
 const apply = Reflect.apply;
@@ -23,7 +24,7 @@ function guardedApi(original: Callback): Callback {
   const api = function (this: unknown, ...args: unknown[]) {
     const run = currentRun();
     const last = args.length - 1;
-    if (run !== undefined && typeof args[last] === "function") args[last] = forRun(run, args[last] as Callback);
+    if (run !== undefined && typeof args[last] === "function") args[last] = forRun(run, args[last] as Callback, calledFromCell(api));
     return apply(original, this, args);
   };
   // util.promisify's custom forms and argument names live on the function: they stay.

@@ -160,10 +160,13 @@ export function runAsync(self: unknown, args: ArrayLike<unknown> | null, body: (
   return call.promise;
 }
 
-/** `callback` as code of `run`: guarded, and dropped (returning undefined) once the run is cancelled. */
-export function forRun(run: CellRun, callback: Callback): Callback {
+/**
+ * `callback` as code of `run`: guarded, and if it is the cell's own (`cellOwn`), dropped
+ * (returning undefined) once the run is cancelled.
+ */
+export function forRun(run: CellRun, callback: Callback, cellOwn: boolean): Callback {
   return function (this: unknown, ...args: unknown[]) {
-    const result = runForCell(run, () => apply(callback, this, args));
+    const result = runForCell(run, () => apply(callback, this, args), !cellOwn);
     return result === DROPPED ? undefined : result;
   };
 }
@@ -191,27 +194,34 @@ function cellReaction(run: CellRun, reaction: unknown, cellOwn: boolean): unknow
 function then(this: Promise<unknown>, onFulfilled?: unknown, onRejected?: unknown): Promise<unknown> {
   const run = context.getStore();
   if (run === undefined) return apply(native.then, this, [onFulfilled, onRejected]) as Promise<unknown>;
-  const cellOwn = calledFromCell();
+  const cellOwn = calledFromCell(then);
   return apply(native.then, this, [cellReaction(run, onFulfilled, cellOwn), cellReaction(run, onRejected, cellOwn)]) as Promise<unknown>;
 }
 
 const CELL_FILE = /^agnb-cell-\d+$/;
+/** Node's own versions of the registering methods (Readable's `on` calls EventEmitter's): not the caller that counts. */
+const REGISTERING = /(?:^|\.)(?:then|catch|finally|on|addListener|once|prependListener|prependOnceListener)$/;
 const frames: { stack?: NodeJS.CallSite[] } = {};
 const captureStackTrace = Error.captureStackTrace;
 /**
- * Whether the code that called `then` (or `catch`, `finally`) is a cell's: the first frame with a
- * file is in a cell's script. About 2 µs, paid only for `then` calls while a run is current.
+ * Whether the code that called `api` (`then`, and so `catch` and `finally`; `on`; `fs.stat`) is
+ * a cell's: the first frame below it with a file, past Node's own registering methods, is in a
+ * cell's script. About 2 µs, paid only
+ * for calls while a run is current. What Node, packages or the engine register for the cell
+ * (a pooled socket's listeners) must go on working after an interrupt: only the cell's own
+ * callbacks are dropped.
  */
-function calledFromCell(): boolean {
+export function calledFromCell(api: (...args: never[]) => unknown): boolean {
   const errors = Error as { prepareStackTrace?: unknown; stackTraceLimit: number };
   const { prepareStackTrace, stackTraceLimit } = errors;
   try {
     errors.prepareStackTrace = (_: unknown, callSites: NodeJS.CallSite[]) => callSites;
     errors.stackTraceLimit = 4;
-    captureStackTrace(frames, then);
+    captureStackTrace(frames, api);
     for (const frame of frames.stack ?? []) {
       const file = frame.getFileName();
-      if (file) return CELL_FILE.test(file);
+      if (!file || (file.startsWith("node:") && REGISTERING.test(frame.getFunctionName() ?? ""))) continue;
+      return CELL_FILE.test(file);
     }
     return false;
   } catch {

@@ -93,6 +93,22 @@ describe("interrupt reaches the callbacks a cell schedules", { timeout: 180_000 
     await assertStops(exec, null, t);
   });
 
+  test("what Node added for an interrupted cell goes on working: keep-alive HTTP sockets serve later cells", { timeout: 60_000 }, async (t) => {
+    const setup = [
+      "const http = require('node:http');",
+      "const server = http.createServer((_: unknown, response: { end(text: string): void }) => response.end('pong'));",
+      "await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));",
+      "const url = `http://127.0.0.1:${server.address().port}/`;",
+      "const get = () => new Promise((resolve, reject) => http.get(url, (response: any) => { let body = ''; response.on('data', (chunk: string) => { body += chunk; }); response.on('end', () => resolve(body)); }).on('error', reject));",
+      "const fetched = async () => (await fetch(url)).text();",
+    ].join("\n");
+    assert.equal((await kernel.execute(setup)).reply.content.status, "ok");
+    await assertStops(`console.log(await get(), await fetched());\n${FOREVER}`, null, t);
+    const later = await kernel.execute("[await get(), await fetched(), await get(), await fetched()]");
+    assert.equal(resultText(later), "[ 'pong', 'pong', 'pong', 'pong' ]", JSON.stringify(later.reply.content));
+    await kernel.execute("server.closeAllConnections();\nserver.close();");
+  });
+
   test("promise callbacks, listeners, ticks and callback APIs keep their meaning", async () => {
     const code = [
       "const { EventEmitter } = require('node:events');",
