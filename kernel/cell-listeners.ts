@@ -5,8 +5,9 @@
  * cell's listeners would go on running. Added while a run is current, a listener runs through
  * `runForCell`; once the run is cancelled, a listener the cell itself added is dropped, and
  * leaves its emitter the next time it fires (what Node or a package added for it, such as a
- * pooled socket's listeners, goes on: see `calledFromCell`). `removeListener(original)` and `listeners()` see the original function, as for
- * Node's own `once` wrappers (they read the wrapper's `listener` property).
+ * pooled socket's listeners, goes on: see `calledFromCell`). `removeListener(original)` and
+ * `listeners()` see the original function, as for Node's own `once` wrappers (they read the
+ * wrapper's `listener` property).
  */
 import { EventEmitter } from "node:events";
 import { DROPPED, calledFromCell, currentRun, runForCell, type CellRun } from "./cell-runtime";
