@@ -24,6 +24,9 @@ export function transportScript(): string {
   return existsSync(beside) ? beside : join(__dirname, "..", "..", "dist", "kernel-transport.cjs");
 }
 
+// Read as the kernel's code loads, long before the transport thread runs.
+const PARENT_AT_LOAD = process.ppid;
+
 export interface BridgeHandlers {
   /** `arrival` numbers requests in their order of arrival on the transport thread. */
   message(message: WireMessage, arrival: number): void;
@@ -49,7 +52,7 @@ export class TransportBridge {
     const { port1, port2 } = new MessageChannel();
     this.inputPort = port1;
     const editorPort = takeTransportPort();
-    const setup: ThreadSetup = { options, kernelInfo, state: this.state.buffer as SharedArrayBuffer, interruptFlag: interruptFlag.buffer as SharedArrayBuffer, inputPort: port2, editorPort };
+    const setup: ThreadSetup = { options, kernelInfo, state: this.state.buffer as SharedArrayBuffer, interruptFlag: interruptFlag.buffer as SharedArrayBuffer, inputPort: port2, editorPort, parentPid: PARENT_AT_LOAD };
     this.worker = new Worker(transportScript(), { workerData: setup, transferList: editorPort ? [port2, editorPort] : [port2] });
     this.post = this.worker.postMessage.bind(this.worker);
     this.worker.on("message", (message: FromThread) => this.receive(message));

@@ -35,6 +35,8 @@ export interface ThreadSetup {
   inputPort: MessagePort;
   /** To the type checker's thread, which answers completion, inspect and diagnostics requests. */
   editorPort?: MessagePort;
+  /** The parent's pid as the kernel process first saw it: a parent that dies while the kernel loads still counts as gone. */
+  parentPid: number;
 }
 
 export interface InputRequest { prompt: string; password: boolean; parent_header: Header }

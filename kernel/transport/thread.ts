@@ -167,7 +167,7 @@ async function handle(request: ToThread): Promise<void> {
 }
 
 function watchParent(): void {
-  const parent = process.ppid;
+  const parent = setup.parentPid;
   const jupyterParent = process.platform === "win32" ? NaN : Number(process.env.JPY_PARENT_PID);
   setInterval(() => {
     if (process.ppid !== parent) return endProcess(`the parent process ${parent} has gone`);
