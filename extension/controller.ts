@@ -86,8 +86,12 @@ export class AutogradController implements KernelOwner, vscode.Disposable {
 
   shutdown(notebook: vscode.NotebookDocument): void {
     const key = notebook.uri.toString();
-    this.kernels.get(key)?.session.dispose();
+    const kernel = this.kernels.get(key);
+    if (!kernel) return;
+    this.endRunning(kernel, "The kernel was shut down; variables from earlier cells are gone.");
+    kernel.session.dispose();
     this.kernels.delete(key);
+    this.stateChanged.fire(notebook);
   }
 
   private async runCells(cells: vscode.NotebookCell[], notebook: vscode.NotebookDocument): Promise<void> {

@@ -30,7 +30,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.workspace.onDidCloseNotebookDocument((notebook) => controller.shutdown(notebook)),
     ...registerCommands(context, kernels),
     ...registerRemoteKernels(context, kernels, log),
-    ...registerIntelligence(kernels, log),
+    ...registerIntelligence(kernels, context.extensionUri, log),
   );
   // What the extension costs VS Code: evaluating the bundle plus activate() itself (not the
   // time the extension host spends elsewhere between the two).

@@ -18,6 +18,8 @@ export interface EditorKernels {
   handles(notebook: vscode.NotebookDocument): boolean;
   sessionOf(notebook: vscode.NotebookDocument): EditorKernel;
   stateOf(notebook: vscode.NotebookDocument): NotebookKernelState;
+  /** A notebook's kernel changed state, or the notebook picked another kernel. */
+  readonly onDidChangeState: vscode.Event<vscode.NotebookDocument>;
   readonly problems: CellProblems;
 }
 
@@ -33,6 +35,8 @@ export interface KernelOwner {
   sessionOf(notebook: vscode.NotebookDocument): EditorKernel;
   restart(notebook: vscode.NotebookDocument): Promise<void>;
   interrupt(notebook: vscode.NotebookDocument): void;
+  /** Ends the notebook's kernel, if it has one; the next request starts a fresh one. */
+  shutdown(notebook: vscode.NotebookDocument): void;
 }
 
 export class NotebookKernels implements EditorKernels, vscode.Disposable {
@@ -58,9 +62,24 @@ export class NotebookKernels implements EditorKernels, vscode.Disposable {
         const key = notebook.uri.toString();
         if (selected) this.selected.set(key, owner);
         else if (this.selected.get(key) === owner) this.selected.delete(key);
+        if (selected) this.followSelection(notebook, owner);
         this.stateChanged.fire(notebook);
       })),
     ]);
+  }
+
+  /**
+   * The local kernel started for completion before any kernel was picked is ended when the
+   * notebook picks a server's kernel, and started again when it comes back to the local one.
+   */
+  private followSelection(notebook: vscode.NotebookDocument, owner: KernelOwner): void {
+    if (owner !== this.local) {
+      this.local.shutdown(notebook);
+      return;
+    }
+    if (!vscode.workspace.isTrusted || !this.local.handles(notebook) || this.local.stateOf(notebook) !== "not started") return;
+    this.local.sessionOf(notebook).request("complete_request", { code: "tf.", cursor_pos: 3 })
+      .catch(() => { /* a kernel that cannot start says so when a cell runs */ });
   }
 
   /** Forgets an owner that goes away (a server the user disconnected from). */

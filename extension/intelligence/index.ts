@@ -7,7 +7,7 @@ import { NotebookLanguage } from "./notebook-language";
 import { registerProviders } from "./providers";
 import { VariablesView } from "./variables-view";
 
-export function registerIntelligence(controller: EditorKernels, log: vscode.LogOutputChannel): vscode.Disposable[] {
+export function registerIntelligence(controller: EditorKernels, extensionUri: vscode.Uri, log: vscode.LogOutputChannel): vscode.Disposable[] {
   const language = new NotebookLanguage(controller, log);
   // Language features work from the moment a notebook opens: its kernel starts then.
   vscode.workspace.notebookDocuments.forEach((notebook) => language.warm(notebook));
@@ -15,6 +15,6 @@ export function registerIntelligence(controller: EditorKernels, log: vscode.LogO
     vscode.workspace.onDidOpenNotebookDocument((notebook) => language.warm(notebook)),
     ...registerProviders(language),
     new LiveDiagnostics(language, controller.problems),
-    new VariablesView(controller, log),
+    new VariablesView(controller, extensionUri, log),
   ];
 }

@@ -1,26 +1,17 @@
 // The "Notebook Variables" view in the explorer: the active notebook's user variables as the
 // kernel lists them (name, type; shape, dtype and min/max/mean of tensors), refreshed after
-// each cell; clicking one opens its value, drawn by our renderers, in an untitled notebook.
+// each cell, when the notebook's kernel starts, restarts or stops, and when it switches kernel;
+// clicking one opens its value, drawn by our renderer, in a panel beside the notebook.
 import * as vscode from "vscode";
 import type { EditorKernels } from "../notebook-kernels";
-import { CELL_LANGUAGE, toPlainOutput } from "../notebook-data";
-import { IPYNB_TYPE } from "../ipynb";
+import { describeVariable, type VariableEntry } from "./value-panel-content";
+import { ValuePanels } from "./value-panel";
 
+export { describeVariable, type VariableEntry };
 export const VARIABLES_VIEW = "agnb.variables";
 const SHOW_VALUE = "agnb.showVariable";
-
-interface TensorSummary { shape: number[]; dtype: string; size: number; min: number | null; max: number | null; mean: number | null }
-export interface VariableEntry { name: string; type: string; value?: string; tensor?: TensorSummary }
-
-/** One line of a variable: `tf.Tensor [1000, 1000] float32 · min 0 · max 0 · mean 0`. */
-export function describeVariable(entry: VariableEntry): string {
-  if (!entry.tensor) return entry.value === undefined ? entry.type : `${entry.type} = ${entry.value}`;
-  const { shape, dtype, min, max, mean } = entry.tensor;
-  const statistics = min === null ? "" : ` · min ${round(min)} · max ${round(max!)} · mean ${round(mean!)}`;
-  return `${entry.type} [${shape.join(", ")}] ${dtype}${statistics}`;
-}
-
-const round = (x: number) => String(Number(x.toPrecision(4)));
+/** Coalesces the burst of events one run or restart makes into one listing. */
+const REFRESH_DELAY_MS = 150;
 
 export class VariablesView implements vscode.TreeDataProvider<VariableEntry>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
@@ -28,38 +19,63 @@ export class VariablesView implements vscode.TreeDataProvider<VariableEntry>, vs
   private readonly disposables: vscode.Disposable[];
   private entries: VariableEntry[] = [];
   private notebook: vscode.NotebookDocument | undefined;
+  private readonly panels: ValuePanels;
+  private pending: NodeJS.Timeout | undefined;
+  /** Counts listings, so that a slow reply never overwrites a newer one. */
+  private listings = 0;
 
-  constructor(private readonly controller: EditorKernels, private readonly log: vscode.LogOutputChannel) {
+  constructor(private readonly controller: EditorKernels, extensionUri: vscode.Uri, private readonly log: vscode.LogOutputChannel) {
+    this.panels = new ValuePanels(controller, extensionUri, log);
     this.disposables = [
       vscode.window.registerTreeDataProvider(VARIABLES_VIEW, this),
       vscode.commands.registerCommand(SHOW_VALUE, (entry: VariableEntry) => this.showValue(entry)),
-      vscode.window.onDidChangeActiveNotebookEditor(() => void this.refresh()),
+      vscode.window.onDidChangeActiveNotebookEditor(() => this.scheduleRefresh()),
       // A cell finished: its execution summary changed.
       vscode.workspace.onDidChangeNotebookDocument((change) => {
-        if (change.notebook === this.notebook && change.cellChanges.some((cell) => cell.executionSummary?.timing?.endTime !== undefined)) void this.refresh();
+        if (change.notebook === this.notebook && change.cellChanges.some((cell) => cell.executionSummary?.timing?.endTime !== undefined)) this.scheduleRefresh();
+      }),
+      // The kernel started, restarted, died or was shut down, or the notebook picked another one;
+      // busy is only ever followed by idle, which the finished cell reports.
+      controller.onDidChangeState((notebook) => {
+        if (notebook === this.notebook && controller.stateOf(notebook) !== "busy") this.scheduleRefresh();
       }),
       this.changed,
+      this.panels,
+      { dispose: () => clearTimeout(this.pending) },
     ];
     void this.refresh();
   }
 
+  private scheduleRefresh(): void {
+    clearTimeout(this.pending);
+    this.pending = setTimeout(() => void this.refresh(), REFRESH_DELAY_MS);
+  }
+
   async refresh(): Promise<void> {
+    const listing = ++this.listings;
     // Focus moving to a text editor or a panel keeps the notebook last shown.
     const notebook = vscode.window.activeNotebookEditor?.notebook ?? (this.notebook?.isClosed ? undefined : this.notebook);
     this.notebook = notebook && this.controller.handles(notebook) ? notebook : undefined;
-    // A kernel that has not started has no variables: listing must not start one.
-    if (!this.notebook || this.controller.stateOf(this.notebook) === "not started" || this.controller.stateOf(this.notebook) === "dead") {
-      this.entries = [];
-    } else {
-      try {
-        const reply = await this.controller.sessionOf(this.notebook).request("agnb_variables_request", {});
-        this.entries = reply.status === "ok" ? reply.variables : [];
-      } catch (error) {
-        this.log.warn(`variables: ${(error as Error).message}`);
-        this.entries = [];
-      }
-    }
+    const listed = this.notebook;
+    const { entries, reason } = await this.list(listed);
+    if (listing !== this.listings) return;
+    this.entries = entries;
     this.changed.fire();
+    if (listed) await this.panels.update(listed, entries, reason);
+  }
+
+  private async list(notebook: vscode.NotebookDocument | undefined): Promise<{ entries: VariableEntry[]; reason: string }> {
+    if (!notebook) return { entries: [], reason: "the notebook is not on an Autograd kernel" };
+    const state = this.controller.stateOf(notebook);
+    // A kernel that has not started has no variables: listing must not start one.
+    if (state === "not started" || state === "dead") return { entries: [], reason: `its kernel is ${state === "dead" ? "dead" : "not running"}` };
+    try {
+      const reply = await this.controller.sessionOf(notebook).request("agnb_variables_request", {});
+      return { entries: reply.status === "ok" ? reply.variables : [], reason: "the kernel does not have it (it restarted, or another kernel was picked)" };
+    } catch (error) {
+      this.log.warn(`variables: ${(error as Error).message}`);
+      return { entries: [], reason: `the kernel could not be asked (${(error as Error).message})` };
+    }
   }
 
   getChildren(): VariableEntry[] {
@@ -76,19 +92,7 @@ export class VariablesView implements vscode.TreeDataProvider<VariableEntry>, vs
   }
 
   private async showValue(entry: VariableEntry): Promise<void> {
-    if (!this.notebook) return;
-    const reply = await this.controller.sessionOf(this.notebook).request("agnb_variables_request", { name: entry.name });
-    if (reply.status !== "ok") {
-      void vscode.window.showWarningMessage(`${entry.name}: ${reply.evalue ?? "no value"}`);
-      return;
-    }
-    const plain = toPlainOutput({ output_type: "display_data", data: reply.data, metadata: {} } as never);
-    const output = new vscode.NotebookCellOutput(plain.items.map((item) => new vscode.NotebookCellOutputItem(item.data, item.mime)));
-    const cell = new vscode.NotebookCellData(vscode.NotebookCellKind.Code, entry.name, CELL_LANGUAGE);
-    cell.outputs = [output];
-    // An untitled Jupyter notebook: VS Code's own serializer opens one from data (ours reads files).
-    const scratch = await vscode.workspace.openNotebookDocument(IPYNB_TYPE, new vscode.NotebookData([cell]));
-    await vscode.window.showNotebookDocument(scratch, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true });
+    if (this.notebook) await this.panels.show(this.notebook, entry);
   }
 
   dispose(): void {
