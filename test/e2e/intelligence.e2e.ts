@@ -2,7 +2,10 @@
 // and of `tf.` with docs, hover on `w` (ours alone: VS Code's TypeScript service leaves our cells
 // alone), syntax colours, signature help in `tf.matmul(`, a type error underlined as it is typed
 // and gone once fixed (all before any cell ran), the Variables view listing `w` with its shape
-// and dtype after a run, and a theme switch re-colouring a drawn heatmap and loss curve. Screenshots go to .test-output/e2e/intelligence-*.png.
+// and dtype after a run, a click on `w` showing its value drawn by our tensor view in a panel
+// beside the notebook (which follows `w` when a cell changes it and says it is gone after a
+// restart), and a theme switch re-colouring a drawn heatmap and loss curve. Screenshots go to
+// .test-output/e2e/intelligence-*.png.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -34,6 +37,29 @@ async function drawnColours(): Promise<{ heatmap: string; plot: string }> {
     if (colours?.plot) found.plot = colours.plot;
   }
   return found;
+}
+
+// Plain JavaScript, evaluated in each frame: what a variable's value panel shows, or null elsewhere.
+const READ_VALUE_PANEL = `(() => {
+  const summary = document.querySelector("#summary + #value") && document.getElementById("summary");
+  if (!summary) return null;
+  return { summary: summary.textContent, cells: [...document.querySelectorAll("#value .agnb-tensor td")].map((n) => n.textContent) };
+})()`;
+
+interface ValuePanel { summary: string; cells: string[] }
+
+/** Polls the webview frames until the value panel shows what `done` accepts; returns what it last showed. */
+async function waitForValuePanel(done: (panel: ValuePanel) => boolean, timeoutMs = 30_000): Promise<ValuePanel | null> {
+  let last: ValuePanel | null = null;
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await page.waitForTimeout(500)) {
+    for (const frame of page.frames()) {
+      const panel = await (frame.evaluate(READ_VALUE_PANEL) as Promise<ValuePanel | null>).catch(() => null);
+      if (!panel) continue;
+      last = panel;
+      if (done(panel)) return panel;
+    }
+  }
+  return last;
 }
 
 let session: Session | undefined;
@@ -174,6 +200,36 @@ describe("editor intelligence in a real VS Code", { timeout: 15 * 60_000 }, () =
     const text = await row.first().innerText();
     assert.match(text, /^w\s*tf\.Variable/);
     assert.match(text, /tf\.Variable \[2, 2\] float32 · min 1 · max 4 · mean 2\.5/);
+  });
+
+  test("clicking w shows its value beside the notebook, drawn by the tensor view", async () => {
+    await page.locator(".pane-body .monaco-list-row", { hasText: "[2, 2] float32" }).first().click();
+    const tab = page.locator(".tab", { hasText: "w — tf.Variable [2, 2] float32" });
+    await tab.first().waitFor({ timeout: 30_000 });
+    const panel = await waitForValuePanel((shown) => shown.cells.length === 4);
+    await shot("variable-value");
+    assert.deepEqual(panel?.cells, ["1.0", "2.0", "3.0", "4.0"], `the panel shows: ${JSON.stringify(panel)}`);
+    assert.match(panel!.summary, /^w: tf\.Variable \[2, 2\] float32 · min 1 · max 4 · mean 2\.5$/);
+  });
+
+  test("the open value panel follows w when a cell changes it, and says w is gone after a restart", async () => {
+    await typeLine("w.assign(tf.mul(w, 10));");
+    await page.keyboard.press("Escape");
+    await runCommand(page, "Notebook: Run All");
+    await waitForRunToFinish(page, 120_000);
+    const changed = await waitForValuePanel((shown) => shown.cells.join(" ") === "10.0 20.0 30.0 40.0");
+    await shot("variable-value-changed");
+    assert.deepEqual(changed?.cells, ["10.0", "20.0", "30.0", "40.0"], `after the run the panel shows: ${JSON.stringify(changed)}`);
+    assert.match(changed!.summary, /min 10 · max 40 · mean 25/);
+
+    await focusFirstCellEnd();
+    await page.keyboard.press("Escape");
+    await runCommand(page, "Autograd: Restart Kernel");
+    const gone = await waitForValuePanel((shown) => /no longer exists/.test(shown.summary), 60_000);
+    await shot("variable-value-gone");
+    assert.match(gone?.summary ?? "", /^w no longer exists: /, `after the restart the panel shows: ${JSON.stringify(gone)}`);
+    assert.deepEqual(gone!.cells, []);
+    await resetFirstCell();
   });
 
   test("a theme switch re-colours a drawn heatmap and loss curve without a re-run", async () => {
