@@ -7,7 +7,7 @@
 // notebook keeps its cells and earlier outputs. Screenshots go to .test-output/e2e/remote-*.png.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { copyFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { newNotebook, serializeNotebook } from "../../kernel/notebook-file";
@@ -83,6 +83,18 @@ async function curvePoints(): Promise<number> {
   return points;
 }
 
+/** Kernels this VS Code runs locally: kernel.cjs processes started from its profile's extension folder. */
+function localKernels(): number {
+  const commandLine = (pid: string) => { try { return readFileSync(`/proc/${pid}/cmdline`, "utf8"); } catch { return ""; } };
+  return readdirSync("/proc").filter((pid) => /^\d+$/.test(pid)).map(commandLine)
+    .filter((line) => line.includes(session!.scratch) && line.includes("dist/kernel.cjs")).length;
+}
+
+async function waitForLocalKernels(count: number): Promise<void> {
+  for (let i = 0; i < 120 && localKernels() !== count; i++) await page.waitForTimeout(500);
+  assert.equal(localKernels(), count, `local kernel processes: ${localKernels()}, expected ${count}`);
+}
+
 const cellRunning = async () => await page.locator(".notebook-toolbar-container .action-item >> visible=true", { hasText: "Interrupt" }).count() > 0;
 const remoteStatus = async () => (await page.locator(".statusbar-item", { hasText: `Autograd on ${host}` }).first().textContent({ timeout: 1000 }).catch(() => "")) ?? "";
 
@@ -142,7 +154,10 @@ describe("a notebook on a Jupyter server, from a real VS Code", { timeout: 15 * 
     assert.ok(!toast.includes(server.token), "the token is never shown");
 
     await openNotebook(page, NOTEBOOK_07);
+    // Started on opening, for completion; picking the server's kernel ends it.
+    await waitForLocalKernels(1);
     await selectRemoteKernel();
+    await waitForLocalKernels(0);
     await runCommand(page, "Notebook: Run All");
     await waitForRemoteRun(5 * 60_000);
     const drawn = await collectOutputs(page);
