@@ -228,41 +228,44 @@ function wasmProducts({ pool, kernel, tiling }: Gemm, a: MatrixView, b: MatrixVi
   // A product stopped from outside may have left workers writing into the staging area.
   pool.settle();
   const threads = m * k * n * count >= matmulSettings.parallelMinWork ? pool.threads : 1;
-  const parts = partsOf(tiling, m, k, n, threads);
-  const aSpan = extent(a, aOffsets), bSpan = extent(b, bOffsets), outFloats = count * m * n;
+  const parts = threads === 1 ? null : partsOf(tiling, m, k, n, threads);
+  const aSpan = count === 1 ? { first: aOffsets[0], floats: spanOf(a) } : extent(a, aOffsets);
+  const bSpan = count === 1 ? { first: bOffsets[0], floats: spanOf(b) } : extent(b, bOffsets);
+  const outFloats = count * m * n;
   let aAt = residentAt(memory, a.values, aSpan.first), bAt = residentAt(memory, b.values, bSpan.first);
   let cAt = residentAt(memory, out, outOffset);
   const aFloats = aAt === undefined ? aligned(aSpan.floats) : 0, bFloats = bAt === undefined ? aligned(bSpan.floats) : 0;
-  const cFloats = cAt === undefined ? aligned(outFloats) : 0;
-  const packing = packingFloats(tiling, k, parts[0].cols);
+  const staged = cAt === undefined, cFloats = staged ? aligned(outFloats) : 0;
+  const packing = packingFloats(tiling, k, parts ? parts[0].cols : n);
   const base = workspaceAt(memory, (aFloats + bFloats + cFloats + threads * packing) * 4);
   if (base === null) return false;
+  // The workspace holds, in order, the staged A, B and C, then each thread's packing space.
   const floats = memory.floats();
-  let next = base;
-  /** The next `length` floats of the workspace, holding values[from…] when given. */
-  const take = (length: number, values?: Float32Array, from = 0, floatsToCopy = 0) => {
-    const at = next;
-    if (values) floats.set(values.subarray(from, from + floatsToCopy), at / 4);
-    next += length * 4;
-    return at;
-  };
-  aAt ??= take(aFloats, a.values, aSpan.first, aSpan.floats);
-  bAt ??= take(bFloats, b.values, bSpan.first, bSpan.floats);
-  const staged = cAt === undefined;
-  if (staged) cAt = accumulate ? take(cFloats, out, outOffset, outFloats) : take(cFloats);
-  const calls = aOffsets.flatMap((aOffset, i) => parts.map(({ row, rows, col, cols }) => [
-    aAt! + (aOffset - aSpan.first + row * a.rowStride) * 4, a.rowStride, a.colStride,
-    bAt! + (bOffsets[i] - bSpan.first + col * b.colStride) * 4, b.rowStride, b.colStride,
-    cAt! + (i * m * n + row * n + col) * 4, n, rows, k, cols, accumulate ? 1 : 0,
-    next, packing * 4,
-  ]));
-  if (threads === 1) {
+  if (aAt === undefined) floats.set(a.values.subarray(aSpan.first, aSpan.first + aSpan.floats), base / 4);
+  aAt ??= base;
+  const bStage = base + aFloats * 4;
+  if (bAt === undefined) floats.set(b.values.subarray(bSpan.first, bSpan.first + bSpan.floats), bStage / 4);
+  bAt ??= bStage;
+  const cStage = bStage + bFloats * 4;
+  if (staged && accumulate) floats.set(out.subarray(outOffset, outOffset + outFloats), cStage / 4);
+  cAt ??= cStage;
+  const packingAt = cStage + cFloats * 4, flag = accumulate ? 1 : 0;
+  if (!parts) {
     const { gemm } = pool.exports(kernel) as unknown as { gemm(...args: number[]): void };
-    for (const call of calls) gemm(...call, 0);
+    for (let i = 0; i < count; i++) {
+      gemm(aAt + (aOffsets[i] - aSpan.first) * 4, a.rowStride, a.colStride, bAt + (bOffsets[i] - bSpan.first) * 4, b.rowStride, b.colStride,
+        cAt + i * m * n * 4, n, m, k, n, flag, packingAt, packing * 4, 0);
+    }
   } else {
+    const calls = aOffsets.flatMap((aOffset, i) => parts.map(({ row, rows, col, cols }) => [
+      aAt! + (aOffset - aSpan.first + row * a.rowStride) * 4, a.rowStride, a.colStride,
+      bAt! + (bOffsets[i] - bSpan.first + col * b.colStride) * 4, b.rowStride, b.colStride,
+      cAt! + (i * m * n + row * n + col) * 4, n, rows, k, cols, flag,
+      packingAt, packing * 4,
+    ]));
     for (let first = 0; first < calls.length; first += MAX_PARTS) pool.run(kernel, "gemm", calls.slice(first, first + MAX_PARTS));
   }
-  if (staged) out.set(memory.floats().subarray(cAt! / 4, cAt! / 4 + outFloats), outOffset);
+  if (staged) out.set(memory.floats().subarray(cAt / 4, cAt / 4 + outFloats), outOffset);
   if (workspace && workspace.bytes > KEEP_WORKSPACE_BYTES) {
     memory.release(workspace.offset, workspace.bytes);
     workspace = null;
