@@ -2,7 +2,7 @@
 // so each part of the project can be built on its own.
 import { build } from "esbuild";
 import { spawn } from "node:child_process";
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { emitEngineDeclarations } from "./engine-declarations.mjs";
 
@@ -28,6 +28,19 @@ const jobs = [];
 for (const { entry, out, external = [] } of nodeBundles) {
   if (!existsSync(at(entry))) continue;
   jobs.push(build({ ...node, entryPoints: [at(entry)], outfile: at(out), external }));
+}
+
+// VS Code's TypeScript server loads plugins as packages from the extension's node_modules
+// (extension/ts-plugin/plugin.ts); vsce packages it because npm lists it there.
+const tsserverPlugin = "node_modules/agnb-tsserver-plugin";
+if (existsSync(at("extension/ts-plugin/plugin.ts"))) {
+  mkdirSync(at(tsserverPlugin), { recursive: true });
+  writeFileSync(at(`${tsserverPlugin}/package.json`), JSON.stringify({ name: "agnb-tsserver-plugin", version: "0.1.0", private: true, main: "index.js" }, null, 1) + "\n");
+  jobs.push(build({
+    ...node, sourcemap: false, entryPoints: [at("extension/ts-plugin/plugin.ts")], outfile: at(`${tsserverPlugin}/index.js`),
+    // The server requires the module and calls what it exports.
+    footer: { js: "module.exports = module.exports.default;" },
+  }));
 }
 
 // Renderers run in the notebook webview: ESM for the browser, one bundle per *.renderer.ts.

@@ -2,6 +2,7 @@
 // type checker, live type errors, and the Variables view. Registered from extension.ts.
 import * as vscode from "vscode";
 import type { EditorKernels } from "../notebook-kernels";
+import { BuiltinTypeScriptQuieter } from "./builtin-typescript";
 import { LiveDiagnostics } from "./live-diagnostics";
 import { NotebookLanguage } from "./notebook-language";
 import { registerProviders } from "./providers";
@@ -16,5 +17,6 @@ export function registerIntelligence(controller: EditorKernels, extensionUri: vs
     ...registerProviders(language),
     new LiveDiagnostics(language, controller.problems),
     new VariablesView(controller, extensionUri, log),
+    new BuiltinTypeScriptQuieter(controller, log),
   ];
 }
