@@ -52,8 +52,12 @@ export const matmulSettings = {
   variant: undefined as GemmVariant | undefined,
   /** Below this many multiply-adds, packing for the kernel costs more than it saves: plain loops. */
   wasmMinWork: 8192,
-  /** Products of at least this many multiply-adds are split across the pool's threads. */
-  parallelMinWork: 1 << 20,
+  /**
+   * Products of at least this many multiply-adds are split across the pool's threads. Measured
+   * on 2 cores: 128³ (2M) runs faster on one thread than split (waking a worker and packing A
+   * twice cost more than half the product), 256³ (16M) gains ×1.3 from the second.
+   */
+  parallelMinWork: 1 << 22,
 };
 /** A staging area larger than this goes back to the memory after the product that needed it. */
 const KEEP_WORKSPACE_BYTES = 16 * 2 ** 20;
