@@ -4,7 +4,7 @@
  * never keeps the kernel from reading an interrupt. The same thread answers editor requests
  * (completion, hover, signatures, diagnostics) that the transport thread sends it directly.
  */
-import { parentPort, workerData, type MessagePort } from "node:worker_threads";
+import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from "node:worker_threads";
 // First: it puts the compiler, loaded from V8's code cache, where `import "typescript"` finds it.
 import { saveTypeScriptCodeCache } from "./typescript-code-cache";
 import { CellTypeChecker, type TypeCheckerSetup } from "./type-checker";
@@ -20,7 +20,18 @@ export interface TypeCheckWorkerData { setup: TypeCheckerSetup; editorPort?: Mes
 const port = parentPort!;
 const { setup, editorPort } = workerData as TypeCheckWorkerData;
 const checker = new CellTypeChecker(setup);
-checker.warmUp();
+// Made on the first editor request: a kernel nobody edits in (agnb run, nbconvert) never
+// parses the libraries a second time, with their doc comments.
+let service: CellLanguageService | undefined;
+// Loads the libraries. An editor request that came meanwhile (opening a notebook asks at once)
+// is answered before the sample cell warms the compiler further: answering it warms it as well.
+checker.check("");
+let answeredEarly = false;
+for (let waiting = editorPort && receiveMessageOnPort(editorPort); waiting; waiting = receiveMessageOnPort(editorPort!)) {
+  answerEditor(waiting.message as IntelligenceRequest);
+  answeredEarly = true;
+}
+if (!answeredEarly) checker.warmUp();
 saveTypeScriptCodeCache();
 port.on("message", (request: TypeCheckRequest) => {
   if (request.kind === "commit") {
@@ -35,21 +46,18 @@ port.on("message", (request: TypeCheckRequest) => {
   }
 });
 
-if (editorPort) {
-  // Made on the first editor request: a kernel nobody edits in (agnb run, nbconvert) never
-  // parses the libraries a second time, with their doc comments.
-  let service: CellLanguageService | undefined;
-  editorPort.on("message", (request: IntelligenceRequest) => {
-    try {
-      const first = !service;
-      service ??= new CellLanguageService(checker, readCompletionDetails(checker, checker.libraryFileNames()));
-      editorPort.postMessage(answer(request, service, checker));
-      // After the first answer: the next `w.` or `tf.` finds its details ready.
-      if (first) setImmediate(() => service!.warmUp());
-    } catch (error) {
-      // Types failed on this text: the live values may still answer.
-      process.stderr.write(`kernel: editor request ${request.kind} failed: ${String((error as Error)?.message ?? error).split("\n")[0]}\n`);
-      editorPort.postMessage({ id: request.id, content: null, runtime: true } satisfies IntelligenceResponse);
-    }
-  });
+editorPort?.on("message", answerEditor);
+
+function answerEditor(request: IntelligenceRequest): void {
+  try {
+    const first = !service;
+    service ??= new CellLanguageService(checker, readCompletionDetails(checker, checker.libraryFileNames()));
+    editorPort!.postMessage(answer(request, service, checker));
+    // After the first answer: the next `w.` or `tf.` finds its details ready.
+    if (first) setImmediate(() => service!.warmUp());
+  } catch (error) {
+    // Types failed on this text: the live values may still answer.
+    process.stderr.write(`kernel: editor request ${request.kind} failed: ${String((error as Error)?.message ?? error).split("\n")[0]}\n`);
+    editorPort!.postMessage({ id: request.id, content: null, runtime: true } satisfies IntelligenceResponse);
+  }
 }

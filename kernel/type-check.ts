@@ -30,6 +30,35 @@ export function checkerSetup(folder: string): TypeCheckerSetup {
   return setup;
 }
 
+/** The checker thread started ahead of the kernel (startCheckerThread), until CellTypeCheck adopts it. */
+let early: { folder: string; worker?: Worker; failure?: string } | undefined;
+
+/**
+ * Starts the checker thread before the rest of the kernel loads, so that TypeScript and the
+ * libraries load meanwhile: the first completion after opening a notebook waits on them. The
+ * CellTypeCheck made for the same folder, in the same synchronous run, takes the thread over.
+ */
+export function startCheckerThread(folder: string, enabled = process.env.AGNB_TYPECHECK !== "off"): void {
+  if (early || !enabled) return;
+  early = { folder };
+  const editorPort = takeCheckerPort();
+  try {
+    early.worker = spawnChecker(folder, editorPort);
+  } catch (error) {
+    if (editorPort) answerWithoutTypes(editorPort);
+    early.failure = (error as Error).message;
+  }
+}
+
+function spawnChecker(folder: string, editorPort: MessagePort | undefined): Worker {
+  const setup = checkerSetup(folder);
+  const workerData: TypeCheckWorkerData = { setup, editorPort };
+  const worker = new Worker(join(DIST, "type-check-worker.cjs"), { workerData, transferList: editorPort ? [editorPort] : [] });
+  // The thread must not keep a finished `agnb run` alive.
+  worker.unref();
+  return worker;
+}
+
 export class CellTypeCheck {
   private worker: Worker | null = null;
   private readonly pending = new Map<number, (verdict: TypeCheckVerdict) => void>();
@@ -38,6 +67,15 @@ export class CellTypeCheck {
   private offReported = false;
 
   constructor(folder: string, enabled = process.env.AGNB_TYPECHECK !== "off") {
+    const started = early;
+    early = undefined;
+    if (started && started.folder === folder && enabled) {
+      if (started.worker) this.worker = this.listen(started.worker);
+      else this.turnOff(started.failure!);
+      return;
+    }
+    // Started for another folder, or checking turned off since: its editor end went with it.
+    void started?.worker?.terminate();
     const editorPort = takeCheckerPort();
     if (!enabled) {
       this.offReported = true;
@@ -45,7 +83,7 @@ export class CellTypeCheck {
       return;
     }
     try {
-      this.worker = this.start(folder, editorPort);
+      this.worker = this.listen(spawnChecker(folder, editorPort));
     } catch (error) {
       if (editorPort) answerWithoutTypes(editorPort);
       this.turnOff((error as Error).message);
@@ -67,12 +105,7 @@ export class CellTypeCheck {
     this.worker?.postMessage({ kind: "commit" } satisfies TypeCheckRequest);
   }
 
-  private start(folder: string, editorPort: MessagePort | undefined): Worker {
-    const setup = checkerSetup(folder);
-    const workerData: TypeCheckWorkerData = { setup, editorPort };
-    const worker = new Worker(join(DIST, "type-check-worker.cjs"), { workerData, transferList: editorPort ? [editorPort] : [] });
-    // The thread must not keep a finished `agnb run` alive.
-    worker.unref();
+  private listen(worker: Worker): Worker {
     worker.on("message", (response: TypeCheckResponse) => {
       const resolve = this.pending.get(response.id);
       this.pending.delete(response.id);
