@@ -4,7 +4,7 @@
 // answer beside our providers with `any` and false errors; there its language service answers
 // nothing. Built by scripts/build.mjs into node_modules/agnb-tsserver-plugin/.
 import type * as ts from "typescript";
-import { isSilenced, silencedNotebooks } from "./silenced-cells";
+import { isSilenced, namesOurKernel, notebookFile, silencedNotebooks } from "./silenced-cells";
 
 type LanguageService = ts.LanguageService;
 
@@ -29,19 +29,24 @@ const SILENT_ANSWERS: { [K in keyof LanguageService]?: () => ReturnType<NonNulla
 
 // The server makes one instance per project and tells each of every configuration change.
 const init: ts.server.PluginModuleFactory = () => {
-  // VS Code sends the configuration to its semantic server only; a server that never gets one
-  // (the syntax server answering while a project loads) silences nothing.
-  let notebooks = new Set<string>();
+  let notebooks: Set<string> | undefined;
+  // Until the extension names its notebooks, a notebook's file is read once to see its kernel.
+  const fileNamesOurKernel = new Map<string, boolean>();
   const logged = new Set<string>();
   let logger: ts.server.Logger | undefined;
 
   return {
     create(info) {
       logger = info.project.projectService.logger;
+      const host = info.project.projectService.host;
+      const onOurKernel = (notebookPath: string) => {
+        if (!fileNamesOurKernel.has(notebookPath)) fileNamesOurKernel.set(notebookPath, namesOurKernel(host.readFile(notebookFile(notebookPath))));
+        return fileNamesOurKernel.get(notebookPath)!;
+      };
       // A project made after the last configurePlugin gets that configuration here.
       notebooks = silencedNotebooks(info.config);
       return decorate(info.languageService, (fileName) => {
-        if (!isSilenced(fileName, notebooks)) return false;
+        if (!isSilenced(fileName, notebooks, onOurKernel)) return false;
         if (!logged.has(fileName)) {
           logged.add(fileName);
           logger?.info(`agnb-tsserver-plugin: ${fileName} is a cell of a notebook on the Autograd kernel; its requests answer nothing`);
@@ -51,7 +56,7 @@ const init: ts.server.PluginModuleFactory = () => {
     },
     onConfigurationChanged(configuration) {
       notebooks = silencedNotebooks(configuration);
-      logger?.info(`agnb-tsserver-plugin: notebooks on the Autograd kernel: ${JSON.stringify([...notebooks])}`);
+      logger?.info(`agnb-tsserver-plugin: notebooks on the Autograd kernel: ${JSON.stringify([...notebooks ?? []])}`);
     },
   };
 };

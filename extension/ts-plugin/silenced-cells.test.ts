@@ -5,7 +5,7 @@ import ts from "typescript";
 import { existsSync, readFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import init from "./plugin";
-import { TSSERVER_PLUGIN_NAME, isSilenced, notebookPathOfCell, silencedNotebooks } from "./silenced-cells";
+import { TSSERVER_PLUGIN_NAME, isSilenced, namesOurKernel, notebookFile, notebookPathOfCell, silencedNotebooks } from "./silenced-cells";
 
 const root = new URL("../..", import.meta.url).pathname;
 
@@ -39,11 +39,26 @@ test("cells of other notebooks, and files that are not cells, are answered as us
   }));
 });
 
-test("a configuration that is missing or malformed silences nothing", () => {
-  for (const configuration of [undefined, null, {}, { name: TSSERVER_PLUGIN_NAME }, { notebooks: "/a.ipynb" }, { notebooks: [1, null] }]) {
-    assert.deepEqual([...silencedNotebooks(configuration)], [], JSON.stringify(configuration));
+test("a configuration without a list of notebooks names none; malformed entries are dropped", () => {
+  for (const configuration of [undefined, null, {}, { name: TSSERVER_PLUGIN_NAME }, { notebooks: "/a.ipynb" }]) {
+    assert.equal(silencedNotebooks(configuration), undefined, JSON.stringify(configuration));
   }
-  assert.deepEqual([...silencedNotebooks({ notebooks: ["/a.ipynb", 3] })], ["/a.ipynb"]);
+  assert.deepEqual([...silencedNotebooks({ notebooks: [1, null] })!], []);
+  assert.deepEqual([...silencedNotebooks({ notebooks: ["/a.ipynb", 3] })!], ["/a.ipynb"]);
+});
+
+test("before the extension names any notebook, a cell is silenced when its notebook's file names our kernel", () => {
+  const cell = "^/vscode-notebook-cell/ts-nul-authority/c:/work/a.ipynb#W0sZmlsZQ==";
+  const ours = JSON.stringify({ metadata: { kernelspec: { name: "agnb-typescript" } }, cells: [] });
+  const deno = JSON.stringify({ metadata: { kernelspec: { name: "deno" }, language_info: { name: "typescript" } }, cells: [] });
+  assert.equal(notebookFile("/c:/work/a.ipynb"), "c:/work/a.ipynb");
+  assert.equal(notebookFile("/work/a.ipynb"), "/work/a.ipynb");
+  assert.ok(isSilenced(cell, undefined, (path) => namesOurKernel(path === "/c:/work/a.ipynb" ? ours : undefined)));
+  assert.ok(!isSilenced(cell, undefined, () => namesOurKernel(deno)));
+  assert.ok(!isSilenced(cell, undefined, () => namesOurKernel("{ not json")));
+  assert.ok(!isSilenced(cell, undefined, () => namesOurKernel(undefined)));
+  // Once named, the extension's word counts: it knows the notebook's selected kernel.
+  assert.ok(!isSilenced(cell, new Set(), () => namesOurKernel(ours)));
 });
 
 test("package.json contributes the plugin under the name the build and the extension use", () => {
@@ -64,7 +79,7 @@ test("the package carries the built plugin where the TypeScript server looks for
 });
 
 // A real TypeScript language service over a notebook's cell and a plain file, decorated by the plugin.
-function decoratedService(config: unknown) {
+function decoratedService(config: unknown, kernelOnDisk = "python3") {
   const cell = "^/vscode-notebook-cell/ts-nul-authority/work/shared.ipynb#W0sZmlsZQ==";
   const plain = "/work/plain.ts";
   const source = "const w = tf.constant(1);\nconst n: number = 'x';\nw.";
@@ -82,7 +97,9 @@ function decoratedService(config: unknown) {
   };
   const logged: string[] = [];
   const plugin = init({ typescript: ts });
-  const info = { languageService: ts.createLanguageService(host), config, project: { projectService: { logger: { info: (line: string) => logged.push(line) } } } };
+  const notebookOnDisk = (path: string) => path === "/work/shared.ipynb" ? JSON.stringify({ metadata: { kernelspec: { name: kernelOnDisk } } }) : undefined;
+  const projectService = { logger: { info: (line: string) => logged.push(line) }, host: { readFile: notebookOnDisk } };
+  const info = { languageService: ts.createLanguageService(host), config, project: { projectService } };
   return { service: plugin.create(info as unknown as ts.server.PluginCreateInfo), plugin, cell, plain, position: source.indexOf("w ="), end: source.length, logged };
 }
 
@@ -110,4 +127,12 @@ test("the decorated service answers nothing in a silenced cell and as before els
 test("a project made after the configuration reads it from its creation info", () => {
   const { service, cell, position } = decoratedService({ name: TSSERVER_PLUGIN_NAME, notebooks: ["/work/shared.ipynb"] });
   assert.equal(service.getQuickInfoAtPosition(cell, position), undefined);
+});
+
+test("a server never configured goes by the notebook file's kernelspec", () => {
+  const ours = decoratedService({ name: TSSERVER_PLUGIN_NAME }, "agnb-typescript");
+  assert.equal(ours.service.getQuickInfoAtPosition(ours.cell, ours.position), undefined);
+  assert.ok(ours.service.getQuickInfoAtPosition(ours.plain, ours.position));
+  const python = decoratedService({ name: TSSERVER_PLUGIN_NAME }, "python3");
+  assert.ok(python.service.getQuickInfoAtPosition(python.cell, python.position));
 });

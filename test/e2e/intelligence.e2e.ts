@@ -4,11 +4,12 @@
 // and gone once fixed (all before any cell ran), the Variables view listing `w` with its shape
 // and dtype after a run, a click on `w` showing its value drawn by our tensor view in a panel
 // beside the notebook (which follows `w` when a cell changes it and says it is gone after a
-// restart), and a theme switch re-colouring a drawn heatmap and loss curve. Screenshots go to
-// .test-output/e2e/intelligence-*.png.
+// restart), a theme switch re-colouring a drawn heatmap and loss curve, and in an .ipynb on our
+// kernel (whose cells VS Code's TypeScript service sees) our hover, completion and diagnostics
+// alone. Screenshots go to .test-output/e2e/intelligence-*.png and ipynb-hover-ours-only.png.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { newNotebook, serializeNotebook } from "../../kernel/notebook-file";
@@ -20,6 +21,7 @@ const screenshots = join(root, ".test-output/e2e");
 const NAME = "intelligence.agnb";
 const FIRST_CELL = "const w = new tf.Variable([[1, 2], [3, 4]]);";
 const THEMED = "themed.agnb";
+const IPYNB = "shared.ipynb";
 const PLOT = '{ "application/vnd.plotly.v1+json": { data: [{ y: [3, 2, 1.5, 1.2], type: "scatter", mode: "lines" }], layout: { title: { text: "loss" } } }, "text/plain": "loss" }';
 
 // Plain JavaScript, evaluated in each output frame: the colours the heatmap and the plot are drawn in.
@@ -93,6 +95,13 @@ async function resetFirstCell(): Promise<void> {
   await page.keyboard.press("Escape");
 }
 
+/** What the TypeScript servers' logs say of our plugin. */
+function serverLogLines(): string[] {
+  const logs = readdirSync(session!.scratch, { recursive: true, encoding: "utf8" }).filter((file) => file.endsWith("tsserver.log"));
+  return logs.flatMap((file) => readFileSync(join(session!.scratch, file), "utf8").split("\n"))
+    .filter((line) => /agnb-tsserver-plugin|globalPlugins|pluginProbeLocations/.test(line)).map((line) => line.slice(0, 400));
+}
+
 const suggestions = () => page.locator(".suggest-widget.visible .monaco-list-row");
 
 describe("editor intelligence in a real VS Code", { timeout: 15 * 60_000 }, () => {
@@ -104,6 +113,10 @@ describe("editor intelligence in a real VS Code", { timeout: 15 * 60_000 }, () =
         { cell_type: "code", source: "tf.hessian((x: tf.Tensor) => tf.sum(tf.square(x)))(tf.constant([1, 2]))" },
         { cell_type: "code", source: `display(${PLOT}, { raw: true });` },
       ])));
+      writeFileSync(join(folder, IPYNB), serializeNotebook(newNotebook([{ cell_type: "code", source: FIRST_CELL }])));
+      // The TypeScript server's log shows which cells our plugin left unanswered.
+      mkdirSync(join(folder, ".vscode"));
+      writeFileSync(join(folder, ".vscode/settings.json"), JSON.stringify({ "typescript.tsserver.log": "normal" }));
     });
     ({ page } = session);
     await openNotebook(page, NAME);
@@ -255,5 +268,40 @@ describe("editor intelligence in a real VS Code", { timeout: 15 * 60_000 }, () =
     await shot("theme-light");
     assert.notEqual(light.heatmap, dark.heatmap, "the heatmap is redrawn in the light theme's colours");
     assert.notEqual(light.plot, dark.plot, "the loss curve's text takes the light theme's colour");
+  });
+
+  test("in an .ipynb on our kernel, hover, completion and diagnostics are ours alone, none from VS Code's TypeScript service", async () => {
+    await page.keyboard.press("Escape");
+    await runCommand(page, "View: Close All Editors");
+    await openNotebook(page, IPYNB);
+    const editor = page.locator(".notebook-editor >> visible=true");
+    await editor.locator(".cell-statusbar-container .cell-status-item", { hasText: "TypeScript" }).first().waitFor({ timeout: 30_000 });
+    const token = editor.locator(".view-line span span", { hasText: /^w$/ }).first();
+    await token.hover();
+    await page.locator(".monaco-hover:not(.hidden)", { hasText: "tf.Variable" }).first().waitFor({ timeout: 60_000 });
+    await page.waitForTimeout(1500);
+    await page.screenshot({ path: join(screenshots, "ipynb-hover-ours-only.png") });
+    const texts = await page.locator(".monaco-hover:not(.hidden) .hover-contents").allInnerTexts();
+    assert.ok(texts.some((t) => /const w: tf\.Variable/.test(t)), `hover: ${texts.join(" | ")}`);
+    assert.ok(texts.every((t) => !/\bany\b/.test(t)), `only our hover: ${texts.join(" | ")}\n${serverLogLines().join("\n")}`);
+    await page.mouse.move(5, 5);
+
+    // VS Code's service, seeing the cell alone, would underline `tf` (Cannot find name 'tf').
+    await page.waitForTimeout(3000);
+    assert.equal(await editor.locator(".squiggly-error").count(), 0, "no error underlined in a valid cell");
+
+    await typeLine("w.assi");
+    await suggestions().first().waitFor({ timeout: 30_000 });
+    await page.waitForTimeout(1000);
+    const rows = await suggestions().allInnerTexts();
+    await shot("ipynb-w-completion");
+    const labels = rows.map((row) => row.split("\n")[0].trim());
+    assert.ok(labels.some((label) => /^assign\b/.test(label)), `assign is offered: ${rows.join(" | ")}`);
+    assert.equal(new Set(labels).size, labels.length, `no entry twice: ${labels.join(" | ")}`);
+    await page.keyboard.press("Escape");
+
+    // The server's log names the cell the plugin left unanswered, as the TypeScript extension named it.
+    const silenced = serverLogLines().filter((line) => /is a cell of a notebook on the Autograd kernel/.test(line));
+    assert.ok(silenced.some((line) => line.includes(`/vscode-notebook-cell/`) && line.includes(`/${IPYNB}#`)), `logged: ${serverLogLines().join("\n")}`);
   });
 });
