@@ -45,7 +45,11 @@ export class BuiltinTypeScriptQuieter implements vscode.Disposable {
     // A later update may have been sent meanwhile; only the newest set is told.
     if (!api || this.sent !== message) return;
     const configuration: SilencedCellsConfiguration = { notebooks };
-    api.configurePlugin(TSSERVER_PLUGIN_NAME, configuration);
+    try {
+      api.configurePlugin(TSSERVER_PLUGIN_NAME, configuration);
+    } catch (error) {
+      this.log.warn(`VS Code's TypeScript service was not told which cells are ours: ${(error as Error).message}`);
+    }
   }
 
   dispose(): void {
