@@ -50,6 +50,18 @@ export function wasmSimdSupported(): boolean {
 }
 
 const isF32 = (x: TypedArray): x is Float32Array => x instanceof Float32Array;
+/**
+ * Whether more than a quarter of 32 scattered elements are non-zero, where a sparse operand
+ * (at most an eighth non-zero) seldom has more than four. Only speed depends on it: the
+ * positions are spread multiplicatively so that no regular pattern (one-hot rows, a diagonal)
+ * lines up with them.
+ */
+function looksDense(x: TypedArray, offset: number, size: number): boolean {
+  if (size < 1024) return false;
+  let nonZero = 0;
+  for (let i = 0; i < 32; i++) if (x[offset + (((i * 2654435761) >>> 0) % size)] !== 0) nonZero++;
+  return nonZero > 8;
+}
 const splat = (value: number) => new Float32Array(4).fill(value);
 const TRANSCENDENTAL = new Set<UnaryKernelName>(["exp", "log", "tanh", "sigmoid", "softplus"]);
 /** Below this, a row loop's call per row costs more than its SIMD saves. */
@@ -201,9 +213,11 @@ export function createWasmBackend({ minElements, residentMinElements, residentBu
     },
     matmul(a, aOff, b, bOff, c, cOff, m, k, n, transposeA = false, transposeB = false) {
       const plain = !transposeA && !transposeB;
-      if (plain && trySparseMatmul(a, aOff, b, bOff, c, cOff, m, k, n)) return;
+      // Counting an operand's zeros costs an eighth of it or more; two dense-looking samples skip that.
+      const dense = looksDense(a, aOff, m * k) && looksDense(b, bOff, k * n);
+      if (plain && !dense && trySparseMatmul(a, aOff, b, bOff, c, cOff, m, k, n)) return;
       // Mostly-zero operands (the seeds of vectorised Jacobians) cost less on the sparse loops, transposed too.
-      const sparse = !plain && (isSparse(a, aOff, m * k) || isSparse(b, bOff, k * n));
+      const sparse = !plain && !dense && (isSparse(a, aOff, m * k) || isSparse(b, bOff, k * n));
       if (isF32(a) && isF32(b) && isF32(c) && !sparse && simdGemmAvailable(m * k * n)) {
         return gemm(storedMatrix(a, aOff, m, k, transposeA), storedMatrix(b, bOff, k, n, transposeB), c, false, cOff);
       }
