@@ -235,6 +235,7 @@ export class CellLanguageService {
       fileExists: (file) => textOf(file) !== undefined || ts.sys.fileExists(file),
       readFile: (file) => textOf(file) ?? ts.sys.readFile(file),
       directoryExists: (folder) => folder === checker.folder || ts.sys.directoryExists(folder),
+      resolveModuleNameLiterals: (literals, containingFile, redirected, options) => checker.resolveModuleNameLiterals(literals, containingFile, redirected, options),
       getDirectories: ts.sys.getDirectories,
       readDirectory: ts.sys.readDirectory,
     };

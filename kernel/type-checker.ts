@@ -197,6 +197,14 @@ export class CellTypeChecker {
     return [...this.parsed.keys()].filter((fileName) => !this.files.has(fileName));
   }
 
+  /**
+   * Resolves imports as the checker's programs do, from the same cache: the language service
+   * then finds every library's imports already resolved instead of searching node_modules again.
+   */
+  resolveModuleNameLiterals(literals: readonly ts.StringLiteralLike[], containingFile: string, redirected: ts.ResolvedProjectReference | undefined, options: ts.CompilerOptions): readonly ts.ResolvedModuleWithFailedLookupLocations[] {
+    return this.host.resolveModuleNameLiterals!(literals, containingFile, redirected, options, undefined!, undefined);
+  }
+
   /** The virtual folder's path: a file named `<name>.ts` there sees what a cell sees. */
   get folder(): string {
     return dirname(this.cellFile);
