@@ -105,6 +105,12 @@ export class CellTypeCheck {
     this.worker?.postMessage({ kind: "commit" } satisfies TypeCheckRequest);
   }
 
+  /** Ends the checker thread; a process that keeps running without the kernel calls it. */
+  close(): void {
+    void this.worker?.terminate();
+    this.worker = null;
+  }
+
   private listen(worker: Worker): Worker {
     worker.on("message", (response: TypeCheckResponse) => {
       const resolve = this.pending.get(response.id);
