@@ -1,8 +1,8 @@
 // Writes the engine's declaration files to dist/types/engine, the types of `tf` in cells and of
 // the package. Declaration emit type-checks the engine (seconds), so it runs only when an engine
 // source is newer than the last output.
-import { mkdirSync, readdirSync, statSync, writeFileSync, copyFileSync } from "node:fs";
-import { join } from "node:path";
+import { mkdirSync, readdirSync, renameSync, statSync, writeFileSync, copyFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import ts from "typescript";
 
 function newestSource(dir) {
@@ -32,7 +32,14 @@ export async function emitEngineDeclarations(root) {
     declaration: true, emitDeclarationOnly: true, rootDir: root, outDir: join(root, "dist/types"),
   };
   const program = ts.createProgram([join(root, "engine/index.ts")], options);
-  const result = program.emit();
+  // Each file is renamed into place whole, so a build running meanwhile never reads half a file.
+  const writeWhole = (fileName, text) => {
+    mkdirSync(dirname(fileName), { recursive: true });
+    const partial = `${fileName}.${process.pid}.partial`;
+    writeFileSync(partial, text);
+    renameSync(partial, fileName);
+  };
+  const result = program.emit(undefined, writeWhole);
   // The engine's own type errors are `npm run typecheck`'s to report; these are the ones that
   // make declarations impossible to write.
   const errors = (diagnostics) => diagnostics.filter((d) => d.category === ts.DiagnosticCategory.Error);
