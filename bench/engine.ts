@@ -12,6 +12,7 @@ import type { BenchRow } from "./figures";
 import { measureInterleaved } from "./measure";
 import { NUMPY, numpyWorkload, runNumpyReference } from "./numpy";
 import { ourWorkloads } from "./ours";
+import { simdPeakRow } from "./simd-peak";
 import { TFJS_PEERS, tfjsWorkloads, useTfjsBackend, type TfjsPeer } from "./tfjs";
 import { ELEMENTWISE_SIZE, MATMUL_SIZES, type EngineWorkloads, type PreparedWorkload } from "./workloads";
 
@@ -154,6 +155,7 @@ export async function runEngineBench(options: EngineBenchOptions = {}): Promise<
       ours: ourFigure, peers,
     });
   }
+  if (specs.some((spec) => spec.group === "matmul")) rows.push(await simdPeakRow(rows, log));
   return rows;
 }
 
