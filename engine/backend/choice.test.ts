@@ -1,5 +1,5 @@
 /**
- * Which backend runs: the automatic choice (and its one-line note without SIMD), tf.setBackend /
+ * Which backend runs: the automatic choice (and its one-line note naming what the runtime lacks), tf.setBackend /
  * tf.getBackend, and the engine's gradient tests passing with every float32 array sent through
  * the WebAssembly kernels. (`npm test` runs all the engine's tests a second time with
  * AGNB_BACKEND=js: scripts/run-tests.mjs.)
@@ -13,18 +13,48 @@ import { chooseBackendName } from "./index";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 
-test("wasm is chosen when SIMD validates; without it js, with one line saying why, never a crash", () => {
+test("wasm is chosen when nothing it needs is missing; else js, with one line naming what is missing, never a crash", () => {
   const notes: string[] = [];
   const note = (line: string) => { notes.push(line); };
-  assert.equal(chooseBackendName(undefined, true, note), "wasm");
-  assert.equal(chooseBackendName("js", true, note), "js");
+  assert.equal(chooseBackendName(undefined, [], note), "wasm");
+  assert.equal(chooseBackendName("js", [], note), "js");
+  assert.equal(chooseBackendName("js", ["WebAssembly SIMD"], note), "js");
   assert.deepEqual(notes, []);
-  assert.equal(chooseBackendName(undefined, false, note), "js");
-  assert.equal(chooseBackendName("wasm", false, note), "js");
-  assert.equal(notes.length, 2);
-  assert.match(notes[0], /^WebAssembly SIMD is not available in this runtime: .*JavaScript backend$/);
-  assert.equal(chooseBackendName("gpu", true, note), "wasm");
-  assert.match(notes[2], /AGNB_BACKEND=gpu is not a backend \(expected js or wasm\)/);
+  assert.equal(chooseBackendName(undefined, ["WebAssembly SIMD"], note), "js");
+  assert.equal(chooseBackendName("wasm", ["shared WebAssembly memory"], note), "js");
+  assert.equal(chooseBackendName(undefined, ["WebAssembly SIMD", "shared memory (SharedArrayBuffer)"], note), "js");
+  assert.deepEqual(notes, [
+    "WebAssembly SIMD is not available in this runtime: the engine computes with its JavaScript backend",
+    "shared WebAssembly memory is not available in this runtime: the engine computes with its JavaScript backend",
+    "WebAssembly SIMD and shared memory (SharedArrayBuffer) are not available in this runtime: the engine computes with its JavaScript backend",
+  ]);
+  assert.equal(chooseBackendName("gpu", [], note), "wasm");
+  assert.match(notes[3], /AGNB_BACKEND=gpu is not a backend \(expected js or wasm\)/);
+});
+
+// tsx's ES module hooks need SharedArrayBuffer, so these runtimes load the engine through its CommonJS hook.
+const PROBE_RUNTIMES = [
+  { nodeArgs: [], missing: [], notes: [] },
+  { nodeArgs: ["--no-enable-sse4-1"], missing: ["WebAssembly SIMD"], notes: ["WebAssembly SIMD is not available in this runtime: the engine computes with its JavaScript backend"] },
+  {
+    nodeArgs: ["--no-harmony-sharedarraybuffer"], missing: ["shared memory (SharedArrayBuffer)"],
+    notes: ["shared memory (SharedArrayBuffer) is not available in this runtime: the engine computes with its JavaScript backend"],
+  },
+  {
+    nodeArgs: ["--no-enable-sse4-1", "--no-harmony-sharedarraybuffer"], missing: ["WebAssembly SIMD", "shared memory (SharedArrayBuffer)"],
+    notes: ["WebAssembly SIMD and shared memory (SharedArrayBuffer) are not available in this runtime: the engine computes with its JavaScript backend"],
+  },
+];
+
+test("the note names what this runtime lacks: SIMD, shared memory, or both", () => {
+  for (const { nodeArgs, missing, notes } of PROBE_RUNTIMES) {
+    const probe = spawnSync(process.execPath, [...nodeArgs, "--require", "tsx/cjs", "-e", 'const b = require("./engine/backend/index.ts"); console.log(JSON.stringify({ missing: b.missingWasmFeatures(), backend: b.getBackend() }))'], {
+      cwd: root, env: { ...process.env, AGNB_BACKEND: "" }, encoding: "utf8",
+    });
+    assert.equal(probe.status, 0, probe.stderr);
+    assert.deepEqual(JSON.parse(probe.stdout), { missing, backend: missing.length ? "js" : "wasm" }, nodeArgs.join(" "));
+    assert.deepEqual(probe.stderr.split("\n").filter(Boolean), notes, nodeArgs.join(" "));
+  }
 });
 
 test("tf.setBackend switches the kernels and tf.getBackend names them; results agree", async () => {
