@@ -2,12 +2,12 @@
  * How an elementwise op is made from its kernel and its local partial derivatives: the VJP
  * (dy · ∂f/∂x, summed back to the input's shape) and the JVP (Σ t · ∂f/∂x) both follow from them.
  */
-import { allocate, type DType } from "../storage/dtype";
+import { allocate, type DType, type TypedArray } from "../storage/dtype";
 import { binaryKernel, unaryKernel } from "../backend/kernels";
 import { currentBackend, type BinaryKernelName, type UnaryKernelName } from "../backend";
 import { runOp, type OpDef } from "./op";
 import { broadcastShapes, sizeOf } from "../storage/shape";
-import { castValues, Tensor } from "../storage/tensor";
+import { castValues, onlyValue, scalarTensor, Tensor } from "../storage/tensor";
 import { assertFloat, toTensor, toTensorPair, type TensorLike } from "./convert";
 // A cycle (elementwise's ops are made here): only function declarations cross it at load time.
 import { mul } from "./elementwise";
@@ -16,6 +16,26 @@ import { sumTangents, sumTo, toShape } from "./grad-utils";
 /** A boolean condition as 0s and 1s of `like`'s dtype (a constant: masks carry no gradient). */
 export function castMask(cond: Tensor, like: Tensor): Tensor {
   return castValues(cond, like.dtype);
+}
+
+/**
+ * One-element scratch arrays per dtype (two operands and a result): a scalar op runs its
+ * kernel on these and keeps only its result's value, in a slab (storage/tensor.ts), so it makes
+ * no typed array of its own. Kernels run synchronously, so one set serves every op.
+ */
+const scratch: Record<DType, TypedArray[]> = {
+  float32: [new Float32Array(1), new Float32Array(1), new Float32Array(1)],
+  float64: [new Float64Array(1), new Float64Array(1), new Float64Array(1)],
+  int32: [new Int32Array(1), new Int32Array(1), new Int32Array(1)],
+  bool: [new Uint8Array(1), new Uint8Array(1), new Uint8Array(1)],
+};
+const RESULT = 2;
+
+/** `t`'s one value in operand scratch array `slot` of its dtype. */
+function scratchOperand(t: Tensor, slot: 0 | 1): TypedArray {
+  const array = scratch[t.dtype][slot];
+  array[0] = onlyValue(t);
+  return array;
 }
 
 type Partial1 = (x: Tensor, y: Tensor) => Tensor;
@@ -42,6 +62,12 @@ export function unaryOp(spec: UnarySpec): (x: TensorLike) => Tensor {
     name: spec.name,
     forward([x]) {
       const dtype = spec.outDType ? spec.outDType(x.dtype) : x.dtype;
+      if (x.size === 1) {
+        const input = scratchOperand(x, 0), result = scratch[dtype][RESULT];
+        if (kernel) kernel(input, result);
+        else currentBackend().unary(backendKernel!, input, result);
+        return scalarTensor(result[0], x.shape, dtype);
+      }
       const out = kernel ? allocate(dtype, x.size) : currentBackend().allocateOutput(dtype, x.size);
       if (kernel) kernel(x.values, out);
       else currentBackend().unary(backendKernel!, x.values, out);
@@ -87,6 +113,12 @@ export function binaryOp(spec: BinarySpec): (a: TensorLike, b: TensorLike) => Te
     forward([a, b]) {
       const shape = broadcastShapes(spec.name, a.shape, b.shape);
       const dtype = spec.outDType ? spec.outDType(a.dtype) : a.dtype;
+      if (a.size === 1 && b.size === 1) {
+        const x = scratchOperand(a, 0), y = scratchOperand(b, 1), result = scratch[dtype][RESULT];
+        if (kernel) kernel(x, a.shape, y, b.shape, result, shape);
+        else currentBackend().binary(backendKernel!, x, a.shape, y, b.shape, result, shape);
+        return scalarTensor(result[0], shape, dtype);
+      }
       const out = kernel ? allocate(dtype, sizeOf(shape)) : currentBackend().allocateOutput(dtype, sizeOf(shape));
       if (kernel) kernel(a.values, a.shape, b.values, b.shape, out, shape);
       else currentBackend().binary(backendKernel!, a.values, a.shape, b.values, b.shape, out, shape);

@@ -43,6 +43,37 @@ export function allocate(dtype: DType, size: number): TypedArray {
   return new Type(slab, start, size);
 }
 
+/**
+ * One-element tensors (the scalars of a long chain of ops) share slabs of this many values:
+ * a typed array of their own would cost an ArrayBuffer and a view each, which the garbage
+ * collector copies and tracks while a tape keeps them. Slabs stay small for the same reason as
+ * above: a scalar kept for long pins its slab.
+ */
+const SCALAR_SLOTS = 256;
+
+export interface ScalarSlab {
+  values: TypedArray;
+  /** Slots handed out so far; the rest are free. */
+  used: number;
+}
+
+const scalarSlabs: Record<DType, ScalarSlab> = {
+  float32: { values: new Float32Array(SCALAR_SLOTS), used: 0 },
+  float64: { values: new Float64Array(SCALAR_SLOTS), used: 0 },
+  int32: { values: new Int32Array(SCALAR_SLOTS), used: 0 },
+  bool: { values: new Uint8Array(SCALAR_SLOTS), used: 0 },
+};
+
+/** The slab the next one-element tensor of `dtype` goes in, with a free slot at `used`. */
+export function scalarSlab(dtype: DType): ScalarSlab {
+  const slab = scalarSlabs[dtype];
+  if (slab.used === SCALAR_SLOTS) {
+    slab.values = new arrayTypes[dtype](SCALAR_SLOTS);
+    slab.used = 0;
+  }
+  return slab;
+}
+
 /** Past WebAssembly's 4 GB values live in JavaScript arrays; past those, nothing can hold them. */
 function tooLargeBecause(error: Error): string {
   return /length/i.test(error.message)

@@ -1,4 +1,4 @@
-import { allocate, assertDType, isFloat, type DType, type TypedArray } from "./dtype";
+import { allocate, assertDType, isFloat, scalarSlab, type DType, type TypedArray } from "./dtype";
 import { sizeOf, type Shape } from "./shape";
 import { currentBackend } from "../backend";
 import type { NestedValues } from "../../display/contract";
@@ -20,7 +20,9 @@ export interface DerivativeMatrixHint {
 
 /**
  * An immutable n-dimensional array. Values live in one row-major typed array, so kernels can
- * work on flat memory; nothing ever writes to `values` after construction.
+ * work on flat memory; nothing ever writes to `values` after construction. A one-element tensor
+ * may instead hold one slot of a shared slab (`scalarTensor`): its `values` view of that slot is
+ * made only when something asks for it.
  */
 /** The chainable ops (`x.mul(y)`), installed on the prototype by methods.ts. */
 export interface Tensor extends TensorMethods {}
@@ -37,13 +39,27 @@ export class Tensor {
   /** The tape that recorded the op producing this value, and any nested ones (tape.ts). */
   tapeMark = 0;
   otherTapeMarks?: number[] = undefined;
+  /** The values, or the slab whose element `slot` is this tensor's one value (slot -1: the values). */
+  private data: TypedArray;
+  private slot: number;
+  readonly shape: number[];
+  readonly dtype: DType;
 
-  constructor(
-    readonly values: TypedArray,
-    readonly shape: number[],
-    readonly dtype: DType,
-  ) {
-    this.size = values.length;
+  constructor(values: TypedArray, shape: number[], dtype: DType, slot = -1) {
+    this.data = values;
+    this.slot = slot;
+    this.shape = shape;
+    this.dtype = dtype;
+    this.size = slot < 0 ? values.length : 1;
+  }
+
+  get values(): TypedArray {
+    if (this.slot >= 0) {
+      // The view shares the slab, so the slot stays this tensor's one value either way.
+      this.data = this.data.subarray(this.slot, this.slot + 1);
+      this.slot = -1;
+    }
+    return this.data;
   }
 
   get rank(): number {
@@ -69,18 +85,34 @@ export class Tensor {
     if (this.size !== 1) {
       throw new Error(`item: can only convert a tensor of one element to a scalar, got shape [${this.shape.join(",")}]`);
     }
-    return this.dtype === "bool" ? this.values[0] !== 0 : this.values[0];
+    const value = onlyValue(this);
+    return this.dtype === "bool" ? value !== 0 : value;
   }
+}
+
+/** The value of a one-element tensor, read without making a view of its slab. */
+export function onlyValue(t: Tensor): number {
+  // Element access reaches the private storage from outside the class, on purpose.
+  const slot = t["slot"];
+  return t["data"][slot < 0 ? 0 : slot];
+}
+
+/** A one-element tensor of any shape, held in a shared slab (stored as the dtype's array stores it). */
+export function scalarTensor(value: number, shape: number[], dtype: DType): Tensor {
+  const slab = scalarSlab(dtype);
+  const slot = slab.used++;
+  slab.values[slot] = value;
+  return new Tensor(slab.values, shape, dtype, slot);
 }
 
 export function makeTensor(values: TypedArray, shape: Shape, dtype: DType): Tensor {
   return new Tensor(values, shape as number[], dtype);
 }
 
+const SCALAR_SHAPE: number[] = [];
+
 export function scalar(value: number, dtype: DType = "float32"): Tensor {
-  const values = allocate(dtype, 1);
-  values[0] = value;
-  return new Tensor(values, [], dtype);
+  return scalarTensor(value, SCALAR_SHAPE, dtype);
 }
 
 export function toNested(values: TypedArray, shape: Shape, dtype: DType): NestedValues {
@@ -154,6 +186,9 @@ export function fromValues(value: unknown, shape?: Shape, dtype?: DType, where =
     return new Tensor(vals, shape ? shape.slice() : value.shape.slice(), dt);
   }
   const dt = dtype ? assertDType(dtype, where) : inferDType(value);
+  if ((typeof value === "number" || typeof value === "boolean") && (!shape || sizeOf(shape) === 1)) {
+    return scalarTensor(Number(value), shape ? shape.slice() : SCALAR_SHAPE, dt);
+  }
   // Typed arrays and flat arrays of numbers: one copy, no walk.
   if (ArrayBuffer.isView(value) || (Array.isArray(value) && (value.length === 0 || typeof value[0] === "number") && value.every((v) => typeof v === "number"))) {
     // Every element is written, so the backend may place the values where its kernels work.
