@@ -1,7 +1,8 @@
 /**
  * The convolution benchmark: conv2d forward and backward (input and filter gradients) at two
- * layer sizes of a digits CNN, and one SGD step of that CNN, on our engine and on TF.js (cpu and
- * wasm) with the same numbers; every engine's result is cross-checked against ours first.
+ * layer sizes of a digits CNN, max pooling and a depthwise convolution forward and backward at
+ * CNN sizes, and one SGD step of that CNN, on our engine and on TF.js (cpu and wasm) with the
+ * same numbers; every engine's result is cross-checked against ours first.
  *
  *   node --import tsx bench/conv.ts      (or npm run bench -- --only conv)
  */
@@ -23,33 +24,34 @@ const LAYERS: ConvShape[] = [
   { name: "conv2d fwd+bwd 28×28×1 → 32 (3×3, same), batch 32", height: 28, width: 28, inDepth: 1, outDepth: 32, size: 3 },
   { name: "conv2d fwd+bwd 14×14×32 → 64 (3×3, same), batch 32", height: 14, width: 14, inDepth: 32, outDepth: 64, size: 3 },
 ];
+/** The first pooling of the CNN below, with twice its filters. */
+const POOL = { height: 28, width: 28, depth: 32, size: 2 };
+/** A MobileNet-style depthwise layer at the CNN's second stage. */
+const DEPTHWISE = { height: 14, width: 14, depth: 64, size: 3 };
 
 /** The CNN of notebook 08's kind: conv 3×3 → relu → maxpool 2, twice, then dense 10, softmax cross-entropy. */
 const CNN = { batch: BATCH, filters1: 16, filters2: 32, classes: 10, learningRate: 0.05 };
 
-function convData(s: ConvShape) {
-  const xShape = [BATCH, s.height, s.width, s.inDepth], wShape = [s.size, s.size, s.inDepth, s.outDepth];
-  const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
-  return {
-    xShape, wShape, yShape: [BATCH, s.height, s.width, s.outDepth],
-    x: seededUniform(size(xShape), 71), w: seededUniform(size(wShape), 72, -0.3, 0.3), dy: seededUniform(BATCH * s.height * s.width * s.outDepth, 73),
-  };
+const sizeOf = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+
+/**
+ * One layer's forward pass and the gradients of all its inputs for a given dy, the same numbers
+ * on every engine: `ours` and `tfjs` compute y from the inputs.
+ */
+interface LayerGradients {
+  name: string;
+  inputShapes: number[][];
+  outputShape: number[];
+  ours: (...inputs: tf.Tensor[]) => tf.Tensor;
+  tfjs: (peer: TfjsPeer) => (...inputs: tfjs.Tensor[]) => tfjs.Tensor;
+  tfjsNote?: string;
 }
 
-function cnnData() {
-  const { batch, filters1: f1, filters2: f2, classes } = CNN;
-  const labels = new Float32Array(batch * classes);
-  const picks = seededUniform(batch, 81, 0, classes);
-  for (let i = 0; i < batch; i++) labels[i * classes + Math.floor(picks[i])] = 1;
-  return {
-    x: seededUniform(batch * 28 * 28, 82, 0, 1), labels,
-    w1: seededUniform(9 * f1, 83, -0.3, 0.3), b1: new Float32Array(f1),
-    w2: seededUniform(9 * f1 * f2, 84, -0.1, 0.1), b2: new Float32Array(f2),
-    w3: seededUniform(7 * 7 * f2 * classes, 85, -0.05, 0.05), b3: new Float32Array(classes),
-  };
+function layerData(layer: LayerGradients) {
+  const scales = [1, 0.3, 0.3];
+  const inputs = layer.inputShapes.map((shape, i) => seededUniform(sizeOf(shape), 71 + i, -scales[i], scales[i]));
+  return { inputs, dy: seededUniform(sizeOf(layer.outputShape), 79) };
 }
-
-const PARAM_SHAPES = (f1: number, f2: number, classes: number) => [[3, 3, 1, f1], [f1], [3, 3, f1, f2], [f2], [7 * 7 * f2, classes], [classes]];
 
 interface Runner {
   run(): void;
@@ -57,20 +59,67 @@ interface Runner {
   values(): Float32Array;
 }
 
-function ourConv(s: ConvShape): Runner {
-  const d = convData(s);
-  const [x, w, dy] = [tf.constant(d.x, d.xShape), tf.constant(d.w, d.wShape), tf.constant(d.dy, d.yShape)];
+function ourLayer(layer: LayerGradients): Runner {
+  const d = layerData(layer);
+  const inputs = d.inputs.map((values, i) => tf.constant(values, layer.inputShapes[i]));
+  const dy = tf.constant(d.dy, layer.outputShape);
   const step = () => {
     const tape = new tf.GradientTape();
     const y = tape.record(() => {
-      tape.watch([x, w]);
-      return tf.conv2d(x, w, 1, "same");
+      tape.watch(inputs);
+      return layer.ours(...inputs);
     });
-    const [dx, dw] = tape.gradient(y, [x, w], { outputGradients: dy }) as tf.Tensor[];
-    return [y, dx, dw];
+    return [y, ...(tape.gradient(y, inputs, { outputGradients: dy }) as tf.Tensor[])];
   };
   return { run: step, values: () => concatenate(step().map((t) => t.dataSync() as Float32Array)) };
 }
+
+function tfjsLayer(layer: LayerGradients, peer: TfjsPeer): Runner {
+  const d = layerData(layer);
+  const inputs = d.inputs.map((values, i) => tfjs.tensor(values, layer.inputShapes[i]));
+  const dy = tfjs.tensor(d.dy, layer.outputShape);
+  const valueAndGrads = tfjs.valueAndGrads(layer.tfjs(peer));
+  const compute = () => {
+    const { value, grads } = valueAndGrads(inputs, dy);
+    return [value, ...grads];
+  };
+  return {
+    run: () => tfjs.dispose(tfjs.tidy(compute)),
+    values() {
+      const outputs = tfjs.tidy(compute);
+      const flat = concatenate(outputs.map((t) => t.dataSync() as Float32Array));
+      tfjs.dispose(outputs);
+      return flat;
+    },
+  };
+}
+
+const convLayer = (s: ConvShape): LayerGradients => ({
+  name: s.name,
+  inputShapes: [[BATCH, s.height, s.width, s.inDepth], [s.size, s.size, s.inDepth, s.outDepth]],
+  outputShape: [BATCH, s.height, s.width, s.outDepth],
+  ours: (x, w) => tf.conv2d(x, w, 1, "same"),
+  tfjs: (peer) => tfjsConv2dSame(peer) as (...inputs: tfjs.Tensor[]) => tfjs.Tensor,
+  tfjsNote: "tfjs-wasm: filter gradient as a conv2d (it has no Conv2DBackpropFilter)",
+});
+
+const poolLayer: LayerGradients = {
+  name: `maxPool fwd+bwd ${POOL.height}×${POOL.width}×${POOL.depth} (2×2, stride 2), batch ${BATCH}`,
+  inputShapes: [[BATCH, POOL.height, POOL.width, POOL.depth]],
+  outputShape: [BATCH, POOL.height / 2, POOL.width / 2, POOL.depth],
+  ours: (x) => tf.maxPool(x, POOL.size, POOL.size, "valid"),
+  tfjs: (peer) => tfjsMaxPoolTiled(peer) as (...inputs: tfjs.Tensor[]) => tfjs.Tensor,
+  tfjsNote: "tfjs-wasm: gradient from equal and where against the window maxima (its MaxPoolGrad kernel disagrees with tfjs-cpu's at about 1.5 % of the elements in 4.22)",
+};
+
+const depthwiseLayer: LayerGradients = {
+  name: `depthwiseConv2d fwd+bwd ${DEPTHWISE.height}×${DEPTHWISE.width}×${DEPTHWISE.depth} (3×3, same), batch ${BATCH}`,
+  inputShapes: [[BATCH, DEPTHWISE.height, DEPTHWISE.width, DEPTHWISE.depth], [DEPTHWISE.size, DEPTHWISE.size, DEPTHWISE.depth, 1]],
+  outputShape: [BATCH, DEPTHWISE.height, DEPTHWISE.width, DEPTHWISE.depth],
+  ours: (x, w) => tf.depthwiseConv2d(x, w, 1, "same"),
+  tfjs: (peer) => tfjsDepthwiseSame(peer) as (...inputs: tfjs.Tensor[]) => tfjs.Tensor,
+  tfjsNote: "tfjs-wasm: gradients from its depthwise, slice, mul and sum kernels (it has no depthwise gradient kernels)",
+};
 
 /**
  * conv2d (stride 1, 'same', odd square filter) with the gradients written out for TF.js:
@@ -95,25 +144,69 @@ function tfjsConv2dSame(peer: TfjsPeer): (x: tfjs.Tensor4D, w: tfjs.Tensor4D) =>
   }) as never) as unknown as (x: tfjs.Tensor4D, w: tfjs.Tensor4D) => tfjs.Tensor4D;
 }
 
-function tfjsConv(s: ConvShape, peer: TfjsPeer): Runner {
-  const d = convData(s);
-  const [x, w, dy] = [tfjs.tensor4d(d.x, d.xShape as never), tfjs.tensor4d(d.w, d.wShape as never), tfjs.tensor4d(d.dy, d.yShape as never)];
-  const conv = tfjsConv2dSame(peer);
-  const valueAndGrads = tfjs.valueAndGrads((input: tfjs.Tensor, filter: tfjs.Tensor) => conv(input as tfjs.Tensor4D, filter as tfjs.Tensor4D));
-  const compute = () => {
-    const { value, grads } = valueAndGrads([x, w], dy);
-    return [value, ...grads];
-  };
+/**
+ * depthwiseConv2d (stride 1, 'same', odd square filter, multiplier 1) for TF.js. tfjs-wasm has
+ * neither depthwise gradient kernel, so there they are written with its own kernels: the input
+ * gradient is the depthwise convolution of dy with the filter turned by 180°, and the filter
+ * gradient at each tap is Σ dy · (the padded input shifted by that tap).
+ */
+function tfjsDepthwiseSame(peer: TfjsPeer): (x: tfjs.Tensor4D, w: tfjs.Tensor4D) => tfjs.Tensor4D {
+  if (peer === "tfjs-cpu") return (x, w) => tfjs.depthwiseConv2d(x, w, 1, "same");
+  return tfjs.customGrad(((x: tfjs.Tensor4D, w: tfjs.Tensor4D, save: tfjs.GradSaveFunc) => {
+    save([x, w]);
+    return {
+      value: tfjs.depthwiseConv2d(x, w, 1, "same"),
+      gradFunc: (dy: tfjs.Tensor4D, [input, filter]: tfjs.Tensor[]) => {
+        const [KH, KW] = filter.shape, [, H, W] = input.shape;
+        const turned = tfjs.reverse(filter, [0, 1]) as tfjs.Tensor4D;
+        const padded = tfjs.pad(input, [[0, 0], [(KH - 1) / 2, (KH - 1) / 2], [(KW - 1) / 2, (KW - 1) / 2], [0, 0]]);
+        const taps: tfjs.Tensor[] = [];
+        for (let kh = 0; kh < KH; kh++) {
+          for (let kw = 0; kw < KW; kw++) taps.push(tfjs.sum(tfjs.mul(tfjs.slice(padded, [0, kh, kw, 0], [-1, H, W, -1]), dy), [0, 1, 2]));
+        }
+        return [tfjs.depthwiseConv2d(dy, turned, 1, "same"), tfjs.reshape(tfjs.stack(taps), filter.shape)];
+      },
+    };
+  }) as never) as unknown as (x: tfjs.Tensor4D, w: tfjs.Tensor4D) => tfjs.Tensor4D;
+}
+
+/**
+ * maxPool over non-overlapping windows (stride = window, 'valid'). On tfjs-wasm the gradient is
+ * dy at the positions equal to their window's maximum, each window a broadcast axis pair.
+ */
+function tfjsMaxPoolTiled(peer: TfjsPeer): (x: tfjs.Tensor4D) => tfjs.Tensor4D {
+  const size = POOL.size;
+  if (peer === "tfjs-cpu") return (x) => tfjs.maxPool(x, size, size, "valid");
+  return tfjs.customGrad(((x: tfjs.Tensor4D, save: tfjs.GradSaveFunc) => {
+    const y = tfjs.maxPool(x, size, size, "valid");
+    save([x, y]);
+    return {
+      value: y,
+      gradFunc: (dy: tfjs.Tensor4D, [input, output]: tfjs.Tensor[]) => {
+        const [N, OH, OW, C] = output.shape;
+        const windows = tfjs.reshape(input, [N, OH, size, OW, size, C]);
+        const spread = (t: tfjs.Tensor) => tfjs.reshape(t, [N, OH, 1, OW, 1, C]);
+        const atMaximum = tfjs.equal(windows, spread(output));
+        return tfjs.reshape(tfjs.where(atMaximum, tfjs.broadcastTo(spread(dy), windows.shape), tfjs.zerosLike(windows)), input.shape);
+      },
+    };
+  }) as never) as unknown as (x: tfjs.Tensor4D) => tfjs.Tensor4D;
+}
+
+function cnnData() {
+  const { batch, filters1: f1, filters2: f2, classes } = CNN;
+  const labels = new Float32Array(batch * classes);
+  const picks = seededUniform(batch, 81, 0, classes);
+  for (let i = 0; i < batch; i++) labels[i * classes + Math.floor(picks[i])] = 1;
   return {
-    run: () => tfjs.dispose(tfjs.tidy(compute)),
-    values() {
-      const outputs = tfjs.tidy(compute);
-      const flat = concatenate(outputs.map((t) => t.dataSync() as Float32Array));
-      tfjs.dispose(outputs);
-      return flat;
-    },
+    x: seededUniform(batch * 28 * 28, 82, 0, 1), labels,
+    w1: seededUniform(9 * f1, 83, -0.3, 0.3), b1: new Float32Array(f1),
+    w2: seededUniform(9 * f1 * f2, 84, -0.1, 0.1), b2: new Float32Array(f2),
+    w3: seededUniform(7 * 7 * f2 * classes, 85, -0.05, 0.05), b3: new Float32Array(classes),
   };
 }
+
+const PARAM_SHAPES = (f1: number, f2: number, classes: number) => [[3, 3, 1, f1], [f1], [3, 3, f1, f2], [f2], [7 * 7 * f2, classes], [classes]];
 
 function ourCnnStep(): Runner {
   const p = cnnData();
@@ -183,16 +276,18 @@ async function timeMs(runner: Runner): Promise<number> {
   return (await measure(() => runner.run(), { minTimeMs: 1000, budgetMs: 4000 })).medianMs;
 }
 
-interface Workload { name: string; ours: () => Runner; tfjs: (peer: TfjsPeer) => Runner }
+interface Workload { name: string; ours: () => Runner; tfjs: (peer: TfjsPeer) => Runner; tfjsNote?: string }
 
 const WORKLOADS: Workload[] = [
-  ...LAYERS.map((s) => ({ name: s.name, ours: () => ourConv(s), tfjs: (peer: TfjsPeer) => tfjsConv(s, peer) })),
+  ...[...LAYERS.map(convLayer), poolLayer, depthwiseLayer].map((layer) => ({
+    name: layer.name, ours: () => ourLayer(layer), tfjs: (peer: TfjsPeer) => tfjsLayer(layer, peer), tfjsNote: layer.tfjsNote,
+  })),
   { name: `cnn sgd step: conv ${CNN.filters1} → pool → conv ${CNN.filters2} → pool → dense 10, batch ${BATCH}`, ours: ourCnnStep, tfjs: tfjsCnnStep },
 ];
 
 export const CONV_TARGETS: BenchTarget[] = [
   {
-    description: "conv2d fwd+bwd and CNN step faster than tfjs-wasm",
+    description: "conv2d, maxPool and depthwiseConv2d fwd+bwd and CNN step faster than tfjs-wasm",
     check: (rows) => {
       const mine = rows.filter((r) => r.group === GROUP && r.peers["tfjs-wasm"]);
       return mine.length ? mine.every((r) => r.ours < r.peers["tfjs-wasm"]) : undefined;
@@ -207,7 +302,7 @@ export async function runConvBench(): Promise<BenchRow[]> {
     const ours = workload.ours();
     const expected = ours.values();
     const row: BenchRow = { group: GROUP, name: workload.name, unit: "ms", ours: await timeMs(ours), peers: {} };
-    const notes = ["results cross-checked", "tfjs-wasm: filter gradient as a conv2d (it has no Conv2DBackpropFilter)"];
+    const notes = ["results cross-checked", ...(workload.tfjsNote ? [workload.tfjsNote] : [])];
     for (const peer of Object.keys(TFJS_PEERS) as TfjsPeer[]) {
       try {
         await useTfjsBackend(peer);

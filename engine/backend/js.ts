@@ -1,5 +1,6 @@
 /** The reference backend: plain JavaScript loops, one generated per op (kernels.ts). */
 import { allocate, type TypedArray } from "../storage/dtype";
+import { jsConvKernels } from "./conv-kernels";
 import { binaryKernel, loopMatmulInto, reduceMiddle, reduceRows, softmaxRows, transposeValues, unaryKernel } from "./kernels";
 import type { Backend, BinaryKernelName, UnaryKernelName } from "./types";
 
@@ -41,6 +42,7 @@ const unaries = compile(UNARY_EXPRESSIONS, unaryKernel);
 
 export const jsBackend: Backend = {
   name: "js",
+  ...jsConvKernels,
   allocateOutput: allocate,
   binary: (op, a, aShape, b, bShape, out, outShape) => binaries[op](a, aShape, b, bShape, out, outShape),
   unary: (op, x, out) => unaries[op](x, out),

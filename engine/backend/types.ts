@@ -4,6 +4,7 @@
  */
 import type { DType, TypedArray } from "../storage/dtype";
 import type { Shape } from "../storage/shape";
+import type { ConvKernels } from "./conv-types";
 
 export type BackendName = "js" | "wasm";
 export type BinaryKernelName = "add" | "sub" | "mul" | "div" | "maximum" | "minimum";
@@ -16,7 +17,8 @@ export type MiddleReducer = "sum" | "max" | "min" | "prod";
 /** What a softmax pass over rows writes: each row's softmax or logSoftmax, or one logSumExp a row. */
 export type SoftmaxKind = "softmax" | "logSoftmax" | "logSumExp";
 
-export interface Backend {
+/** Convolution and pooling kernels are declared in conv-types.ts. */
+export interface Backend extends ConvKernels {
   readonly name: BackendName;
   /** An array for a kernel to fill entirely: its contents are unspecified (wasm: in kernel memory when it fits). */
   allocateOutput(dtype: DType, size: number): TypedArray;

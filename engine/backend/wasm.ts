@@ -12,6 +12,7 @@ import { denseMatmulInto, isSparse, trySparseMatmul } from "./kernels";
 import { jsBackend } from "./js";
 import { UNARY_KERNELS, type Backend, type BinaryKernelName, type MiddleReducer, type SoftmaxKind, type UnaryKernelName } from "./types";
 import { broadcastRows } from "./wasm/broadcast";
+import { wasmConvKernels } from "./wasm/conv";
 import { ELEMENTWISE_WASM } from "./wasm/elementwise-wasm";
 import { KernelMemory, uninitialisedFloats } from "./wasm/memory";
 import { parallelKernels, PARALLEL_MIN } from "./wasm/parallel";
@@ -158,6 +159,7 @@ export function createWasmBackend({ minElements, residentMinElements, residentBu
 
   return {
     name: "wasm",
+    ...wasmConvKernels(memory, jsBackend),
     allocateOutput(dtype, size) {
       if (dtype !== "float32") return allocate(dtype, size);
       return (size >= residentMinElements && memory.resident(size)) || (size >= 4096 && size <= 2 ** 30 ? uninitialisedFloats(size) : allocate(dtype, size));

@@ -2,7 +2,7 @@
  * TF's window arithmetic for convolutions and pooling, NHWC: strides, dilations and padding
  * ('same', 'valid' or explicit) checked with TF's rules and turned into a ConvGeometry.
  */
-import type { ConvGeometry } from "../backend/conv-kernels";
+import type { ConvGeometry } from "../backend/conv-types";
 import { formatShape } from "../storage/shape";
 import type { Tensor } from "../storage/tensor";
 import { reshape, stack, unstack } from "./shape";

@@ -4,8 +4,9 @@
  * transposed convolution) and its filter gradient — whose gradient rules are each other, so
  * derivatives of any order exist.
  */
-import * as kernels from "../backend/conv-kernels";
-import type { ConvGeometry, FloatArray } from "../backend/conv-kernels";
+import { currentBackend } from "../backend";
+import * as conv2dKernels from "../backend/conv2d";
+import { inputSize, outputSize, type ConvGeometry, type FloatArray } from "../backend/conv-types";
 import { runOp, type OpDef } from "./op";
 import { formatShape } from "../storage/shape";
 import { Tensor } from "../storage/tensor";
@@ -41,7 +42,6 @@ const batchOf = (t: Tensor, perImage: number) => t.size / perImage;
 
 /** The three ops of one convolution family, each differentiable through the other two. */
 function convFamily(name: string, k: { forward: Kernel; backpropInput: Kernel; backpropFilter: Kernel }): Family {
-  const { inputSize, outputSize } = kernels;
   const imageShape = (g: ConvGeometry) => [g.inHeight, g.inWidth, g.inChannels];
   const outShape = (g: ConvGeometry) => [g.outHeight, g.outWidth, g.outChannels];
   const forwardDef: OpDef<ConvAttrs> = {
@@ -102,15 +102,30 @@ function convFamily(name: string, k: { forward: Kernel; backpropInput: Kernel; b
 
 const conv2dFamily = convFamily("conv2d", {
   forward(x, w, g, attrs) {
-    const matrix = kernels.im2col(x, g);
+    const backend = currentBackend(), matrix = conv2dKernels.im2col(backend, x, g);
     attrs.patches = { input: x, matrix };
-    return kernels.conv2dForward(x, w, g, matrix);
+    return conv2dKernels.conv2dForward(backend, x, w, g, matrix);
   },
-  backpropInput: kernels.conv2dBackpropInput,
-  backpropFilter: (x, dy, g, attrs) => kernels.conv2dBackpropFilter(x, dy, g, attrs.patches?.input === x ? attrs.patches.matrix : undefined),
+  backpropInput: (dy, w, g) => conv2dKernels.conv2dBackpropInput(currentBackend(), dy, w, g),
+  backpropFilter: (x, dy, g, attrs) =>
+    conv2dKernels.conv2dBackpropFilter(currentBackend(), x, dy, g, attrs.patches?.input === x ? attrs.patches.matrix : undefined),
 });
+
+/** A depthwise kernel of the backend in use, into a new array of `size(g)` per image of `a`. */
+function depthwiseKernel(kernel: "depthwiseConv2d" | "depthwiseBackpropInput" | "depthwiseBackpropFilter"): Kernel {
+  return (a, b, g) => {
+    const backend = currentBackend();
+    const size = kernel === "depthwiseConv2d" ? (a.length / inputSize(g)) * outputSize(g)
+      : kernel === "depthwiseBackpropInput" ? (a.length / outputSize(g)) * inputSize(g) : g.filterHeight * g.filterWidth * g.outChannels;
+    const out = backend.allocateOutput(a instanceof Float32Array ? "float32" : "float64", size) as FloatArray;
+    backend[kernel](a, b, g, out);
+    return out;
+  };
+}
 const depthwiseFamily = convFamily("depthwiseConv2d", {
-  forward: kernels.depthwiseForward, backpropInput: kernels.depthwiseBackpropInput, backpropFilter: kernels.depthwiseBackpropFilter,
+  forward: depthwiseKernel("depthwiseConv2d"),
+  backpropInput: depthwiseKernel("depthwiseBackpropInput"),
+  backpropFilter: depthwiseKernel("depthwiseBackpropFilter"),
 });
 
 function checkDataFormat(op: string, dataFormat: string, expected: string): void {

@@ -4,8 +4,8 @@
  * derivatives exist as TF's MaxPoolGradGrad. Average pooling is linear: its gradient spreads dy
  * evenly over each window, and that op's gradient is average pooling again.
  */
-import * as kernels from "../backend/conv-kernels";
-import type { ConvGeometry, FloatArray } from "../backend/conv-kernels";
+import { currentBackend } from "../backend";
+import type { ConvGeometry, FloatArray } from "../backend/conv-types";
 import { runOp, type OpDef } from "./op";
 import { formatShape } from "../storage/shape";
 import { Tensor } from "../storage/tensor";
@@ -14,6 +14,7 @@ import { reshape } from "./shape";
 import { asImageBatch, mergeLeading, splitLeading, windowGeometry, windowPair, type Padding, type Window } from "./conv-geometry";
 
 interface IndexAttrs {
+  geometry: ConvGeometry;
   /** Per output element, the flat input index of its window's maximum. */
   argmax: Int32Array;
   inputShape: number[];
@@ -21,13 +22,20 @@ interface IndexAttrs {
 }
 
 const lead = (t: Tensor, coreShape: number[]) => t.shape.slice(0, t.rank - coreShape.length);
+const sizeOf = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+
+/** A new array of `shape` in the backend in use, filled by `fill`. */
+function computed(like: Tensor, shape: number[], fill: (out: FloatArray) => void): Tensor {
+  const out = currentBackend().allocateOutput(like.dtype, sizeOf(shape)) as FloatArray;
+  fill(out);
+  return new Tensor(out, shape, like.dtype);
+}
 
 /** Values at `argmax` (the output's shape) from a tensor of the input's shape, keeping leading dimensions. */
 const gatherDef: OpDef<IndexAttrs> = {
   name: "maxPoolGradGrad",
-  forward([g], { argmax, inputShape, outputShape }) {
-    const size = inputShape.reduce((a, b) => a * b, 1);
-    return new Tensor(kernels.gatherByIndex(g.values as FloatArray, argmax, size), [...lead(g, inputShape), ...outputShape], g.dtype);
+  forward([g], { geometry, argmax, inputShape, outputShape }) {
+    return computed(g, [...lead(g, inputShape), ...outputShape], (out) => currentBackend().maxPoolGradGrad(g.values as FloatArray, argmax, geometry, out));
   },
   vjp: (dy, { attrs }) => [runOp(scatterDef, [dy], attrs)],
   jvp: ([t], { attrs }) => t && runOp(gatherDef, [t], attrs),
@@ -36,21 +44,19 @@ const gatherDef: OpDef<IndexAttrs> = {
 /** dy (the output's shape) sent to `argmax` in a tensor of the input's shape: max pooling's gradient. */
 const scatterDef: OpDef<IndexAttrs> = {
   name: "maxPoolGrad",
-  forward([dy], { argmax, inputShape, outputShape }) {
-    const size = inputShape.reduce((a, b) => a * b, 1);
-    return new Tensor(kernels.scatterByIndex(dy.values as FloatArray, argmax, size), [...lead(dy, outputShape), ...inputShape], dy.dtype);
+  forward([dy], { geometry, argmax, inputShape, outputShape }) {
+    return computed(dy, [...lead(dy, outputShape), ...inputShape], (out) => currentBackend().maxPoolBackprop(dy.values as FloatArray, argmax, geometry, out));
   },
   vjp: (grad, { attrs }) => [runOp(gatherDef, [grad], attrs)],
   jvp: ([t], { attrs }) => t && runOp(scatterDef, [t], attrs),
 };
 
-const maxPoolDef: OpDef<IndexAttrs & { geometry: ConvGeometry }> = {
+const maxPoolDef: OpDef<IndexAttrs> = {
   name: "maxPool",
   forward([x], attrs) {
-    const { out, argmax } = kernels.maxPoolForward(x.values as FloatArray, attrs.geometry);
     // The rules below read where each maximum came from.
-    attrs.argmax = argmax;
-    return new Tensor(out, attrs.outputShape.slice(), x.dtype);
+    attrs.argmax = new Int32Array(sizeOf(attrs.outputShape));
+    return computed(x, attrs.outputShape.slice(), (out) => currentBackend().maxPool(x.values as FloatArray, attrs.geometry, out, attrs.argmax));
   },
   vjp: (dy, { attrs }) => [runOp(scatterDef, [dy], attrs)],
   jvp: ([t], { attrs }) => t && runOp(gatherDef, [t], attrs),
@@ -61,7 +67,7 @@ interface AvgAttrs { geometry: ConvGeometry }
 const avgPoolDef: OpDef<AvgAttrs> = {
   name: "avgPool",
   forward([x], { geometry: g }) {
-    return new Tensor(kernels.avgPoolForward(x.values as FloatArray, g), [x.shape[0], g.outHeight, g.outWidth, g.outChannels], x.dtype);
+    return computed(x, [x.shape[0], g.outHeight, g.outWidth, g.outChannels], (out) => currentBackend().avgPool(x.values as FloatArray, g, out));
   },
   vjp: (dy, { attrs }) => [splitLeading(runOp(avgPoolGradDef, [mergeLeading(dy)], attrs), dy)],
   jvp: ([t], { attrs }) => t && runOp(avgPoolDef, [t], attrs),
@@ -70,7 +76,7 @@ const avgPoolDef: OpDef<AvgAttrs> = {
 const avgPoolGradDef: OpDef<AvgAttrs> = {
   name: "avgPoolGrad",
   forward([dy], { geometry: g }) {
-    return new Tensor(kernels.avgPoolBackprop(dy.values as FloatArray, g), [dy.shape[0], g.inHeight, g.inWidth, g.inChannels], dy.dtype);
+    return computed(dy, [dy.shape[0], g.inHeight, g.inWidth, g.inChannels], (out) => currentBackend().avgPoolBackprop(dy.values as FloatArray, g, out));
   },
   vjp: (grad, { attrs }) => [splitLeading(runOp(avgPoolDef, [mergeLeading(grad)], attrs), grad)],
   jvp: ([t], { attrs }) => t && runOp(avgPoolGradDef, [t], attrs),

@@ -18,6 +18,7 @@ export const MODULES = [
     constant: "ELEMENTWISE_WASM",
   },
   { source: new URL("./reduce.wat", import.meta.url), output: new URL("./reduce-wasm.ts", import.meta.url), constant: "REDUCE_WASM" },
+  { source: new URL("./conv.wat", import.meta.url), output: new URL("./conv-wasm.ts", import.meta.url), constant: "CONV_WASM" },
 ];
 
 /** Text rewrites a module entry may name: `relaxed_madd(a, b, c)` as `add(mul(a, b), c)`. */

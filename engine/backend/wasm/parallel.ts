@@ -12,6 +12,8 @@ export interface ParallelKernels {
   readonly threads: number;
   /** Calls `name(...args(from, count))` for parts of [0, n) on every thread, and returns when all are done. */
   split(name: string, n: number, args: (from: number, count: number) => number[]): void;
+  /** Calls `name(...part)` once for each part, spread over the threads (ThreadPool.run). */
+  run(name: string, parts: readonly (readonly number[])[]): void;
 }
 
 /**
@@ -37,6 +39,7 @@ export function parallelKernels(memory: WebAssembly.Memory, module: WebAssembly.
         for (let from = 0; from < n; from += perThread * 4) parts.push(args(from, Math.min(perThread * 4, n - from)));
         pool.run(kernel, name, parts);
       },
+      run: (name, parts) => pool.run(kernel, name, parts),
     };
   };
 }
