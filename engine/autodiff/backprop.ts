@@ -5,13 +5,16 @@
  */
 import { isFloat } from "../storage/dtype";
 import { LookupError } from "../ops/errors";
-import type { OpContext, RecordedOp, Trackable } from "../ops/op";
+import type { OpContext, Trackable } from "../ops/op";
 import { add } from "../ops/elementwise";
 import { formatShape } from "../storage/shape";
 import type { Tensor } from "../storage/tensor";
+import type { OpList } from "./op-list";
 
 export interface Plan {
-  order: RecordedOp[];
+  list: OpList;
+  /** Indices into `list` of the ops on a path from a source to a target, newest first. */
+  order: number[];
   /** The mark that tensors on this plan's paths carry in needMark. */
   stamp: number;
   needed: Trackable[];
@@ -20,17 +23,18 @@ export interface Plan {
 }
 
 /** Which recorded ops lie on a path from a source to a target, newest first. */
-export function planBackprop(nodes: RecordedOp[], targets: Trackable[], sources: Trackable[]): Plan {
+export function planBackprop(list: OpList, targets: Trackable[], sources: Trackable[]): Plan {
   const stamp = nextStamp();
   // Marks live on the tensors themselves: a Set of ids costs more than the walk it serves.
   for (const s of sources) s.reachMark = stamp;
-  const reached = new Array<boolean>(nodes.length).fill(false);
-  for (let i = 0; i < nodes.length; i++) {
-    const inputs = nodes[i].inputs;
-    for (let j = 0; j < inputs.length; j++) {
+  const { ops, outputs, inputs, inputEnds } = list;
+  const n = list.length;
+  const reached = new Uint8Array(n);
+  for (let i = 0, start = 0; i < n; start = inputEnds[i++]) {
+    for (let j = start; j < inputEnds[i]; j++) {
       if (inputs[j].reachMark === stamp) {
-        reached[i] = true;
-        nodes[i].output.reachMark = stamp;
+        reached[i] = 1;
+        outputs[i].reachMark = stamp;
         break;
       }
     }
@@ -40,18 +44,17 @@ export function planBackprop(nodes: RecordedOp[], targets: Trackable[], sources:
     if (x.needMark !== stamp) { x.needMark = stamp; needed.push(x); }
   };
   targets.forEach(need);
-  const order: RecordedOp[] = [];
+  const order: number[] = [];
   let batchable = true, largest = 1;
-  for (let i = nodes.length - 1; i >= 0; i--) {
-    const node = nodes[i];
-    if (!reached[i] || node.output.needMark !== stamp) continue;
-    order.push(node);
-    if (node.op.batchable === false) batchable = false;
-    if (node.output.size > largest) largest = node.output.size;
-    const inputs = node.inputs;
-    for (let j = 0; j < inputs.length; j++) if (inputs[j].reachMark === stamp) need(inputs[j]);
+  for (let i = n - 1; i >= 0; i--) {
+    const output = outputs[i];
+    if (!reached[i] || output.needMark !== stamp) continue;
+    order.push(i);
+    if (ops[i].batchable === false) batchable = false;
+    if (output.size > largest) largest = output.size;
+    for (let j = list.inputStart(i); j < inputEnds[i]; j++) if (inputs[j].reachMark === stamp) need(inputs[j]);
   }
-  return { order, stamp, needed, batchable, largest };
+  return { list, order, stamp, needed, batchable, largest };
 }
 
 /** The reverse walk: each op's VJP, accumulated per input, every shape checked. */
@@ -69,34 +72,43 @@ export function runBackprop(plan: Plan, targets: Trackable[], seeds: Tensor[], s
   // One context for the whole walk: rules read it synchronously and keep no reference to it.
   const needs: boolean[] = [];
   const ctx: OpContext<unknown> = { inputs: [], output: seeds[0], attrs: undefined, needs };
-  const order = plan.order;
+  const { order, list } = plan;
+  const { ops, outputs, attrs, inputs: allInputs, inputEnds } = list;
+  // The rule's view of its op's inputs, refilled for each op.
+  const inputs: Tensor[] = [];
   const sourceIds = order.length > KEPT_GRADIENTS ? new Set(sources.map((x) => x.id)) : undefined;
   for (let k = 0; k < order.length; k++) {
-    const node = order[k];
-    const dy = grads.get(node.output.id);
+    const i = order[k];
+    const op = ops[i], output = outputs[i];
+    const dy = grads.get(output.id);
     if (!dy) continue;
-    if (!node.op.vjp) {
+    if (!op.vjp) {
       // Integer and boolean results carry no gradient (TF's None); a float op without a rule is a gap TF reports.
-      if (isFloat(node.output.dtype)) throw noGradientError(node.op.name);
+      if (isFloat(output.dtype)) throw noGradientError(op.name);
       continue;
     }
     // On a long tape, a gradient no later op needs is released at once, so memory stays small.
-    if (sourceIds && k >= KEPT_GRADIENTS && !sourceIds.has(node.output.id)) grads.delete(node.output.id);
+    if (sourceIds && k >= KEPT_GRADIENTS && !sourceIds.has(output.id)) grads.delete(output.id);
     // A rule that differentiates something itself (a custom gradient) may have planned anew.
     if (latestStamp !== stamp) remark(plan);
-    const inputs = node.inputs;
-    needs.length = inputs.length;
-    for (let j = 0; j < inputs.length; j++) needs[j] = inputs[j].needMark === stamp && isFloat(inputs[j].dtype);
-    ctx.inputs = inputs as Tensor[];
-    ctx.output = node.output;
-    ctx.attrs = node.attrs;
-    const inputGrads = node.op.vjp(dy, ctx);
-    const batch = dy.rank - node.output.rank;
-    for (let j = 0; j < inputs.length; j++) {
+    const start = list.inputStart(i), count = inputEnds[i] - start;
+    inputs.length = count;
+    needs.length = count;
+    for (let j = 0; j < count; j++) {
+      const x = allInputs[start + j];
+      inputs[j] = x as Tensor;
+      needs[j] = x.needMark === stamp && isFloat(x.dtype);
+    }
+    ctx.inputs = inputs;
+    ctx.output = output;
+    ctx.attrs = attrs[i];
+    const inputGrads = op.vjp(dy, ctx);
+    const batch = dy.rank - output.rank;
+    for (let j = 0; j < count; j++) {
       const g = inputGrads[j];
       if (!g || !needs[j]) continue;
-      checkGradientShape(node, j, g, dy, batch);
-      accumulate(inputs[j].id, g);
+      checkGradientShape(op.name, j, allInputs[start + j].shape, g, dy, batch);
+      accumulate(allInputs[start + j].id, g);
     }
   }
   return grads;
@@ -119,12 +131,11 @@ function remark(plan: Plan): void {
 }
 
 /** A rule's gradient must have the input's shape, after the same leading batch dimensions as dy. */
-function checkGradientShape(node: RecordedOp, j: number, g: Tensor, dy: Tensor, batch: number): void {
-  const shape = node.inputs[j].shape;
+function checkGradientShape(op: string, j: number, shape: readonly number[], g: Tensor, dy: Tensor, batch: number): void {
   let ok = g.rank === batch + shape.length;
   for (let k = 0; ok && k < g.rank; k++) ok = g.shape[k] === (k < batch ? dy.shape[k] : shape[k - batch]);
   if (!ok) {
     const expected = [...dy.shape.slice(0, batch), ...shape];
-    throw new Error(`${node.op.name}: gradient for input ${j} has shape ${formatShape(g.shape)}, expected ${formatShape(expected)}`);
+    throw new Error(`${op}: gradient for input ${j} has shape ${formatShape(g.shape)}, expected ${formatShape(expected)}`);
   }
 }

@@ -1,5 +1,5 @@
 /** Forward-mode differentiation: tangents pushed through each op's JVP rule as it runs. */
-import { activeDuring, activeRecorders, type Recorder, type RecordedOp } from "../ops/op";
+import { activeDuring, activeRecorders, type OpDef, type Recorder, type Trackable } from "../ops/op";
 import { toTensor, type TensorLike } from "../ops/convert";
 import { zeros } from "../ops/creation";
 import { formatShape } from "../storage/shape";
@@ -35,25 +35,25 @@ export class ForwardAccumulator implements Recorder {
     return activeDuring(this, fn);
   }
 
-  onOp(node: RecordedOp): void {
+  onOp(op: OpDef<any>, inputs: readonly Trackable[], output: Tensor, attrs: unknown): void {
     if (this.paused) return;
     let any = false;
-    const ts = node.inputs.map((x) => {
+    const ts = inputs.map((x) => {
       const t = this.tangents.get(x.id) ?? null;
       if (t) any = true;
       return t;
     });
     if (!any) return;
-    if (!node.op.jvp) {
+    if (!op.jvp) {
       // Comparisons and other integer- or boolean-valued ops carry no tangent.
-      if (node.output.dtype !== "float32" && node.output.dtype !== "float64") return;
-      throw new Error(`${node.op.name}: no forward-mode (JVP) rule; this op cannot be used inside a ForwardAccumulator`);
+      if (output.dtype !== "float32" && output.dtype !== "float64") return;
+      throw new Error(`${op.name}: no forward-mode (JVP) rule; this op cannot be used inside a ForwardAccumulator`);
     }
     // The rule's own ops must not feed back into this accumulator (outer ones still see them).
     this.paused++;
     try {
-      const t = node.op.jvp(ts, { inputs: node.inputs as Tensor[], output: node.output, attrs: node.attrs });
-      if (t) this.tangents.set(node.output.id, t);
+      const t = op.jvp(ts, { inputs: inputs as Tensor[], output, attrs });
+      if (t) this.tangents.set(output.id, t);
     } finally {
       this.paused--;
     }

@@ -5,7 +5,7 @@
  */
 import { isFloat } from "../storage/dtype";
 import { DISPLAY_SYMBOL, MIME, type MimeBundle, type TapePayload } from "../../display/contract";
-import { activeDuring, activeRecorders, type Recorder, type RecordedOp, type Trackable } from "../ops/op";
+import { activeDuring, activeRecorders, type OpDef, type Recorder, type RecordedOp, type Trackable } from "../ops/op";
 import { isReadable, toTensor, type TensorLike } from "../ops/convert";
 import { zeros } from "../ops/creation";
 import { concat, reshape, stack, transpose } from "../ops/shape";
@@ -15,6 +15,7 @@ import { Tensor } from "../storage/tensor";
 import { readVariableOp, Variable } from "./variable";
 import { describeTape, labelledGradients } from "../display/tape-view";
 import { planBackprop, runBackprop, type Plan } from "./backprop";
+import { OpList } from "./op-list";
 
 export type Source = Tensor | Variable;
 
@@ -46,18 +47,18 @@ const CHUNK_ELEMENTS = 1 << 22;
 
 /** The last gradient computation, kept so the tape can show where gradients flowed. */
 export interface GradientRecord {
-  nodes: RecordedOp[];
+  readonly nodes: RecordedOp[];
   targets: Trackable[];
   sources: Trackable[];
   grads: Map<number, Tensor>;
   /** The ops the gradient flowed through, newest first. */
-  used: RecordedOp[];
+  readonly used: RecordedOp[];
 }
 
 export class GradientTape implements Recorder {
   readonly persistent: boolean;
   readonly watchAccessedVariables: boolean;
-  private nodes: RecordedOp[] = [];
+  private list = new OpList();
   /** Ops' outputs carry this mark once recorded here (cheaper than a set of every id). */
   private mark = nextTapeMark();
   private watchedIds = new Set<number>();
@@ -83,19 +84,17 @@ export class GradientTape implements Recorder {
     return activeDuring(this, fn);
   }
 
-  onOp(node: RecordedOp): void {
+  onOp(op: OpDef<any>, inputs: readonly Trackable[], output: Tensor, attrs: unknown): void {
     if (this.paused) return;
-    if (node.op === readVariableOp && this.watchAccessedVariables) {
-      const v = node.inputs[0] as Variable;
+    if (op === readVariableOp && this.watchAccessedVariables) {
+      const v = inputs[0] as Variable;
       if (v.trainable) this.watchOne(v);
     }
-    const inputs = node.inputs;
     for (let i = 0; i < inputs.length; i++) {
       if (this.tracks(inputs[i])) {
-        this.nodes.push(node);
-        const out = node.output;
-        if (out.tapeMark === 0) out.tapeMark = this.mark;
-        else (out.otherTapeMarks ??= []).push(this.mark);
+        this.list.push(op, inputs, output, attrs);
+        if (output.tapeMark === 0) output.tapeMark = this.mark;
+        else (output.otherTapeMarks ??= []).push(this.mark);
         return;
       }
     }
@@ -139,7 +138,7 @@ export class GradientTape implements Recorder {
 
   /** Forgets every recorded op and watched value; a recording tape keeps recording. */
   reset(): void {
-    this.nodes = [];
+    this.list = new OpList();
     this.mark = nextTapeMark();
     this.watchedIds = new Set();
     this.watched = [];
@@ -159,7 +158,7 @@ export class GradientTape implements Recorder {
     if (seeds.length !== targets.length) {
       throw new Error(`gradient: outputGradients has ${seeds.length} entries but there are ${targets.length} targets`);
     }
-    const plan = planBackprop(this.nodes, targets, srcs);
+    const plan = planBackprop(this.list, targets, srcs);
     const grads = runBackprop(plan, targets, seeds, srcs);
     this.remember(plan, targets, srcs, grads);
     this.consume();
@@ -213,7 +212,7 @@ export class GradientTape implements Recorder {
 
   /** The tape's own description: what the tape renderer draws. */
   describe(): TapePayload {
-    return describeTape(this.nodes.length ? this.nodes : (this.lastGradient?.nodes ?? []), this.watched, this.lastGradient, {
+    return describeTape(this.list.length ? this.list.asRecords() : (this.lastGradient?.nodes ?? []), this.watched, this.lastGradient, {
       persistent: this.persistent,
       recording: this.recording,
     });
@@ -239,7 +238,7 @@ export class GradientTape implements Recorder {
   private consume(): void {
     if (this.persistent) return;
     this.consumed = true;
-    this.nodes = [];
+    this.list = new OpList();
   }
 
   private whileRecording<T>(fn: () => T): T {
@@ -256,7 +255,13 @@ export class GradientTape implements Recorder {
   }
 
   private remember(plan: Plan, targets: Trackable[], sources: Trackable[], grads: Map<number, Tensor>): void {
-    this.lastGradient = { nodes: this.nodes, targets, sources, grads, used: plan.order };
+    const { list, order } = plan;
+    // Records of the ops are made only if the tape is displayed.
+    this.lastGradient = {
+      targets, sources, grads,
+      get nodes() { return list.asRecords(); },
+      get used() { const records = list.asRecords(); return order.map((i) => records[i]); },
+    };
   }
 
   /**
@@ -264,7 +269,7 @@ export class GradientTape implements Recorder {
    * unconnected). Rows go in chunks so no intermediate gradient grows past CHUNK_ELEMENTS.
    */
   private batchedGradients(t: Tensor, srcs: Source[], n: number, seedRows: (start: number, count: number) => Tensor, vectorized = true): (Tensor | null)[] {
-    const plan = planBackprop(this.nodes, [t], srcs);
+    const plan = planBackprop(this.list, [t], srcs);
     const perRow = !vectorized || !plan.batchable;
     const chunk = perRow ? 1 : Math.max(1, Math.floor(CHUNK_ELEMENTS / Math.max(plan.largest, ...srcs.map((s) => s.size))));
     const parts: (Tensor | null)[][] = srcs.map(() => []);

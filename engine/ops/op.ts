@@ -49,9 +49,13 @@ export interface RecordedOp {
   attrs: unknown;
 }
 
-/** Tapes and forward accumulators listen to every op while they are active. */
+/**
+ * Tapes and forward accumulators listen to every op while they are active. An op reaches them
+ * as its parts rather than as a RecordedOp, so that running one makes no record a tape would
+ * keep; `inputs` is the caller's array, which a recorder copies from and does not keep.
+ */
 export interface Recorder {
-  onOp(node: RecordedOp): void;
+  onOp(op: OpDef<any>, inputs: readonly Trackable[], output: Tensor, attrs: unknown): void;
 }
 
 export const activeRecorders: Recorder[] = [];
@@ -73,15 +77,19 @@ export function withoutRecording<T>(fn: () => T): T {
 
 export function runOp<A>(op: OpDef<A>, inputs: Tensor[], attrs: A): Tensor {
   const output = op.forward(inputs, attrs);
-  if (activeRecorders.length > 0 && suspended === 0) notify({ op, inputs, output, attrs });
+  if (activeRecorders.length > 0 && suspended === 0) notifyOp(op, inputs, output, attrs);
   return output;
 }
 
 /** Tells every active recorder about an op; recorders may run further ops while handling it. */
 export function notify(node: RecordedOp): void {
+  notifyOp(node.op, node.inputs, node.output, node.attrs);
+}
+
+function notifyOp(op: OpDef<any>, inputs: readonly Trackable[], output: Tensor, attrs: unknown): void {
   // A recorder may start or stop others while handling the op, so iterate over a snapshot.
   const recorders = activeRecorders.length === 1 ? activeRecorders : activeRecorders.slice();
-  for (let i = 0; i < recorders.length; i++) recorders[i].onOp(node);
+  for (let i = 0; i < recorders.length; i++) recorders[i].onOp(op, inputs, output, attrs);
 }
 
 /** Runs `fn` with `recorder` active until it returns, or, for a Promise, until it settles. */

@@ -29,16 +29,17 @@ export interface Tensor extends TensorMethods {}
 
 export class Tensor {
   readonly id = newId();
-  readonly size: number;
-  name?: string;
+  // Fields most tensors never set are declared only: they take no room until one is set (a
+  // tape keeps every tensor it recorded, so each word of a tensor counts).
+  declare name?: string;
   /** Set on results of jacobian/hessian. */
-  derivativeMatrix?: DerivativeMatrixHint;
+  declare derivativeMatrix?: DerivativeMatrixHint;
   /** Scratch marks for the gradient walk (tape.ts): cheaper than sets of ids. */
   reachMark = 0;
   needMark = 0;
   /** The tape that recorded the op producing this value, and any nested ones (tape.ts). */
   tapeMark = 0;
-  otherTapeMarks?: number[] = undefined;
+  declare otherTapeMarks?: number[];
   /** The values, or the slab whose element `slot` is this tensor's one value (slot -1: the values). */
   private data: TypedArray;
   private slot: number;
@@ -50,7 +51,10 @@ export class Tensor {
     this.slot = slot;
     this.shape = shape;
     this.dtype = dtype;
-    this.size = slot < 0 ? values.length : 1;
+  }
+
+  get size(): number {
+    return this.slot < 0 ? this.data.length : 1;
   }
 
   get values(): TypedArray {
