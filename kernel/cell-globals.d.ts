@@ -33,8 +33,9 @@ declare global {
   /**
    * Asks the user for a line of text and waits for it, blocking the cell (like a browser's
    * `prompt`). Returns the text, or `null` if the frontend sent none. Throws
-   * `StdinNotImplementedError` when the frontend does not support input requests, and
-   * `KeyboardInterrupt` when the cell is interrupted while waiting.
+   * `StdinNotImplementedError` when the frontend does not support input requests or the runtime
+   * has no SharedArrayBuffer to block on (`input` works there), and `KeyboardInterrupt` when the
+   * cell is interrupted while waiting.
    */
   function prompt(question?: string): string | null;
 

@@ -24,6 +24,14 @@ export class KeyboardInterrupt extends Error {
   }
 }
 
+/** What a cell that asks for input gets when it cannot be answered (as ipykernel's). */
+export class StdinNotImplementedError extends Error {
+  constructor(message = "this frontend does not support input requests") {
+    super(message);
+    this.name = "StdinNotImplementedError";
+  }
+}
+
 export const cellLabel = (count: number) => `Cell In[${count}]`;
 
 /** The line of the cell's source an error points at, with a caret under the column. */

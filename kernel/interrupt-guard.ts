@@ -17,9 +17,15 @@
  *   then ends the process. Guarded calls therefore use the script's own run method (what
  *   `runInThisContext` calls underneath) when this Node has it, and the SIGINT listener this
  *   module adds is never removed (once the keepers run it is no longer called: they get SIGINT).
+ *
+ * Without SharedArrayBuffer no keeper can wait (Atomics.wait needs shared memory), so the SIGINT
+ * listener takes every signal that arrives between guarded calls, and guarded calls go through
+ * vm's public API, whose removing and re-adding of the listeners puts the listener back in charge
+ * of SIGINT after each call. This costs each call some microseconds more.
  */
 import vm from "node:vm";
 import { Worker } from "node:worker_threads";
+import { SHARED_MEMORY } from "./transport/shared-state";
 
 const GUARD_ENTRY = "__agnb_guard_entry";
 /** The file name of the guard script, as it appears in stack traces. */
@@ -49,7 +55,7 @@ function directRun(): RunScript | null {
 }
 const PUBLIC_OPTIONS = { breakOnSigint: true, displayErrors: false } as const;
 /** Runs a script in this realm so that SIGINT stops it with an ERR_SCRIPT_EXECUTION_INTERRUPTED error. */
-export const runScriptGuarded: RunScript = directRun() ?? ((script) => script.runInThisContext(PUBLIC_OPTIONS));
+export const runScriptGuarded: RunScript = (SHARED_MEMORY ? directRun() : null) ?? ((script) => script.runInThisContext(PUBLIC_OPTIONS));
 
 /** Runs `call` so that SIGINT stops it with an ERR_SCRIPT_EXECUTION_INTERRUPTED error. */
 export function guarded<T>(call: () => T): T {
@@ -95,11 +101,12 @@ export interface SignalKeepers {
  * thread cannot read messages. Until the keepers hold the watchdog, a SIGINT listener stands in.
  */
 export function startSignalKeepers(flag: Int32Array, onSignal: (n: number) => void): SignalKeepers {
-  const signals = new Int32Array(new SharedArrayBuffer(8));
+  const signals = new Int32Array(SHARED_MEMORY ? new SharedArrayBuffer(8) : new ArrayBuffer(8));
   process.on("SIGINT", () => {
     Atomics.store(flag, 0, 1);
     onSignal(Atomics.add(signals, 0, 1) + 1);
   });
+  if (!SHARED_MEMORY) return { caught: () => Atomics.load(signals, 0), ready: Promise.resolve() };
   const started = [0, 1].map(() => new Promise<void>((resolve, reject) => {
     const keeper = new Worker(KEEPER_SOURCE, { eval: true, workerData: { signals: signals.buffer, flag: flag.buffer } });
     keeper.on("message", (message: "ready" | number) => {

@@ -6,6 +6,7 @@
 import { setTimeout as delay } from "node:timers/promises";
 import type { MimeBundle } from "../display/contract";
 import { plainText, toMimeBundle } from "./display";
+import { StdinNotImplementedError } from "./errors";
 import { Executor } from "./executor";
 import { complete, inspectAt, isComplete, trustEngineNamespaces } from "./introspect";
 import { PROTOCOL_VERSION, type Channel, type ErrorContent, type Header, type MessageType, type OutgoingMessage, type WireMessage } from "./messages";
@@ -18,8 +19,8 @@ export interface KernelLink {
   send(message: OutgoingMessage): void;
   /** How many requests have arrived so far, including those not yet passed to `receive`. */
   arrivals(): number;
-  /** A cell starts: interrupts requested before now are not for it. */
-  cellStarted(): void;
+  /** A cell starts: interrupts requested before now are not for it (settled once the promise, if any, resolves). */
+  cellStarted(): void | Promise<void>;
   /** Blocks until the frontend answers; throws KeyboardInterrupt if interrupted meanwhile. */
   requestInput(request: InputRequest): string | null;
   requestInputAsync(request: InputRequest): Promise<string | null>;
@@ -40,14 +41,6 @@ const ABORT_GRACE_MS = 5;
 
 /** Background errors held for the next cell beyond this many are dropped (a timer failing in a loop). */
 const MAX_HELD_ERRORS = 100;
-
-/** What a cell that asks for input gets when the frontend cannot answer (as ipykernel's). */
-export class StdinNotImplementedError extends Error {
-  constructor() {
-    super("this frontend does not support input requests");
-    this.name = "StdinNotImplementedError";
-  }
-}
 
 interface Queued { message: WireMessage; arrival: number }
 
@@ -232,9 +225,9 @@ export class Kernel {
     this.streams.beginCell();
     for (const text of this.backgroundErrors.splice(0)) this.streams.write("stderr", text);
     this.runningCell = message;
-    this.options.link.cellStarted();
     let outcome;
     try {
+      await this.options.link.cellStarted();
       outcome = await this.executor.execute(code, count);
     } finally {
       this.runningCell = null;

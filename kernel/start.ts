@@ -7,6 +7,7 @@ import { writeSync } from "node:fs";
 import { Kernel, kernelInfoContent } from "./kernel";
 import type { TransportOptions } from "./transport/adapter";
 import { TransportBridge } from "./transport/bridge";
+import { SHARED_MEMORY } from "./transport/shared-state";
 
 /** The transport the command line asks for: `--connection-file FILE` is ZeroMQ, nothing is local. */
 export function transportFromArguments(args: string[]): TransportOptions {
@@ -25,7 +26,8 @@ export function startKernelProcess(
   docs: Record<string, string> = {},
   transport: TransportOptions = { kind: "local" },
 ): Kernel {
-  const interruptFlag = new Int32Array(new SharedArrayBuffer(4));
+  // Without shared memory the flag is this thread's own, set here on an interrupt or a SIGINT.
+  const interruptFlag = SHARED_MEMORY ? new Int32Array(new SharedArrayBuffer(4)) : new Int32Array(1);
   let kernel: Kernel | undefined;
   const bridge = new TransportBridge(transport, kernelInfoContent(engineVersion), interruptFlag, {
     message: (message, arrival) => kernel!.receive(message, arrival),

@@ -2,21 +2,17 @@
  * The main thread's side of the transport thread (thread.ts): starts it, hands it outgoing
  * messages (it fills in the headers and encodes them), passes incoming ones to the kernel core,
  * and offers what must work while the main thread cannot return to its event loop: a flush that
- * waits for output to be written, and a blocking wait for a frontend's input reply.
+ * waits for output to be written, and a blocking wait for a frontend's input reply (where the
+ * runtime shares memory between threads: main-signals.ts).
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from "node:worker_threads";
-import { KeyboardInterrupt } from "../errors";
+import { MessageChannel, Worker } from "node:worker_threads";
 import type { OutgoingMessage, WireMessage } from "../messages";
 import type { TransportOptions } from "./adapter";
 import { takeTransportPort } from "../intelligence-channel";
-import { INPUT, SLOT, SLOT_COUNT, type FromThread, type InputRequest, type ThreadSetup, type ToThread } from "./shared-state";
-
-/** Taken at load, before any cell can replace them. */
-const { load, store, exchange, wait } = Atomics;
-const waitAsync = (Atomics as unknown as { waitAsync: (a: Int32Array, i: number, v: number) => { async: boolean; value: Promise<unknown> | string } }).waitAsync;
-const now = performance.now.bind(performance);
+import { mainSignals, type MainSignals } from "./main-signals";
+import type { FromThread, InputRequest, ThreadSetup, ToThread } from "./shared-state";
 
 /** The transport bundle sits next to the kernel bundle; from source, in dist/. */
 export function transportScript(): string {
@@ -41,18 +37,19 @@ export interface BridgeHandlers {
 export class TransportBridge {
   private readonly worker: Worker;
   private readonly post: (message: ToThread) => void;
-  private readonly state = new Int32Array(new SharedArrayBuffer(4 * SLOT_COUNT));
-  private readonly inputPort: MessagePort;
+  private readonly signals: MainSignals;
   private flushCount = 0;
   private threadAlive = true;
   /** Interrupts requested before the running cell started are not for it. */
   private cellStartInterrupt = 0;
+  /** The last interrupt this thread has acted on (or judged stale). */
+  private interruptHandled = 0;
 
   constructor(options: TransportOptions, kernelInfo: Record<string, unknown>, interruptFlag: Int32Array, private readonly handlers: BridgeHandlers) {
     const { port1, port2 } = new MessageChannel();
-    this.inputPort = port1;
+    this.signals = mainSignals(interruptFlag, port1, (message) => this.post(message));
     const editorPort = takeTransportPort();
-    const setup: ThreadSetup = { options, kernelInfo, state: this.state.buffer as SharedArrayBuffer, interruptFlag: interruptFlag.buffer as SharedArrayBuffer, inputPort: port2, editorPort, parentPid: PARENT_AT_LOAD };
+    const setup: ThreadSetup = { options, kernelInfo, shared: this.signals.slots, syncPort: port2, editorPort, parentPid: PARENT_AT_LOAD };
     this.worker = new Worker(transportScript(), { workerData: setup, transferList: editorPort ? [port2, editorPort] : [port2] });
     this.post = this.worker.postMessage.bind(this.worker);
     this.worker.on("message", (message: FromThread) => this.receive(message));
@@ -81,12 +78,14 @@ export class TransportBridge {
 
   /** How many requests have arrived on the transport thread so far, delivered here or not. */
   arrivals(): number {
-    return load(this.state, SLOT.arrivals);
+    return this.signals.arrivals();
   }
 
   /** Marks the start of a cell: interrupts requested before now do not stop it. */
-  cellStarted(): void {
-    this.cellStartInterrupt = load(this.state, SLOT.interruptRequested);
+  cellStarted(): void | Promise<void> {
+    const counted = this.signals.interruptsRequested();
+    if (typeof counted === "number") this.cellStartInterrupt = counted;
+    else return counted.then((count) => { this.cellStartInterrupt = count; });
   }
 
   /**
@@ -98,55 +97,44 @@ export class TransportBridge {
     if (!this.threadAlive) return false;
     const id = ++this.flushCount;
     this.post({ kind: "flush", id, close });
-    const deadline = now() + timeoutMs;
-    for (let seen = load(this.state, SLOT.flushed); seen < id; seen = load(this.state, SLOT.flushed)) {
-      const left = deadline - now();
-      if (left <= 0) return false;
-      wait(this.state, SLOT.flushed, seen, left);
-    }
-    return true;
+    return this.signals.waitFlushed(id, timeoutMs);
   }
 
   /** Asks the frontend for input and blocks until the reply; an interrupt throws KeyboardInterrupt. */
   requestInput(request: InputRequest): string | null {
-    this.beginInput(request);
-    while (load(this.state, SLOT.input) === INPUT.waiting) wait(this.state, SLOT.input, INPUT.waiting, 1000);
-    return this.takeInput();
+    this.beginInput(request, true);
+    return this.signals.waitInput();
   }
 
   async requestInputAsync(request: InputRequest): Promise<string | null> {
-    this.beginInput(request);
-    while (load(this.state, SLOT.input) === INPUT.waiting) {
-      const waiting = waitAsync(this.state, SLOT.input, INPUT.waiting);
-      if (waiting.async) await waiting.value;
-    }
-    return this.takeInput();
+    this.beginInput(request, false);
+    return this.signals.waitInputAsync();
   }
 
-  private beginInput(request: InputRequest): void {
-    if (load(this.state, SLOT.input) !== INPUT.idle) throw new Error("another input request is still waiting for its reply");
-    store(this.state, SLOT.input, INPUT.waiting);
+  private beginInput(request: InputRequest, blocking: boolean): void {
+    this.signals.beginInput(blocking);
     this.post({ kind: "input", request });
-  }
-
-  private takeInput(): string | null {
-    const outcome = exchange(this.state, SLOT.input, INPUT.idle);
-    if (outcome === INPUT.interrupted) throw new KeyboardInterrupt();
-    const received = receiveMessageOnPort(this.inputPort);
-    return typeof received?.message === "string" ? received.message : null;
   }
 
   private receive(message: FromThread): void {
     switch (message.kind) {
       case "message":
+        this.signals.delivered(message.arrival);
         this.handlers.message(message.message, message.arrival);
         return;
       case "interrupt": {
-        const stale = message.seq <= this.cellStartInterrupt || message.seq <= load(this.state, SLOT.interruptHandled);
-        store(this.state, SLOT.interruptHandled, Math.max(message.seq, load(this.state, SLOT.interruptHandled)));
+        const stale = message.seq <= this.cellStartInterrupt || message.seq <= this.interruptHandled;
+        this.interruptHandled = Math.max(message.seq, this.interruptHandled);
+        this.signals.tookInterrupt(message.seq);
         if (!stale) this.handlers.interrupt();
         return;
       }
+      case "interruptsCounted":
+        this.signals.interruptsCounted(message.count);
+        return;
+      case "input":
+        this.signals.inputArrived(message.value, message.interrupted);
+        return;
       case "introspect": {
         let content: Record<string, unknown> | null = null;
         try {

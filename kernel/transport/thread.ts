@@ -13,7 +13,8 @@ import { completeMessage, type MessageType, type OutgoingMessage, type WireMessa
 import type { AdapterFactory, TransportAdapter, TransportOptions } from "./adapter";
 import { LocalAdapter } from "./local";
 import { EditorRequestRoute } from "../editor-request-route";
-import { INPUT, SLOT, type FromThread, type ThreadSetup, type ToThread } from "./shared-state";
+import type { FromThread, ThreadSetup, ToThread } from "./shared-state";
+import { threadSignals } from "./thread-signals";
 
 /** How long an interrupt may wait for the main thread before SIGINT is raised to break a spin. */
 const SIGNAL_AFTER_MS = 50;
@@ -23,8 +24,6 @@ const EXIT_GRACE_MS = 1000;
 const PARENT_CHECK_MS = 1000;
 
 const setup = workerData as ThreadSetup;
-const state = new Int32Array(setup.state);
-const interruptFlag = new Int32Array(setup.interruptFlag);
 const session = randomUUID();
 const port = parentPort!;
 
@@ -39,6 +38,8 @@ function log(line: string): void {
 function postToMain(message: FromThread): void {
   port.postMessage(message);
 }
+
+const signals = threadSignals(setup, postToMain);
 
 function createAdapter(options: TransportOptions): TransportAdapter {
   if (options.kind === "local") return new LocalAdapter(log, (reason) => endProcess(reason));
@@ -88,16 +89,14 @@ function endProcess(reason: string, code = 0): void {
 }
 
 function interrupt(): void {
-  const seq = Atomics.add(state, SLOT.interruptRequested, 1) + 1;
-  Atomics.store(interruptFlag, 0, 1);
-  if (Atomics.compareExchange(state, SLOT.input, INPUT.waiting, INPUT.interrupted) === INPUT.waiting) Atomics.notify(state, SLOT.input);
+  const seq = signals.interrupt();
   postToMain({ kind: "interrupt", seq });
   if (process.platform === "win32") return;
   // A flag no loop check took and a main thread that has not taken the message: the cell spins
-  // where no check reaches (library code, a regex). SIGINT breaks it (see interrupt-guard.ts).
+  // where no check reaches (library code, a regex; without shared memory, any loop). SIGINT
+  // breaks it (see interrupt-guard.ts).
   setTimeout(() => {
-    if (Atomics.load(state, SLOT.interruptHandled) >= seq || Atomics.load(interruptFlag, 0) === 0) return;
-    process.kill(process.pid, "SIGINT");
+    if (!signals.interruptTaken(seq)) process.kill(process.pid, "SIGINT");
   }, SIGNAL_AFTER_MS);
 }
 
@@ -112,14 +111,12 @@ function shutdown(request: WireMessage): void {
 }
 
 function answerInput(message: WireMessage): void {
-  if (Atomics.load(state, SLOT.input) !== INPUT.waiting) {
+  if (!signals.inputWaiting()) {
     log("kernel: an input_reply arrived while no cell waits for input; ignored");
     return;
   }
   const value = message.content?.value;
-  setup.inputPort.postMessage(typeof value === "string" ? value : null);
-  Atomics.store(state, SLOT.input, INPUT.answered);
-  Atomics.notify(state, SLOT.input);
+  signals.answerInput(typeof value === "string" ? value : null);
 }
 
 const editorRequests = setup.editorPort
@@ -141,7 +138,7 @@ function receive(message: WireMessage): void {
   }
   // Completion, inspect and diagnostics never wait behind a running cell (editor-request-route.ts).
   if (editorRequests?.takes(message)) return;
-  postToMain({ kind: "message", message, arrival: Atomics.add(state, SLOT.arrivals, 1) + 1 });
+  postToMain({ kind: "message", message, arrival: signals.nextArrival() });
 }
 
 async function handle(request: ToThread): Promise<void> {
@@ -152,7 +149,14 @@ async function handle(request: ToThread): Promise<void> {
     case "introspected":
       editorRequests?.runtimeAnswered(request.id, request.content);
       return;
+    case "interruptTaken":
+      signals.mainTookInterrupt(request.seq);
+      return;
+    case "countInterrupts":
+      postToMain({ kind: "interruptsCounted", count: signals.interruptCount() });
+      return;
     case "input":
+      signals.inputRequested();
       transmit({ channel: "stdin", msg_type: "input_request", content: { prompt: request.request.prompt, password: request.request.password }, parent_header: request.request.parent_header, metadata: {} });
       return;
     case "flush":
@@ -160,8 +164,7 @@ async function handle(request: ToThread): Promise<void> {
         if (!request.close) await drained();
         else if (await opened()) await adapter.close();
       } finally {
-        Atomics.store(state, SLOT.flushed, request.id);
-        Atomics.notify(state, SLOT.flushed);
+        signals.flushed(request.id);
       }
   }
 }
