@@ -16,7 +16,7 @@ import { buildKernelBundles } from "../kernel/bundles";
 import { KERNEL_NODE_ARGS, KernelClient } from "../kernel/client";
 import type { WireMessage } from "../kernel/messages";
 import { assertInterrupted, interruptAfter, ofType, resultText, sleep, streamText, waitFor } from "./interrupt-helpers";
-import { AGNB_BIN, KERNEL_NAME, PYTHON, jupyterEnvironment } from "./jupyter/jupyter-env";
+import { AGNB_BIN, KERNEL_NAME, PYTHON, jupyterEnvironment, type JupyterEnv } from "./jupyter/jupyter-env";
 
 const WITHOUT_SHARED_MEMORY = "--no-harmony-sharedarraybuffer";
 const PROMPT_UNAVAILABLE = "prompt() cannot wait for the reply in this runtime: it has no shared memory (SharedArrayBuffer) to block on while the transport thread receives it; use `await input(question)`";
@@ -123,30 +123,38 @@ test("output printed just before process.exit() reaches the frontend, and shutdo
   assert.ok(code === 0 || signal === "SIGKILL", `exit ${code} ${signal}`);
 });
 
-test("jupyter_client runs cells, interrupts a spinning and an awaiting cell, and shuts the kernel down over ZeroMQ", { timeout: 120_000 }, async () => {
+/** Runs drive_kernel.py's interrupt scenario (a cell, a spin, an await, each interrupted, then shutdown) on a kernelspec. */
+async function driveInterrupts(env: JupyterEnv, name: string): Promise<Record<string, any>> {
+  const child = spawn(PYTHON, [join(__dirname, "jupyter", "drive_kernel.py"), name, "interrupt"], { env: env.env, cwd: env.home });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk) => { stdout += chunk; });
+  child.stderr.on("data", (chunk) => { stderr += chunk; });
+  const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+  assert.equal(code, 0, stderr);
+  return JSON.parse(stdout);
+}
+
+test("jupyter_client runs cells, interrupts a spinning and an awaiting cell (by message and by SIGINT), and shuts the kernel down over ZeroMQ", { timeout: 180_000 }, async () => {
   const jupyter = await jupyterEnvironment();
   try {
-    const installed = JSON.parse(readFileSync(join(jupyter.prefix, "share", "jupyter", "kernels", KERNEL_NAME, "kernel.json"), "utf8"));
-    const name = `${KERNEL_NAME}-without-shared-memory`;
-    const folder = join(jupyter.prefix, "share", "jupyter", "kernels", name);
-    mkdirSync(folder, { recursive: true });
-    writeFileSync(join(folder, "kernel.json"), JSON.stringify({ ...installed, argv: [process.execPath, WITHOUT_SHARED_MEMORY, AGNB_BIN, "kernel", "--connection-file", "{connection_file}"] }));
-    const child = spawn(PYTHON, [join(__dirname, "jupyter", "drive_kernel.py"), name, "interrupt"], { env: jupyter.env, cwd: jupyter.home });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => { stdout += chunk; });
-    child.stderr.on("data", (chunk) => { stderr += chunk; });
-    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
-    assert.equal(code, 0, stderr);
-    const seen = JSON.parse(stdout);
-    for (const cell of ["spin", "await"]) {
-      assert.equal(seen[cell].ename, "KeyboardInterrupt", cell);
-      assert.ok(seen[cell].seconds < 5, `${cell} stopped in ${seen[cell].seconds} s`);
-      assert.ok(seen[cell].beating, `the heartbeat answers while ${cell} runs`);
+    const kernels = join(jupyter.prefix, "share", "jupyter", "kernels");
+    const installed = JSON.parse(readFileSync(join(kernels, KERNEL_NAME, "kernel.json"), "utf8"));
+    for (const interruptMode of ["message", "signal"]) {
+      const name = `${KERNEL_NAME}-without-shared-memory-${interruptMode}`;
+      mkdirSync(join(kernels, name), { recursive: true });
+      const argv = [process.execPath, WITHOUT_SHARED_MEMORY, AGNB_BIN, "kernel", "--connection-file", "{connection_file}"];
+      writeFileSync(join(kernels, name, "kernel.json"), JSON.stringify({ ...installed, argv, interrupt_mode: interruptMode }));
+      const seen = await driveInterrupts(jupyter, name);
+      for (const cell of ["spin", "await"]) {
+        assert.equal(seen[cell].ename, "KeyboardInterrupt", `${cell} (${interruptMode})`);
+        assert.ok(seen[cell].seconds < 5, `${cell} (${interruptMode}) stopped in ${seen[cell].seconds} s`);
+        assert.ok(seen[cell].beating, `the heartbeat answers while ${cell} runs`);
+      }
+      assert.deepEqual(seen.after_spin.texts, ["42"]);
+      assert.deepEqual(seen.after_await.texts, ["43"]);
+      assert.equal(seen.alive_after_shutdown, false);
     }
-    assert.deepEqual(seen.after_spin.texts, ["42"]);
-    assert.deepEqual(seen.after_await.texts, ["43"]);
-    assert.equal(seen.alive_after_shutdown, false);
   } finally {
     jupyter.cleanup();
   }

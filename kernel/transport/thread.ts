@@ -23,6 +23,9 @@ const FAILED_OPEN_GRACE_MS = 15_000;
 const EXIT_GRACE_MS = 1000;
 const PARENT_CHECK_MS = 1000;
 
+/** Said where neither a loop check nor SIGINT can reach a spinning cell. */
+const SPIN_UNREACHABLE = "kernel: the running cell does not yield, and this runtime has neither shared memory (SharedArrayBuffer) for its loops to see the interrupt nor SIGINT to break them (Windows): it stops once it yields to the event loop";
+
 const setup = workerData as ThreadSetup;
 const session = randomUUID();
 const port = parentPort!;
@@ -91,12 +94,14 @@ function endProcess(reason: string, code = 0): void {
 function interrupt(): void {
   const seq = signals.interrupt();
   postToMain({ kind: "interrupt", seq });
-  if (process.platform === "win32") return;
+  if (process.platform === "win32" && setup.shared) return;
   // A flag no loop check took and a main thread that has not taken the message: the cell spins
   // where no check reaches (library code, a regex; without shared memory, any loop). SIGINT
   // breaks it (see interrupt-guard.ts).
   setTimeout(() => {
-    if (!signals.interruptTaken(seq)) process.kill(process.pid, "SIGINT");
+    if (signals.interruptTaken(seq)) return;
+    if (process.platform !== "win32") process.kill(process.pid, "SIGINT");
+    else log(SPIN_UNREACHABLE);
   }, SIGNAL_AFTER_MS);
 }
 
