@@ -99,7 +99,7 @@ const convLayer = (s: ConvShape): LayerGradients => ({
   inputShapes: [[BATCH, s.height, s.width, s.inDepth], [s.size, s.size, s.inDepth, s.outDepth]],
   outputShape: [BATCH, s.height, s.width, s.outDepth],
   ours: (x, w) => tf.conv2d(x, w, 1, "same"),
-  tfjs: (peer) => tfjsConv2dSame(peer) as (...inputs: tfjs.Tensor[]) => tfjs.Tensor,
+  tfjs: tfjsConv2dSame,
   tfjsNote: "tfjs-wasm: filter gradient as a conv2d (it has no Conv2DBackpropFilter)",
 });
 
@@ -108,7 +108,7 @@ const poolLayer: LayerGradients = {
   inputShapes: [[BATCH, POOL.height, POOL.width, POOL.depth]],
   outputShape: [BATCH, POOL.height / 2, POOL.width / 2, POOL.depth],
   ours: (x) => tf.maxPool(x, POOL.size, POOL.size, "valid"),
-  tfjs: (peer) => tfjsMaxPoolTiled(peer) as (...inputs: tfjs.Tensor[]) => tfjs.Tensor,
+  tfjs: tfjsMaxPoolTiled,
   tfjsNote: "tfjs-wasm: gradient from equal and where against the window maxima (its MaxPoolGrad kernel disagrees with tfjs-cpu's at about 1.5 % of the elements in 4.22)",
 };
 
@@ -117,9 +117,21 @@ const depthwiseLayer: LayerGradients = {
   inputShapes: [[BATCH, DEPTHWISE.height, DEPTHWISE.width, DEPTHWISE.depth], [DEPTHWISE.size, DEPTHWISE.size, DEPTHWISE.depth, 1]],
   outputShape: [BATCH, DEPTHWISE.height, DEPTHWISE.width, DEPTHWISE.depth],
   ours: (x, w) => tf.depthwiseConv2d(x, w, 1, "same"),
-  tfjs: (peer) => tfjsDepthwiseSame(peer) as (...inputs: tfjs.Tensor[]) => tfjs.Tensor,
+  tfjs: tfjsDepthwiseSame,
   tfjsNote: "tfjs-wasm: gradients from its depthwise, slice, mul and sum kernels (it has no depthwise gradient kernels)",
 };
+
+type TfjsLayer = (...inputs: tfjs.Tensor[]) => tfjs.Tensor;
+
+/** `forward` with the gradient `gradient(dy, inputs, output)` (one tensor per input), for TF.js. */
+function tfjsWithGradient(forward: TfjsLayer, gradient: (dy: tfjs.Tensor, inputs: tfjs.Tensor[], output: tfjs.Tensor) => tfjs.Tensor[]): TfjsLayer {
+  return tfjs.customGrad(((...args: unknown[]) => {
+    const save = args.pop() as tfjs.GradSaveFunc, inputs = args as tfjs.Tensor[];
+    const value = forward(...inputs);
+    save([...inputs, value]);
+    return { value, gradFunc: (dy: tfjs.Tensor, saved: tfjs.Tensor[]) => gradient(dy, saved.slice(0, -1), saved[saved.length - 1]) };
+  }) as never) as unknown as TfjsLayer;
+}
 
 /**
  * conv2d (stride 1, 'same', odd square filter) with the gradients written out for TF.js:
@@ -127,21 +139,16 @@ const depthwiseLayer: LayerGradients = {
  * of the input, batch and channels swapped, with dy as the filter (TF's own identity), which
  * runs on its XNNPACK conv2d. On tfjs-cpu the built-in gradient is used.
  */
-function tfjsConv2dSame(peer: TfjsPeer): (x: tfjs.Tensor4D, w: tfjs.Tensor4D) => tfjs.Tensor4D {
-  if (peer === "tfjs-cpu") return (x, w) => tfjs.conv2d(x, w, 1, "same");
-  return tfjs.customGrad(((x: tfjs.Tensor4D, w: tfjs.Tensor4D, save: tfjs.GradSaveFunc) => {
-    save([x, w]);
-    return {
-      value: tfjs.conv2d(x, w, 1, "same"),
-      gradFunc: (dy: tfjs.Tensor4D, [input, filter]: tfjs.Tensor[]) => {
-        const pad = (filter.shape[0] - 1) / 2;
-        const swapped = tfjs.transpose(input, [3, 1, 2, 0]) as tfjs.Tensor4D;
-        const dyAsFilter = tfjs.transpose(dy, [1, 2, 0, 3]) as tfjs.Tensor4D;
-        const dw = tfjs.transpose(tfjs.conv2d(swapped, dyAsFilter, 1, [[0, 0], [pad, pad], [pad, pad], [0, 0]]), [1, 2, 0, 3]);
-        return [tfjs.conv2dTranspose(dy, filter as tfjs.Tensor4D, input.shape as [number, number, number, number], 1, "same"), dw];
-      },
-    };
-  }) as never) as unknown as (x: tfjs.Tensor4D, w: tfjs.Tensor4D) => tfjs.Tensor4D;
+function tfjsConv2dSame(peer: TfjsPeer): TfjsLayer {
+  const conv = (x: tfjs.Tensor, w: tfjs.Tensor) => tfjs.conv2d(x as tfjs.Tensor4D, w as tfjs.Tensor4D, 1, "same");
+  if (peer === "tfjs-cpu") return conv as TfjsLayer;
+  return tfjsWithGradient(conv as TfjsLayer, (dy, [input, filter]) => {
+    const pad = (filter.shape[0] - 1) / 2;
+    const swapped = tfjs.transpose(input, [3, 1, 2, 0]) as tfjs.Tensor4D;
+    const dyAsFilter = tfjs.transpose(dy, [1, 2, 0, 3]) as tfjs.Tensor4D;
+    const dw = tfjs.transpose(tfjs.conv2d(swapped, dyAsFilter, 1, [[0, 0], [pad, pad], [pad, pad], [0, 0]]), [1, 2, 0, 3]);
+    return [tfjs.conv2dTranspose(dy as tfjs.Tensor4D, filter as tfjs.Tensor4D, input.shape as [number, number, number, number], 1, "same"), dw];
+  });
 }
 
 /**
@@ -150,47 +157,36 @@ function tfjsConv2dSame(peer: TfjsPeer): (x: tfjs.Tensor4D, w: tfjs.Tensor4D) =>
  * gradient is the depthwise convolution of dy with the filter turned by 180°, and the filter
  * gradient at each tap is Σ dy · (the padded input shifted by that tap).
  */
-function tfjsDepthwiseSame(peer: TfjsPeer): (x: tfjs.Tensor4D, w: tfjs.Tensor4D) => tfjs.Tensor4D {
-  if (peer === "tfjs-cpu") return (x, w) => tfjs.depthwiseConv2d(x, w, 1, "same");
-  return tfjs.customGrad(((x: tfjs.Tensor4D, w: tfjs.Tensor4D, save: tfjs.GradSaveFunc) => {
-    save([x, w]);
-    return {
-      value: tfjs.depthwiseConv2d(x, w, 1, "same"),
-      gradFunc: (dy: tfjs.Tensor4D, [input, filter]: tfjs.Tensor[]) => {
-        const [KH, KW] = filter.shape, [, H, W] = input.shape;
-        const turned = tfjs.reverse(filter, [0, 1]) as tfjs.Tensor4D;
-        const padded = tfjs.pad(input, [[0, 0], [(KH - 1) / 2, (KH - 1) / 2], [(KW - 1) / 2, (KW - 1) / 2], [0, 0]]);
-        const taps: tfjs.Tensor[] = [];
-        for (let kh = 0; kh < KH; kh++) {
-          for (let kw = 0; kw < KW; kw++) taps.push(tfjs.sum(tfjs.mul(tfjs.slice(padded, [0, kh, kw, 0], [-1, H, W, -1]), dy), [0, 1, 2]));
-        }
-        return [tfjs.depthwiseConv2d(dy, turned, 1, "same"), tfjs.reshape(tfjs.stack(taps), filter.shape)];
-      },
-    };
-  }) as never) as unknown as (x: tfjs.Tensor4D, w: tfjs.Tensor4D) => tfjs.Tensor4D;
+function tfjsDepthwiseSame(peer: TfjsPeer): TfjsLayer {
+  const depthwise = (x: tfjs.Tensor, w: tfjs.Tensor) => tfjs.depthwiseConv2d(x as tfjs.Tensor4D, w as tfjs.Tensor4D, 1, "same");
+  if (peer === "tfjs-cpu") return depthwise as TfjsLayer;
+  return tfjsWithGradient(depthwise as TfjsLayer, (dy, [input, filter]) => {
+    const [KH, KW] = filter.shape, [, H, W] = input.shape;
+    const turned = tfjs.reverse(filter, [0, 1]);
+    const padded = tfjs.pad(input, [[0, 0], [(KH - 1) / 2, (KH - 1) / 2], [(KW - 1) / 2, (KW - 1) / 2], [0, 0]]);
+    const taps: tfjs.Tensor[] = [];
+    for (let kh = 0; kh < KH; kh++) {
+      for (let kw = 0; kw < KW; kw++) taps.push(tfjs.sum(tfjs.mul(tfjs.slice(padded, [0, kh, kw, 0], [-1, H, W, -1]), dy), [0, 1, 2]));
+    }
+    return [depthwise(dy, turned), tfjs.reshape(tfjs.stack(taps), filter.shape)];
+  });
 }
 
 /**
  * maxPool over non-overlapping windows (stride = window, 'valid'). On tfjs-wasm the gradient is
  * dy at the positions equal to their window's maximum, each window a broadcast axis pair.
  */
-function tfjsMaxPoolTiled(peer: TfjsPeer): (x: tfjs.Tensor4D) => tfjs.Tensor4D {
+function tfjsMaxPoolTiled(peer: TfjsPeer): TfjsLayer {
   const size = POOL.size;
-  if (peer === "tfjs-cpu") return (x) => tfjs.maxPool(x, size, size, "valid");
-  return tfjs.customGrad(((x: tfjs.Tensor4D, save: tfjs.GradSaveFunc) => {
-    const y = tfjs.maxPool(x, size, size, "valid");
-    save([x, y]);
-    return {
-      value: y,
-      gradFunc: (dy: tfjs.Tensor4D, [input, output]: tfjs.Tensor[]) => {
-        const [N, OH, OW, C] = output.shape;
-        const windows = tfjs.reshape(input, [N, OH, size, OW, size, C]);
-        const spread = (t: tfjs.Tensor) => tfjs.reshape(t, [N, OH, 1, OW, 1, C]);
-        const atMaximum = tfjs.equal(windows, spread(output));
-        return tfjs.reshape(tfjs.where(atMaximum, tfjs.broadcastTo(spread(dy), windows.shape), tfjs.zerosLike(windows)), input.shape);
-      },
-    };
-  }) as never) as unknown as (x: tfjs.Tensor4D) => tfjs.Tensor4D;
+  const pool = (x: tfjs.Tensor) => tfjs.maxPool(x as tfjs.Tensor4D, size, size, "valid");
+  if (peer === "tfjs-cpu") return pool as TfjsLayer;
+  return tfjsWithGradient(pool as TfjsLayer, (dy, [input], output) => {
+    const [N, OH, OW, C] = output.shape;
+    const windows = tfjs.reshape(input, [N, OH, size, OW, size, C]);
+    const spread = (t: tfjs.Tensor) => tfjs.reshape(t, [N, OH, 1, OW, 1, C]);
+    const atMaximum = tfjs.equal(windows, spread(output));
+    return [tfjs.reshape(tfjs.where(atMaximum, tfjs.broadcastTo(spread(dy), windows.shape), tfjs.zerosLike(windows)), input.shape)];
+  });
 }
 
 function cnnData() {

@@ -71,7 +71,7 @@ function output(c: Case, n: number): Float32Array {
 }
 
 /** Runs a kernel on both backends; the wasm run splits across threads when the case says so. */
-function both(c: Case, n: number, run: (backend: typeof jsBackend, out: Float32Array) => void): { actual: Float32Array; expected: Float32Array } {
+function both(c: Case, n: number, run: (backend: Backend, out: Float32Array) => void): { actual: Float32Array; expected: Float32Array } {
   const expected = new Float32Array(n).fill(Number.NaN), actual = output(c, n);
   run(jsBackend, expected);
   convSettings.parallelMinWork = c.split ? 0 : defaultParallelMinWork;
@@ -105,6 +105,28 @@ function assertSums(actual: Float32Array, expected: Float32Array, magnitude: Flo
 }
 
 const abs = (x: Float32Array) => x.map(Math.abs);
+
+type Backend = typeof jsBackend;
+type KernelRun = (backend: Backend, inputs: Float32Array[], out: Float32Array) => void;
+
+/** `kernel` on both backends, the wasm one reading its inputs placed as the case says. */
+function onBoth(c: Case, n: number, inputs: Float32Array[], kernel: KernelRun) {
+  return both(c, n, (backend, out) => kernel(backend, backend === wasm ? inputs.map((x) => place(c, x)) : inputs, out));
+}
+
+/** A kernel that sums products: both backends agree to float32 rounding of the terms' magnitudes. */
+function assertKernelSums(c: Case, n: number, inputs: Float32Array[], kernel: KernelRun, what: string): void {
+  const { actual, expected } = onBoth(c, n, inputs, kernel);
+  const magnitude = new Float32Array(n);
+  kernel(jsBackend, inputs.map(abs), magnitude);
+  assertSums(actual, expected, magnitude, what);
+}
+
+/** A kernel that only moves or compares values: both backends agree exactly. */
+function assertKernelExact(c: Case, n: number, inputs: Float32Array[], kernel: KernelRun, what: string): void {
+  const { actual, expected } = onBoth(c, n, inputs, kernel);
+  assertExact(actual, expected, what);
+}
 const describe = (c: Case, g: ConvGeometry) =>
   `batch ${c.batch}, ${c.height}×${c.width}×${c.channels}, filter ${c.filter}, strides ${c.strides}, dilations ${[g.dilationHeight, g.dilationWidth]}, ${c.padding}` +
   `${c.resident ? ", in kernel memory" : ""}${c.split ? ", split" : ""}`;
@@ -118,13 +140,9 @@ test("im2col copies every tap exactly, zeros in the padding; col2im sums patches
     const g = geometryOf(c, 1);
     const x = values(c.batch * inputSize(g), c.seed);
     const rows = c.batch * g.outHeight * g.outWidth;
-    const patches = both(c, rows * patchSize(g), (backend, out) => backend.im2col(backend === wasm ? place(c, x) : x, g, out));
-    assertExact(patches.actual, patches.expected, `im2col, ${describe(c, g)}`);
+    assertKernelExact(c, rows * patchSize(g), [x], (k, [a], out) => k.im2col(a, g, out), `im2col, ${describe(c, g)}`);
     const cols = values(rows * patchSize(g), c.seed + 1);
-    const folded = both(c, x.length, (backend, out) => backend.col2im(backend === wasm ? place(c, cols) : cols, g, out));
-    const magnitude = new Float32Array(x.length);
-    jsBackend.col2im(abs(cols), g, magnitude);
-    assertSums(folded.actual, folded.expected, magnitude, `col2im, ${describe(c, g)}`);
+    assertKernelSums(c, x.length, [cols], (k, [a], out) => k.col2im(a, g, out), `col2im, ${describe(c, g)}`);
   }), { numRuns: 150 });
 });
 
@@ -133,18 +151,12 @@ test("depthwise convolution and both its gradients agree with the reference to f
     const g = geometryOf(c, c.channels * c.multiplier);
     const x = values(c.batch * inputSize(g), c.seed), w = values(c.filter[0] * c.filter[1] * g.outChannels, c.seed + 1);
     const dy = values(c.batch * outputSize(g), c.seed + 2);
-    const onWasm = (backend: typeof jsBackend, a: Float32Array) => (backend === wasm ? place(c, a) : a);
-    const checks: [string, (backend: typeof jsBackend, a: Float32Array, b: Float32Array, out: Float32Array) => void, Float32Array, Float32Array, number][] = [
-      ["depthwiseConv2d", (k, a, b, out) => k.depthwiseConv2d(a, b, g, out), x, w, dy.length],
-      ["depthwiseBackpropInput", (k, a, b, out) => k.depthwiseBackpropInput(a, b, g, out), dy, w, x.length],
-      ["depthwiseBackpropFilter", (k, a, b, out) => k.depthwiseBackpropFilter(a, b, g, out), x, dy, w.length],
+    const checks: [string, KernelRun, Float32Array[], number][] = [
+      ["depthwiseConv2d", (k, [a, b], out) => k.depthwiseConv2d(a, b, g, out), [x, w], dy.length],
+      ["depthwiseBackpropInput", (k, [a, b], out) => k.depthwiseBackpropInput(a, b, g, out), [dy, w], x.length],
+      ["depthwiseBackpropFilter", (k, [a, b], out) => k.depthwiseBackpropFilter(a, b, g, out), [x, dy], w.length],
     ];
-    for (const [name, kernel, a, b, n] of checks) {
-      const { actual, expected } = both(c, n, (backend, out) => kernel(backend, onWasm(backend, a), onWasm(backend, b), out));
-      const magnitude = new Float32Array(n);
-      kernel(jsBackend, abs(a), abs(b), magnitude);
-      assertSums(actual, expected, magnitude, `${name}, multiplier ${c.multiplier}, ${describe(c, g)}`);
-    }
+    for (const [name, kernel, inputs, n] of checks) assertKernelSums(c, n, inputs, kernel, `${name}, multiplier ${c.multiplier}, ${describe(c, g)}`);
   }), { numRuns: 150 });
 });
 
@@ -170,12 +182,8 @@ test("max pooling's gradient sends dy along the argmax, one slab or several; its
     const argmax = new Int32Array(n);
     jsBackend.maxPool(x, g, new Float32Array(n), argmax);
     const dy = values(slabs * n, c.seed + 1), grad = values(slabs * x.length, c.seed + 2);
-    const sent = both(c, slabs * x.length, (backend, out) => backend.maxPoolBackprop(backend === wasm ? place(c, dy) : dy, argmax, g, out));
-    const magnitude = new Float32Array(slabs * x.length);
-    jsBackend.maxPoolBackprop(abs(dy), argmax, g, magnitude);
-    assertSums(sent.actual, sent.expected, magnitude, `maxPoolBackprop, ${slabs} slab(s), ${describe(c, g)}`);
-    const read = both(c, slabs * n, (backend, out) => backend.maxPoolGradGrad(backend === wasm ? place(c, grad) : grad, argmax, g, out));
-    assertExact(read.actual, read.expected, `maxPoolGradGrad, ${slabs} slab(s), ${describe(c, g)}`);
+    assertKernelSums(c, slabs * x.length, [dy], (k, [a], out) => k.maxPoolBackprop(a, argmax, g, out), `maxPoolBackprop, ${slabs} slab(s), ${describe(c, g)}`);
+    assertKernelExact(c, slabs * n, [grad], (k, [a], out) => k.maxPoolGradGrad(a, argmax, g, out), `maxPoolGradGrad, ${slabs} slab(s), ${describe(c, g)}`);
   }), { numRuns: 150 });
 });
 
@@ -183,14 +191,8 @@ test("average pooling and its gradient agree with the reference to float32 round
   fc.assert(fc.property(cases, (c) => {
     const g = geometryOf(c, c.channels, false);
     const x = values(c.batch * inputSize(g), c.seed), dy = values(c.batch * outputSize(g), c.seed + 1);
-    const pooled = both(c, dy.length, (backend, out) => backend.avgPool(backend === wasm ? place(c, x) : x, g, out));
-    const magnitude = new Float32Array(dy.length);
-    jsBackend.avgPool(abs(x), g, magnitude);
-    assertSums(pooled.actual, pooled.expected, magnitude, `avgPool, ${describe(c, g)}`);
-    const spread = both(c, x.length, (backend, out) => backend.avgPoolBackprop(backend === wasm ? place(c, dy) : dy, g, out));
-    const spreadMagnitude = new Float32Array(x.length);
-    jsBackend.avgPoolBackprop(abs(dy), g, spreadMagnitude);
-    assertSums(spread.actual, spread.expected, spreadMagnitude, `avgPoolBackprop, ${describe(c, g)}`);
+    assertKernelSums(c, dy.length, [x], (k, [a], out) => k.avgPool(a, g, out), `avgPool, ${describe(c, g)}`);
+    assertKernelSums(c, x.length, [dy], (k, [a], out) => k.avgPoolBackprop(a, g, out), `avgPoolBackprop, ${describe(c, g)}`);
   }), { numRuns: 150 });
 });
 

@@ -111,21 +111,19 @@ const conv2dFamily = convFamily("conv2d", {
     conv2dKernels.conv2dBackpropFilter(currentBackend(), x, dy, g, attrs.patches?.input === x ? attrs.patches.matrix : undefined),
 });
 
-/** A depthwise kernel of the backend in use, into a new array of `size(g)` per image of `a`. */
-function depthwiseKernel(kernel: "depthwiseConv2d" | "depthwiseBackpropInput" | "depthwiseBackpropFilter"): Kernel {
+/** A depthwise kernel of the backend in use, into a new array of `size` elements. */
+function depthwiseKernel(kernel: "depthwiseConv2d" | "depthwiseBackpropInput" | "depthwiseBackpropFilter", size: (a: FloatArray, g: ConvGeometry) => number): Kernel {
   return (a, b, g) => {
     const backend = currentBackend();
-    const size = kernel === "depthwiseConv2d" ? (a.length / inputSize(g)) * outputSize(g)
-      : kernel === "depthwiseBackpropInput" ? (a.length / outputSize(g)) * inputSize(g) : g.filterHeight * g.filterWidth * g.outChannels;
-    const out = backend.allocateOutput(a instanceof Float32Array ? "float32" : "float64", size) as FloatArray;
+    const out = backend.allocateOutput(a instanceof Float32Array ? "float32" : "float64", size(a, g)) as FloatArray;
     backend[kernel](a, b, g, out);
     return out;
   };
 }
 const depthwiseFamily = convFamily("depthwiseConv2d", {
-  forward: depthwiseKernel("depthwiseConv2d"),
-  backpropInput: depthwiseKernel("depthwiseBackpropInput"),
-  backpropFilter: depthwiseKernel("depthwiseBackpropFilter"),
+  forward: depthwiseKernel("depthwiseConv2d", (x, g) => (x.length / inputSize(g)) * outputSize(g)),
+  backpropInput: depthwiseKernel("depthwiseBackpropInput", (dy, g) => (dy.length / outputSize(g)) * inputSize(g)),
+  backpropFilter: depthwiseKernel("depthwiseBackpropFilter", (_, g) => g.filterHeight * g.filterWidth * g.outChannels),
 });
 
 function checkDataFormat(op: string, dataFormat: string, expected: string): void {

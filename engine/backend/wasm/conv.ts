@@ -47,8 +47,10 @@ export function wasmConvKernels(memory: KernelMemory, reference: ConvKernels): C
   /** Runs `compute`'s call on float32 operands; false when the reference has to do it instead. */
   function attempt(operands: FloatArray[], g: ConvGeometry, work: number, compute: Compute): boolean {
     if (!allFloat32(operands)) return false;
-    // Asked for before placing: a call stopped from outside may have left workers writing.
-    const threads = work >= convSettings.parallelMinWork ? parallel() : null;
+    // Asked for before placing, small calls too: a call stopped from outside may have left
+    // workers reading the geometry block and writing.
+    const pool = parallel();
+    const threads = work >= convSettings.parallelMinWork ? pool : null;
     const place = new Placement(memory);
     let computed = false;
     try {
