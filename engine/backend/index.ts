@@ -1,6 +1,6 @@
 /**
  * The backend layer: the raw kernels the ops compute with (elementwise, reductions, softmax
- * rows, transpose, matmul) behind one interface, with a plain JavaScript backend as the reference and a
+ * rows, transpose, matmul, convolution and pooling) behind one interface, with a plain JavaScript backend as the reference and a
  * WebAssembly SIMD one. Modules here import only storage's dtype and shape helpers — nothing
  * about tensors, ops or tapes (engine/README.md).
  *
