@@ -1,4 +1,4 @@
-/** Kernel memory: blocks of collected arrays are reused, the budget and the 4 GB limit hold. */
+/** Kernel memory: blocks of collected arrays are reused, the budget and the 4 GB limit hold, with and without synchronous reclamation. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import v8 from "node:v8";
@@ -31,15 +31,38 @@ test("arrays dropped and collected give their blocks back: memory stays flat ove
   assert.equal(kept![0], 19);
 });
 
-test("past the budget no array is placed until collected ones come back", async () => {
-  const memory = new KernelMemory(1 << 20);
-  let held: Float32Array[] = [];
-  for (let i = 0; i < 8; i++) { const array = memory.resident(60_000); if (array) held.push(array); }
+/** Asks for `attempts` arrays of 240 kB (blocks of 256 kB) and returns those placed. */
+const fillBudget = (memory: KernelMemory, attempts: number) => {
+  const held: Float32Array[] = [];
+  for (let i = 0; i < attempts; i++) { const array = memory.resident(60_000); if (array) held.push(array); }
+  return held;
+};
+
+test("without synchronous reclamation (a runtime without the V8 hooks), past the budget no array is placed until collected ones come back between tasks", async () => {
+  const memory = new KernelMemory(1 << 20, { synchronous: false });
+  let held = fillBudget(memory, 8);
   assert.equal(held.length, 4, "four blocks of 240 kB fit in 1 MB");
   assert.equal(memory.resident(60_000), null);
   held = [];
+  collectGarbage();
+  assert.equal(memory.resident(60_000), null, "collected, but the finalizers wait for the next task");
   await settle();
   assert.ok(memory.resident(60_000) instanceof Float32Array);
+  assert.equal(memory.stats.forcedCollections, 0);
+});
+
+test("with synchronous reclamation, dropped arrays' blocks come back without yielding, and held ones are kept", () => {
+  const memory = new KernelMemory(1 << 20);
+  let held = fillBudget(memory, 4);
+  assert.equal(held.length, 4);
+  const kept = held.splice(0, 1)[0].fill(7);
+  held = [];
+  const again = [memory.resident(60_000), memory.resident(60_000), memory.resident(60_000)];
+  assert.ok(again.every((array) => array instanceof Float32Array), "three blocks came back in the same task");
+  assert.equal(memory.resident(60_000), null, "the kept array still holds the fourth");
+  assert.ok(kept.every((value) => value === 7));
+  assert.deepEqual([memory.stats.forcedCollections, memory.stats.reclaimedBytes], [1, 3 * 2 ** 18], "one collection gave back three blocks");
+  assert.equal(held.length, 0);
 });
 
 test("an array beyond WebAssembly's 4 GB cannot be placed, and nothing grows trying", () => {

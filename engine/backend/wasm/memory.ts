@@ -2,33 +2,97 @@
  * Float32 arrays that live in the WebAssembly kernels' shared memory, so kernels read and write
  * them in place, while JavaScript reads them as ordinary typed arrays. Blocks come in power-of-two
  * size classes; a block returns to its class's free list when its array is garbage-collected
- * (FinalizationRegistry). Finalizers only run between tasks, so a synchronous loop cannot reclaim
- * anything while it runs: beyond `residentBudget` bytes, arrays are made in ordinary memory
- * instead (and kernels copy them in and out), which keeps memory bounded.
+ * (FinalizationRegistry). Beyond the resident budget, arrays are made in ordinary memory instead
+ * (and kernels copy them in and out), which keeps memory bounded.
+ *
+ * Finalizers run only between tasks, so a synchronous loop that drops its results would soon
+ * reach the budget and go on in ordinary memory, whose fresh pages cost more than the arithmetic.
+ * Where V8 allows it (reclaim.ts), reaching the budget first gets back at once the blocks of
+ * arrays that earlier collections found dead, and if that is not enough forces a full
+ * collection, once half a budget has been asked for since the last one. A collection that gives
+ * back little (the live set really is that large), or costs far more per megabyte than fresh
+ * pages would (a very large heap), makes the next one wait twice as long, so a program holding
+ * many live arrays never collects per op. One that gives back much but took more than a tenth
+ * of the time since the last one (results made and dropped quickly) doubles the budget, up to
+ * its limit, so that collections come less often.
  */
+import { reclaimingRegistry, synchronousCollector, type ReclaimingRegistry, type SynchronousCollector } from "./reclaim";
+
 const MIN_BLOCK_BYTES = 4096;
 const PAGE_BYTES = 65536;
 /** WebAssembly's 32-bit memories end at 4 GB (65536 pages of 64 kB). */
 const MAX_PAGES = 65536;
+const MB = 2 ** 20;
+/**
+ * A fresh megabyte of ordinary memory costs about 0.1 ms in page faults here: a collection that
+ * costs four times that per megabyte it gives back (a very large heap) is not worth forcing often.
+ */
+const TOO_COSTLY_MS_PER_MB = 0.4;
+/** A fruitful collection that took more than this share of the time since the last one doubles the budget. */
+const GROW_ABOVE_TIME_SHARE = 0.1;
+/** Collections that give back less than this share of the budget count as fruitless. */
+const FRUITLESS_SHARE = 0.25;
+/** However fruitless collections were, one is tried again after this many budgets' worth of requests. */
+const LONGEST_WAIT_BUDGETS = 64;
+/** How many times its starting budget costly collections may raise it to, unless told otherwise. */
+const BUDGET_GROWTH = 4;
+
+export interface KernelMemoryStats {
+  /** Full collections forced because the budget was reached. */
+  forcedCollections: number;
+  /** Time they took, in ms. */
+  collectionMs: number;
+  /** Bytes of blocks they gave back. */
+  reclaimedBytes: number;
+}
+
+export interface KernelMemoryOptions {
+  /** How far costly but fruitful collections may raise the budget (default: 4 times it). */
+  budgetLimit?: number;
+  /** Whether to reclaim inside synchronous loops where the runtime allows it (default: true). */
+  synchronous?: boolean;
+}
 
 export class KernelMemory {
   readonly memory = new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES, shared: true });
+  readonly stats: KernelMemoryStats = { forcedCollections: 0, collectionMs: 0, reclaimedBytes: 0 };
   private top = 0;
   private residentBytes = 0;
   private readonly free = new Map<number, number[]>();
   private view = new Float32Array(this.memory.buffer);
   private readonly offsets = new WeakMap<Float32Array, number>();
-  private readonly registry = new FinalizationRegistry<[offset: number, bytes: number]>(([offset, bytes]) => {
-    this.residentBytes -= bytes;
-    this.release(offset, bytes);
-  });
+  private readonly collector: SynchronousCollector | null;
+  private readonly registry: ReclaimingRegistry<[offset: number, bytes: number]>;
+  private budget: number;
+  private readonly budgetLimit: number;
+  /** Bytes asked of `resident` since the last forced collection, and how many must be before the next. */
+  private requestedSinceCollection = 0;
+  private collectAfter: number;
+  private lastCollectionEnd = performance.now();
 
-  constructor(private readonly residentBudget: number) {}
+  /** `residentBudget`: bytes of arrays kernel memory holds at once before it reclaims or places arrays outside. */
+  constructor(residentBudget: number, { budgetLimit = BUDGET_GROWTH * residentBudget, synchronous = true }: KernelMemoryOptions = {}) {
+    this.budget = residentBudget;
+    this.budgetLimit = Math.max(residentBudget, budgetLimit);
+    this.collectAfter = residentBudget / 2;
+    this.collector = synchronous ? synchronousCollector() : null;
+    this.registry = reclaimingRegistry(this.collector, ([offset, bytes]) => {
+      this.residentBytes -= bytes;
+      this.release(offset, bytes);
+    });
+  }
+
+  /** Bytes of arrays kernel memory may hold now (the budget, as raised by costly collections). */
+  get residentBudget(): number {
+    return this.budget;
+  }
 
   /** A float32 array of `length` elements in kernel memory (contents unspecified), or null past the budget or the 4 GB limit. */
   resident(length: number): Float32Array | null {
     const bytes = blockBytes(length);
-    if (this.residentBytes + bytes > this.residentBudget) return null;
+    this.requestedSinceCollection += bytes;
+    if (this.residentBytes + bytes > this.budget) this.reclaim(bytes);
+    if (this.residentBytes + bytes > this.budget) return null;
     const offset = this.reserve(bytes);
     if (offset === null) return null;
     this.residentBytes += bytes;
@@ -52,6 +116,26 @@ export class KernelMemory {
 
   release(offset: number, bytes: number): void {
     this.free.get(bytes)!.push(offset);
+  }
+
+  /** Gets back the blocks of dead arrays: those found already, then, if worth it, those a forced collection finds. */
+  private reclaim(bytes: number): void {
+    this.registry.cleanupSome();
+    const short = this.residentBytes + bytes > this.budget;
+    if (!short || !this.collector || bytes > this.budget || this.requestedSinceCollection < this.collectAfter) return;
+    const before = this.residentBytes, start = performance.now();
+    this.collector.collect();
+    this.registry.cleanupSome();
+    const end = performance.now(), ms = end - start, freed = before - this.residentBytes;
+    const since = end - this.lastCollectionEnd;
+    this.lastCollectionEnd = end;
+    const { stats } = this;
+    [stats.forcedCollections, stats.collectionMs, stats.reclaimedBytes] = [stats.forcedCollections + 1, stats.collectionMs + ms, stats.reclaimedBytes + freed];
+    this.requestedSinceCollection = 0;
+    const msPerMB = ms / Math.max(freed / MB, 1e-9);
+    const fruitless = freed < FRUITLESS_SHARE * this.budget || msPerMB > TOO_COSTLY_MS_PER_MB;
+    if (!fruitless && ms > GROW_ABOVE_TIME_SHARE * since) this.budget = Math.min(2 * this.budget, this.budgetLimit);
+    this.collectAfter = fruitless ? Math.min(2 * this.collectAfter, LONGEST_WAIT_BUDGETS * this.budget) : this.budget / 2;
   }
 
   /** A view of the whole memory as it is now (views made before a growth stay valid but shorter). */
