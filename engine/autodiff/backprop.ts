@@ -15,16 +15,25 @@ export interface Plan {
   list: OpList;
   /** Indices into `list` of the ops on a path from a source to a target, newest first. */
   order: number[];
-  /** The mark that tensors on this plan's paths carry in needMark. */
+  /**
+   * Tensors on this plan's paths carry reachMark = stamp; those that need a gradient carry
+   * needMark = stamp + their index in `needed`, so the walk keeps gradients in an array by
+   * that index instead of a map by id.
+   */
   stamp: number;
   needed: Trackable[];
   batchable: boolean;
   largest: number;
 }
 
+/** Every mark handed out so far is at most this; a new plan's marks start above it. */
+let lastMark = 0;
+/** The plan whose marks the tensors carry now (a rule that differentiates may plan anew). */
+let markedPlan: Plan | undefined;
+
 /** Which recorded ops lie on a path from a source to a target, newest first. */
 export function planBackprop(list: OpList, targets: Trackable[], sources: Trackable[]): Plan {
-  const stamp = nextStamp();
+  const stamp = lastMark + 1;
   // Marks live on the tensors themselves: a Set of ids costs more than the walk it serves.
   for (const s of sources) s.reachMark = stamp;
   const { ops, outputs, inputs, inputEnds } = list;
@@ -39,48 +48,56 @@ export function planBackprop(list: OpList, targets: Trackable[], sources: Tracka
       }
     }
   }
+  // Marks below the stamp are older plans': a tensor is needed here once its mark reaches it.
   const needed: Trackable[] = [];
-  const need = (x: Trackable): void => {
-    if (x.needMark !== stamp) { x.needMark = stamp; needed.push(x); }
-  };
-  targets.forEach(need);
+  for (const t of targets) if (t.needMark < stamp) { t.needMark = stamp + needed.length; needed.push(t); }
   const order: number[] = [];
   let batchable = true, largest = 1;
   for (let i = n - 1; i >= 0; i--) {
     const output = outputs[i];
-    if (!reached[i] || output.needMark !== stamp) continue;
+    if (!reached[i] || output.needMark < stamp) continue;
     order.push(i);
     if (ops[i].batchable === false) batchable = false;
     if (output.size > largest) largest = output.size;
-    for (let j = list.inputStart(i); j < inputEnds[i]; j++) if (inputs[j].reachMark === stamp) need(inputs[j]);
+    for (let j = list.inputStart(i); j < inputEnds[i]; j++) {
+      const x = inputs[j];
+      if (x.reachMark === stamp && x.needMark < stamp) { x.needMark = stamp + needed.length; needed.push(x); }
+    }
   }
-  return { list, order, stamp, needed, batchable, largest };
+  lastMark = stamp + needed.length;
+  const plan = { list, order, stamp, needed, batchable, largest };
+  markedPlan = plan;
+  return plan;
 }
 
-/** The reverse walk: each op's VJP, accumulated per input, every shape checked. */
 /** Intermediate gradients are kept for the tape's picture; beyond this many ops only the newest are. */
 const KEPT_GRADIENTS = 2000;
 
+/** The reverse walk: each op's VJP, accumulated per input, every shape checked. */
 export function runBackprop(plan: Plan, targets: Trackable[], seeds: Tensor[], sources: Trackable[]): Map<number, Tensor> {
-  const grads = new Map<number, Tensor>();
-  const accumulate = (id: number, g: Tensor): void => {
-    const prev = grads.get(id);
-    grads.set(id, prev ? add(prev, g) : g);
+  if (markedPlan !== plan) remark(plan);
+  const { order, list, stamp, needed } = plan;
+  const end = stamp + needed.length;
+  const gradOf: (Tensor | undefined)[] = new Array(needed.length);
+  const accumulate = (index: number, g: Tensor): void => {
+    const prev = gradOf[index];
+    gradOf[index] = prev ? add(prev, g) : g;
   };
-  targets.forEach((t, i) => accumulate(t.id, seeds[i]));
-  const stamp = plan.stamp;
+  targets.forEach((t, i) => accumulate(t.needMark - stamp, seeds[i]));
+  const isSource = new Uint8Array(needed.length);
+  for (const s of sources) if (s.needMark >= stamp && s.needMark < end) isSource[s.needMark - stamp] = 1;
   // One context for the whole walk: rules read it synchronously and keep no reference to it.
-  const needs: boolean[] = [];
-  const ctx: OpContext<unknown> = { inputs: [], output: seeds[0], attrs: undefined, needs };
-  const { order, list } = plan;
+  const ctx: OpContext<unknown> = { inputs: [], output: seeds[0], attrs: undefined, needs: [] };
   const { ops, outputs, attrs, inputs: allInputs, inputEnds } = list;
-  // The rule's view of its op's inputs, refilled for each op.
-  const inputs: Tensor[] = [];
-  const sourceIds = order.length > KEPT_GRADIENTS ? new Set(sources.map((x) => x.id)) : undefined;
+  // The rule's view of its op's inputs, which need a gradient, and where their gradients go: one
+  // set of arrays per input count, refilled for each op (resizing arrays each op costs more than
+  // the walk's own work).
+  const inputsByCount: Tensor[][] = [], needsByCount: boolean[][] = [], slotsByCount: number[][] = [];
   for (let k = 0; k < order.length; k++) {
     const i = order[k];
     const op = ops[i], output = outputs[i];
-    const dy = grads.get(output.id);
+    const at = output.needMark - stamp;
+    const dy = gradOf[at];
     if (!dy) continue;
     if (!op.vjp) {
       // Integer and boolean results carry no gradient (TF's None); a float op without a rule is a gap TF reports.
@@ -88,28 +105,36 @@ export function runBackprop(plan: Plan, targets: Trackable[], seeds: Tensor[], s
       continue;
     }
     // On a long tape, a gradient no later op needs is released at once, so memory stays small.
-    if (sourceIds && k >= KEPT_GRADIENTS && !sourceIds.has(output.id)) grads.delete(output.id);
-    // A rule that differentiates something itself (a custom gradient) may have planned anew.
-    if (latestStamp !== stamp) remark(plan);
+    if (k >= KEPT_GRADIENTS && !isSource[at]) gradOf[at] = undefined;
     const start = list.inputStart(i), count = inputEnds[i] - start;
-    inputs.length = count;
-    needs.length = count;
+    const inputs = (inputsByCount[count] ??= new Array<Tensor>(count));
+    const needs = (needsByCount[count] ??= new Array<boolean>(count));
+    const slots = (slotsByCount[count] ??= new Array<number>(count));
     for (let j = 0; j < count; j++) {
       const x = allInputs[start + j];
       inputs[j] = x as Tensor;
-      needs[j] = x.needMark === stamp && isFloat(x.dtype);
+      needs[j] = x.needMark >= stamp && x.needMark < end && isFloat(x.dtype);
+      slots[j] = x.needMark - stamp;
     }
     ctx.inputs = inputs;
+    ctx.needs = needs;
     ctx.output = output;
     ctx.attrs = attrs[i];
     const inputGrads = op.vjp(dy, ctx);
+    // A rule that differentiates something itself (a custom gradient) planned anew: marks back.
+    if (markedPlan !== plan) remark(plan);
     const batch = dy.rank - output.rank;
     for (let j = 0; j < count; j++) {
       const g = inputGrads[j];
       if (!g || !needs[j]) continue;
       checkGradientShape(op.name, j, allInputs[start + j].shape, g, dy, batch);
-      accumulate(allInputs[start + j].id, g);
+      accumulate(slots[j], g);
     }
+  }
+  const grads = new Map<number, Tensor>();
+  for (let index = 0; index < needed.length; index++) {
+    const g = gradOf[index];
+    if (g) grads.set(needed[index].id, g);
   }
   return grads;
 }
@@ -121,13 +146,9 @@ function noGradientError(op: string): LookupError {
   );
 }
 
-let latestStamp = 0;
-function nextStamp(): number {
-  return (latestStamp = latestStamp + 1);
-}
 function remark(plan: Plan): void {
-  for (const x of plan.needed) x.needMark = plan.stamp;
-  latestStamp = plan.stamp;
+  plan.needed.forEach((x, index) => (x.needMark = plan.stamp + index));
+  markedPlan = plan;
 }
 
 /** A rule's gradient must have the input's shape, after the same leading batch dimensions as dy. */

@@ -66,7 +66,7 @@ const scalarSlabs: Record<DType, ScalarSlab> = {
 
 /** The slab the next one-element tensor of `dtype` goes in, with a free slot at `used`. */
 export function scalarSlab(dtype: DType): ScalarSlab {
-  const slab = scalarSlabs[dtype];
+  const slab = dtype === "float32" ? scalarSlabs.float32 : scalarSlabs[dtype];
   if (slab.used === SCALAR_SLOTS) {
     slab.values = new arrayTypes[dtype](SCALAR_SLOTS);
     slab.used = 0;
