@@ -98,7 +98,8 @@ export interface SignalKeepers {
 /**
  * Starts the keepers. `onSignal(n)` is called on the main thread for the n-th SIGINT that arrived
  * while no guarded call ran; `flag[0]` is set to 1 at once, for loops that spin where the main
- * thread cannot read messages. Until the keepers hold the watchdog, a SIGINT listener stands in.
+ * thread cannot read messages. Until the keepers hold the watchdog, a SIGINT listener stands in;
+ * without shared memory it stays in charge, and no keeper starts.
  */
 export function startSignalKeepers(flag: Int32Array, onSignal: (n: number) => void): SignalKeepers {
   const signals = new Int32Array(SHARED_MEMORY ? new SharedArrayBuffer(8) : new ArrayBuffer(8));

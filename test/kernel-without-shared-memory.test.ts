@@ -36,13 +36,16 @@ before(async () => {
 });
 after(() => kernel?.shutdown());
 
-test("prompt() says in one line why it cannot block here, and asks nothing; await input() asks and gets the reply", async () => {
+/** Answers each input request with `Ada 1`, `Ada 2`...; `asked` lists the prompts, `stop` ends the answering. */
+function answerInputs(client: KernelClient): { asked: string[]; stop(): void } {
   const asked: string[] = [];
-  const answer = (request: WireMessage) => {
-    asked.push(request.content.prompt);
-    kernel.replyInput(request, `Ada ${asked.length}`);
-  };
-  kernel.on("input_request", answer);
+  const listener = (request: WireMessage) => client.replyInput(request, `Ada ${asked.push(request.content.prompt)}`);
+  client.on("input_request", listener);
+  return { asked, stop: () => client.off("input_request", listener) };
+}
+
+test("prompt() says in one line why it cannot block here, and asks nothing; await input() asks and gets the reply", async () => {
+  const answers = answerInputs(kernel);
   try {
     const refused = await kernel.execute("console.log('before');\nprompt('Name? ')", { allowStdin: true });
     const [error] = ofType(refused, "error");
@@ -50,12 +53,12 @@ test("prompt() says in one line why it cannot block here, and asks nothing; awai
     assert.equal(error.content.evalue, PROMPT_UNAVAILABLE);
     assert.match(error.content.traceback.join("\n"), /Cell In\[\d+\], line 2/);
     assert.equal(streamText(refused), "before\n");
-    assert.deepEqual(asked, []);
+    assert.deepEqual(answers.asked, []);
     const answered = await kernel.execute("const first = await input('Name? ');\nconst second = await input('Again? ');\n`${first} and ${second}`", { allowStdin: true });
-    assert.deepEqual(asked, ["Name? ", "Again? "]);
+    assert.deepEqual(answers.asked, ["Name? ", "Again? "]);
     assert.equal(resultText(answered), "'Ada 1 and Ada 2'");
   } finally {
-    kernel.off("input_request", answer);
+    answers.stop();
   }
 });
 
@@ -73,10 +76,13 @@ test("an interrupt stops a cell that awaits, waits for input or spins, and varia
   kernel.interrupt();
   assertInterrupted(await running);
   // The wait that was interrupted is over: the next one asks anew.
-  const next = new Promise<void>((resolve) => kernel.once("input_request", (request: WireMessage) => { kernel.replyInput(request, "again"); resolve(); }));
-  const again = await kernel.execute("await input('once more')", { allowStdin: true });
-  await next;
-  assert.equal(resultText(again), "'again'");
+  const answers = answerInputs(kernel);
+  try {
+    assert.equal(resultText(await kernel.execute("await input('once more')", { allowStdin: true })), "'Ada 1'");
+    assert.deepEqual(answers.asked, ["once more"]);
+  } finally {
+    answers.stop();
+  }
 });
 
 test("an interrupt stops only the cell it was meant for: not the next one, nor one queued behind a spinning cell", async () => {
@@ -107,12 +113,11 @@ test("completion and inspect answer while a cell spins", async () => {
 
 test("output printed just before process.exit() reaches the frontend, and shutdown ends a kernel whose cell spins", async () => {
   const exiting = await startKernel();
-  const seen: string[] = [];
-  exiting.on("iopub", (message: WireMessage) => { if (message.header.msg_type === "stream") seen.push(message.content.text); });
-  const exited = new Promise<{ code: number | null }>((resolve) => exiting.once("exit", resolve));
-  await assert.rejects(exiting.execute("console.log('bye');\nprocess.exit(0);"));
-  assert.equal((await exited).code, 0);
-  assert.deepEqual(seen, ["bye\n"]);
+  const exitCode = new Promise<number | null>((resolve) => exiting.once("exit", (exit: { code: number | null }) => resolve(exit.code)));
+  const printed: string[] = [];
+  const collect = (message: WireMessage) => { if (message.header.msg_type === "stream") printed.push(message.content.text); };
+  await assert.rejects(exiting.execute("console.log('bye', 'for now');\nprocess.exit(0);", { onIopub: collect }));
+  assert.deepEqual({ code: await exitCode, printed }, { code: 0, printed: ["bye for now\n"] });
 
   const stuck = await startKernel();
   const ended = new Promise<{ code: number | null; signal: string | null }>((resolve) => stuck.once("exit", resolve));

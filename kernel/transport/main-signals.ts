@@ -111,7 +111,7 @@ class SharedMainSignals implements MainSignals {
   }
 }
 
-class PostedMainSignals implements MainSignals {
+export class PostedMainSignals implements MainSignals {
   readonly slots = null;
   private delivered_ = 0;
   private countWaiters: Array<(count: number) => void> = [];
