@@ -184,11 +184,12 @@
                     (i32.add (local.get $p) (i32.mul (local.get $kw0) (local.get $tapBytes)))
                     (i32.add (local.get $row) (i32.mul (i32.add (local.get $iw0) (local.get $kw0)) (local.get $tapBytes)))
                     (i32.mul (i32.sub (local.get $kw1) (local.get $kw0)) (local.get $C)))
-                  (if (i32.eqz (local.get $fold))
-                    (then
-                      (call $zero (local.get $p) (i32.mul (local.get $kw0) (local.get $C)))
-                      (call $zero (i32.add (local.get $p) (i32.mul (local.get $kw1) (local.get $tapBytes)))
-                        (i32.mul (i32.sub (local.get $KW) (local.get $kw1)) (local.get $C))))))
+                  ;; Calls cost about what a short run does: none for empty runs.
+                  (if (i32.and (i32.eqz (local.get $fold)) (i32.gt_s (local.get $kw0) (i32.const 0)))
+                    (then (call $zero (local.get $p) (i32.mul (local.get $kw0) (local.get $C)))))
+                  (if (i32.and (i32.eqz (local.get $fold)) (i32.lt_s (local.get $kw1) (local.get $KW)))
+                    (then (call $zero (i32.add (local.get $p) (i32.mul (local.get $kw1) (local.get $tapBytes)))
+                      (i32.mul (i32.sub (local.get $KW) (local.get $kw1)) (local.get $C))))))
                 (else
                   (local.set $kw (i32.const 0))
                   (block $kwdone (loop $taps
@@ -209,8 +210,21 @@
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br $rows))))
 
-  ;; im2col copies pixel → patch; col2im adds patch → pixel.
+  ;; im2col copies pixel → patch; col2im adds patch → pixel. One channel (grey images) is
+  ;; common enough, and its runs short enough, for a loop of its own.
   (func $move (param $fold i32) (param $patch i32) (param $pixel i32) (param $n i32)
+    (local $end i32)
+    (if (i32.lt_u (local.get $n) (i32.const 4)) (then
+      (local.set $end (i32.add (local.get $patch) (i32.shl (local.get $n) (i32.const 2))))
+      (block $done (loop $floats
+        (br_if $done (i32.ge_u (local.get $patch) (local.get $end)))
+        (if (local.get $fold)
+          (then (f32.store (local.get $pixel) (f32.add (f32.load (local.get $pixel)) (f32.load (local.get $patch)))))
+          (else (f32.store (local.get $patch) (f32.load (local.get $pixel)))))
+        (local.set $patch (i32.add (local.get $patch) (i32.const 4)))
+        (local.set $pixel (i32.add (local.get $pixel) (i32.const 4)))
+        (br $floats)))
+      (return)))
     (if (local.get $fold)
       (then (call $add (local.get $pixel) (local.get $patch) (local.get $n)))
       (else (call $copy (local.get $patch) (local.get $pixel) (local.get $n)))))
