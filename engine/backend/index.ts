@@ -23,10 +23,8 @@ export { matmulThreads as kernelThreadCount, chosenVariant as matmulVariant } fr
 /** Staging operands through WebAssembly memory pays off from about this many elements (measured: add, relu, exp). */
 const WASM_MIN_ELEMENTS = 256;
 /**
- * Results from this size up live in WebAssembly memory, up to a budget: the memory of arrays
- * dropped inside one synchronous loop comes back only after it (finalizers run between tasks),
- * and only after a full collection, which V8 starts when ordinary arrays made past the budget
- * reach about 64 MB. A budget of twice that keeps most results in place in a loop that yields.
+ * Results from this size up live in WebAssembly memory, up to a budget; reaching it reclaims the
+ * blocks of dropped arrays, inside synchronous loops too (wasm/memory.ts), and may raise it.
  */
 const RESIDENT_MIN_ELEMENTS = 16384;
 const RESIDENT_BUDGET_BYTES = 128 * 2 ** 20;
