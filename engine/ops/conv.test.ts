@@ -27,7 +27,7 @@ function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, wha
   assert.equal(actual.length, expected.length, `${what}: ${actual.length} values, expected ${expected.length}`);
   for (let i = 0; i < expected.length; i++) {
     const allowed = tolerance * Math.max(1, Math.abs(expected[i]));
-    if (!(Math.abs(actual[i] - expected[i]) <= allowed)) assert.fail(`${what}: element ${i} is ${actual[i]}, TF.js gives ${expected[i]}`);
+    if (!(Math.abs(actual[i] - expected[i]) <= allowed)) assert.fail(`${what}: element ${i} is ${actual[i]}, expected ${expected[i]}`);
   }
 }
 
@@ -285,6 +285,48 @@ function jvpOf(f: (...xs: Tensor[]) => Tensor, primals: Tensor[], tangents: Tens
   const y = accumulator.record(() => f(...primals));
   return { tangent: accumulator.jvp(y) as Tensor };
 }
+
+describe("the JavaScript and WebAssembly backends", () => {
+  type Layer = [string, number[], number[] | null, (x: Tensor, w: Tensor) => Tensor];
+  // Batches large enough for the WebAssembly kernels to split them across the threads.
+  const layers: Layer[] = [
+    ["conv2d 3×3 same", [16, 16, 16, 5], [3, 3, 5, 6], (x, w) => tf.conv2d(x, w, 1, "same")],
+    ["conv2d 3×2 stride 2 valid", [16, 17, 13, 3], [3, 2, 3, 4], (x, w) => tf.conv2d(x, w, 2, "valid")],
+    ["conv2d dilated", [8, 15, 15, 2], [2, 3, 2, 3], (x, w) => tf.conv2d(x, w, 1, "same", "NHWC", 2)],
+    ["depthwiseConv2d multiplier 2", [16, 16, 16, 6], [3, 3, 6, 2], (x, w) => tf.depthwiseConv2d(x, w, 1, "same")],
+    ["depthwiseConv2d stride 2", [16, 15, 15, 5], [3, 3, 5, 1], (x, w) => tf.depthwiseConv2d(x, w, 2, "same")],
+    ["maxPool 3×3 stride 2 same", [32, 16, 16, 7], null, (x) => tf.maxPool(x, 3, 2, "same")],
+    ["avgPool 2×2 valid", [32, 16, 16, 9], null, (x) => tf.avgPool(x, 2, 2, "valid")],
+  ];
+
+  /** The layer's output and the gradients of Σ r·y for its inputs, on `backend`. */
+  async function run(backend: "js" | "wasm", [, xShape, wShape, layer]: Layer): Promise<Float32Array[]> {
+    assert.equal(await tf.setBackend(backend), true);
+    const x = ours(seeded(xShape, 11), xShape), w = wShape ? ours(seeded(wShape, 12), wShape) : tf.zeros([1]);
+    const tape = new tf.GradientTape();
+    const [y, weighted] = tape.record(() => {
+      tape.watch([x, w]);
+      const y = layer(x, w);
+      return [y, tf.mul(y, ours(seeded(y.shape, 13), y.shape))];
+    });
+    const gradients = tape.gradient(weighted, wShape ? [x, w] : [x]) as Tensor[];
+    return [y, ...gradients].map((t) => t.dataSync() as Float32Array);
+  }
+
+  test("convolutions and pooling with their gradients agree to float32 rounding, and tf.setBackend picks them", async () => {
+    const start = tf.getBackend();
+    try {
+      for (const layer of layers) {
+        const [onJs, onWasm] = [await run("js", layer), await run("wasm", layer)];
+        onJs.forEach((expected, i) => assertClose(onWasm[i], expected, `${layer[0]}: ${["value", "input gradient", "filter gradient"][i]} on wasm vs js`));
+      }
+      await tf.setBackend("js");
+      assert.equal(tf.getBackend(), "js");
+    } finally {
+      await tf.setBackend(start);
+    }
+  });
+});
 
 describe("shape errors name the op, the shapes and what was expected", () => {
   const cases: [string, () => unknown, RegExp][] = [
