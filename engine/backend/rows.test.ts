@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { jsBackend } from "./js";
 import { createWasmBackend } from "./wasm";
-import { PARALLEL_MIN } from "./wasm/parallel";
+import { PARALLEL_MIN, WARM_PARALLEL_MIN } from "./wasm/parallel";
 import { CHUNK } from "./wasm/placement";
 import type { BinaryKernelName, MiddleReducer, SoftmaxKind } from "./types";
 
@@ -142,6 +142,28 @@ test("calls past PARALLEL_MIN elements split across the worker threads and give 
   wasm.unary("tanh", a, tanhs);
   jsBackend.unary("tanh", a, tanhsExpected);
   tanhsExpected.forEach((e, i) => assert.ok(Math.abs(tanhs[i] - e) <= 2 * 2 ** -23 * Math.abs(e), `tanh[${i}]: ${tanhs[i]} vs ${e}`));
+});
+
+test("calls from WARM_PARALLEL_MIN elements made while the workers still spin from a call just before split too, and give the same numbers", () => {
+  const big = resident(new Float32Array(PARALLEL_MIN));
+  fc.assert(fc.property(fc.integer({ min: WARM_PARALLEL_MIN, max: PARALLEL_MIN - 1 }), fc.constantFrom<BinaryKernelName>("add", "sub", "mul"), (n, op) => {
+    const a = Float32Array.from({ length: n }, (_, i) => Math.sin(i) * 50), b = Float32Array.from({ length: n }, (_, i) => Math.cos(i) + 2);
+    const [ra, rb] = [resident(a), resident(b)];
+    const results = resident(new Float32Array(n)), expected = new Float32Array(n);
+    // A split call first, so that the workers are spinning when the measured ones start.
+    wasm.binary("add", big, [big.length], big, [big.length], big, [big.length]);
+    wasm.binary(op, ra, [n], rb, [n], results, [n]);
+    jsBackend.binary(op, a, [n], b, [n], expected, [n]);
+    assert.deepEqual(results, expected);
+    const exps = resident(new Float32Array(n)), expsExpected = new Float32Array(n);
+    wasm.unary("exp", rb, exps);
+    jsBackend.unary("exp", b, expsExpected);
+    expsExpected.forEach((e, i) => assert.ok(Math.abs(exps[i] - e) <= 2 * 2 ** -23 * e, `exp[${i}] of ${n}`));
+    const sum = new Float32Array(1), sumExpected = new Float32Array(1);
+    wasm.reduceRows(ra, 1, n, "sum", sum);
+    jsBackend.reduceRows(a, 1, n, "sum", sumExpected);
+    assert.ok(Math.abs(sum[0] - sumExpected[0]) <= 1e-6 * n * 50, `sum of ${n}: ${sum[0]} vs ${sumExpected[0]}`);
+  }), { numRuns: 25 });
 });
 
 test("long sums add float64 pieces (threads for arrays in kernel memory, chunks otherwise) to the JavaScript backend's float32", () => {

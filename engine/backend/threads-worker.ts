@@ -5,6 +5,15 @@
  * parts of the current job from the shared Next counter until none is left), records Failed,
  * and sets Done to the sequence it served. A failure is posted on the port as text; the loop
  * never ends, so a waiting caller always gets an answer.
+ *
+ * Between requests a worker first spins on its Sequence for `spinMs`, and only then sleeps in
+ * Atomics.wait with Sleeping set: the products of one training step come a few hundred
+ * microseconds apart, and waking a sleeping thread costs tens of microseconds on a quiet
+ * machine, milliseconds on a busy one. The caller notifies only a worker that sleeps. A spin
+ * that finds it lost its core for a while (another process wanted it) ends, and the worker
+ * then sleeps at once for BUSY_PAUSE_MS: on a busy machine a thread that spins is the one the
+ * scheduler holds back, and the caller would wait for its part; one that slept is run soon
+ * after it is woken.
  */
 
 /** Int32 fields of a worker's slot in the header. */
@@ -13,8 +22,12 @@ export enum Header {
   Done = 1,
   Request = 2,
   Failed = 3,
+  Sleeping = 4,
+  /** Set while the worker spins for its next request: a call made now starts on it at once. */
+  Spinning = 5,
 }
-export const HEADER_INTS = 4;
+/** A slot is one 64-byte cache line, so a spinning worker's reads never share a line another thread writes. */
+export const HEADER_INTS = 16;
 /** Int32 fields of the job, after the workers' slots. */
 export enum Job {
   Kernel = 0,
@@ -25,6 +38,9 @@ export enum Job {
 }
 export const JOB_INTS = 5;
 export const MAX_ARGUMENTS = 24;
+/** A gap this long between two looks at the clock means the thread was descheduled. */
+export const PREEMPTED_MS = 0.5;
+const BUSY_PAUSE_MS = 20;
 export const MAX_PARTS = 256;
 
 export enum Request {
@@ -34,14 +50,34 @@ export enum Request {
 
 export const WORKER_SOURCE = `"use strict";
 const { workerData, receiveMessageOnPort } = require("node:worker_threads");
-const { memory, index, port } = workerData;
+const { memory, index, port, spinMs } = workerData;
 const header = new Int32Array(workerData.header), args = new Float64Array(workerData.args);
 const slot = index * ${HEADER_INTS}, job = workerData.workers * ${HEADER_INTS};
-const kernels = [];
+const sequence = slot + ${Header.Sequence}, sleeping = slot + ${Header.Sleeping}, spinning = slot + ${Header.Spinning};
+const kernels = [], lists = [];
 let served = 0;
+// Until then the worker sleeps right away: its last spin lost the core, so the machine is busy.
+let calmUntil = 0;
 for (;;) {
-  Atomics.wait(header, slot + ${Header.Sequence}, served);
-  served = Atomics.load(header, slot + ${Header.Sequence});
+  let now = performance.now();
+  if (Atomics.load(header, sequence) === served && now >= calmUntil) {
+    let before = now;
+    const until = now + spinMs;
+    Atomics.store(header, spinning, 1);
+    while (Atomics.load(header, sequence) === served && (now = performance.now()) < until) {
+      if (now - before > ${PREEMPTED_MS}) { calmUntil = now + ${BUSY_PAUSE_MS}; break; }
+      before = now;
+    }
+    Atomics.store(header, spinning, 0);
+  }
+  if (Atomics.load(header, sequence) === served) {
+    // Sleeping is set before the wait reads Sequence: a caller that moved Sequence after this store sees it and notifies.
+    Atomics.store(header, sleeping, 1);
+    Atomics.wait(header, sequence, served);
+    Atomics.store(header, sleeping, 0);
+    if (Atomics.load(header, sequence) === served) continue;
+  }
+  served = Atomics.load(header, sequence);
   let failed = 0;
   try {
     if (header[slot + ${Header.Request}] === ${Request.Load}) {
@@ -51,8 +87,12 @@ for (;;) {
     } else {
       const call = kernels[header[job + ${Job.Kernel}]][header[job + ${Job.Function}]];
       const count = header[job + ${Job.ArgumentCount}], parts = header[job + ${Job.Parts}];
+      // One argument list per length, reused: a worker that allocates nothing never pauses to collect.
+      const list = (lists[count] ??= new Array(count + 1).fill(0));
+      list[count] = index + 1;
       for (let part; (part = Atomics.add(header, job + ${Job.Next}, 1)) < parts; ) {
-        call(...args.subarray(part * ${MAX_ARGUMENTS}, part * ${MAX_ARGUMENTS} + count), index + 1);
+        for (let i = 0; i < count; i++) list[i] = args[part * ${MAX_ARGUMENTS} + i];
+        call.apply(undefined, list);
       }
     }
   } catch (error) {

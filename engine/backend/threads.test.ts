@@ -1,13 +1,14 @@
 /**
  * The thread pool on a small WebAssembly module: parts really run at the same time on the
- * workers (a barrier that one thread alone could never pass), more parts than threads are all
- * done, a trap comes back as an error and leaves the pool usable, and without shared memory or
- * with one thread the calling thread does every part.
+ * workers (a barrier that one thread alone could never pass), whether the worker is still
+ * spinning from the call before or has gone to sleep; more parts than threads are all done, a
+ * trap comes back as an error and leaves the pool usable, and without shared memory or with one
+ * thread the calling thread does every part.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import initWabt from "wabt";
-import { createPool, threadCount } from "./threads";
+import { createPool, SPIN_MS, threadCount } from "./threads";
 
 const KERNEL = `(module
   (import "env" "memory" (memory 1 100 shared))
@@ -64,6 +65,22 @@ test("parts run at once on the workers and each writes its share", async (t) => 
   pool.run(kernel, "fill", parts);
   const floats = new Float32Array(memory.buffer, 1024, 4000);
   assert.ok(parts.every((_, i) => floats.subarray(i * 100, (i + 1) * 100).every((v) => v === i)));
+});
+
+test("a worker joins calls that come back to back (it spins) and calls after it went to sleep", async (t) => {
+  if (threadCount() < 2) return t.diagnostic("one core: nothing runs in parallel here");
+  const memory = sharedMemory();
+  const pool = createPool(memory, 2);
+  const kernel = pool.load(await compiled());
+  const ints = new Int32Array(memory.buffer);
+  // Gaps around the spin time: the wake must work whichever side of it the worker is on.
+  const gaps = [0, 0, SPIN_MS / 2, SPIN_MS - 0.05, SPIN_MS, SPIN_MS + 0.05, 2 * SPIN_MS, 5 * SPIN_MS, 0, 0];
+  for (const [i, gap] of gaps.entries()) {
+    await new Promise((resolve) => setTimeout(resolve, gap));
+    ints.fill(0, 0, 4);
+    pool.run(kernel, "meet", [[0, 2, 8], [0, 2, 12]]);
+    assert.deepEqual([ints[0], ints[2], ints[3]], [2, 1, 1], `call ${i}, ${gap} ms after the one before: both parts met`);
+  }
 });
 
 test("a worker's trap is reported, and the pool serves the next call", async (t) => {

@@ -17,12 +17,24 @@
  * outside (SIGINT's termination breaks Atomics.wait and skips `finally`) leaves its workers
  * finishing the parts they took: the next `run`, `load` or `settle` first waits for them, so
  * the pool is clean whenever a call begins. Workers start with the first call that has parts
- * to share, are unref'd (a script still exits by itself) and idle in Atomics.wait. Without worker threads (or with AGNB_THREADS=1) `threads`
- * is 1 and `run` does every part on the calling thread.
+ * to share and are unref'd (a script still exits by itself). After a call they spin for
+ * SPIN_MS before sleeping in Atomics.wait (less on a busy machine: threads-worker.ts), so that
+ * back-to-back calls (the products of a training step) pay no wake-up, which costs tens of
+ * microseconds on a quiet machine and up to milliseconds on a busy one; a caller waiting for a
+ * worker's last part spins briefly before it sleeps. Without worker threads (or with
+ * AGNB_THREADS=1) `threads` is 1 and `run` does every part on the calling thread.
  */
-import { WORKER_SOURCE, HEADER_INTS, MAX_ARGUMENTS, MAX_PARTS, Header, Job, JOB_INTS, Request } from "./threads-worker";
+import { WORKER_SOURCE, HEADER_INTS, MAX_ARGUMENTS, MAX_PARTS, PREEMPTED_MS, Header, Job, JOB_INTS, Request } from "./threads-worker";
 
 export { MAX_PARTS };
+
+/**
+ * How long an idle worker spins before it sleeps: longer than the gaps between the parallel
+ * calls of one training step, short enough that a pool left idle gives its core back at once.
+ */
+export const SPIN_MS = 2;
+/** How long a caller spins for a worker's last part; a part still running after it is on a descheduled thread. */
+const SETTLE_SPIN_MS = 0.05;
 
 export interface ThreadPool {
   /** Threads a `run` can use, the calling one included. */
@@ -35,6 +47,8 @@ export interface ThreadPool {
   run(kernel: number, name: string, parts: readonly (readonly number[])[]): void;
   /** Waits until no worker is still busy with a stopped call's part (before reusing memory it may write). */
   settle(): void;
+  /** Whether every worker is spinning, so that a call made now starts on all threads within a microsecond or two. */
+  readonly warm: boolean;
 }
 
 interface WorkerThreads {
@@ -110,6 +124,9 @@ export function createPool(memory: WebAssembly.Memory, wanted: number): ThreadPo
     },
     exports: exportsOf,
     settle: () => workers?.settle(),
+    get warm() {
+      return workers ? workers.spinning() : false;
+    },
     run(kernel, name, parts) {
       const own = exportsOf(kernel)[name] as ((...args: number[]) => unknown) | undefined;
       if (typeof own !== "function") throw new Error(`thread pool: kernel ${kernel} has no function '${name}'`);
@@ -136,7 +153,7 @@ function startWorkers(memory: WebAssembly.Memory, count: number) {
       const { port1, port2 } = new threadsModule.MessageChannel();
       const worker = new threadsModule.Worker(WORKER_SOURCE, {
         eval: true,
-        workerData: { memory, header: header.buffer, args: args.buffer, index, workers: count, port: port2 },
+        workerData: { memory, header: header.buffer, args: args.buffer, index, workers: count, port: port2, spinMs: SPIN_MS },
         transferList: [port2],
       });
       worker.unref();
@@ -155,11 +172,15 @@ function startWorkers(memory: WebAssembly.Memory, count: number) {
   /** Waits until every worker has finished what it was last given (a stopped call's parts too). */
   function settle(): void {
     if (!outstanding) return;
+    let until = 0, before = 0;
     for (let worker = 0; worker < ports.length; worker++) {
-      for (;;) {
-        const done = Atomics.load(header, at(worker, Header.Done));
-        if (done === Atomics.load(header, at(worker, Header.Sequence))) break;
-        Atomics.wait(header, at(worker, Header.Done), done);
+      const sequence = Atomics.load(header, at(worker, Header.Sequence));
+      for (let done; (done = Atomics.load(header, at(worker, Header.Done))) !== sequence; ) {
+        // Spin a while, then sleep: sooner when this thread was descheduled (its spin may be what keeps the worker waiting for a core).
+        const now = performance.now();
+        until ||= now + SETTLE_SPIN_MS;
+        if (now > until || (before && now - before > PREEMPTED_MS)) Atomics.wait(header, at(worker, Header.Done), done);
+        before = now;
       }
     }
     outstanding = false;
@@ -169,7 +190,8 @@ function startWorkers(memory: WebAssembly.Memory, count: number) {
     outstanding = true;
     header[at(worker, Header.Request)] = request;
     Atomics.add(header, at(worker, Header.Sequence), 1);
-    Atomics.notify(header, at(worker, Header.Sequence));
+    // After moving Sequence: a worker that set Sleeping later reads the new Sequence in its wait and does not sleep.
+    if (Atomics.load(header, at(worker, Header.Sleeping))) Atomics.notify(header, at(worker, Header.Sequence));
   }
 
   /** Settles, then throws the first failure a worker reported. */
@@ -190,6 +212,7 @@ function startWorkers(memory: WebAssembly.Memory, count: number) {
   return {
     ports,
     settle,
+    spinning: () => ports.every((_, worker) => Atomics.load(header, at(worker, Header.Spinning)) === 1),
     /** Every worker instantiates the module posted on its port as kernel `kernel`. */
     load(module: WebAssembly.Module, kernel: number): void {
       settle();

@@ -15,7 +15,7 @@ import { broadcastRows } from "./wasm/broadcast";
 import { wasmConvKernels } from "./wasm/conv";
 import { ELEMENTWISE_WASM } from "./wasm/elementwise-wasm";
 import { KernelMemory, uninitialisedFloats } from "./wasm/memory";
-import { parallelKernels, PARALLEL_MIN } from "./wasm/parallel";
+import { parallelKernels, WARM_PARALLEL_MIN } from "./wasm/parallel";
 import { CHUNK, Placement, Streams } from "./wasm/placement";
 import { REDUCE_WASM } from "./wasm/reduce-wasm";
 import { transposePlan } from "./wasm/transpose";
@@ -111,9 +111,9 @@ export function createWasmBackend({ minElements, residentMinElements, residentBu
     const direct = (x: Float32Array) => x.length === n || x.length === 1;
     if (direct(a) && direct(b)) {
       const aStep = a.length === 1 && n > 1 ? 0 : 16, bStep = b.length === 1 && n > 1 ? 0 : 16;
-      if (n >= PARALLEL_MIN && [a, b].every((x) => x.length === 1 || memory.offsetOf(x) !== undefined)) {
+      if (n >= WARM_PARALLEL_MIN && [a, b].every((x) => x.length === 1 || memory.offsetOf(x) !== undefined)) {
         const threads = parallel();
-        if (threads && placed((place) => {
+        if (threads?.worth(n) && placed((place) => {
           const pa = place.input(aStep ? a : splat(a[0])), pb = place.input(bStep ? b : splat(b[0])), po = place.output(out);
           return () => threads.split(op, n, (from, count) => [pa + (aStep && from * 4), aStep, pb + (bStep && from * 4), bStep, po + from * 4, count]);
         })) return true;
@@ -143,8 +143,8 @@ export function createWasmBackend({ minElements, residentMinElements, residentBu
   /** Σ x in float64 pieces: split across threads when it lives in kernel memory, else streamed in chunks. */
   function longSum(x: Float32Array): number {
     const at = memory.offsetOf(x);
-    const threads = at !== undefined && x.length >= PARALLEL_MIN ? parallelReducers() : null;
-    if (at !== undefined && threads) {
+    const threads = at !== undefined && x.length >= WARM_PARALLEL_MIN ? parallelReducers() : null;
+    if (at !== undefined && threads?.worth(x.length)) {
       let part = 0;
       threads.split("sum_span", x.length, (from, count) => [at + from * 4, count, partials + 8 * part++]);
       return new Float64Array(memory.memory.buffer, partials, part).reduce((total, piece) => total + piece, 0);
@@ -172,9 +172,9 @@ export function createWasmBackend({ minElements, residentMinElements, residentBu
       if (!isF32(x) || !isF32(out) || small(out.length)) return jsBackend.unary(op, x, out);
       const code = UNARY_KERNELS.indexOf(op);
       // Polynomials are worth the threads even when the operand has to be copied in first.
-      if (out.length >= PARALLEL_MIN && (memory.offsetOf(x) !== undefined || TRANSCENDENTAL.has(op))) {
+      if (out.length >= WARM_PARALLEL_MIN && (memory.offsetOf(x) !== undefined || TRANSCENDENTAL.has(op))) {
         const threads = parallel();
-        if (threads && placed((place) => {
+        if (threads?.worth(out.length) && placed((place) => {
           const px = place.input(x), po = place.output(out);
           return () => threads.split("unary", out.length, (from, count) => [code, px + from * 4, po + from * 4, count]);
         })) return;

@@ -1,6 +1,5 @@
 /** Matrix multiplication with batch broadcasting over leading dimensions (rank ≥ 2, as TF). */
 import { allocate, type DType } from "../storage/dtype";
-import { uninitialisedFloats } from "../backend/wasm/memory";
 import { currentBackend } from "../backend";
 import { runOp, type OpDef } from "./op";
 import { broadcastShapes, broadcastStrides, formatShape, sizeOf, stridesOf } from "../storage/shape";
@@ -43,11 +42,11 @@ function batchOffsets(batchShape: number[], shape: number[], matrixSize: number)
 }
 
 /**
- * An array the kernels overwrite entirely: float32 ones uninitialised (not zeroed first), and
- * ordinary rather than in kernel memory, where results would not count as external memory and
- * collections, which give blocks back, would come too rarely.
+ * An array the kernels overwrite entirely, made where the backend keeps its results: large
+ * float32 ones in kernel memory (which reclaims dropped blocks inside synchronous loops too), so
+ * the gemm writes them in place instead of into a staging area copied out into fresh pages.
  */
-const filledByTheKernel = (dtype: DType, size: number) => (dtype === "float32" ? uninitialisedFloats(size) : allocate(dtype, size));
+const filledByTheKernel = (dtype: DType, size: number) => currentBackend().allocateOutput(dtype, size);
 
 const matmulDef: OpDef<MatmulAttrs> = {
   name: "matmul",

@@ -1,15 +1,20 @@
 /**
  * Large elementwise calls split across the worker-thread pool (threads.ts) that shares the
  * kernels' memory: each thread takes a run of whole vectors, so no two threads write the same
- * vector. Below PARALLEL_MIN elements, waking the workers costs more than they save.
+ * vector. Below PARALLEL_MIN elements, waking sleeping workers costs more than they save; while
+ * they still spin from a call just before (the ops of a training step between its products),
+ * a call starts on them at once and splitting pays from WARM_PARALLEL_MIN.
  */
 import { threadPool, type ThreadPool } from "../threads";
 
 export const PARALLEL_MIN = 262144;
+export const WARM_PARALLEL_MIN = 32768;
 
 export interface ParallelKernels {
   /** Threads a split call uses (1: none to split over). */
   readonly threads: number;
+  /** Whether splitting `n` elements pays: past PARALLEL_MIN, or past WARM_PARALLEL_MIN while the workers spin. */
+  worth(n: number): boolean;
   /** Calls `name(...args(from, count))` for parts of [0, n) on every thread, and returns when all are done. */
   split(name: string, n: number, args: (from: number, count: number) => number[]): void;
   /** Calls `name(...part)` once for each part, spread over the threads (ThreadPool.run). */
@@ -33,6 +38,7 @@ export function parallelKernels(memory: WebAssembly.Memory, module: WebAssembly.
     pool.settle();
     return {
       threads: pool.threads,
+      worth: (n) => n >= PARALLEL_MIN || (n >= WARM_PARALLEL_MIN && pool.warm),
       split(name, n, args) {
         const vectors = Math.ceil(n / 4), perThread = Math.ceil(vectors / pool.threads);
         const parts: number[][] = [];
