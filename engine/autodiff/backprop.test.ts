@@ -68,6 +68,29 @@ describe("the backward walk", () => {
     });
   });
 
+  test("a finished 5,000-op tape still pictures its newest 2,000 ops, on the gradient's path and with their gradients", () => {
+    const x = tf.constant(1.5);
+    const tape = new tf.GradientTape();
+    const y = tape.record(() => {
+      tape.watch(x);
+      let t = x;
+      for (let i = 0; i < 5000; i++) t = i % 2 === 0 ? tf.mul(t, 0.9999) : tf.add(t, 0.5);
+      return tf.add(tf.mul(t, 0), tf.square(x));
+    });
+    assert.equal((tape.gradient(y, x) as tf.Tensor).item(), 3);
+    const picture = tape.describe();
+    assert.equal(picture.nodes.length, 2000);
+    assert.equal(picture.truncatedNodes, 5003 - 2000);
+    assert.deepEqual(picture.nodes.slice(-3).map((n) => n.op), ["mul", "square", "add"]);
+    assert.ok(picture.nodes.every((n) => n.onGradientPath));
+    const byId = new Map(picture.tensors.map((t) => [t.id, t]));
+    assert.equal(byId.get(picture.targets[0])!.gradient?.values, 1);
+    // The chain's end is multiplied by zero: every gradient on it in the picture is 0.
+    const chainEnd = picture.nodes[picture.nodes.length - 3].inputs[0];
+    assert.equal(byId.get(chainEnd)!.gradient?.values, 0);
+    assert.throws(() => tape.gradient(y, x), /non-persistent GradientTape can only be used to compute one set of gradients/);
+  });
+
   test("second derivatives through nested tapes over scalar chains", () => {
     const x = tf.constant(0.4);
     const outer = new tf.GradientTape();

@@ -29,7 +29,7 @@ export interface Plan {
 /** Every mark handed out so far is at most this; a new plan's marks start above it. */
 let lastMark = 0;
 /** The plan whose marks the tensors carry now (a rule that differentiates may plan anew). */
-let markedPlan: Plan | undefined;
+let markedPlan = 0;
 
 /** Which recorded ops lie on a path from a source to a target, newest first. */
 export function planBackprop(list: OpList, targets: Trackable[], sources: Trackable[]): Plan {
@@ -66,7 +66,7 @@ export function planBackprop(list: OpList, targets: Trackable[], sources: Tracka
   }
   lastMark = stamp + needed.length;
   const plan = { list, order, stamp, needed, batchable, largest };
-  markedPlan = plan;
+  markedPlan = stamp;
   return plan;
 }
 
@@ -75,7 +75,7 @@ const KEPT_GRADIENTS = 2000;
 
 /** The reverse walk: each op's VJP, accumulated per input, every shape checked. */
 export function runBackprop(plan: Plan, targets: Trackable[], seeds: Tensor[], sources: Trackable[]): Map<number, Tensor> {
-  if (markedPlan !== plan) remark(plan);
+  if (markedPlan !== plan.stamp) remark(plan);
   const { order, list, stamp, needed } = plan;
   const end = stamp + needed.length;
   const gradOf: (Tensor | undefined)[] = new Array(needed.length);
@@ -122,7 +122,7 @@ export function runBackprop(plan: Plan, targets: Trackable[], seeds: Tensor[], s
     ctx.attrs = attrs[i];
     const inputGrads = op.vjp(dy, ctx);
     // A rule that differentiates something itself (a custom gradient) planned anew: marks back.
-    if (markedPlan !== plan) remark(plan);
+    if (markedPlan !== plan.stamp) remark(plan);
     const batch = dy.rank - output.rank;
     for (let j = 0; j < count; j++) {
       const g = inputGrads[j];
@@ -148,7 +148,7 @@ function noGradientError(op: string): LookupError {
 
 function remark(plan: Plan): void {
   plan.needed.forEach((x, index) => (x.needMark = plan.stamp + index));
-  markedPlan = plan;
+  markedPlan = plan.stamp;
 }
 
 /** A rule's gradient must have the input's shape, after the same leading batch dimensions as dy. */

@@ -42,6 +42,9 @@ export interface JacobianOptions {
 
 const isLeaf = (x: unknown): boolean => x instanceof Tensor || x instanceof Variable;
 
+/** A finished tape's picture shows its newest ops only, as display/tape-view.ts draws them. */
+const PICTURED_OPS = 2000;
+
 /** Elements a batched backward pass may hold in one gradient before it is split into chunks. */
 const CHUNK_ELEMENTS = 1 << 22;
 
@@ -65,7 +68,8 @@ export class GradientTape implements Recorder {
   private watched: Source[] = [];
   private paused = 0;
   private consumed = false;
-  lastGradient?: GradientRecord;
+  /** What the last gradient computation walked, for the tape's picture. */
+  private lastWalk?: { list: OpList; order: number[]; targets: Trackable[]; sources: Trackable[]; grads: Map<number, Tensor> };
 
   constructor(options: { persistent?: boolean; watchAccessedVariables?: boolean } = {}) {
     this.persistent = options.persistent ?? false;
@@ -138,12 +142,13 @@ export class GradientTape implements Recorder {
 
   /** Forgets every recorded op and watched value; a recording tape keeps recording. */
   reset(): void {
+    this.list.clear();
     this.list = new OpList();
     this.mark = nextTapeMark();
     this.watchedIds = new Set();
     this.watched = [];
     this.consumed = false;
-    this.lastGradient = undefined;
+    this.lastWalk = undefined;
   }
 
   gradient<S extends Structure<Source>>(target: Structure<TensorLike>, sources: S, options: GradientOptions = {}): Gradients<S> {
@@ -238,7 +243,17 @@ export class GradientTape implements Recorder {
   private consume(): void {
     if (this.persistent) return;
     this.consumed = true;
+    const done = this.list;
     this.list = new OpList();
+    const walk = this.lastWalk;
+    if (walk && walk.list === done) {
+      // The picture shows only the newest ops; its order is newest first, so theirs is a prefix.
+      const from = Math.max(0, done.length - PICTURED_OPS);
+      let kept = 0;
+      while (kept < walk.order.length && walk.order[kept] >= from) kept++;
+      this.lastWalk = { ...walk, list: done.newest(PICTURED_OPS), order: walk.order.slice(0, kept) };
+    }
+    done.clear();
   }
 
   private whileRecording<T>(fn: () => T): T {
@@ -255,9 +270,15 @@ export class GradientTape implements Recorder {
   }
 
   private remember(plan: Plan, targets: Trackable[], sources: Trackable[], grads: Map<number, Tensor>): void {
-    const { list, order } = plan;
-    // Records of the ops are made only if the tape is displayed.
-    this.lastGradient = {
+    this.lastWalk = { list: plan.list, order: plan.order, targets, sources, grads };
+  }
+
+  /** The last gradient computation; records of its ops are made only when asked for (the tape is displayed). */
+  get lastGradient(): GradientRecord | undefined {
+    const walk = this.lastWalk;
+    if (!walk) return undefined;
+    const { list, order, targets, sources, grads } = walk;
+    return {
       targets, sources, grads,
       get nodes() { return list.asRecords(); },
       get used() { const records = list.asRecords(); return order.map((i) => records[i]); },
