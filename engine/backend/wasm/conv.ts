@@ -16,9 +16,15 @@ type KernelName = "im2col" | "col2im" | "depthwise_forward" | "depthwise_input" 
 export const convSettings = {
   /**
    * Calls with at least this much work (elements moved, or multiply-adds) split across the
-   * threads: below it, waking a worker costs about what it saves.
+   * threads: below it, waking a worker costs about what it saves, and these kernels are mostly
+   * bound by memory, which the cores share.
    */
-  parallelMinWork: 1 << 17,
+  parallelMinWork: 1 << 20,
+  /**
+   * Parts a thread: with several, a thread that falls behind (a busy machine) is helped out by
+   * the others instead of being waited for.
+   */
+  partsPerThread: 2,
 };
 
 /** conv.wat's geometry block, field by field. */
@@ -67,7 +73,7 @@ export function wasmConvKernels(memory: KernelMemory, reference: ConvKernels): C
   }
 
   /** How many parts `units` of work split into. */
-  const partsOf = (threads: ParallelKernels | null, units: number) => (threads ? Math.min(threads.threads, units) : 1);
+  const partsOf = (threads: ParallelKernels | null, units: number) => (threads ? Math.min(threads.threads * convSettings.partsPerThread, units) : 1);
 
   /** `name` over output rows [0, rows), in parts of whole `unit`s of rows, with `args(from, to)` before the thread's number. */
   function overRows(threads: ParallelKernels | null, name: KernelName, rows: number, unit: number, args: (from: number, to: number) => number[]): void {
