@@ -39,14 +39,16 @@ export function planBackprop(list: OpList, targets: Trackable[], sources: Tracka
   const { ops, outputs, inputs, inputEnds } = list;
   const n = list.length;
   const reached = new Uint8Array(n);
-  for (let i = 0, start = 0; i < n; start = inputEnds[i++]) {
-    for (let j = start; j < inputEnds[i]; j++) {
-      if (inputs[j].reachMark === stamp) {
+  for (let i = 0, start = 0; i < n; i++) {
+    const end = inputEnds.get(i);
+    for (let j = start; j < end; j++) {
+      if (inputs.get(j).reachMark === stamp) {
         reached[i] = 1;
-        outputs[i].reachMark = stamp;
+        outputs.get(i).reachMark = stamp;
         break;
       }
     }
+    start = end;
   }
   // Marks below the stamp are older plans': a tensor is needed here once its mark reaches it.
   const needed: Trackable[] = [];
@@ -54,13 +56,14 @@ export function planBackprop(list: OpList, targets: Trackable[], sources: Tracka
   const order: number[] = [];
   let batchable = true, largest = 1;
   for (let i = n - 1; i >= 0; i--) {
-    const output = outputs[i];
-    if (!reached[i] || output.needMark < stamp) continue;
+    if (!reached[i]) continue;
+    const output = outputs.get(i);
+    if (output.needMark < stamp) continue;
     order.push(i);
-    if (ops[i].batchable === false) batchable = false;
+    if (ops.get(i).batchable === false) batchable = false;
     if (output.size > largest) largest = output.size;
-    for (let j = list.inputStart(i); j < inputEnds[i]; j++) {
-      const x = inputs[j];
+    for (let j = list.inputStart(i), end = inputEnds.get(i); j < end; j++) {
+      const x = inputs.get(j);
       if (x.reachMark === stamp && x.needMark < stamp) { x.needMark = stamp + needed.length; needed.push(x); }
     }
   }
@@ -95,7 +98,7 @@ export function runBackprop(plan: Plan, targets: Trackable[], seeds: Tensor[], s
   const inputsByCount: Tensor[][] = [], needsByCount: boolean[][] = [], slotsByCount: number[][] = [];
   for (let k = 0; k < order.length; k++) {
     const i = order[k];
-    const op = ops[i], output = outputs[i];
+    const op = ops.get(i), output = outputs.get(i);
     const at = output.needMark - stamp;
     const dy = gradOf[at];
     if (!dy) continue;
@@ -106,12 +109,12 @@ export function runBackprop(plan: Plan, targets: Trackable[], seeds: Tensor[], s
     }
     // On a long tape, a gradient no later op needs is released at once, so memory stays small.
     if (k >= KEPT_GRADIENTS && !isSource[at]) gradOf[at] = undefined;
-    const start = list.inputStart(i), count = inputEnds[i] - start;
+    const start = list.inputStart(i), count = inputEnds.get(i) - start;
     const inputs = (inputsByCount[count] ??= new Array<Tensor>(count));
     const needs = (needsByCount[count] ??= new Array<boolean>(count));
     const slots = (slotsByCount[count] ??= new Array<number>(count));
     for (let j = 0; j < count; j++) {
-      const x = allInputs[start + j];
+      const x = allInputs.get(start + j);
       inputs[j] = x as Tensor;
       needs[j] = x.needMark >= stamp && x.needMark < end && isFloat(x.dtype);
       slots[j] = x.needMark - stamp;
@@ -119,7 +122,7 @@ export function runBackprop(plan: Plan, targets: Trackable[], seeds: Tensor[], s
     ctx.inputs = inputs;
     ctx.needs = needs;
     ctx.output = output;
-    ctx.attrs = attrs[i];
+    ctx.attrs = attrs.get(i);
     const inputGrads = op.vjp(dy, ctx);
     // A rule that differentiates something itself (a custom gradient) planned anew: marks back.
     if (markedPlan !== plan.stamp) remark(plan);
@@ -127,7 +130,7 @@ export function runBackprop(plan: Plan, targets: Trackable[], seeds: Tensor[], s
     for (let j = 0; j < count; j++) {
       const g = inputGrads[j];
       if (!g || !needs[j]) continue;
-      checkGradientShape(op.name, j, allInputs[start + j].shape, g, dy, batch);
+      checkGradientShape(op.name, j, inputs[j].shape, g, dy, batch);
       accumulate(slots[j], g);
     }
   }

@@ -1,21 +1,55 @@
 /**
- * A tape's recorded ops as parallel flat arrays rather than one record per op: a long chain of
- * scalar ops keeps a few array slots an op instead of a record and an inputs array, which the
- * garbage collector would otherwise copy and trace for as long as the tape lives. Records are
- * made only for the tape's picture.
+ * A tape's recorded ops as parallel flat arrays (in chunks) rather than one record per op: a long
+ * chain of scalar ops keeps a few array slots an op instead of a record and an inputs array,
+ * which the garbage collector would otherwise copy and trace for as long as the tape lives.
+ * Records are made only for the tape's picture.
  */
 import type { OpDef, RecordedOp, Trackable } from "../ops/op";
 import type { Tensor } from "../storage/tensor";
 
+/** Entries a chunk holds: small enough to be made in the young generation. */
+const CHUNK_BITS = 10;
+const CHUNK_SIZE = 1 << CHUNK_BITS;
+const IN_CHUNK = CHUNK_SIZE - 1;
+
+/**
+ * An append-only array kept in chunks of 1,024 entries. One long array would grow by copying
+ * and move to the old generation, where every young tensor stored into it costs a remembered
+ * slot; a chunk is filled while it is young. A chunk of only `undefined` is never made.
+ */
+export class Chunks<T> {
+  private readonly chunks: (T[] | undefined)[] = [];
+  length = 0;
+
+  push(value: T): void {
+    const chunk = this.length >> CHUNK_BITS;
+    if ((this.length & IN_CHUNK) === 0) this.chunks.push(undefined);
+    if (value !== undefined) (this.chunks[chunk] ??= new Array<T>(CHUNK_SIZE))[this.length & IN_CHUNK] = value;
+    this.length++;
+  }
+
+  get(i: number): T {
+    const chunk = this.chunks[i >> CHUNK_BITS];
+    return (chunk === undefined ? undefined : chunk[i & IN_CHUNK]) as T;
+  }
+
+  /** Overwrites every entry first, so that no chunk in the old generation keeps young objects alive. */
+  clear(): void {
+    for (const chunk of this.chunks) chunk?.fill(undefined as T);
+    this.chunks.length = 0;
+    this.length = 0;
+  }
+}
+
 export class OpList {
   /** Ops before this index were left out (`newest`): op i is at i - offset here. */
   private offset = 0;
-  readonly ops: OpDef<any>[] = [];
-  readonly outputs: Tensor[] = [];
-  readonly attrs: unknown[] = [];
-  /** Every op's inputs, one after another: op i's are inputs[inputStart(i) .. inputEnds[i]). */
-  readonly inputs: Trackable[] = [];
-  readonly inputEnds: number[] = [];
+  readonly ops = new Chunks<OpDef<any>>();
+  readonly outputs = new Chunks<Tensor>();
+  readonly attrs = new Chunks<unknown>();
+  /** Every op's inputs, one after another: op i's are inputs [inputStart(i), inputEnds(i)). */
+  readonly inputs = new Chunks<Trackable>();
+  readonly inputEnds = new Chunks<number>();
   private records: RecordedOp[] = [];
 
   get length(): number {
@@ -31,12 +65,14 @@ export class OpList {
   }
 
   inputStart(i: number): number {
-    return i === 0 ? 0 : this.inputEnds[i - 1];
+    return i === 0 ? 0 : this.inputEnds.get(i - 1);
   }
 
   /** Op i's inputs as an array of their own. */
   inputsOf(i: number): Trackable[] {
-    return this.inputs.slice(this.inputStart(i), this.inputEnds[i]);
+    const inputs: Trackable[] = [];
+    for (let j = this.inputStart(i); j < this.inputEnds.get(i); j++) inputs.push(this.inputs.get(j));
+    return inputs;
   }
 
   /**
@@ -46,7 +82,7 @@ export class OpList {
   asRecords(): RecordedOp[] {
     if (this.records.length === 0 && this.offset > 0) this.records.length = this.offset;
     for (let i = this.records.length - this.offset; i < this.length; i++) {
-      this.records.push({ op: this.ops[i], inputs: this.inputsOf(i), output: this.outputs[i], attrs: this.attrs[i] });
+      this.records.push({ op: this.ops.get(i), inputs: this.inputsOf(i), output: this.outputs.get(i), attrs: this.attrs.get(i) });
     }
     return this.records;
   }
@@ -56,19 +92,18 @@ export class OpList {
     const tail = new OpList();
     const from = Math.max(0, this.length - count);
     tail.offset = this.offset + from;
-    for (let i = from; i < this.length; i++) tail.push(this.ops[i], this.inputs.slice(this.inputStart(i), this.inputEnds[i]), this.outputs[i], this.attrs[i]);
+    for (let i = from; i < this.length; i++) tail.push(this.ops.get(i), this.inputsOf(i), this.outputs.get(i), this.attrs.get(i));
     return tail;
   }
 
   /**
-   * Empties the list. Its arrays are overwritten first: long ones live in the old generation,
-   * and until the next full collection the young tensors they point to would be kept (and
-   * copied) by every scavenge, even once the tape itself is garbage.
+   * Empties the list, overwriting its entries first: a chunk that reached the old generation
+   * would otherwise keep the young tensors it points to alive (and copied) through every
+   * scavenge until the next full collection, even once the tape itself is garbage.
    */
   clear(): void {
-    for (const array of [this.ops, this.outputs, this.attrs, this.inputs, this.inputEnds, this.records] as unknown[][]) {
-      array.fill(undefined);
-      array.length = 0;
-    }
+    for (const chunks of [this.ops, this.outputs, this.attrs, this.inputs, this.inputEnds]) chunks.clear();
+    this.records.fill(undefined as unknown as RecordedOp);
+    this.records.length = 0;
   }
 }
