@@ -19,6 +19,7 @@ import { guarded, isScriptInterruption, runScriptGuarded, startSignalKeepers, ty
 import { FitProgressDisplay, type FitObservable } from "./fit-progress";
 import type { ErrorContent } from "./messages";
 import { IMPORT_HELPER, LOOP_CHECK, CellSyntaxError, compileCell, type CompiledCell } from "./transform";
+import { throttledPoll } from "./loop-poll";
 import { ModuleLoader } from "./module-loader";
 import { CellTypeCheck } from "./type-check";
 
@@ -76,6 +77,8 @@ export class Executor {
     folder: string,
     private readonly interruptFlag: Int32Array,
     private readonly sink: OutputSink,
+    /** Without shared memory: whether an interrupt for the running cell has been posted (it is then taken). */
+    pollInterrupt?: () => boolean,
   ) {
     // V8 keeps every compiled script in its compilation cache, about 1.5 kB for each cell run, and
     // cells are new text nearly every time: without the cache a long session's memory stays flat.
@@ -94,7 +97,10 @@ export class Executor {
     setInterruptionHandler((run) => this.stopped(run));
     const flag = this.interruptFlag;
     // Plain reads keep the per-iteration cost tiny; the rest happens only once one is set.
-    globals[LOOP_CHECK] = () => { if (flag[0] !== 0 || runs.anyCancelled) this.checkLoop(); };
+    const check = () => { if (flag[0] !== 0 || runs.anyCancelled) this.checkLoop(); };
+    // Without shared memory nothing sets the flag while a cell spins: its loops poll for interrupts.
+    const poll = pollInterrupt && throttledPoll(pollInterrupt);
+    globals[LOOP_CHECK] = poll ? () => { if (poll()) flag[0] = 1; check(); } : check;
     this.keepers = startSignalKeepers(interruptFlag, (signal) => { if (signal > this.signalsBeforeCell) this.interrupt(); });
     const keras = engine.keras as { observeFit?: FitObservable } | undefined;
     if (typeof keras?.observeFit === "function") {

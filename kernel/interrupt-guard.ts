@@ -18,10 +18,14 @@
  *   `runInThisContext` calls underneath) when this Node has it, and the SIGINT listener this
  *   module adds is never removed (once the keepers run it is no longer called: they get SIGINT).
  *
- * Without SharedArrayBuffer no keeper can wait (Atomics.wait needs shared memory), so the SIGINT
- * listener takes every signal that arrives between guarded calls, and guarded calls go through
- * vm's public API, whose removing and re-adding of the listeners puts the listener back in charge
- * of SIGINT after each call. This costs each call some microseconds more.
+ * Without SharedArrayBuffer no keeper can wait (Atomics.wait needs shared memory), and around a
+ * guarded call without keepers SIGINT would end the process: while vm's public API takes the
+ * listeners off (its default action) and after Node's watchdog stops (Node's exit handler). So
+ * only a cell's first run is guarded there, through the public API, which puts the listener back
+ * in charge afterwards; that risk is then a few microseconds a cell instead of most of the time
+ * an `await` loop runs. `guarded` calls (the steps of async code, timers, callbacks) run
+ * unguarded, and an interrupt reaches their loops through the loop check's poll instead
+ * (executor.ts, loop-poll.ts).
  */
 import vm from "node:vm";
 import { Worker } from "node:worker_threads";
@@ -57,8 +61,9 @@ const PUBLIC_OPTIONS = { breakOnSigint: true, displayErrors: false } as const;
 /** Runs a script in this realm so that SIGINT stops it with an ERR_SCRIPT_EXECUTION_INTERRUPTED error. */
 export const runScriptGuarded: RunScript = (SHARED_MEMORY ? directRun() : null) ?? ((script) => script.runInThisContext(PUBLIC_OPTIONS));
 
-/** Runs `call` so that SIGINT stops it with an ERR_SCRIPT_EXECUTION_INTERRUPTED error. */
+/** Runs `call` so that SIGINT stops it with an ERR_SCRIPT_EXECUTION_INTERRUPTED error (with shared memory). */
 export function guarded<T>(call: () => T): T {
+  if (!SHARED_MEMORY) return call();
   nextCall = call;
   return runScriptGuarded(guardScript) as T;
 }

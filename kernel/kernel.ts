@@ -34,6 +34,8 @@ export interface KernelOptions {
   docs?: Record<string, string>;
   /** Shared memory the transport thread sets on an interrupt_request; loops in cells check it. */
   interruptFlag: Int32Array;
+  /** Where the flag cannot be shared: loops in cells poll with this for an interrupt of the running cell. */
+  pollInterrupt?: () => boolean;
 }
 
 /** How long after an error requests still arriving count as queued behind it. */
@@ -66,7 +68,7 @@ export class Kernel {
       display: (data, displayId, update) => this.sendDisplay(data, displayId, update),
       clear: (wait) => { this.streams.flush(); this.iopub("clear_output", { wait }); },
       note: (text) => this.streams.write("stderr", text),
-    });
+    }, options.pollInterrupt);
     const globals = globalThis as Record<string, unknown>;
     globals.prompt = (question?: unknown) => this.options.link.requestInput(this.inputRequest(question));
     globals.input = async (question?: unknown) => this.options.link.requestInputAsync(this.inputRequest(question));

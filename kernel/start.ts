@@ -39,7 +39,8 @@ export function startKernelProcess(
       process.exit(code);
     },
   });
-  kernel = new Kernel({ engine, engineVersion, folder: process.cwd(), docs, link: bridge, interruptFlag });
+  const pollInterrupt = SHARED_MEMORY ? undefined : () => bridge.pollInterrupt();
+  kernel = new Kernel({ engine, engineVersion, folder: process.cwd(), docs, link: bridge, interruptFlag, pollInterrupt });
   process.on("uncaughtException", (error) => kernel!.reportBackgroundError(error));
   process.on("unhandledRejection", (reason) => kernel!.reportBackgroundError(reason));
   // Also for a cell's own process.exit(): what it printed just before still reaches the frontend.

@@ -1,10 +1,11 @@
 /**
  * The kernel in a runtime without SharedArrayBuffer (`--no-harmony-sharedarraybuffer`), where its
- * two threads can only post messages: the one thing that needs shared memory, a prompt() that
- * blocks the cell, says so in one line; everything else works — cells and outputs, `await
- * input()`, completion while a cell spins, interrupts (of awaiting cells, of a wait for input, and
- * of spinning loops, through SIGINT), output printed before process.exit(), shutdown — through
- * KernelClient, and over ZeroMQ through Debian's jupyter_client.
+ * two threads can only post messages: what needs shared memory (a prompt() that blocks the cell,
+ * an interrupt of a cell busy outside its loops) says so in one line; everything else works —
+ * cells and outputs, `await input()`, completion while a cell spins, interrupts (of awaiting
+ * cells, of a wait for input, of spinning loops), output printed before process.exit(), shutdown
+ * — through KernelClient, and over ZeroMQ through Debian's jupyter_client (also with SIGINT as
+ * the interrupt).
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -19,6 +20,7 @@ import { assertInterrupted, interruptAfter, ofType, resultText, sleep, streamTex
 import { AGNB_BIN, KERNEL_NAME, PYTHON, jupyterEnvironment, type JupyterEnv } from "./jupyter/jupyter-env";
 
 const WITHOUT_SHARED_MEMORY = "--no-harmony-sharedarraybuffer";
+const UNREACHED = "kernel: the interrupted cell has not stopped yet: without shared memory (SharedArrayBuffer) an interrupt reaches only a cell's loops and awaits, and this one is busy elsewhere (library code, a regular expression, a blocking call); it stops at the next of them";
 const PROMPT_UNAVAILABLE = "prompt() cannot wait for the reply in this runtime: it has no shared memory (SharedArrayBuffer) to block on while the transport thread receives it; use `await input(question)`";
 
 async function startKernel(): Promise<KernelClient> {
@@ -65,7 +67,7 @@ test("prompt() says in one line why it cannot block here, and asks nothing; awai
 test("an interrupt stops a cell that awaits, waits for input or spins, and variables stay", async (t) => {
   assertInterrupted(await interruptAfter(kernel, "await sleep(60_000);", 100, t));
   assert.equal(resultText(await kernel.execute("kept + 1")), "42");
-  // No loop check can see a flag the transport thread sets: SIGINT from that thread breaks these.
+  // No flag is shared: the loop checks poll a port for the interrupt.
   assertInterrupted(await interruptAfter(kernel, "while (true) {}", 100, t));
   assertInterrupted(await interruptAfter(kernel, "await sleep(10);\nlet n = 0;\nfor (;;) n += Math.sqrt(n);", 100, t));
   assert.equal(resultText(await kernel.execute("kept + 2")), "43");
@@ -83,6 +85,12 @@ test("an interrupt stops a cell that awaits, waits for input or spins, and varia
   } finally {
     answers.stop();
   }
+});
+
+test("an interrupt that cannot reach a cell busy outside its loops says why in one line, and stops the cell at its next loop", async (t) => {
+  const result = await interruptAfter(kernel, "require('node:child_process').execSync('sleep 2');\nfor (;;) {}", 100, t);
+  assertInterrupted(result);
+  assert.deepEqual(streamText(result, "stderr").split("\n").filter(Boolean), [UNREACHED]);
 });
 
 test("an interrupt stops only the cell it was meant for: not the next one, nor one queued behind a spinning cell", async () => {

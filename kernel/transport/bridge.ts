@@ -88,6 +88,15 @@ export class TransportBridge {
     else return counted.then((count) => { this.cellStartInterrupt = count; });
   }
 
+  /** Without shared memory, for loop checks: whether an interrupt of the running cell has been posted; it is taken then. */
+  pollInterrupt(): boolean {
+    const seq = this.signals.postedInterrupt();
+    if (seq <= this.cellStartInterrupt || seq <= this.interruptHandled) return false;
+    this.interruptHandled = seq;
+    this.signals.tookInterrupt(seq);
+    return true;
+  }
+
   /**
    * Waits, blocking this thread, until everything sent so far has been written (with `close`,
    * until the transport is closed), or `timeoutMs` has passed. For exit paths, where the event

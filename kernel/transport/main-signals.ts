@@ -2,11 +2,12 @@
  * The main thread's side of thread-signals.ts: what the transport thread counted, and the waits
  * for a flush or an input reply. With SharedArrayBuffer it reads shared memory and blocks on it;
  * without, it learns what was posted when its event loop turns, waits for input asynchronously
- * only, and reads flush completions from a port synchronously (exit paths alone wait so).
+ * only, and reads flush completions (exit paths alone wait for them) and interrupts (for loop
+ * checks) from a port synchronously.
  */
 import { receiveMessageOnPort, type MessagePort } from "node:worker_threads";
 import { KeyboardInterrupt, StdinNotImplementedError } from "../errors";
-import { INPUT, SHARED_MEMORY, SLOT, SLOT_COUNT, type SharedSlots, type ToThread } from "./shared-state";
+import { INPUT, SHARED_MEMORY, SLOT, SLOT_COUNT, type PortSignal, type SharedSlots, type ToThread } from "./shared-state";
 
 export interface MainSignals {
   /** What the transport thread is given to reach this side; null without shared memory. */
@@ -33,6 +34,8 @@ export interface MainSignals {
   waitInputAsync(): Promise<string | null>;
   /** A posted input reply, or the interrupt that ended the wait. */
   inputArrived(value: string | null, interrupted: boolean): void;
+  /** The newest interrupt the port brought since last asked, or 0 (without shared memory, for loop checks). */
+  postedInterrupt(): number;
 }
 
 const { exchange, load, store, wait } = Atomics;
@@ -103,6 +106,11 @@ class SharedMainSignals implements MainSignals {
     // Replies come through shared memory and the sync port.
   }
 
+  postedInterrupt(): number {
+    // Loops read the shared flag instead.
+    return 0;
+  }
+
   private takeInput(): string | null {
     const outcome = exchange(this.state, SLOT.input, INPUT.idle);
     if (outcome === INPUT.interrupted) throw new KeyboardInterrupt();
@@ -115,6 +123,8 @@ export class PostedMainSignals implements MainSignals {
   readonly slots = null;
   private delivered_ = 0;
   private countWaiters: Array<(count: number) => void> = [];
+  private flushedUpTo = 0;
+  private interruptOnPort = 0;
   private pendingInput: { promise: Promise<string | null>; resolve(value: string | null): void; reject(error: Error): void } | null = null;
 
   constructor(private readonly syncPort: MessagePort, private readonly post: (message: ToThread) => void) {}
@@ -144,11 +154,26 @@ export class PostedMainSignals implements MainSignals {
   /** Spins on the port: without shared memory nothing else blocks, and only exit paths wait so (milliseconds). */
   waitFlushed(id: number, timeoutMs: number): boolean {
     const deadline = now() + timeoutMs;
-    while (now() < deadline) {
-      const received = receiveMessageOnPort(this.syncPort)?.message as { flushed?: number } | undefined;
-      if ((received?.flushed ?? 0) >= id) return true;
+    while (this.readPort() || this.flushedUpTo < id) {
+      if (now() >= deadline) return false;
     }
-    return false;
+    return true;
+  }
+
+  postedInterrupt(): number {
+    while (this.readPort());
+    const seq = this.interruptOnPort;
+    this.interruptOnPort = 0;
+    return seq;
+  }
+
+  /** Takes one signal off the port; false when there was none. */
+  private readPort(): boolean {
+    const signal = receiveMessageOnPort(this.syncPort)?.message as PortSignal | undefined;
+    if (!signal) return false;
+    if ("flushed" in signal) this.flushedUpTo = Math.max(this.flushedUpTo, signal.flushed);
+    else this.interruptOnPort = Math.max(this.interruptOnPort, signal.interrupt);
+    return true;
   }
 
   beginInput(blocking: boolean): void {

@@ -36,7 +36,7 @@ export interface ThreadSetup {
   shared: SharedSlots | null;
   /**
    * What the main thread reads while it cannot return to its event loop: input replies (with
-   * shared memory), or flush completions (`{ flushed: id }`, without it).
+   * shared memory), or, without it, flush completions and interrupts (`PortSignal`).
    */
   syncPort: MessagePort;
   /** To the type checker's thread, which answers completion, inspect and diagnostics requests. */
@@ -51,6 +51,9 @@ export interface SharedSlots {
   /** The executor's interrupt flag, checked by loops in cells. */
   interruptFlag: SharedArrayBuffer;
 }
+
+/** Posted on the sync port without shared memory. */
+export type PortSignal = { flushed: number } | { interrupt: number };
 
 export interface InputRequest { prompt: string; password: boolean; parent_header: Header }
 

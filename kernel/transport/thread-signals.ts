@@ -6,12 +6,12 @@
  * (main-signals.ts is the other side).
  */
 import type { MessagePort } from "node:worker_threads";
-import { INPUT, SLOT, type FromThread, type SharedSlots, type ThreadSetup } from "./shared-state";
+import { INPUT, SLOT, type FromThread, type PortSignal, type SharedSlots, type ThreadSetup } from "./shared-state";
 
 export interface ThreadSignals {
   /** Numbers the next request handed to the main thread. */
   nextArrival(): number;
-  /** Counts an interrupt and ends a cell's wait for input; with shared memory also sets the flag loops check. Returns its number. */
+  /** Counts an interrupt, ends a cell's wait for input and tells the loops in cells (a flag, or a port they poll). Returns its number. */
   interrupt(): number;
   /** How many interrupts have been requested so far. */
   interruptCount(): number;
@@ -96,7 +96,10 @@ class PostedThreadSignals implements ThreadSignals {
     // Posted before the interrupt itself, so the main thread ends the wait first, as with shared memory.
     if (this.waiting) this.postToMain({ kind: "input", value: null, interrupted: true });
     this.waiting = false;
-    return ++this.interrupts;
+    const seq = ++this.interrupts;
+    // Also where a spinning main thread's loop checks poll for it.
+    this.syncPort.postMessage({ interrupt: seq } satisfies PortSignal);
+    return seq;
   }
 
   interruptCount(): number {
@@ -126,7 +129,7 @@ class PostedThreadSignals implements ThreadSignals {
 
   flushed(id: number): void {
     // The main thread may be blocked in an exit handler: it reads this port synchronously.
-    this.syncPort.postMessage({ flushed: id });
+    this.syncPort.postMessage({ flushed: id } satisfies PortSignal);
   }
 }
 

@@ -23,8 +23,9 @@ const FAILED_OPEN_GRACE_MS = 15_000;
 const EXIT_GRACE_MS = 1000;
 const PARENT_CHECK_MS = 1000;
 
-/** Said where neither a loop check nor SIGINT can reach a spinning cell. */
-const SPIN_UNREACHABLE = "kernel: the running cell does not yield, and this runtime has neither shared memory (SharedArrayBuffer) for its loops to see the interrupt nor SIGINT to break them (Windows): it stops once it yields to the event loop";
+/** Without shared memory, how long an interrupt may go untaken before the kernel says why. */
+const UNREACHED_NOTE_AFTER_MS = 1000;
+const UNREACHED = "kernel: the interrupted cell has not stopped yet: without shared memory (SharedArrayBuffer) an interrupt reaches only a cell's loops and awaits, and this one is busy elsewhere (library code, a regular expression, a blocking call); it stops at the next of them";
 
 const setup = workerData as ThreadSetup;
 const session = randomUUID();
@@ -94,14 +95,16 @@ function endProcess(reason: string, code = 0): void {
 function interrupt(): void {
   const seq = signals.interrupt();
   postToMain({ kind: "interrupt", seq });
-  if (process.platform === "win32" && setup.shared) return;
+  if (!setup.shared) {
+    // No SIGINT: without keepers it could end the process (interrupt-guard.ts). Loop checks poll instead.
+    setTimeout(() => { if (!signals.interruptTaken(seq)) log(UNREACHED); }, UNREACHED_NOTE_AFTER_MS);
+    return;
+  }
+  if (process.platform === "win32") return;
   // A flag no loop check took and a main thread that has not taken the message: the cell spins
-  // where no check reaches (library code, a regex; without shared memory, any loop). SIGINT
-  // breaks it (see interrupt-guard.ts).
+  // where no check reaches (library code, a regex). SIGINT breaks it (see interrupt-guard.ts).
   setTimeout(() => {
-    if (signals.interruptTaken(seq)) return;
-    if (process.platform !== "win32") process.kill(process.pid, "SIGINT");
-    else log(SPIN_UNREACHABLE);
+    if (!signals.interruptTaken(seq)) process.kill(process.pid, "SIGINT");
   }, SIGNAL_AFTER_MS);
 }
 
