@@ -1,21 +1,23 @@
 /**
  * The main thread's side of the threads' signals without shared memory (PostedMainSignals): a
- * flush it waits for by polling its port while another thread finishes it, input that only an
- * awaiting cell can wait for, and the interrupt count asked of the transport thread.
+ * flush it waits for by polling its port while another thread finishes it, interrupts loop
+ * checks poll for on the same port, input that only an awaiting cell can wait for, and the
+ * interrupt count asked of the transport thread.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { MessageChannel, Worker } from "node:worker_threads";
 import { KeyboardInterrupt, StdinNotImplementedError } from "../errors";
 import { NO_BLOCKING_INPUT, PostedMainSignals } from "./main-signals";
-import type { ToThread } from "./shared-state";
+import type { PortSignal, ToThread } from "./shared-state";
 
-function signalsWithThread(flushAfterMs: number) {
+/** A thread that posts `signals` on the sync port after `afterMs`. */
+function signalsWithThread(afterMs: number, signals: PortSignal[] = [{ flushed: 1 }]) {
   const { port1, port2 } = new MessageChannel();
   const posted: ToThread[] = [];
   const thread = new Worker(
-    "const { workerData } = require('node:worker_threads'); setTimeout(() => workerData.port.postMessage({ flushed: 1 }), workerData.after);",
-    { eval: true, workerData: { port: port2, after: flushAfterMs }, transferList: [port2] },
+    "const { workerData } = require('node:worker_threads'); setTimeout(() => { for (const signal of workerData.signals) workerData.port.postMessage(signal); }, workerData.after);",
+    { eval: true, workerData: { port: port2, after: afterMs, signals }, transferList: [port2] },
   );
   return { signals: new PostedMainSignals(port1, (message) => posted.push(message)), posted, thread };
 }
@@ -31,6 +33,18 @@ test("a flush is waited for, blocking, until another thread posts its completion
     started = performance.now();
     assert.equal(signals.waitFlushed(2, 150), false, "flush 2 never completes");
     assert.ok(performance.now() - started >= 150);
+  } finally {
+    await thread.terminate();
+  }
+});
+
+test("interrupts posted on the port reach a poll, newest first, also past a flush waited for; each once", async () => {
+  const { signals, thread } = signalsWithThread(0, [{ interrupt: 1 }, { flushed: 1 }, { interrupt: 2 }]);
+  try {
+    await new Promise((resolve) => thread.once("exit", resolve));
+    assert.equal(signals.waitFlushed(1, 2000), true);
+    assert.equal(signals.postedInterrupt(), 2);
+    assert.equal(signals.postedInterrupt(), 0);
   } finally {
     await thread.terminate();
   }

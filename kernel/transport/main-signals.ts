@@ -121,7 +121,7 @@ class SharedMainSignals implements MainSignals {
 
 export class PostedMainSignals implements MainSignals {
   readonly slots = null;
-  private delivered_ = 0;
+  private deliveredUpTo = 0;
   private countWaiters: Array<(count: number) => void> = [];
   private flushedUpTo = 0;
   private interruptOnPort = 0;
@@ -130,11 +130,11 @@ export class PostedMainSignals implements MainSignals {
   constructor(private readonly syncPort: MessagePort, private readonly post: (message: ToThread) => void) {}
 
   arrivals(): number {
-    return this.delivered_;
+    return this.deliveredUpTo;
   }
 
   delivered(arrival: number): void {
-    this.delivered_ = Math.max(this.delivered_, arrival);
+    this.deliveredUpTo = Math.max(this.deliveredUpTo, arrival);
   }
 
   interruptsRequested(): Promise<number> {
