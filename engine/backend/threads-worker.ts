@@ -11,9 +11,12 @@
  * microseconds apart, and waking a sleeping thread costs tens of microseconds on a quiet
  * machine, milliseconds on a busy one. The caller notifies only a worker that sleeps. A spin
  * that finds it lost its core for a while (another process wanted it) ends, and the worker
- * then sleeps at once for BUSY_PAUSE_MS: on a busy machine a thread that spins is the one the
- * scheduler holds back, and the caller would wait for its part; one that slept is run soon
- * after it is woken.
+ * then sleeps at once for BUSY_PAUSE_MS; nor does a worker spin while the load average says
+ * more threads want to run than there are cores (`busyLoad`, our own two included). On a busy
+ * machine a thread that spins is the one the scheduler holds back, and the caller would wait
+ * for the part it took; one that slept is run soon after it is woken. A call request is claimed before its job is read: a caller that has done
+ * every part itself withdraws a request not yet claimed and goes on without waiting, and the
+ * worker, once it wakes, only marks it Done.
  */
 
 /** Int32 fields of a worker's slot in the header. */
@@ -25,6 +28,13 @@ export enum Header {
   Sleeping = 4,
   /** Set while the worker spins for its next request: a call made now starts on it at once. */
   Spinning = 5,
+  /** Who has a call request: Claim.Open when made, then Taken by the worker or Withdrawn by the caller. */
+  Claim = 6,
+}
+export enum Claim {
+  Open = 0,
+  Taken = 1,
+  Withdrawn = 2,
 }
 /** A slot is one 64-byte cache line, so a spinning worker's reads never share a line another thread writes. */
 export const HEADER_INTS = 16;
@@ -41,6 +51,8 @@ export const MAX_ARGUMENTS = 24;
 /** A gap this long between two looks at the clock means the thread was descheduled. */
 export const PREEMPTED_MS = 0.5;
 const BUSY_PAUSE_MS = 20;
+/** How often a worker reads the load average (a system call of a few microseconds). */
+const LOAD_CHECK_MS = 250;
 export const MAX_PARTS = 256;
 
 export enum Request {
@@ -50,17 +62,22 @@ export enum Request {
 
 export const WORKER_SOURCE = `"use strict";
 const { workerData, receiveMessageOnPort } = require("node:worker_threads");
-const { memory, index, port, spinMs } = workerData;
+const { loadavg } = require("node:os");
+const { memory, index, port, spinMs, busyLoad } = workerData;
 const header = new Int32Array(workerData.header), args = new Float64Array(workerData.args);
 const slot = index * ${HEADER_INTS}, job = workerData.workers * ${HEADER_INTS};
-const sequence = slot + ${Header.Sequence}, sleeping = slot + ${Header.Sleeping}, spinning = slot + ${Header.Spinning};
+const sequence = slot + ${Header.Sequence}, sleeping = slot + ${Header.Sleeping}, spinning = slot + ${Header.Spinning}, claim = slot + ${Header.Claim};
 const kernels = [], lists = [];
 let served = 0;
 // Until then the worker sleeps right away: its last spin lost the core, so the machine is busy.
-let calmUntil = 0;
+let calmUntil = 0, loadCheckedAt = -Infinity, busy = false;
 for (;;) {
   let now = performance.now();
-  if (Atomics.load(header, sequence) === served && now >= calmUntil) {
+  if (now - loadCheckedAt > ${LOAD_CHECK_MS}) {
+    busy = loadavg()[0] >= busyLoad;
+    loadCheckedAt = now;
+  }
+  if (Atomics.load(header, sequence) === served && !busy && now >= calmUntil) {
     let before = now;
     const until = now + spinMs;
     Atomics.store(header, spinning, 1);
@@ -78,6 +95,11 @@ for (;;) {
     if (Atomics.load(header, sequence) === served) continue;
   }
   served = Atomics.load(header, sequence);
+  if (header[slot + ${Header.Request}] === ${Request.Call} && Atomics.compareExchange(header, claim, ${Claim.Open}, ${Claim.Taken}) !== ${Claim.Open}) {
+    Atomics.store(header, slot + ${Header.Done}, served);
+    Atomics.notify(header, slot + ${Header.Done});
+    continue;
+  }
   let failed = 0;
   try {
     if (header[slot + ${Header.Request}] === ${Request.Load}) {

@@ -83,6 +83,26 @@ test("a worker joins calls that come back to back (it spins) and calls after it 
   }
 });
 
+test("calls the caller finishes alone, while the worker is slow to wake, withdraw its request; later calls are served in full", async (t) => {
+  if (threadCount() < 2) return t.diagnostic("one core: no worker to wake");
+  const memory = sharedMemory();
+  const pool = createPool(memory, 2);
+  const kernel = pool.load(await compiled());
+  const floats = new Float32Array(memory.buffer);
+  for (let round = 0; round < 40; round++) {
+    // Now and then long enough for the worker to fall asleep, so that it wakes while the caller already does its part.
+    if (round % 8 === 0) await new Promise((resolve) => setTimeout(resolve, 2 * SPIN_MS + 1));
+    const parts = Array.from({ length: 2 + (round % 3) }, (_, part) => [4096 + part * 64, 16, round * 10 + part]);
+    pool.run(kernel, "fill", parts);
+    parts.forEach(([at, n, value]) => assert.ok(floats.subarray(at / 4, at / 4 + n).every((v) => v === value), `round ${round}: part at ${at} holds ${value}`));
+    // And a call only both threads together can finish: the worker serves it whatever it missed before.
+    const ints = new Int32Array(memory.buffer);
+    ints.fill(0, 0, 4);
+    pool.run(kernel, "meet", [[0, 2, 8], [0, 2, 12]]);
+    assert.deepEqual([ints[0], ints[2], ints[3]], [2, 1, 1], `round ${round}: both threads met`);
+  }
+});
+
 test("a worker's trap is reported, and the pool serves the next call", async (t) => {
   if (threadCount() < 2) return t.diagnostic("one core: no worker to fail");
   const memory = sharedMemory();

@@ -24,7 +24,7 @@
  * worker's last part spins briefly before it sleeps. Without worker threads (or with
  * AGNB_THREADS=1) `threads` is 1 and `run` does every part on the calling thread.
  */
-import { WORKER_SOURCE, HEADER_INTS, MAX_ARGUMENTS, MAX_PARTS, PREEMPTED_MS, Header, Job, JOB_INTS, Request } from "./threads-worker";
+import { WORKER_SOURCE, HEADER_INTS, MAX_ARGUMENTS, MAX_PARTS, PREEMPTED_MS, Claim, Header, Job, JOB_INTS, Request } from "./threads-worker";
 
 export { MAX_PARTS };
 
@@ -73,12 +73,17 @@ export function nodeBuiltin<T>(name: string): T | undefined {
   }
 }
 
+/** The cores this process may run on (1 where that cannot be known). */
+function cores(): number {
+  const os = nodeBuiltin<{ availableParallelism?: () => number; cpus(): unknown[] }>("node:os");
+  return Math.max(1, os ? (os.availableParallelism?.() ?? os.cpus().length) : 1);
+}
+
 /** All cores of this machine, or AGNB_THREADS when set (1 keeps every kernel on the calling thread). */
 export function threadCount(): number {
   const requested = Number(typeof process === "object" ? process.env?.AGNB_THREADS : undefined);
   if (Number.isInteger(requested) && requested >= 1) return Math.min(requested, 64);
-  const os = nodeBuiltin<{ availableParallelism?: () => number; cpus(): unknown[] }>("node:os");
-  return Math.max(1, Math.min(os ? (os.availableParallelism?.() ?? os.cpus().length) : 1, 64));
+  return Math.min(cores(), 64);
 }
 
 const pools = new WeakMap<WebAssembly.Memory, ThreadPool>();
@@ -153,7 +158,7 @@ function startWorkers(memory: WebAssembly.Memory, count: number) {
       const { port1, port2 } = new threadsModule.MessageChannel();
       const worker = new threadsModule.Worker(WORKER_SOURCE, {
         eval: true,
-        workerData: { memory, header: header.buffer, args: args.buffer, index, workers: count, port: port2, spinMs: SPIN_MS },
+        workerData: { memory, header: header.buffer, args: args.buffer, index, workers: count, port: port2, spinMs: SPIN_MS, busyLoad: cores() + 1 },
         transferList: [port2],
       });
       worker.unref();
@@ -169,12 +174,23 @@ function startWorkers(memory: WebAssembly.Memory, count: number) {
   /** Whether workers may still be busy: a call is running, or was stopped before it saw them finish. */
   let outstanding = false;
 
-  /** Waits until every worker has finished what it was last given (a stopped call's parts too). */
+  /**
+   * Whether a worker will not touch the current job: it has not taken up the call request yet
+   * and now never will (the worker that wakes for it only marks it done).
+   */
+  function withdrawn(worker: number): boolean {
+    if (header[at(worker, Header.Request)] !== Request.Call) return false;
+    const claim = Atomics.compareExchange(header, at(worker, Header.Claim), Claim.Open, Claim.Withdrawn);
+    return claim !== Claim.Taken;
+  }
+
+  /** Waits until every worker has finished what it took of the last call (a stopped call's parts too). */
   function settle(): void {
     if (!outstanding) return;
     let until = 0, before = 0;
     for (let worker = 0; worker < ports.length; worker++) {
       const sequence = Atomics.load(header, at(worker, Header.Sequence));
+      if (Atomics.load(header, at(worker, Header.Done)) === sequence || withdrawn(worker)) continue;
       for (let done; (done = Atomics.load(header, at(worker, Header.Done))) !== sequence; ) {
         // Spin a while, then sleep: sooner when this thread was descheduled (its spin may be what keeps the worker waiting for a core).
         const now = performance.now();
@@ -189,16 +205,19 @@ function startWorkers(memory: WebAssembly.Memory, count: number) {
   function wake(worker: number, request: Request): void {
     outstanding = true;
     header[at(worker, Header.Request)] = request;
+    // Opened after the job is written: a worker still waking for an earlier, withdrawn request may take this one.
+    Atomics.store(header, at(worker, Header.Claim), Claim.Open);
     Atomics.add(header, at(worker, Header.Sequence), 1);
     // After moving Sequence: a worker that set Sleeping later reads the new Sequence in its wait and does not sleep.
     if (Atomics.load(header, at(worker, Header.Sleeping))) Atomics.notify(header, at(worker, Header.Sequence));
   }
 
-  /** Settles, then throws the first failure a worker reported. */
+  /** Settles, then throws the first failure a worker that took up the request reported. */
   function finish(woken: number): void {
     settle();
     for (let worker = 0; worker < woken; worker++) {
-      if (header[at(worker, Header.Failed)]) throw new Error(`thread pool: a worker failed: ${String(lastMessage(ports[worker]))}`);
+      const tookPart = header[at(worker, Header.Request)] !== Request.Call || header[at(worker, Header.Claim)] === Claim.Taken;
+      if (tookPart && header[at(worker, Header.Failed)]) throw new Error(`thread pool: a worker failed: ${String(lastMessage(ports[worker]))}`);
     }
   }
 
