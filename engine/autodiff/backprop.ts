@@ -9,7 +9,7 @@ import type { OpContext, Trackable } from "../ops/op";
 import { add } from "../ops/elementwise";
 import { formatShape } from "../storage/shape";
 import type { Tensor } from "../storage/tensor";
-import type { OpList } from "./op-list";
+import { Chunks, type OpList } from "./op-list";
 
 export interface Plan {
   list: OpList;
@@ -21,7 +21,7 @@ export interface Plan {
    * that index instead of a map by id.
    */
   stamp: number;
-  needed: Trackable[];
+  needed: Chunks<Trackable>;
   batchable: boolean;
   largest: number;
 }
@@ -51,7 +51,7 @@ export function planBackprop(list: OpList, targets: Trackable[], sources: Tracka
     start = end;
   }
   // Marks below the stamp are older plans': a tensor is needed here once its mark reaches it.
-  const needed: Trackable[] = [];
+  const needed = new Chunks<Trackable>();
   for (const t of targets) if (t.needMark < stamp) { t.needMark = stamp + needed.length; needed.push(t); }
   const order: number[] = [];
   let batchable = true, largest = 1;
@@ -81,10 +81,11 @@ export function runBackprop(plan: Plan, targets: Trackable[], seeds: Tensor[], s
   if (markedPlan !== plan.stamp) remark(plan);
   const { order, list, stamp, needed } = plan;
   const end = stamp + needed.length;
-  const gradOf: (Tensor | undefined)[] = new Array(needed.length);
+  // In chunks, like the tape: a young gradient is then stored into a young chunk.
+  const gradOf = new Chunks<Tensor | undefined>();
   const accumulate = (index: number, g: Tensor): void => {
-    const prev = gradOf[index];
-    gradOf[index] = prev ? add(prev, g) : g;
+    const prev = gradOf.get(index);
+    gradOf.set(index, prev ? add(prev, g) : g);
   };
   targets.forEach((t, i) => accumulate(t.needMark - stamp, seeds[i]));
   const isSource = new Uint8Array(needed.length);
@@ -100,7 +101,7 @@ export function runBackprop(plan: Plan, targets: Trackable[], seeds: Tensor[], s
     const i = order[k];
     const op = ops.get(i), output = outputs.get(i);
     const at = output.needMark - stamp;
-    const dy = gradOf[at];
+    const dy = gradOf.get(at);
     if (!dy) continue;
     if (!op.vjp) {
       // Integer and boolean results carry no gradient (TF's None); a float op without a rule is a gap TF reports.
@@ -108,7 +109,7 @@ export function runBackprop(plan: Plan, targets: Trackable[], seeds: Tensor[], s
       continue;
     }
     // On a long tape, a gradient no later op needs is released at once, so memory stays small.
-    if (k >= KEPT_GRADIENTS && !isSource[at]) gradOf[at] = undefined;
+    if (k >= KEPT_GRADIENTS && !isSource[at]) gradOf.set(at, undefined);
     const start = list.inputStart(i), count = inputEnds.get(i) - start;
     const inputs = (inputsByCount[count] ??= new Array<Tensor>(count));
     const needs = (needsByCount[count] ??= new Array<boolean>(count));
@@ -136,9 +137,10 @@ export function runBackprop(plan: Plan, targets: Trackable[], seeds: Tensor[], s
   }
   const grads = new Map<number, Tensor>();
   for (let index = 0; index < needed.length; index++) {
-    const g = gradOf[index];
-    if (g) grads.set(needed[index].id, g);
+    const g = gradOf.get(index);
+    if (g) grads.set(needed.get(index).id, g);
   }
+  gradOf.clear();
   return grads;
 }
 
@@ -150,7 +152,7 @@ function noGradientError(op: string): LookupError {
 }
 
 function remark(plan: Plan): void {
-  plan.needed.forEach((x, index) => (x.needMark = plan.stamp + index));
+  for (let index = 0; index < plan.needed.length; index++) plan.needed.get(index).needMark = plan.stamp + index;
   markedPlan = plan.stamp;
 }
 

@@ -13,7 +13,7 @@ const CHUNK_SIZE = 1 << CHUNK_BITS;
 const IN_CHUNK = CHUNK_SIZE - 1;
 
 /**
- * An append-only array kept in chunks of 1,024 entries. One long array would grow by copying
+ * An array kept in chunks of 1,024 entries, grown by `push`. One long array would grow by copying
  * and move to the old generation, where every young tensor stored into it costs a remembered
  * slot; a chunk is filled while it is young. A chunk of only `undefined` is never made.
  */
@@ -26,6 +26,11 @@ export class Chunks<T> {
     if ((this.length & IN_CHUNK) === 0) this.chunks.push(undefined);
     if (value !== undefined) (this.chunks[chunk] ??= new Array<T>(CHUNK_SIZE))[this.length & IN_CHUNK] = value;
     this.length++;
+  }
+
+  /** Sets entry i; entries never set read as undefined. */
+  set(i: number, value: T): void {
+    (this.chunks[i >> CHUNK_BITS] ??= new Array<T>(CHUNK_SIZE))[i & IN_CHUNK] = value;
   }
 
   get(i: number): T {
