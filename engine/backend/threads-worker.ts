@@ -1,7 +1,7 @@
 /**
  * What a pool worker runs (threads.ts), as source text for `new Worker(source, { eval: true })`
  * so that it travels inside any bundle. Each worker owns one slot of the shared header: it
- * waits for its Sequence to move, does the request (load the module posted on its port, or take
+ * waits for its Sequence to move, does the request (load the modules posted on its port, or take
  * parts of the current job from the shared Next counter until none is left), records Failed,
  * and sets Done to the sequence it served. A failure is posted on the port as text; the loop
  * never ends, so a waiting caller always gets an answer.
@@ -103,9 +103,12 @@ for (;;) {
   let failed = 0;
   try {
     if (header[slot + ${Header.Request}] === ${Request.Load}) {
-      const { module } = receiveMessageOnPort(port).message;
-      const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
-      kernels[header[job + ${Job.Kernel}]] = WebAssembly.Module.exports(module).map((entry) => exports[entry.name]);
+      // Every module posted so far: a load request seen twice (woken late, for an older request first) finds none the second time.
+      for (let message; (message = receiveMessageOnPort(port)); ) {
+        const { module, kernel } = message.message;
+        const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
+        kernels[kernel] = WebAssembly.Module.exports(module).map((entry) => exports[entry.name]);
+      }
     } else {
       const call = kernels[header[job + ${Job.Kernel}]][header[job + ${Job.Function}]];
       const count = header[job + ${Job.ArgumentCount}], parts = header[job + ${Job.Parts}];

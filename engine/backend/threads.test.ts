@@ -103,6 +103,23 @@ test("calls the caller finishes alone, while the worker is slow to wake, withdra
   }
 });
 
+test("a module loaded right after a call the worker missed is loaded on the worker too", async (t) => {
+  if (threadCount() < 2) return t.diagnostic("one core: no worker to load on");
+  const memory = sharedMemory();
+  const pool = createPool(memory, 2);
+  const first = pool.load(await compiled());
+  const ints = new Int32Array(memory.buffer);
+  for (let round = 0; round < 6; round++) {
+    await new Promise((resolve) => setTimeout(resolve, 2 * SPIN_MS + 1));
+    // The worker sleeps: the caller does both tiny parts and withdraws the request before the worker wakes.
+    pool.run(first, "fill", [[4096, 1, round], [4160, 1, round]]);
+    const kernel = pool.load(await compiled());
+    ints.fill(0, 0, 4);
+    pool.run(kernel, "meet", [[0, 2, 8], [0, 2, 12]]);
+    assert.deepEqual([ints[0], ints[2], ints[3]], [2, 1, 1], `round ${round}: the module loaded after the missed call runs on both threads`);
+  }
+});
+
 test("a worker's trap is reported, and the pool serves the next call", async (t) => {
   if (threadCount() < 2) return t.diagnostic("one core: no worker to fail");
   const memory = sharedMemory();

@@ -235,9 +235,8 @@ function startWorkers(memory: WebAssembly.Memory, count: number) {
     /** Every worker instantiates the module posted on its port as kernel `kernel`. */
     load(module: WebAssembly.Module, kernel: number): void {
       settle();
-      header[job(Job.Kernel)] = kernel;
       ports.forEach((port, worker) => {
-        port.postMessage({ module });
+        port.postMessage({ module, kernel });
         wake(worker, Request.Load);
       });
       finish(ports.length);
