@@ -7,15 +7,18 @@
  *
  * Finalizers run only between tasks, so a synchronous loop that drops its results would soon
  * reach the budget and go on in ordinary memory, whose fresh pages cost more than the arithmetic.
- * Where V8 allows it (reclaim.ts), reaching the budget first gets back at once the blocks of
- * arrays that earlier collections found dead, and if that is not enough forces a full
+ * Where V8 allows it (reclaim.ts), every request first gets back at once the blocks of arrays
+ * that collections have found dead, and one that finds the budget reached forces a full
  * collection, once half a budget has been asked for since the last one. A collection that gives
  * back little (the live set really is that large), or costs far more per megabyte than fresh
  * pages would (a very large heap), makes the next one wait twice as long, so a program holding
- * many live arrays never collects per op. One that gives back much but took more than a tenth
- * of the time since the last one (results made and dropped quickly) doubles the budget, up to
- * its limit, so that collections come less often.
+ * many live arrays never collects per op. Two in a row that give back much but take more than a
+ * quarter of the time since the one before (results made and dropped quickly) double the
+ * budget, up to its limit, so that collections come less often. Since a collection may run inside any
+ * `resident` call, a caller must not keep a block's offset across one without also keeping its
+ * array referenced (kernels take offsets after their outputs are made, from the arrays).
  */
+import { nodeBuiltin } from "../threads";
 import { reclaimingRegistry, synchronousCollector, type ReclaimingRegistry, type SynchronousCollector } from "./reclaim";
 
 const MIN_BLOCK_BYTES = 4096;
@@ -28,14 +31,26 @@ const MB = 2 ** 20;
  * costs four times that per megabyte it gives back (a very large heap) is not worth forcing often.
  */
 const TOO_COSTLY_MS_PER_MB = 0.4;
-/** A fruitful collection that took more than this share of the time since the last one doubles the budget. */
-const GROW_ABOVE_TIME_SHARE = 0.1;
+/**
+ * Two fruitful collections in a row, each taking more than this share of the time since the one
+ * before, double the budget (one alone may have been slowed down by other work on the machine).
+ */
+const GROW_ABOVE_TIME_SHARE = 0.25;
 /** Collections that give back less than this share of the budget count as fruitless. */
 const FRUITLESS_SHARE = 0.25;
 /** However fruitless collections were, one is tried again after this many budgets' worth of requests. */
 const LONGEST_WAIT_BUDGETS = 64;
-/** How many times its starting budget costly collections may raise it to, unless told otherwise. */
-const BUDGET_GROWTH = 4;
+/**
+ * How far costly collections may raise the budget, unless told otherwise: 8 times its start, but
+ * not past a sixteenth of the machine's memory (WebAssembly memory, once grown, stays).
+ */
+const BUDGET_GROWTH = 8;
+const MACHINE_SHARE = 1 / 16;
+
+function defaultBudgetLimit(residentBudget: number): number {
+  const machine = nodeBuiltin<{ totalmem(): number }>("node:os")?.totalmem();
+  return Math.min(BUDGET_GROWTH * residentBudget, machine ? MACHINE_SHARE * machine : Infinity);
+}
 
 export interface KernelMemoryStats {
   /** Full collections forced because the budget was reached. */
@@ -47,7 +62,7 @@ export interface KernelMemoryStats {
 }
 
 export interface KernelMemoryOptions {
-  /** How far costly but fruitful collections may raise the budget (default: 4 times it). */
+  /** How far costly but fruitful collections may raise the budget (default: 8 times it, at most a sixteenth of the machine's memory). */
   budgetLimit?: number;
   /** Whether to reclaim inside synchronous loops where the runtime allows it (default: true). */
   synchronous?: boolean;
@@ -69,9 +84,10 @@ export class KernelMemory {
   private requestedSinceCollection = 0;
   private collectAfter: number;
   private lastCollectionEnd = performance.now();
+  private lastCollectionCostly = false;
 
   /** `residentBudget`: bytes of arrays kernel memory holds at once before it reclaims or places arrays outside. */
-  constructor(residentBudget: number, { budgetLimit = BUDGET_GROWTH * residentBudget, synchronous = true }: KernelMemoryOptions = {}) {
+  constructor(residentBudget: number, { budgetLimit = defaultBudgetLimit(residentBudget), synchronous = true }: KernelMemoryOptions = {}) {
     this.budget = residentBudget;
     this.budgetLimit = Math.max(residentBudget, budgetLimit);
     this.collectAfter = residentBudget / 2;
@@ -91,7 +107,9 @@ export class KernelMemory {
   resident(length: number): Float32Array | null {
     const bytes = blockBytes(length);
     this.requestedSinceCollection += bytes;
-    if (this.residentBytes + bytes > this.budget) this.reclaim(bytes);
+    // Blocks of arrays that collections have found dead come back now rather than at the next task (a few ns).
+    this.registry.cleanupSome();
+    if (this.residentBytes + bytes > this.budget) this.collectIfWorthIt(bytes);
     if (this.residentBytes + bytes > this.budget) return null;
     const offset = this.reserve(bytes);
     if (offset === null) return null;
@@ -118,24 +136,30 @@ export class KernelMemory {
     this.free.get(bytes)!.push(offset);
   }
 
-  /** Gets back the blocks of dead arrays: those found already, then, if worth it, those a forced collection finds. */
-  private reclaim(bytes: number): void {
-    this.registry.cleanupSome();
-    const short = this.residentBytes + bytes > this.budget;
-    if (!short || !this.collector || bytes > this.budget || this.requestedSinceCollection < this.collectAfter) return;
+  /** Forces a full collection, when enough has been asked for since the last one, and takes back the blocks it finds dead. */
+  private collectIfWorthIt(bytes: number): void {
+    if (!this.collector || bytes > this.budget || this.requestedSinceCollection < this.collectAfter) return;
     const before = this.residentBytes, start = performance.now();
     this.collector.collect();
     this.registry.cleanupSome();
     const end = performance.now(), ms = end - start, freed = before - this.residentBytes;
-    const since = end - this.lastCollectionEnd;
-    this.lastCollectionEnd = end;
     const { stats } = this;
     [stats.forcedCollections, stats.collectionMs, stats.reclaimedBytes] = [stats.forcedCollections + 1, stats.collectionMs + ms, stats.reclaimedBytes + freed];
+    this.adjust(freed, ms, end - this.lastCollectionEnd);
+    this.lastCollectionEnd = end;
     this.requestedSinceCollection = 0;
-    const msPerMB = ms / Math.max(freed / MB, 1e-9);
-    const fruitless = freed < FRUITLESS_SHARE * this.budget || msPerMB > TOO_COSTLY_MS_PER_MB;
-    if (!fruitless && ms > GROW_ABOVE_TIME_SHARE * since) this.budget = Math.min(2 * this.budget, this.budgetLimit);
+  }
+
+  /** After a forced collection: when the next may come, and whether the budget grows. */
+  private adjust(freed: number, ms: number, sinceLast: number): void {
+    const fruitless = freed < FRUITLESS_SHARE * this.budget || ms / (freed / MB) > TOO_COSTLY_MS_PER_MB;
     this.collectAfter = fruitless ? Math.min(2 * this.collectAfter, LONGEST_WAIT_BUDGETS * this.budget) : this.budget / 2;
+    const costly = !fruitless && ms > GROW_ABOVE_TIME_SHARE * sinceLast;
+    if (costly && this.lastCollectionCostly) {
+      this.budget = Math.min(2 * this.budget, this.budgetLimit);
+      this.collectAfter = this.budget / 2;
+    }
+    this.lastCollectionCostly = costly && !this.lastCollectionCostly;
   }
 
   /** A view of the whole memory as it is now (views made before a growth stay valid but shorter). */
