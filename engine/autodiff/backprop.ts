@@ -16,9 +16,9 @@ export interface Plan {
   /** Indices into `list` of the ops on a path from a source to a target, newest first. */
   order: number[];
   /**
-   * Tensors on this plan's paths carry reachMark = stamp; those that need a gradient carry
-   * needMark = stamp + their index in `needed`, so the walk keeps gradients in an array by
-   * that index instead of a map by id.
+   * One mark a tensor says both things with: reachMark = stamp on this plan's paths, and
+   * stamp + 1 + its index in `needed` once it needs a gradient, so the walk keeps gradients in
+   * an array by that index instead of a map by id. Older plans' marks are all below the stamp.
    */
   stamp: number;
   needed: Chunks<Trackable>;
@@ -50,24 +50,25 @@ export function planBackprop(list: OpList, targets: Trackable[], sources: Tracka
     }
     start = end;
   }
-  // Marks below the stamp are older plans': a tensor is needed here once its mark reaches it.
+  // A mark of stamp + 1 + k: the k-th tensor needing a gradient (targets first).
+  const base = stamp + 1;
   const needed = new Chunks<Trackable>();
-  for (const t of targets) if (t.needMark < stamp) { t.needMark = stamp + needed.length; needed.push(t); }
+  for (const t of targets) if (t.reachMark < base) { t.reachMark = base + needed.length; needed.push(t); }
   const order: number[] = [];
   let batchable = true, largest = 1;
   for (let i = n - 1; i >= 0; i--) {
     if (!reached[i]) continue;
     const output = outputs.get(i);
-    if (output.needMark < stamp) continue;
+    if (output.reachMark < base) continue;
     order.push(i);
     if (ops.get(i).batchable === false) batchable = false;
     if (output.size > largest) largest = output.size;
     for (let j = list.inputStart(i), end = inputEnds.get(i); j < end; j++) {
       const x = inputs.get(j);
-      if (x.reachMark === stamp && x.needMark < stamp) { x.needMark = stamp + needed.length; needed.push(x); }
+      if (x.reachMark === stamp) { x.reachMark = base + needed.length; needed.push(x); }
     }
   }
-  lastMark = stamp + needed.length;
+  lastMark = base + needed.length;
   const plan = { list, order, stamp, needed, batchable, largest };
   markedPlan = stamp;
   return plan;
@@ -80,16 +81,17 @@ const KEPT_GRADIENTS = 2000;
 export function runBackprop(plan: Plan, targets: Trackable[], seeds: Tensor[], sources: Trackable[]): Map<number, Tensor> {
   if (markedPlan !== plan.stamp) remark(plan);
   const { order, list, stamp, needed } = plan;
-  const end = stamp + needed.length;
+  // A tensor needs a gradient here when its mark lies in [base, end); its index is mark - base.
+  const base = stamp + 1, end = base + needed.length;
   // In chunks, like the tape: a young gradient is then stored into a young chunk.
   const gradOf = new Chunks<Tensor | undefined>();
   const accumulate = (index: number, g: Tensor): void => {
     const prev = gradOf.get(index);
     gradOf.set(index, prev ? add(prev, g) : g);
   };
-  targets.forEach((t, i) => accumulate(t.needMark - stamp, seeds[i]));
+  targets.forEach((t, i) => accumulate(t.reachMark - base, seeds[i]));
   const isSource = new Uint8Array(needed.length);
-  for (const s of sources) if (s.needMark >= stamp && s.needMark < end) isSource[s.needMark - stamp] = 1;
+  for (const s of sources) if (s.reachMark >= base && s.reachMark < end) isSource[s.reachMark - base] = 1;
   // One context for the whole walk: rules read it synchronously and keep no reference to it.
   const ctx: OpContext<unknown> = { inputs: [], output: seeds[0], attrs: undefined, needs: [] };
   const { ops, outputs, attrs, inputs: allInputs, inputEnds } = list;
@@ -100,7 +102,7 @@ export function runBackprop(plan: Plan, targets: Trackable[], seeds: Tensor[], s
   for (let k = 0; k < order.length; k++) {
     const i = order[k];
     const op = ops.get(i), output = outputs.get(i);
-    const at = output.needMark - stamp;
+    const at = output.reachMark - base;
     const dy = gradOf.get(at);
     if (!dy) continue;
     if (!op.vjp) {
@@ -117,8 +119,8 @@ export function runBackprop(plan: Plan, targets: Trackable[], seeds: Tensor[], s
     for (let j = 0; j < count; j++) {
       const x = allInputs.get(start + j);
       inputs[j] = x as Tensor;
-      needs[j] = x.needMark >= stamp && x.needMark < end && isFloat(x.dtype);
-      slots[j] = x.needMark - stamp;
+      needs[j] = x.reachMark >= base && x.reachMark < end && isFloat(x.dtype);
+      slots[j] = x.reachMark - base;
     }
     ctx.inputs = inputs;
     ctx.needs = needs;
@@ -152,7 +154,7 @@ function noGradientError(op: string): LookupError {
 }
 
 function remark(plan: Plan): void {
-  for (let index = 0; index < plan.needed.length; index++) plan.needed.get(index).needMark = plan.stamp + index;
+  for (let index = 0; index < plan.needed.length; index++) plan.needed.get(index).reachMark = plan.stamp + 1 + index;
   markedPlan = plan.stamp;
 }
 

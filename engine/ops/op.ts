@@ -11,9 +11,8 @@ export interface Trackable {
   readonly id: number;
   readonly shape: number[];
   readonly dtype: Tensor["dtype"];
-  /** Scratch marks for the gradient walk (see tape.ts). */
+  /** Scratch mark for the gradient walk: the plan that reached it, and whether it needs a gradient (backprop.ts). */
   reachMark: number;
-  needMark: number;
   tapeMark: number;
   otherTapeMarks?: number[];
 }

@@ -34,9 +34,8 @@ export class Tensor {
   declare name?: string;
   /** Set on results of jacobian/hessian. */
   declare derivativeMatrix?: DerivativeMatrixHint;
-  /** Scratch marks for the gradient walk (tape.ts): cheaper than sets of ids. */
+  /** Scratch mark for the gradient walk (backprop.ts): cheaper than sets of ids. */
   reachMark = 0;
-  needMark = 0;
   /** The tape that recorded the op producing this value, and any nested ones (tape.ts). */
   tapeMark = 0;
   declare otherTapeMarks?: number[];
