@@ -5,6 +5,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import vm from "node:vm";
 import fc from "fast-check";
 import * as tf from "../../core";
@@ -34,6 +35,21 @@ test("V8 lends synchronous reclamation here, and user code and later contexts se
   assert.equal(vm.runInNewContext("typeof FinalizationRegistry.prototype.cleanupSome"), "undefined");
   assert.equal(typeof (FinalizationRegistry.prototype as { cleanupSome?: unknown }).cleanupSome, "undefined");
   assert.equal(typeof (globalThis as { gc?: unknown }).gc, "undefined");
+});
+
+test("where V8 refuses the flags there is no collector, and a synchronous loop of adds still computes on the WebAssembly backend", () => {
+  // A runtime whose setFlagsFromString does nothing stands for one without the flags.
+  const refuseFlags = 'data:text/javascript,import v8 from "node:v8"; v8.setFlagsFromString = () => {};';
+  const script = `
+    const { synchronousCollector } = require("./engine/backend/wasm/reclaim.ts");
+    const tf = require("./engine/core.ts");
+    const x = tf.constant(new Float32Array(1e6).fill(1.5)), y = tf.constant(new Float32Array(1e6).fill(2));
+    let sum;
+    for (let i = 0; i < 100; i++) sum = tf.add(x, y);
+    console.log(JSON.stringify({ collector: synchronousCollector(), backend: tf.getBackend(), value: sum.dataSync()[123456] }));`;
+  const child = spawnSync(process.execPath, ["--import", refuseFlags, "--import", "tsx", "-e", script], { cwd: new URL("../../..", import.meta.url), encoding: "utf8" });
+  assert.equal(child.status, 0, child.stderr);
+  assert.deepEqual(JSON.parse(child.stdout), { collector: null, backend: "wasm", value: 3.5 });
 });
 
 test("a synchronous loop of 1e6-element adds reuses kernel memory: no result goes outside after warm-up, and memory stays within the budget's limit", async () => {
