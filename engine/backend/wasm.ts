@@ -215,11 +215,11 @@ export function createWasmBackend({ minElements, residentMinElements, residentBu
     },
     matmul(a, aOff, b, bOff, c, cOff, m, k, n, transposeA = false, transposeB = false) {
       const plain = !transposeA && !transposeB;
-      // Counting an operand's zeros costs an eighth of it or more; two dense-looking samples skip that.
-      const dense = looksDense(a, aOff, m * k) && looksDense(b, bOff, k * n);
-      if (plain && !dense && trySparseMatmul(a, aOff, b, bOff, c, cOff, m, k, n)) return;
+      // Counting an operand's zeros costs an eighth of it or more; a dense-looking sample skips that.
+      const aDense = looksDense(a, aOff, m * k), bDense = looksDense(b, bOff, k * n);
+      if (plain && !(aDense && bDense) && trySparseMatmul(a, aOff, b, bOff, c, cOff, m, k, n)) return;
       // Mostly-zero operands (the seeds of vectorised Jacobians) cost less on the sparse loops, transposed too.
-      const sparse = !plain && !dense && (isSparse(a, aOff, m * k) || isSparse(b, bOff, k * n));
+      const sparse = !plain && ((!aDense && isSparse(a, aOff, m * k)) || (!bDense && isSparse(b, bOff, k * n)));
       if (isF32(a) && isF32(b) && isF32(c) && !sparse && simdGemmAvailable(m * k * n)) {
         return gemm(storedMatrix(a, aOff, m, k, transposeA), storedMatrix(b, bOff, k, n, transposeB), c, false, cOff);
       }
