@@ -30,6 +30,8 @@ export enum Header {
   Spinning = 5,
   /** Who has a call request: Claim.Open when made, then Taken by the worker or Withdrawn by the caller. */
   Claim = 6,
+  /** Set while the worker finds the machine busy (it does not spin then, nor should a caller waiting for it). */
+  Busy = 7,
 }
 export enum Claim {
   Open = 0,
@@ -77,6 +79,7 @@ for (;;) {
     busy = loadavg()[0] >= busyLoad;
     loadCheckedAt = now;
   }
+  Atomics.store(header, slot + ${Header.Busy}, busy || now < calmUntil ? 1 : 0);
   if (Atomics.load(header, sequence) === served && !busy && now >= calmUntil) {
     let before = now;
     const until = now + spinMs;

@@ -21,7 +21,7 @@
  * SPIN_MS before sleeping in Atomics.wait (less on a busy machine: threads-worker.ts), so that
  * back-to-back calls (the products of a training step) pay no wake-up, which costs tens of
  * microseconds on a quiet machine and up to milliseconds on a busy one; a caller waiting for a
- * worker's last part spins briefly before it sleeps. Without worker threads (or with
+ * worker's last part spins up to SETTLE_SPIN_MS before it sleeps (briefly, on a busy machine). Without worker threads (or with
  * AGNB_THREADS=1) `threads` is 1 and `run` does every part on the calling thread.
  */
 import { WORKER_SOURCE, HEADER_INTS, MAX_ARGUMENTS, MAX_PARTS, PREEMPTED_MS, Claim, Header, Job, JOB_INTS, Request } from "./threads-worker";
@@ -33,8 +33,13 @@ export { MAX_PARTS };
  * calls of one training step, short enough that a pool left idle gives its core back at once.
  */
 export const SPIN_MS = 2;
-/** How long a caller spins for a worker's last part; a part still running after it is on a descheduled thread. */
-const SETTLE_SPIN_MS = 0.05;
+/**
+ * How long a caller spins for a worker's last part before it sleeps: long enough for the part
+ * of a product that started a little later than the caller's own (waking the caller again
+ * would cost more than the wait), briefly only when the worker finds the machine busy.
+ */
+const SETTLE_SPIN_MS = 1;
+const BUSY_SETTLE_SPIN_MS = 0.05;
 
 export interface ThreadPool {
   /** Threads a `run` can use, the calling one included. */
@@ -196,7 +201,7 @@ function startWorkers(memory: WebAssembly.Memory, count: number) {
         // The clock is read once every 64 looks: each reading allocates.
         if ((looks & 63) !== 0) continue;
         const now = performance.now();
-        until ||= now + SETTLE_SPIN_MS;
+        until ||= now + (Atomics.load(header, at(worker, Header.Busy)) ? BUSY_SETTLE_SPIN_MS : SETTLE_SPIN_MS);
         if (now > until || (before && now - before > PREEMPTED_MS)) Atomics.wait(header, at(worker, Header.Done), done);
         before = now;
       }
