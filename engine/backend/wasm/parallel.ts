@@ -8,7 +8,7 @@
 import { threadPool, type ThreadPool } from "../threads";
 
 export const PARALLEL_MIN = 262144;
-export const WARM_PARALLEL_MIN = 32768;
+export const WARM_PARALLEL_MIN = 16384;
 
 export interface ParallelKernels {
   /** Threads a split call uses (1: none to split over). */
