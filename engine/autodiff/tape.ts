@@ -373,7 +373,8 @@ function resultFor(s: Source, g: Tensor | undefined, unconnected: UnconnectedGra
 /** Rows start..start+count of the n×n identity, each shaped like the target. */
 function identityRows(start: number, count: number, n: number, t: Tensor): Tensor {
   const seed = zeros([count, ...t.shape], t.dtype);
-  for (let r = 0; r < count; r++) seed.values[r * n + start + r] = 1;
+  const values = seed.values;
+  for (let r = 0; r < count; r++) values[r * n + start + r] = 1;
   return seed;
 }
 
@@ -381,6 +382,7 @@ function identityRows(start: number, count: number, n: number, t: Tensor): Tenso
 function perExampleRows(start: number, count: number, m: number, t: Tensor): Tensor {
   const batch = t.shape[0];
   const seed = zeros([count, ...t.shape], t.dtype);
-  for (let r = 0; r < count; r++) for (let b = 0; b < batch; b++) seed.values[(r * batch + b) * m + start + r] = 1;
+  const values = seed.values;
+  for (let r = 0; r < count; r++) for (let b = 0; b < batch; b++) values[(r * batch + b) * m + start + r] = 1;
   return seed;
 }

@@ -8,7 +8,7 @@ import { currentBackend } from "../backend";
 import { expand } from "../backend/kernels";
 import { runOp, type OpDef } from "./op";
 import { broadcastShapes, sizeOf, sameShape } from "../storage/shape";
-import { castValues, Tensor } from "../storage/tensor";
+import { castValues, sharingValues, Tensor } from "../storage/tensor";
 import { toTensor, toTensorPair, type TensorLike } from "./convert";
 import { binaryOp, castMask, unaryOp } from "./elementwise-factory";
 import { sumTo, toShape } from "./grad-utils";
@@ -120,7 +120,8 @@ const whereDef: OpDef<undefined> = {
     const shape = broadcastShapes("where", broadcastShapes("where", c.shape, a.shape), b.shape);
     if (sameShape(c.shape, shape) && sameShape(a.shape, shape) && sameShape(b.shape, shape)) {
       const out = allocate(a.dtype, a.size);
-      for (let i = 0; i < out.length; i++) out[i] = c.values[i] ? a.values[i] : b.values[i];
+      const cv = c.values, av = a.values, bv = b.values;
+      for (let i = 0; i < out.length; i++) out[i] = cv[i] ? av[i] : bv[i];
       return new Tensor(out, shape, a.dtype);
     }
     const cv = broadcastValues(c, shape), av = broadcastValues(a, shape), bv = broadcastValues(b, shape);
@@ -156,7 +157,7 @@ const castDef: OpDef<{ dtype: DType }> = {
   name: "cast",
   forward([x], { dtype }) {
     const out = castValues(x, dtype);
-    return out === x ? new Tensor(x.values, x.shape, x.dtype) : out;
+    return out === x ? sharingValues(x) : out;
   },
   vjp: (dy, { inputs: [x] }) => [isFloatDType(x.dtype) && isFloatDType(dy.dtype) ? cast(dy, x.dtype) : null],
   jvp: ([t], { inputs: [x], attrs }) => (t && isFloatDType(attrs.dtype) && isFloatDType(x.dtype) ? cast(t, attrs.dtype) : null),
@@ -176,6 +177,5 @@ export function clipByValue(x: TensorLike, clipValueMin: number, clipValueMax: n
 
 /** Gradient-free copy: the result is a constant to every tape and accumulator. */
 export function stopGradient(x: TensorLike): Tensor {
-  const t = toTensor(x, "stopGradient");
-  return new Tensor(t.values, t.shape, t.dtype);
+  return sharingValues(toTensor(x, "stopGradient"));
 }

@@ -48,6 +48,9 @@ describe("scalars in shared slabs", () => {
       assert.deepEqual([...t.values], [i + 0.25]);
       assert.deepEqual(t.dataSync(), new Float32Array([i + 0.25]));
       assert.equal(t.numpy(), i + 0.25);
+      assert.equal(tf.stopGradient(t).item(), i + 0.25);
+      assert.equal(tf.cast(t, "float32").item(), i + 0.25);
+      assert.equal(tf.cast(t, "int32").item(), i);
     });
   });
 

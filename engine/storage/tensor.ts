@@ -39,28 +39,33 @@ export class Tensor {
   /** The tape that recorded the op producing this value, and any nested ones (tape.ts). */
   tapeMark = 0;
   declare otherTapeMarks?: number[];
-  /** The values, or the slab whose element `slot` is this tensor's one value (slot -1: the values). */
+  /** The values, or a slab one of whose elements is this tensor's one value. */
   private data: TypedArray;
-  private slot: number;
+  /**
+   * The number of values, or -1 - slot for a tensor whose one value is data[slot]: one field
+   * says both, and `size` reads it without a typed array's length check.
+   */
+  private extent: number;
   readonly shape: number[];
   readonly dtype: DType;
 
   constructor(values: TypedArray, shape: number[], dtype: DType, slot = -1) {
     this.data = values;
-    this.slot = slot;
+    this.extent = slot < 0 ? values.length : -1 - slot;
     this.shape = shape;
     this.dtype = dtype;
   }
 
   get size(): number {
-    return this.slot < 0 ? this.data.length : 1;
+    return this.extent >= 0 ? this.extent : 1;
   }
 
   get values(): TypedArray {
-    if (this.slot >= 0) {
+    if (this.extent < 0) {
       // The view shares the slab, so the slot stays this tensor's one value either way.
-      this.data = this.data.subarray(this.slot, this.slot + 1);
-      this.slot = -1;
+      const slot = -1 - this.extent;
+      this.data = this.data.subarray(slot, slot + 1);
+      this.extent = 1;
     }
     return this.data;
   }
@@ -96,8 +101,8 @@ export class Tensor {
 /** The value of a one-element tensor, read without making a view of its slab. */
 export function onlyValue(t: Tensor): number {
   // Element access reaches the private storage from outside the class, on purpose.
-  const slot = t["slot"];
-  return t["data"][slot < 0 ? 0 : slot];
+  const extent = t["extent"];
+  return t["data"][extent < 0 ? -1 - extent : 0];
 }
 
 /** A one-element tensor of any shape, held in a shared slab (stored as the dtype's array stores it). */
@@ -106,6 +111,12 @@ export function scalarTensor(value: number, shape: number[], dtype: DType): Tens
   const slot = slab.used++;
   slab.values[slot] = value;
   return new Tensor(slab.values, shape, dtype, slot);
+}
+
+/** A new tensor over the same values (a slab scalar keeps its slot: no view is made). */
+export function sharingValues(t: Tensor, shape: number[] = t.shape): Tensor {
+  const extent = t["extent"];
+  return new Tensor(t["data"], shape, t.dtype, extent < 0 ? -1 - extent : -1);
 }
 
 export function makeTensor(values: TypedArray, shape: Shape, dtype: DType): Tensor {
@@ -217,8 +228,9 @@ function reshapeFlat(flat: TypedArray, inferred: number[], shape: Shape | undefi
 export function castValues(t: Tensor, dtype: DType): Tensor {
   if (t.dtype === dtype) return t;
   const out = allocate(dtype, t.size);
-  if (dtype === "bool") for (let i = 0; i < t.size; i++) out[i] = t.values[i] !== 0 ? 1 : 0;
-  else if (dtype === "int32" && isFloat(t.dtype)) for (let i = 0; i < t.size; i++) out[i] = Math.trunc(t.values[i]);
-  else out.set(t.values);
+  const values = t.values, n = values.length;
+  if (dtype === "bool") for (let i = 0; i < n; i++) out[i] = values[i] !== 0 ? 1 : 0;
+  else if (dtype === "int32" && isFloat(t.dtype)) for (let i = 0; i < n; i++) out[i] = Math.trunc(values[i]);
+  else out.set(values);
   return new Tensor(out, t.shape.slice(), dtype);
 }
