@@ -13,10 +13,12 @@
  * back little (the live set really is that large), or costs far more per megabyte than fresh
  * pages would (a very large heap), makes the next one wait twice as long, so a program holding
  * many live arrays never collects per op. Two in a row that give back much but take more than a
- * quarter of the time since the one before (results made and dropped quickly) double the
- * budget, up to its limit, so that collections come less often. Since a collection may run inside any
- * `resident` call, a caller must not keep a block's offset across one without also keeping its
- * array referenced (kernels take offsets after their outputs are made, from the arrays).
+ * quarter of the processor time since the one before (results made and dropped quickly) double
+ * the budget, up to its limit, so that collections come less often.
+ *
+ * Since a collection may run inside any `resident` call, a caller must not keep a block's offset
+ * across one without also keeping its array referenced (kernels take offsets after their
+ * outputs are made, from the arrays).
  */
 import { nodeBuiltin } from "../threads";
 import { reclaimingRegistry, synchronousCollector, type ReclaimingRegistry, type SynchronousCollector } from "./reclaim";
@@ -28,9 +30,9 @@ const MAX_PAGES = 65536;
 const MB = 2 ** 20;
 /**
  * A fresh megabyte of ordinary memory costs about 0.1 ms in page faults here: a collection that
- * costs four times that per megabyte it gives back (a very large heap) is not worth forcing often.
+ * costs several times that per megabyte it gives back (a very large heap) is not worth forcing often.
  */
-const TOO_COSTLY_MS_PER_MB = 0.4;
+const TOO_COSTLY_MS_PER_MB = 0.5;
 /**
  * Two fruitful collections in a row, each taking more than this share of the time since the one
  * before, double the budget (one alone may have been slowed down by other work on the machine).
@@ -52,10 +54,20 @@ function defaultBudgetLimit(residentBudget: number): number {
   return Math.min(BUDGET_GROWTH * residentBudget, machine ? MACHINE_SHARE * machine : Infinity);
 }
 
+/**
+ * The process's processor time in ms (all its threads), where the runtime tells it, else the
+ * clock: what collections cost is judged by it, so other work on the machine does not make a
+ * collection look costly.
+ */
+function cpuMs(): number {
+  const usage = typeof process === "object" ? process.cpuUsage?.() : undefined;
+  return usage ? (usage.user + usage.system) / 1000 : performance.now();
+}
+
 export interface KernelMemoryStats {
   /** Full collections forced because the budget was reached. */
   forcedCollections: number;
-  /** Time they took, in ms. */
+  /** Processor time they took, in ms. */
   collectionMs: number;
   /** Bytes of blocks they gave back. */
   reclaimedBytes: number;
@@ -83,7 +95,7 @@ export class KernelMemory {
   /** Bytes asked of `resident` since the last forced collection, and how many must be before the next. */
   private requestedSinceCollection = 0;
   private collectAfter: number;
-  private lastCollectionEnd = performance.now();
+  private lastCollectionEnd = cpuMs();
   private lastCollectionCostly = false;
 
   /** `residentBudget`: bytes of arrays kernel memory holds at once before it reclaims or places arrays outside. */
@@ -139,10 +151,10 @@ export class KernelMemory {
   /** Forces a full collection, when enough has been asked for since the last one, and takes back the blocks it finds dead. */
   private collectIfWorthIt(bytes: number): void {
     if (!this.collector || bytes > this.budget || this.requestedSinceCollection < this.collectAfter) return;
-    const before = this.residentBytes, start = performance.now();
+    const before = this.residentBytes, start = cpuMs();
     this.collector.collect();
     this.registry.cleanupSome();
-    const end = performance.now(), ms = end - start, freed = before - this.residentBytes;
+    const end = cpuMs(), ms = end - start, freed = before - this.residentBytes;
     const { stats } = this;
     [stats.forcedCollections, stats.collectionMs, stats.reclaimedBytes] = [stats.forcedCollections + 1, stats.collectionMs + ms, stats.reclaimedBytes + freed];
     this.adjust(freed, ms, end - this.lastCollectionEnd);
