@@ -8,7 +8,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import initWabt from "wabt";
-import { createPool, SPIN_MS, threadCount } from "./threads";
+import { createPool, SPIN_MS, threadCount, type ThreadPool } from "./threads";
 
 const KERNEL = `(module
   (import "env" "memory" (memory 1 100 shared))
@@ -46,6 +46,15 @@ async function compiled(): Promise<WebAssembly.Module> {
 }
 
 const sharedMemory = () => new WebAssembly.Memory({ initial: 1, maximum: 100, shared: true });
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A call only both threads together can finish: each part waits in "meet" for the other. */
+function assertBothMeet(pool: ThreadPool, kernel: number, memory: WebAssembly.Memory, what: string): void {
+  const ints = new Int32Array(memory.buffer);
+  ints.fill(0, 0, 4);
+  pool.run(kernel, "meet", [[0, 2, 8], [0, 2, 12]]);
+  assert.deepEqual([ints[0], ints[2], ints[3]], [2, 1, 1], `${what}: both parts met`);
+}
 
 test("parts run at once on the workers and each writes its share", async (t) => {
   if (threadCount() < 2) return t.diagnostic("one core: nothing runs in parallel here");
@@ -72,14 +81,11 @@ test("a worker joins calls that come back to back (it spins) and calls after it 
   const memory = sharedMemory();
   const pool = createPool(memory, 2);
   const kernel = pool.load(await compiled());
-  const ints = new Int32Array(memory.buffer);
   // Gaps around the spin time: the wake must work whichever side of it the worker is on.
   const gaps = [0, 0, SPIN_MS / 2, SPIN_MS - 0.05, SPIN_MS, SPIN_MS + 0.05, 2 * SPIN_MS, 5 * SPIN_MS, 0, 0];
   for (const [i, gap] of gaps.entries()) {
-    await new Promise((resolve) => setTimeout(resolve, gap));
-    ints.fill(0, 0, 4);
-    pool.run(kernel, "meet", [[0, 2, 8], [0, 2, 12]]);
-    assert.deepEqual([ints[0], ints[2], ints[3]], [2, 1, 1], `call ${i}, ${gap} ms after the one before: both parts met`);
+    await sleep(gap);
+    assertBothMeet(pool, kernel, memory, `call ${i}, ${gap} ms after the one before`);
   }
 });
 
@@ -91,15 +97,12 @@ test("calls the caller finishes alone, while the worker is slow to wake, withdra
   const floats = new Float32Array(memory.buffer);
   for (let round = 0; round < 40; round++) {
     // Now and then long enough for the worker to fall asleep, so that it wakes while the caller already does its part.
-    if (round % 8 === 0) await new Promise((resolve) => setTimeout(resolve, 2 * SPIN_MS + 1));
+    if (round % 8 === 0) await sleep(2 * SPIN_MS + 1);
     const parts = Array.from({ length: 2 + (round % 3) }, (_, part) => [4096 + part * 64, 16, round * 10 + part]);
     pool.run(kernel, "fill", parts);
     parts.forEach(([at, n, value]) => assert.ok(floats.subarray(at / 4, at / 4 + n).every((v) => v === value), `round ${round}: part at ${at} holds ${value}`));
-    // And a call only both threads together can finish: the worker serves it whatever it missed before.
-    const ints = new Int32Array(memory.buffer);
-    ints.fill(0, 0, 4);
-    pool.run(kernel, "meet", [[0, 2, 8], [0, 2, 12]]);
-    assert.deepEqual([ints[0], ints[2], ints[3]], [2, 1, 1], `round ${round}: both threads met`);
+    // The worker serves a call it must join whatever it missed before.
+    assertBothMeet(pool, kernel, memory, `round ${round}`);
   }
 });
 
@@ -108,15 +111,11 @@ test("a module loaded right after a call the worker missed is loaded on the work
   const memory = sharedMemory();
   const pool = createPool(memory, 2);
   const first = pool.load(await compiled());
-  const ints = new Int32Array(memory.buffer);
   for (let round = 0; round < 6; round++) {
-    await new Promise((resolve) => setTimeout(resolve, 2 * SPIN_MS + 1));
+    await sleep(2 * SPIN_MS + 1);
     // The worker sleeps: the caller does both tiny parts and withdraws the request before the worker wakes.
     pool.run(first, "fill", [[4096, 1, round], [4160, 1, round]]);
-    const kernel = pool.load(await compiled());
-    ints.fill(0, 0, 4);
-    pool.run(kernel, "meet", [[0, 2, 8], [0, 2, 12]]);
-    assert.deepEqual([ints[0], ints[2], ints[3]], [2, 1, 1], `round ${round}: the module loaded after the missed call runs on both threads`);
+    assertBothMeet(pool, pool.load(await compiled()), memory, `round ${round}, the module loaded after the missed call`);
   }
 });
 
