@@ -13,7 +13,7 @@
  * back little (the live set really is that large), or costs far more per megabyte than fresh
  * pages would (a very large heap), makes the next one wait twice as long, so a program holding
  * many live arrays never collects per op. Two in a row that give back much but take more than a
- * quarter of the processor time since the one before (results made and dropped quickly) double
+ * tenth of the processor time since the one before (results made and dropped quickly) double
  * the budget, up to its limit, so that collections come less often.
  *
  * Since a collection may run inside any `resident` call, a caller must not keep a block's offset
@@ -37,7 +37,7 @@ const TOO_COSTLY_MS_PER_MB = 0.5;
  * Two fruitful collections in a row, each taking more than this share of the time since the one
  * before, double the budget (one alone may have been slowed down by other work on the machine).
  */
-const GROW_ABOVE_TIME_SHARE = 0.25;
+const GROW_ABOVE_TIME_SHARE = 0.1;
 /** Collections that give back less than this share of the budget count as fruitless. */
 const FRUITLESS_SHARE = 0.25;
 /** However fruitless collections were, one is tried again after this many budgets' worth of requests. */
