@@ -5,11 +5,10 @@
  * interval. Without shared memory this is how an interrupt reaches a cell that spins
  * (interrupt-guard.ts, transport/main-signals.ts).
  */
-const now = performance.now.bind(performance);
 /** Calls between clock reads, at most: bounds the delay when a loop's iterations suddenly get slow. */
-const MAX_CALLS_PER_READ = 4096;
+export const MAX_CALLS_PER_READ = 4096;
 
-export function throttledPoll(poll: () => boolean, intervalMs = 5): () => boolean {
+export function throttledPoll(poll: () => boolean, intervalMs = 5, now: () => number = performance.now.bind(performance)): () => boolean {
   let callsPerRead = 1;
   let countdown = 1;
   let lastPoll = now();

@@ -64,7 +64,13 @@ let ending = false;
 let unopened: WireMessage[] | null = [];
 let opening: Promise<void>;
 
+/** The execute_request whose cell runs, as the main thread's busy and idle statuses tell. */
+let runningCell: OutgoingMessage["parent_header"] | null = null;
+
 function transmit(outgoing: OutgoingMessage): void {
+  if (outgoing.msg_type === "status" && outgoing.parent_header?.msg_type === "execute_request") {
+    runningCell = (outgoing.content as { execution_state?: string })?.execution_state === "busy" ? outgoing.parent_header : null;
+  }
   const message = completeMessage(outgoing, session);
   if (unopened) unopened.push(message);
   else adapter.send(message);
@@ -92,12 +98,18 @@ function endProcess(reason: string, code = 0): void {
   setTimeout(() => { drained().then(kill, kill); }, code === 0 ? EXIT_GRACE_MS : FAILED_OPEN_GRACE_MS);
 }
 
+/** A line for the user: stderr output of the running cell, or the kernel's stderr when none runs. */
+function note(line: string): void {
+  if (!runningCell) return log(line);
+  transmit({ channel: "iopub", msg_type: "stream", content: { name: "stderr", text: `${line}\n` }, parent_header: runningCell, metadata: {} });
+}
+
 function interrupt(): void {
   const seq = signals.interrupt();
   postToMain({ kind: "interrupt", seq });
   if (!setup.shared) {
     // No SIGINT: without keepers it could end the process (interrupt-guard.ts). Loop checks poll instead.
-    setTimeout(() => { if (!signals.interruptTaken(seq)) log(UNREACHED); }, UNREACHED_NOTE_AFTER_MS);
+    setTimeout(() => { if (!signals.interruptTaken(seq)) note(UNREACHED); }, UNREACHED_NOTE_AFTER_MS);
     return;
   }
   if (process.platform === "win32") return;
