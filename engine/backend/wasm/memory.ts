@@ -10,11 +10,12 @@
  * Where V8 allows it (reclaim.ts), every request first gets back at once the blocks of arrays
  * that collections have found dead, and one that finds the budget reached forces a full
  * collection, once half a budget has been asked for since the last one. A collection that gives
- * back little (the live set really is that large), or costs far more per megabyte than fresh
- * pages would (a very large heap), makes the next one wait twice as long, so a program holding
- * many live arrays never collects per op. Two in a row that give back much but take more than a
- * tenth of the processor time since the one before (results made and dropped quickly) double
- * the budget, up to its limit, so that collections come less often.
+ * back little (live arrays fill most of the budget) doubles the budget, up to its limit, so that
+ * the live arrays and those made and dropped beside them fit; at the limit, or when it costs far
+ * more per megabyte than fresh pages would (a very large heap), it makes the next one wait twice
+ * as long, so a program holding more live arrays than the limit never collects per op. Two in a
+ * row that give back much but take more than a tenth of the processor time since the one before
+ * (results made and dropped quickly) double the budget too, so that collections come less often.
  *
  * Since a collection may run inside any `resident` call, a caller must not keep a block's offset
  * across one without also keeping its array referenced (kernels take offsets after their
@@ -164,14 +165,17 @@ export class KernelMemory {
 
   /** After a forced collection: when the next may come, and whether the budget grows. */
   private adjust(freed: number, ms: number, sinceLast: number): void {
-    const fruitless = freed < FRUITLESS_SHARE * this.budget || ms / (freed / MB) > TOO_COSTLY_MS_PER_MB;
-    this.collectAfter = fruitless ? Math.min(2 * this.collectAfter, LONGEST_WAIT_BUDGETS * this.budget) : this.budget / 2;
+    const crowded = freed < FRUITLESS_SHARE * this.budget;
+    const fruitless = crowded || ms / (freed / MB) > TOO_COSTLY_MS_PER_MB;
     const costly = !fruitless && ms > GROW_ABOVE_TIME_SHARE * sinceLast;
-    if (costly && this.lastCollectionCostly) {
+    const grow = this.budget < this.budgetLimit && (crowded || (costly && this.lastCollectionCostly));
+    this.lastCollectionCostly = costly && !this.lastCollectionCostly;
+    if (grow) {
       this.budget = Math.min(2 * this.budget, this.budgetLimit);
       this.collectAfter = this.budget / 2;
+    } else {
+      this.collectAfter = fruitless ? Math.min(2 * this.collectAfter, LONGEST_WAIT_BUDGETS * this.budget) : this.budget / 2;
     }
-    this.lastCollectionCostly = costly && !this.lastCollectionCostly;
   }
 
   /** A view of the whole memory as it is now (views made before a growth stay valid but shorter). */

@@ -115,9 +115,9 @@ test("live arrays are never reclaimed: random allocations, drops and reads under
   assert.ok(memory.stats.forcedCollections > 0 && memory.stats.reclaimedBytes > 0, "collections were forced and gave memory back");
 });
 
-test("a live set larger than the budget does not cost a collection per op: fruitless collections wait twice as long", () => {
+test("a live set larger than the budget does not cost a collection per op: at the budget's limit, fruitless collections wait twice as long", () => {
   const budget = 8 * MB, length = 16_000; // blocks of 64 kB: 128 fill the budget
-  const memory = new KernelMemory(budget);
+  const memory = new KernelMemory(budget, { budgetLimit: budget });
   const held: Float32Array[] = [];
   for (let array = memory.resident(length); array; array = memory.resident(length)) held.push(array);
   const before = memory.stats.forcedCollections;
@@ -129,4 +129,15 @@ test("a live set larger than the budget does not cost a collection per op: fruit
   assert.equal(forced, 5, `${forced} forced collections for 4000 requests`);
   assert.equal(memory.residentBudget, budget, "fruitless collections do not raise the budget");
   assert.equal(held.length, 128);
+});
+
+test("live arrays filling most of the budget make it grow, so that results made and dropped beside them stay in kernel memory", () => {
+  const budget = 64 * MB, length = 250_000; // blocks of 1 MB
+  const memory = new KernelMemory(budget, { budgetLimit: 4 * budget });
+  const held = Array.from({ length: 56 }, () => memory.resident(length)!.fill(5)); // 56 MB of the 64
+  let outside = 0;
+  for (let i = 0; i < 600; i++) if (!memory.resident(length)) outside++;
+  assert.ok(memory.residentBudget >= 2 * budget, "the crowded collection doubled the budget");
+  assert.ok(outside <= 8, `${outside} of 600 results were made outside kernel memory`);
+  assert.ok(held.every((array) => array[0] === 5 && array[length - 1] === 5), "the live arrays kept their values");
 });
