@@ -10,10 +10,11 @@
  * Where V8 allows it (reclaim.ts), every request first gets back at once the blocks of arrays
  * that collections have found dead, and one that finds the budget reached forces a full
  * collection, once half a budget has been asked for since the last one. A collection that gives
- * back little (live arrays fill most of the budget) doubles the budget, up to its limit, so that
- * the live arrays and those made and dropped beside them fit; at the limit, or when it costs far
- * more per megabyte than fresh pages would (a very large heap), it makes the next one wait twice
- * as long, so a program holding more live arrays than the limit never collects per op. Two in a
+ * back some but little (live arrays fill most of the budget) doubles the budget, up to its
+ * limit, so that the live arrays and those made and dropped beside them fit; one that gives back
+ * nothing, or little at the limit, or costs far more per megabyte than fresh pages would (a very
+ * large heap), makes the next one wait twice as long, so a program holding more live arrays
+ * than fit never collects per op. Two in a
  * row that give back much but take more than a tenth of the processor time since the one before
  * (results made and dropped quickly) double the budget too, so that collections come less often.
  *
@@ -165,8 +166,10 @@ export class KernelMemory {
 
   /** After a forced collection: when the next may come, and whether the budget grows. */
   private adjust(freed: number, ms: number, sinceLast: number): void {
-    const crowded = freed < FRUITLESS_SHARE * this.budget;
-    const fruitless = crowded || ms / (freed / MB) > TOO_COSTLY_MS_PER_MB;
+    const little = freed < FRUITLESS_SHARE * this.budget;
+    const fruitless = little || ms / (freed / MB) > TOO_COSTLY_MS_PER_MB;
+    // Some came back, but live arrays fill most of the budget: room for those made and dropped beside them.
+    const crowded = little && freed > 0;
     const costly = !fruitless && ms > GROW_ABOVE_TIME_SHARE * sinceLast;
     const grow = this.budget < this.budgetLimit && (crowded || (costly && this.lastCollectionCostly));
     this.lastCollectionCostly = costly && !this.lastCollectionCostly;
