@@ -1,7 +1,9 @@
 /**
  * The thread pool on a small WebAssembly module: parts really run at the same time on the
  * workers (a barrier that one thread alone could never pass), whether the worker is still
- * spinning from the call before or has gone to sleep; more parts than threads are all done, a
+ * spinning from the call before or has gone to sleep, with workers that spin between calls and
+ * workers that never do; requests a late worker missed are withdrawn without breaking later
+ * calls or loads; more parts than threads are all done, a
  * trap comes back as an error and leaves the pool usable, and without shared memory or with one
  * thread the calling thread does every part.
  */
@@ -76,10 +78,13 @@ test("parts run at once on the workers and each writes its share", async (t) => 
   assert.ok(parts.every((_, i) => floats.subarray(i * 100, (i + 1) * 100).every((v) => v === i)));
 });
 
-test("a worker joins calls that come back to back (it spins) and calls after it went to sleep", async (t) => {
+/** Workers that spin between calls (as on a quiet machine) and workers that never do (a busy one). */
+const SPINNING = [{ name: "spinning", busyLoad: Infinity }, { name: "never spinning", busyLoad: 0 }];
+
+for (const { name, busyLoad } of SPINNING) test(`${name}, a worker joins calls that come back to back and calls after it went to sleep`, async (t) => {
   if (threadCount() < 2) return t.diagnostic("one core: nothing runs in parallel here");
   const memory = sharedMemory();
-  const pool = createPool(memory, 2);
+  const pool = createPool(memory, 2, { busyLoad });
   const kernel = pool.load(await compiled());
   // Gaps around the spin time: the wake must work whichever side of it the worker is on.
   const gaps = [0, 0, SPIN_MS / 2, SPIN_MS - 0.05, SPIN_MS, SPIN_MS + 0.05, 2 * SPIN_MS, 5 * SPIN_MS, 0, 0];
@@ -89,10 +94,10 @@ test("a worker joins calls that come back to back (it spins) and calls after it 
   }
 });
 
-test("calls the caller finishes alone, while the worker is slow to wake, withdraw its request; later calls are served in full", async (t) => {
+for (const { name, busyLoad } of SPINNING) test(`${name}, calls the caller finishes alone while the worker is slow to wake withdraw its request; later calls are served in full`, async (t) => {
   if (threadCount() < 2) return t.diagnostic("one core: no worker to wake");
   const memory = sharedMemory();
-  const pool = createPool(memory, 2);
+  const pool = createPool(memory, 2, { busyLoad });
   const kernel = pool.load(await compiled());
   const floats = new Float32Array(memory.buffer);
   for (let round = 0; round < 40; round++) {
@@ -106,10 +111,10 @@ test("calls the caller finishes alone, while the worker is slow to wake, withdra
   }
 });
 
-test("a module loaded right after a call the worker missed is loaded on the worker too", async (t) => {
+for (const { name, busyLoad } of SPINNING) test(`${name}, a module loaded right after a call the worker missed is loaded on the worker too`, async (t) => {
   if (threadCount() < 2) return t.diagnostic("one core: no worker to load on");
   const memory = sharedMemory();
-  const pool = createPool(memory, 2);
+  const pool = createPool(memory, 2, { busyLoad });
   const first = pool.load(await compiled());
   for (let round = 0; round < 6; round++) {
     await sleep(2 * SPIN_MS + 1);
@@ -117,6 +122,25 @@ test("a module loaded right after a call the worker missed is loaded on the work
     pool.run(first, "fill", [[4096, 1, round], [4160, 1, round]]);
     assertBothMeet(pool, pool.load(await compiled()), memory, `round ${round}, the module loaded after the missed call`);
   }
+});
+
+test("pool.warm says a call would start on every thread at once: soon after a call with spinning workers, never with workers that do not spin", async (t) => {
+  if (threadCount() < 2) return t.diagnostic("one core: no worker to spin");
+  const memory = sharedMemory();
+  const [spinning, resting] = [createPool(memory, 2, { busyLoad: Infinity }), createPool(memory, 2, { busyLoad: 0 })];
+  for (const pool of [spinning, resting]) {
+    assert.equal(pool.warm, false, "no worker before the first call");
+    pool.run(pool.load(await compiled()), "fill", [[4096, 1, 1], [4160, 1, 2]]);
+  }
+  // A spinning worker may lose its core on a busy machine and rest a while: ask again until it spins.
+  let warm = false;
+  for (let tries = 0; tries < 200 && !warm; tries++) {
+    spinning.run(0, "fill", [[4096, 1, 1], [4160, 1, 2]]);
+    warm = spinning.warm;
+    if (!warm) await sleep(5);
+  }
+  assert.ok(warm, "the spinning pool's worker was found spinning after a call");
+  assert.equal(resting.warm, false, "a worker that does not spin is never warm");
 });
 
 test("a worker's trap is reported, and the pool serves the next call", async (t) => {

@@ -102,13 +102,21 @@ export function threadPool(memory: WebAssembly.Memory): ThreadPool {
 
 interface Kernel { module: WebAssembly.Module; exports: WebAssembly.Exports; names: string[] }
 
-export function createPool(memory: WebAssembly.Memory, wanted: number): ThreadPool {
+export interface PoolOptions {
+  /**
+   * Workers do not spin while the one-minute load average is at least this: more threads want
+   * to run than there are cores, our own two included. Tests pass 0 (never spin) or Infinity.
+   */
+  busyLoad?: number;
+}
+
+export function createPool(memory: WebAssembly.Memory, wanted: number, { busyLoad = cores() + 1 }: PoolOptions = {}): ThreadPool {
   const kernels: Kernel[] = [];
   // Started by the first call with parts to share (a process of small products never pays for them).
   let workers: ReturnType<typeof startWorkers> | undefined = wanted > 1 && canShare(memory) ? undefined : null;
   const started = () => {
     if (workers === undefined) {
-      workers = startWorkers(memory, wanted - 1);
+      workers = startWorkers(memory, wanted - 1, busyLoad);
       kernels.forEach(({ module }, kernel) => workers?.load(module, kernel));
     }
     return workers;
@@ -152,7 +160,7 @@ export function createPool(memory: WebAssembly.Memory, wanted: number): ThreadPo
 
 const canShare = (memory: WebAssembly.Memory) => memory.buffer instanceof SharedArrayBuffer && nodeBuiltin<WorkerThreads>("node:worker_threads") !== undefined;
 
-function startWorkers(memory: WebAssembly.Memory, count: number) {
+function startWorkers(memory: WebAssembly.Memory, count: number, busyLoad: number) {
   const threadsModule = nodeBuiltin<WorkerThreads>("node:worker_threads");
   if (!threadsModule) return null;
   const header = new Int32Array(new SharedArrayBuffer((count * HEADER_INTS + JOB_INTS) * 4));
@@ -163,7 +171,7 @@ function startWorkers(memory: WebAssembly.Memory, count: number) {
       const { port1, port2 } = new threadsModule.MessageChannel();
       const worker = new threadsModule.Worker(WORKER_SOURCE, {
         eval: true,
-        workerData: { memory, header: header.buffer, args: args.buffer, index, workers: count, port: port2, spinMs: SPIN_MS, busyLoad: cores() + 1 },
+        workerData: { memory, header: header.buffer, args: args.buffer, index, workers: count, port: port2, spinMs: SPIN_MS, busyLoad },
         transferList: [port2],
       });
       worker.unref();
