@@ -35,11 +35,11 @@ function peakModuleText(fused: boolean): string {
     (f32x4.extract_lane 0 ${total})))`;
 }
 
-export async function peakModule(fused: boolean): Promise<Uint8Array> {
+export async function peakModule(fused: boolean): Promise<Uint8Array<ArrayBuffer>> {
   const wabt = await initWabt();
   const parsed = wabt.parseWat("simd-peak.wat", peakModuleText(fused), { simd: true, relaxed_simd: true });
   try {
-    return parsed.toBinary({}).buffer;
+    return new Uint8Array(parsed.toBinary({}).buffer);
   } finally {
     parsed.destroy();
   }
