@@ -45,7 +45,7 @@ const FRUITLESS_SHARE = 0.25;
 /** However fruitless collections were, one is tried again after this many budgets' worth of requests. */
 const LONGEST_WAIT_BUDGETS = 64;
 /**
- * How far costly collections may raise the budget, unless told otherwise: 8 times its start, but
+ * How far collections may raise the budget, unless told otherwise: 8 times its start, but
  * not past a sixteenth of the machine's memory (WebAssembly memory, once grown, stays).
  */
 const BUDGET_GROWTH = 8;
@@ -76,7 +76,7 @@ export interface KernelMemoryStats {
 }
 
 export interface KernelMemoryOptions {
-  /** How far costly but fruitful collections may raise the budget (default: 8 times it, at most a sixteenth of the machine's memory). */
+  /** How far collections may raise the budget (default: 8 times it, at most a sixteenth of the machine's memory). */
   budgetLimit?: number;
   /** Whether to reclaim inside synchronous loops where the runtime allows it (default: true). */
   synchronous?: boolean;
@@ -112,7 +112,7 @@ export class KernelMemory {
     });
   }
 
-  /** Bytes of arrays kernel memory may hold now (the budget, as raised by costly collections). */
+  /** Bytes of arrays kernel memory may hold now (the budget, as collections have raised it). */
   get residentBudget(): number {
     return this.budget;
   }
