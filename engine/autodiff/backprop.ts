@@ -56,17 +56,19 @@ export function planBackprop(list: OpList, targets: Trackable[], sources: Tracka
   for (const t of targets) if (t.reachMark < base) { t.reachMark = base + needed.length; needed.push(t); }
   const order: number[] = [];
   let batchable = true, largest = 1;
-  for (let i = n - 1; i >= 0; i--) {
-    if (!reached[i]) continue;
-    const output = outputs.get(i);
-    if (output.reachMark < base) continue;
-    order.push(i);
-    if (ops.get(i).batchable === false) batchable = false;
-    if (output.size > largest) largest = output.size;
-    for (let j = list.inputStart(i), end = inputEnds.get(i); j < end; j++) {
-      const x = inputs.get(j);
-      if (x.reachMark === stamp) { x.reachMark = base + needed.length; needed.push(x); }
+  for (let i = n - 1, end = inputs.length; i >= 0; i--) {
+    const start = list.inputStart(i);
+    const output = reached[i] ? outputs.get(i) : undefined;
+    if (output !== undefined && output.reachMark >= base) {
+      order.push(i);
+      if (ops.get(i).batchable === false) batchable = false;
+      if (output.size > largest) largest = output.size;
+      for (let j = start; j < end; j++) {
+        const x = inputs.get(j);
+        if (x.reachMark === stamp) { x.reachMark = base + needed.length; needed.push(x); }
+      }
     }
+    end = start;
   }
   lastMark = base + needed.length;
   const plan = { list, order, stamp, needed, batchable, largest };

@@ -6,7 +6,7 @@ import { allocate, type DType, type TypedArray } from "../storage/dtype";
 import { binaryKernel, unaryKernel } from "../backend/kernels";
 import { currentBackend, type BinaryKernelName, type UnaryKernelName } from "../backend";
 import { runOp, type OpDef } from "./op";
-import { broadcastShapes, sizeOf } from "../storage/shape";
+import { broadcastShapes, sameShape, sizeOf } from "../storage/shape";
 import { castValues, onlyValue, scalarTensor, Tensor } from "../storage/tensor";
 import { assertFloat, toTensor, toTensorPair, type TensorLike } from "./convert";
 // A cycle (elementwise's ops are made here): only function declarations cross it at load time.
@@ -98,6 +98,9 @@ interface BinarySpec {
   outDType?: (d: DType) => DType;
 }
 
+/** A gradient summed back to its operand's shape; most already have it, and sumTo is skipped. */
+const fitTo = (g: Tensor, shape: number[], batch: number): Tensor => (batch === 0 && sameShape(g.shape, shape) ? g : sumTo(g, shape, batch));
+
 function mapKernel(f: (x: number) => number) {
   return (x: ArrayLike<number>, out: { [i: number]: number; length: number }): void => {
     for (let i = 0; i < out.length; i++) out[i] = f(x[i]);
@@ -128,7 +131,7 @@ export function binaryOp(spec: BinarySpec): (a: TensorLike, b: TensorLike) => Te
       const batch = dy.rank - output.rank;
       const ga = needs && !needs[0] ? null : linear ? linear[0](dy) : mul(dy, partials![0](a, b, output));
       const gb = needs && !needs[1] ? null : linear ? linear[1](dy) : mul(dy, partials![1](a, b, output));
-      return [ga && sumTo(ga, a.shape, batch), gb && sumTo(gb, b.shape, batch)];
+      return [ga && fitTo(ga, a.shape, batch), gb && fitTo(gb, b.shape, batch)];
     } : undefined,
     jvp: spec.constant ? () => null : linear || partials ? (tangents, { inputs: [a, b], output }) => {
       const term = (i: 0 | 1): Tensor | null => {
