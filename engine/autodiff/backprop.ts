@@ -86,7 +86,7 @@ export function runBackprop(plan: Plan, targets: Trackable[], seeds: Tensor[], s
   // A tensor needs a gradient here when its mark lies in [base, end); its index is mark - base.
   const base = stamp + 1, end = base + needed.length;
   // In chunks, like the tape: a young gradient is then stored into a young chunk.
-  const gradOf = new Chunks<Tensor | undefined>();
+  const gradOf = new Chunks<Tensor | undefined>(needed.length);
   const accumulate = (index: number, g: Tensor): void => {
     const prev = gradOf.get(index);
     gradOf.set(index, prev ? add(prev, g) : g);

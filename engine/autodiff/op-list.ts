@@ -13,29 +13,48 @@ const CHUNK_SIZE = 1 << CHUNK_BITS;
 const IN_CHUNK = CHUNK_SIZE - 1;
 
 /**
- * An array kept in chunks of 1,024 entries, grown by `push`. One long array would grow by copying
- * and move to the old generation, where every young tensor stored into it costs a remembered
- * slot; a chunk is filled while it is young. A chunk of only `undefined` is never made.
+ * An array kept in chunks of at most 1,024 entries. One long array would grow by copying and
+ * move to the old generation, where every young tensor stored into it costs a remembered slot;
+ * a chunk is filled while it is young. Chunks grow as entries are pushed (a tape of a few ops
+ * makes small ones), and a chunk of only `undefined` is never made.
  */
 export class Chunks<T> {
   private readonly chunks: (T[] | undefined)[] = [];
   length = 0;
 
+  /** `capacity`: how many entries `set` will be given (chunks for it are made at full length). */
+  constructor(private readonly capacity = 0) {}
+
   push(value: T): void {
-    const chunk = this.length >> CHUNK_BITS;
-    if ((this.length & IN_CHUNK) === 0) this.chunks.push(undefined);
-    if (value !== undefined) (this.chunks[chunk] ??= new Array<T>(CHUNK_SIZE))[this.length & IN_CHUNK] = value;
+    const at = this.length & IN_CHUNK;
+    if (at === 0) this.chunks.push(undefined);
+    const last = this.chunks.length - 1;
+    let chunk = this.chunks[last];
+    if (chunk === undefined && value !== undefined) {
+      chunk = this.chunks[last] = [];
+      while (chunk.length < at) chunk.push(undefined as T);
+    }
+    chunk?.push(value);
     this.length++;
   }
 
-  /** Sets entry i; entries never set read as undefined. */
+  /** Sets entry i, below the capacity; entries never set read as undefined. */
   set(i: number, value: T): void {
-    (this.chunks[i >> CHUNK_BITS] ??= new Array<T>(CHUNK_SIZE))[i & IN_CHUNK] = value;
+    const k = i >> CHUNK_BITS;
+    (this.chunks[k] ??= new Array<T>(Math.min(CHUNK_SIZE, this.capacity - (k << CHUNK_BITS))))[i & IN_CHUNK] = value;
   }
 
   get(i: number): T {
     const chunk = this.chunks[i >> CHUNK_BITS];
     return (chunk === undefined ? undefined : chunk[i & IN_CHUNK]) as T;
+  }
+
+  /** Lets go of the whole chunks before entry i (their entries then read as undefined). */
+  dropBefore(i: number): void {
+    for (let k = 0; k < i >> CHUNK_BITS; k++) {
+      this.chunks[k]?.fill(undefined as T);
+      this.chunks[k] = undefined;
+    }
   }
 
   /** Overwrites every entry first, so that no chunk in the old generation keeps young objects alive. */
@@ -47,8 +66,8 @@ export class Chunks<T> {
 }
 
 export class OpList {
-  /** Ops before this index were left out (`newest`): op i is at i - offset here. */
-  private offset = 0;
+  /** Ops before this one were let go (`keepNewest`): their entries read as undefined. */
+  private firstKept = 0;
   readonly ops = new Chunks<OpDef<any>>();
   readonly outputs = new Chunks<Tensor>();
   readonly attrs = new Chunks<unknown>();
@@ -82,23 +101,27 @@ export class OpList {
 
   /**
    * One record per op, the same objects on every call (the picture matches ops by identity),
-   * indexed as the ops were recorded: ops left out by `newest` are holes.
+   * indexed as the ops were recorded: ops let go by `keepNewest` are holes.
    */
   asRecords(): RecordedOp[] {
-    if (this.records.length === 0 && this.offset > 0) this.records.length = this.offset;
-    for (let i = this.records.length - this.offset; i < this.length; i++) {
+    if (this.records.length < this.firstKept) this.records.length = this.firstKept;
+    for (let i = this.records.length; i < this.length; i++) {
       this.records.push({ op: this.ops.get(i), inputs: this.inputsOf(i), output: this.outputs.get(i), attrs: this.attrs.get(i) });
     }
     return this.records;
   }
 
-  /** A list of only the newest `count` ops, numbered as here (for the picture of a finished tape). */
-  newest(count: number): OpList {
-    const tail = new OpList();
-    const from = Math.max(0, this.length - count);
-    tail.offset = this.offset + from;
-    for (let i = from; i < this.length; i++) tail.push(this.ops.get(i), this.inputsOf(i), this.outputs.get(i), this.attrs.get(i));
-    return tail;
+  /**
+   * Lets go of all but (at least) the newest `count` ops, keeping their numbers: what the
+   * picture of a finished tape shows. Whole chunks go, overwritten as in `clear`.
+   */
+  keepNewest(count: number): void {
+    const from = Math.max(this.firstKept, this.length - count);
+    const firstInput = this.inputStart(from);
+    for (const chunks of [this.ops, this.outputs, this.attrs, this.inputEnds]) chunks.dropBefore(from);
+    this.inputs.dropBefore(firstInput);
+    this.records.fill(undefined as unknown as RecordedOp, 0, Math.min(from, this.records.length));
+    this.firstKept = from;
   }
 
   /**

@@ -246,14 +246,13 @@ export class GradientTape implements Recorder {
     const done = this.list;
     this.list = new OpList();
     const walk = this.lastWalk;
-    if (walk && walk.list === done) {
-      // The picture shows only the newest ops; its order is newest first, so theirs is a prefix.
-      const from = Math.max(0, done.length - PICTURED_OPS);
-      let kept = 0;
-      while (kept < walk.order.length && walk.order[kept] >= from) kept++;
-      this.lastWalk = { ...walk, list: done.newest(PICTURED_OPS), order: walk.order.slice(0, kept) };
-    }
-    done.clear();
+    if (walk?.list !== done) return done.clear();
+    // The picture shows only the newest ops; the walk's order is newest first, so theirs is a prefix.
+    done.keepNewest(PICTURED_OPS);
+    const from = Math.max(0, done.length - PICTURED_OPS);
+    let kept = 0;
+    while (kept < walk.order.length && walk.order[kept] >= from) kept++;
+    this.lastWalk = { ...walk, order: walk.order.slice(0, kept) };
   }
 
   private whileRecording<T>(fn: () => T): T {
