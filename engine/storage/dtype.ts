@@ -46,10 +46,10 @@ export function allocate(dtype: DType, size: number): TypedArray {
 /**
  * One-element tensors (the scalars of a long chain of ops) share slabs of this many values:
  * a typed array of their own would cost an ArrayBuffer and a view each, which the garbage
- * collector copies and tracks while a tape keeps them. Slabs stay small for the same reason as
- * above: a scalar kept for long pins its slab.
+ * collector copies and tracks while a tape keeps them. A slab is small because a scalar kept for
+ * long pins it: 256 bytes of float32, about what a one-element typed array of its own costs.
  */
-const SCALAR_SLOTS = 256;
+const SCALAR_SLOTS = 64;
 
 export interface ScalarSlab {
   values: TypedArray;

@@ -37,7 +37,7 @@ describe("scalars in shared slabs", () => {
     // Bit for bit on the JavaScript kernels; WebAssembly's polynomials (AGNB_WASM_MIN_ELEMENTS=1) round their own way.
     assert.ok(Math.abs(y.item() - expected) <= 1e-5 * expected, `y = ${y.item()}, float32 reference ${expected}`);
     const buffers = new Set(results.map((t) => t.values.buffer));
-    assert.ok(buffers.size <= 5, `1,000 scalar results live in ${buffers.size} buffers`);
+    assert.ok(buffers.size <= 20, `1,000 scalar results live in ${buffers.size} buffers`);
     for (const t of results) assert.equal(t.values.length, 1);
   });
 
