@@ -91,6 +91,30 @@ describe("the backward walk", () => {
     assert.throws(() => tape.gradient(y, x), /non-persistent GradientTape can only be used to compute one set of gradients/);
   });
 
+  test("gradients for every watched tensor or for some of them agree, constants and nested tapes' ops included", () => {
+    const a = tf.constant([0.5, -0.25]), b = tf.constant(1.5), c = tf.constant([2, 3]);
+    const outer = new tf.GradientTape({ persistent: true });
+    const y = outer.record(() => {
+      outer.watch([a, b]);
+      const inner = new tf.GradientTape();
+      // Ops seen by both tapes: their outputs carry the outer tape's mark second.
+      const u = inner.record(() => {
+        inner.watch(a);
+        return tf.mul(tf.sin(a), c);
+      });
+      return tf.reduceSum(tf.mul(tf.add(u, b), tf.exp(b)));
+    });
+    const [ga, gb] = (outer.gradient(y, [a, b]) as tf.Tensor[]).map((g) => g.dataSync());
+    const gaOnly = (outer.gradient(y, a) as tf.Tensor).dataSync();
+    const gbOnly = (outer.gradient(y, [b]) as tf.Tensor[])[0].dataSync();
+    assert.deepEqual(gaOnly, ga);
+    assert.deepEqual(gbOnly, gb);
+    const e = Math.exp(1.5);
+    [0.5, -0.25].forEach((v, i) => close(ga[i], Math.cos(v) * [2, 3][i] * e, `dy/da[${i}]`));
+    const sum = 2 * Math.sin(0.5) + 3 * Math.sin(-0.25);
+    close(gb[0], 2 * e + (sum + 2 * 1.5) * e, "dy/db");
+  });
+
   test("second derivatives through nested tapes over scalar chains", () => {
     const x = tf.constant(0.4);
     const outer = new tf.GradientTape();
