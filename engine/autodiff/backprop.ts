@@ -31,20 +31,15 @@ let lastMark = 0;
 /** The plan whose marks the tensors carry now (a rule that differentiates may plan anew). */
 let markedPlan = 0;
 
-/**
- * Which recorded ops lie on a path from a source to a target, newest first. `tapeMark`, when
- * given, says every tensor the tape watched is a source: every op it recorded then descends from
- * a source (it was recorded for an input the tape watched or had produced), so the forward pass
- * that finds them is skipped, and an input lies on a path if it is a source or the tape made it.
- */
-export function planBackprop(list: OpList, targets: Trackable[], sources: Trackable[], tapeMark = 0): Plan {
+/** Which recorded ops lie on a path from a source to a target, newest first. */
+export function planBackprop(list: OpList, targets: Trackable[], sources: Trackable[]): Plan {
   const stamp = lastMark + 1;
   // Marks live on the tensors themselves: a Set of ids costs more than the walk it serves.
   for (const s of sources) s.reachMark = stamp;
   const { ops, outputs, inputs, inputEnds } = list;
   const n = list.length;
-  const reached = tapeMark === 0 ? new Uint8Array(n) : undefined;
-  for (let i = 0, start = 0; reached !== undefined && i < n; i++) {
+  const reached = new Uint8Array(n);
+  for (let i = 0, start = 0; i < n; i++) {
     const end = inputEnds.get(i);
     for (let j = start; j < end; j++) {
       if (inputs.get(j).reachMark === stamp) {
@@ -63,15 +58,14 @@ export function planBackprop(list: OpList, targets: Trackable[], sources: Tracka
   let batchable = true, largest = 1;
   for (let i = n - 1, end = inputs.length; i >= 0; i--) {
     const start = list.inputStart(i);
-    const output = reached === undefined || reached[i] ? outputs.get(i) : undefined;
+    const output = reached[i] ? outputs.get(i) : undefined;
     if (output !== undefined && output.reachMark >= base) {
       order.push(i);
       if (ops.get(i).batchable === false) batchable = false;
       if (output.size > largest) largest = output.size;
       for (let j = start; j < end; j++) {
         const x = inputs.get(j);
-        const onPath = x.reachMark === stamp || (reached === undefined && x.reachMark < stamp && madeBy(x, tapeMark));
-        if (onPath) { x.reachMark = base + needed.length; needed.push(x); }
+        if (x.reachMark === stamp) { x.reachMark = base + needed.length; needed.push(x); }
       }
     }
     end = start;
@@ -81,10 +75,6 @@ export function planBackprop(list: OpList, targets: Trackable[], sources: Tracka
   markedPlan = stamp;
   return plan;
 }
-
-/** Whether the tape with this mark recorded the op that made `x` (tape.ts). */
-const madeBy = (x: Trackable, tapeMark: number): boolean =>
-  x.tapeMark === tapeMark || (x.otherTapeMarks !== undefined && x.otherTapeMarks.includes(tapeMark));
 
 /** Intermediate gradients are kept for the tape's picture; beyond this many ops only the newest are. */
 const KEPT_GRADIENTS = 2000;

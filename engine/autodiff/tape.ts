@@ -104,12 +104,6 @@ export class GradientTape implements Recorder {
     }
   }
 
-  /** This tape's mark when every tensor it watched is among `sources` (the plan can then skip a pass), else 0. */
-  private markIfAllWatchedIn(sources: Trackable[]): number {
-    const ids = new Set(sources.map((s) => s.id));
-    return this.watched.every((w) => ids.has(w.id)) ? this.mark : 0;
-  }
-
   private tracks(x: Trackable): boolean {
     return x.tapeMark === this.mark || this.watchedIds.has(x.id) || (x.otherTapeMarks !== undefined && x.otherTapeMarks.includes(this.mark));
   }
@@ -169,7 +163,7 @@ export class GradientTape implements Recorder {
     if (seeds.length !== targets.length) {
       throw new Error(`gradient: outputGradients has ${seeds.length} entries but there are ${targets.length} targets`);
     }
-    const plan = planBackprop(this.list, targets, srcs, this.markIfAllWatchedIn(srcs));
+    const plan = planBackprop(this.list, targets, srcs);
     const grads = runBackprop(plan, targets, seeds, srcs);
     this.remember(plan, targets, srcs, grads);
     this.consume();
@@ -295,7 +289,7 @@ export class GradientTape implements Recorder {
    * unconnected). Rows go in chunks so no intermediate gradient grows past CHUNK_ELEMENTS.
    */
   private batchedGradients(t: Tensor, srcs: Source[], n: number, seedRows: (start: number, count: number) => Tensor, vectorized = true): (Tensor | null)[] {
-    const plan = planBackprop(this.list, [t], srcs, this.markIfAllWatchedIn(srcs));
+    const plan = planBackprop(this.list, [t], srcs);
     const perRow = !vectorized || !plan.batchable;
     const chunk = perRow ? 1 : Math.max(1, Math.floor(CHUNK_ELEMENTS / Math.max(plan.largest, ...srcs.map((s) => s.size))));
     const parts: (Tensor | null)[][] = srcs.map(() => []);
