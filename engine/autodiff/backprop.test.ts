@@ -4,7 +4,12 @@
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import v8 from "node:v8";
+import vm from "node:vm";
 import * as tf from "../core";
+
+v8.setFlagsFromString("--expose-gc");
+const collectGarbage = vm.runInNewContext("gc") as () => void;
 
 const close = (actual: number, expected: number, what: string, tolerance = 1e-5): void => {
   assert.ok(Math.abs(actual - expected) <= tolerance * Math.max(1, Math.abs(expected)), `${what}: ${actual}, expected ${expected}`);
@@ -113,6 +118,29 @@ describe("the backward walk", () => {
     [0.5, -0.25].forEach((v, i) => close(ga[i], Math.cos(v) * [2, 3][i] * e, `dy/da[${i}]`));
     const sum = 2 * Math.sin(0.5) + 3 * Math.sin(-0.25);
     close(gb[0], 2 * e + (sum + 2 * 1.5) * e, "dy/db");
+  });
+
+  test("a finished tape lets its older ops' tensors be collected, and keeps those its picture shows", async () => {
+    const x = tf.constant(1.25);
+    const tape = new tf.GradientTape();
+    const refs: WeakRef<tf.Tensor>[] = [];
+    const y = tape.record(() => {
+      tape.watch(x);
+      let t = x;
+      for (let i = 0; i < 5000; i++) {
+        t = tf.mul(t, 1.0001);
+        if (i === 10 || i === 4990) refs.push(new WeakRef(t));
+      }
+      return t;
+    });
+    close((tape.gradient(y, x) as tf.Tensor).item(), 1.0001 ** 5000, "dy/dx", 2e-4);
+    // A weak reference holds its target until the current job ends.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    collectGarbage();
+    const [early, late] = refs.map((ref) => ref.deref());
+    assert.equal(early, undefined, "op 10's result is still reachable from the finished tape");
+    assert.ok(late, "op 4,990's result, in the tape's picture, was collected");
+    assert.ok(tape.describe().nodes.some((n) => n.outputs[0] === late.id));
   });
 
   test("second derivatives through nested tapes over scalar chains", () => {
