@@ -31,10 +31,14 @@ export class Chunks<T> {
     const last = this.chunks.length - 1;
     let chunk = this.chunks[last];
     if (chunk === undefined && value !== undefined) {
-      chunk = this.chunks[last] = [];
-      while (chunk.length < at) chunk.push(undefined as T);
+      // The first chunk grows with the list; once a list has filled one, later ones are made whole.
+      chunk = this.chunks[last] = last === 0 ? [] : new Array<T>(CHUNK_SIZE);
+      if (last === 0) while (chunk.length < at) chunk.push(undefined as T);
     }
-    chunk?.push(value);
+    if (chunk !== undefined) {
+      if (last === 0) chunk.push(value);
+      else chunk[at] = value;
+    }
     this.length++;
   }
 
