@@ -1,6 +1,8 @@
 /**
- * The gemm against float64 products and the JavaScript backend's loops: both builds of the kernel (fused multiply-add and separate
- * multiply and add, the latter also where the runtime has FMA), on one thread and split across
+ * The gemm against float64 products and the JavaScript backend's loops: both products (4×8
+ * tiles, and the 6×8 ones of the largest products), both builds of the kernel (fused
+ * multiply-add and separate multiply and add, the latter also where the runtime has FMA), on
+ * one thread and split across
  * the pool, over shapes with odd sizes, 1×k, k = 1, transposes, offsets (batches) and
  * accumulation, and batches in one call; tf.matmul on the wasm backend against the js backend for batched, broadcast and
  * transposed operands; and a product interrupted by SIGINT leaving the pool clean.
@@ -58,11 +60,12 @@ function assertProduct(actual: Float32Array, offset: number, a: MatrixView, b: M
   });
 }
 
-function withSettings(variant: GemmVariant, split: boolean, body: () => void) {
+function withSettings(variant: GemmVariant, split: boolean, large: boolean, body: () => void) {
   const saved = { ...matmulSettings };
   matmulSettings.variant = variant;
   matmulSettings.wasmMinWork = 1;
   matmulSettings.parallelMinWork = split ? 0 : Infinity;
+  matmulSettings.largeMinWork = large ? 0 : Infinity;
   try {
     body();
   } finally {
@@ -78,8 +81,8 @@ test("relaxed SIMD is switched on where this Node needs a flag, and the fused bu
 });
 
 for (const variant of VARIANTS) {
-  for (const split of [false, true]) {
-    const how = `${variant} multiply-add, ${split ? `split across ${threadCount()} threads` : "one thread"}`;
+  for (const [split, large] of [[false, false], [true, false], [false, true], [true, true]]) {
+    const how = `${large ? "6×8 tiles" : "4×8 tiles"}, ${variant} multiply-add, ${split ? `split across ${threadCount()} threads` : "one thread"}`;
 
     test(`gemm (${how}) matches float64 products over shapes, transposes, offsets and accumulation`, () => {
       const size = fc.oneof(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 70 }), fc.constantFrom(7, 8, 9, 33, 129));
@@ -89,7 +92,7 @@ for (const variant of VARIANTS) {
         aOffset: fc.integer({ min: 0, max: 5 }), bOffset: fc.integer({ min: 0, max: 5 }), outOffset: fc.integer({ min: 0, max: 5 }),
         seed: fc.integer({ min: 1, max: 1e6 }),
       });
-      withSettings(variant, split, () => {
+      withSettings(variant, split, large, () => {
         fc.assert(fc.property(shape, ({ m, k, n, transposeA, transposeB, accumulate, aOffset, bOffset, outOffset, seed }) => {
           const a = storedMatrix(seeded(aOffset + m * k, seed), aOffset, m, k, transposeA);
           const b = storedMatrix(seeded(bOffset + k * n, seed + 1), bOffset, k, n, transposeB);
@@ -118,7 +121,7 @@ for (const variant of VARIANTS) {
         transposeA: fc.boolean(), transposeB: fc.boolean(), seed: fc.integer({ min: 1, max: 1e6 }),
         picks: fc.array(fc.tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 3 })), { minLength: 1, maxLength: 12 }),
       });
-      withSettings(variant, split, () => {
+      withSettings(variant, split, large, () => {
         fc.assert(fc.property(batch, ({ m, k, n, transposeA, transposeB, seed, picks }) => {
           // Four matrices on each side, picked in any order and repeated, as broadcasting does.
           const aValues = seeded(4 * m * k, seed), bValues = seeded(4 * k * n, seed + 1);
@@ -135,7 +138,7 @@ for (const variant of VARIANTS) {
     });
 
     test(`gemm (${how}) on the MLP's products and past every cache block`, () => {
-      withSettings(variant, split, () => {
+      withSettings(variant, split, large, () => {
         for (const [m, k, n, transposeA, transposeB] of [[64, 784, 256, false, false], [784, 64, 256, true, false], [64, 256, 784, false, true], [200, 600, 530, true, true], [1, 300, 1100, false, false], [1030, 2, 1, false, true]] as const) {
           const a = storedMatrix(seeded(m * k, m + k), 0, m, k, transposeA), b = storedMatrix(seeded(k * n, k + n), 0, k, n, transposeB);
           const out = new Float32Array(m * n);
@@ -208,9 +211,10 @@ test("the shipped kernel bytes are the .wat sources compiled (run engine/backend
 });
 
 test("gemm.wat is what gemm-wat.mjs writes (run it after editing the tiling or the kernel)", async () => {
-  const { GEMM_WAT, TILING, gemmWat } = await import("./wasm/gemm-wat.mjs" as string);
-  assert.equal(readFileSync(GEMM_WAT, "utf8"), gemmWat(TILING));
-  assert.throws(() => gemmWat({ ...TILING, MR: 6 }), /MR must be 4/);
+  const { GEMM_WAT, TILING, LARGE_TILING, gemmWat } = await import("./wasm/gemm-wat.mjs" as string);
+  assert.equal(readFileSync(GEMM_WAT, "utf8"), gemmWat(TILING, LARGE_TILING));
+  assert.throws(() => gemmWat({ ...TILING, MR: 5 }), /MR must be even and at least 4/);
+  assert.throws(() => gemmWat(TILING, { ...LARGE_TILING, KC: 256 }), /only MR may differ/);
 });
 
 test("the separate build validates where relaxed SIMD does not (a Node 20 without the flag), the fused one only with it", () => {

@@ -1,11 +1,18 @@
 // Writes gemm.wat, whose micro-kernel and packing are unrolled over registers and lanes: the
-// tile sizes and cache blocks are chosen here (measured on a 2-core Xeon: 4×8 ahead of 6×8, 4×12
-// and 3×16; blocks of 96 rows × 384 of depth × 512 columns). Run after editing, then compile.mjs:
+// tile sizes and cache blocks are chosen here. Measured on a 2-core Xeon (Sapphire Rapids, V8
+// 11): the 6×8 tile's 12 accumulators reach 60 GFLOP/s a core against 53 for 4×8's 8, which
+// cannot hide the multiply-add's latency on two ports; V8 keeps 15 vector registers, so 12
+// accumulators, 2 of B and 1 of A is the largest tile that does not spill (4×12 and 3×16 spill,
+// and operands read straight from memory are not folded into the multiply-add). Unrolling the
+// k loop makes it slower. Blocks of 96 rows × 384 of depth × 512 columns. Run after editing,
+// then compile.mjs:
 //   node engine/backend/wasm/gemm-wat.mjs && node engine/backend/wasm/compile.mjs
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 export const TILING = { MR: 4, NR: 8, MC: 96, KC: 384, NC: 512 };
+/** The tiling of "gemmLarge": the same blocks, taller tiles. */
+export const LARGE_TILING = { ...TILING, MR: 6 };
 
 /** Loads four vectors (byte addresses `from[r]`), transposes them as a 4×4 block, stores them at `to[r]`. */
 const transpose4 = (from, to) => [
@@ -23,51 +30,230 @@ const transpose4 = (from, to) => [
 const remaining = (size, total, start) =>
   `(select (i32.const ${size}) (i32.sub (local.get $${total}) (local.get $${start})) (i32.ge_s (i32.sub (local.get $${total}) (local.get $${start})) (i32.const ${size})))`;
 const TRANSPOSE_LOCALS = "(local $r0 v128) (local $r1 v128) (local $r2 v128) (local $r3 v128) (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)";
-export function gemmWat({ MR, NR, MC, KC, NC }) {
-  if (MR !== 4) throw new Error("A's packing transposes 4×4 blocks: MR must be 4");
+/** The address of row `r` of A from $to (a row-major block, row stride $rowStride bytes). */
+const rowOf = (r) => r === 0 ? "(local.get $to)" : `(i32.add (local.get $to) (i32.mul (local.get $rowStride) (i32.const ${r})))`;
+/**
+ * Four columns p…p+3 of a row-major panel of MR rows at $to into its packed columns at $at (MR
+ * floats each): rows in 4×4 transposes, a last pair of rows interleaved and stored 8 bytes a column.
+ */
+function packRowMajorColumns(MR) {
+  const lines = [];
+  for (let g = 0; g + 4 <= MR; g += 4) {
+    lines.push(...transpose4([0, 1, 2, 3].map((r) => rowOf(g + r)), [0, 1, 2, 3].map((c) => `offset=${(c * MR + g) * 4} (local.get $at)`)));
+  }
+  if (MR % 4 === 2) {
+    const g = MR - 2;
+    lines.push(
+      `(local.set $r0 (v128.load ${rowOf(g)}))`,
+      `(local.set $r1 (v128.load ${rowOf(g + 1)}))`,
+      "(local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r0) (local.get $r1)))",
+      "(local.set $t1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r0) (local.get $r1)))",
+      ...[0, 1, 2, 3].map((c) => `(v128.store64_lane offset=${(c * MR + g) * 4} ${c % 2} (local.get $at) (local.get $t${c >> 1}))`),
+    );
+  }
+  return lines;
+}
+/** One column of a transposed panel (MR floats side by side at $to) to its packed place at $at. */
+function copyColumn(MR) {
+  const lines = [];
+  for (let r = 0; r + 4 <= MR; r += 4) lines.push(`(v128.store offset=${r * 4} (local.get $at) (v128.load offset=${r * 4} (local.get $to)))`);
+  if (MR % 4 === 2) lines.push(`(i64.store offset=${(MR - 2) * 4} (local.get $at) (i64.load offset=${(MR - 2) * 4} (local.get $to)))`);
+  return lines;
+}
+const ind = (lines, n) => lines.map((l) => " ".repeat(n) + l).join("\n");
+
+/** The text pieces of an MR×NR micro-kernel: its accumulators, one k step, and how the tile leaves the registers. */
+function microKernel(MR, NR) {
   const V = NR / 4;
   const acc = (r, v) => `$c${r}_${v}`;
-  const L = [];
-  const accLocals = [];
-  for (let r = 0; r < MR; r++) for (let v = 0; v < V; v++) accLocals.push(`(local ${acc(r, v)} v128)`);
-  const bLocals = Array.from({ length: V }, (_, v) => `(local $b${v} v128)`);
-  const step = (kOff) => {
-    const lines = [];
-    for (let v = 0; v < V; v++) lines.push(`(local.set $b${v} (v128.load offset=${(kOff * NR + v * 4) * 4} (local.get $bp)))`);
-    for (let r = 0; r < MR; r++) {
-      lines.push(`(local.set $x (v128.load32_splat offset=${(kOff * MR + r) * 4} (local.get $ap)))`);
-      for (let v = 0; v < V; v++) lines.push(`(local.set ${acc(r, v)} (f32x4.relaxed_madd (local.get $x) (local.get $b${v}) (local.get ${acc(r, v)})))`);
-    }
-    return lines;
+  const tile = (each) => Array.from({ length: MR }, (_, r) => Array.from({ length: V }, (_, v) => each(r, v))).flat();
+  const rowAt = (r) => `(local.set $row (i32.add (local.get $c) (i32.mul (local.get $ldc) (i32.const ${r}))))`;
+  const byRows = (each) => Array.from({ length: MR }, (_, r) => [rowAt(r), ...Array.from({ length: V }, (_, v) => each(r, v))]).flat();
+  const step = [
+    ...Array.from({ length: V }, (_, v) => `(local.set $b${v} (v128.load offset=${v * 16} (local.get $bp)))`),
+    ...Array.from({ length: MR }, (_, r) => [
+      `(local.set $x (v128.load32_splat offset=${r * 4} (local.get $ap)))`,
+      ...Array.from({ length: V }, (_, v) => `(local.set ${acc(r, v)} (f32x4.relaxed_madd (local.get $x) (local.get $b${v}) (local.get ${acc(r, v)})))`),
+    ]).flat(),
+  ];
+  return {
+    MR,
+    accLocals: tile((r, v) => `(local ${acc(r, v)} v128)`),
+    bLocals: Array.from({ length: V }, (_, v) => `(local $b${v} v128)`),
+    body: step,
+    zero: tile((r, v) => `(local.set ${acc(r, v)} (v128.const i32x4 0 0 0 0))`),
+    storeFull: byRows((r, v) => `(v128.store offset=${v * 16} (local.get $row) (f32x4.add (v128.load offset=${v * 16} (local.get $row)) (local.get ${acc(r, v)})))`),
+    overwriteFull: byRows((r, v) => `(v128.store offset=${v * 16} (local.get $row) (local.get ${acc(r, v)}))`),
+    /** The tile into scratch from `base`, its rows `rowBytes` apart. */
+    toScratch: (base, rowBytes) => tile((r, v) => `(v128.store offset=${v * 16} (i32.add ${base} (i32.mul ${rowBytes} (i32.const ${r}))) (local.get ${acc(r, v)}))`),
   };
-  const zero = [];
-  for (let r = 0; r < MR; r++) for (let v = 0; v < V; v++) zero.push(`(local.set ${acc(r, v)} (v128.const i32x4 0 0 0 0))`);
-  const storeFull = [];
-  for (let r = 0; r < MR; r++) {
-    storeFull.push(`(local.set $row (i32.add (local.get $c) (i32.mul (local.get $ldc) (i32.const ${r}))))`);
-    for (let v = 0; v < V; v++) storeFull.push(`(v128.store offset=${v * 16} (local.get $row) (f32x4.add (v128.load offset=${v * 16} (local.get $row)) (local.get ${acc(r, v)})))`);
-  }
-  const overwriteFull = [];
-  for (let r = 0; r < MR; r++) {
-    overwriteFull.push(`(local.set $row (i32.add (local.get $c) (i32.mul (local.get $ldc) (i32.const ${r}))))`);
-    for (let v = 0; v < V; v++) overwriteFull.push(`(v128.store offset=${v * 16} (local.get $row) (local.get ${acc(r, v)}))`);
-  }
-  const toScratch = [];
-  for (let r = 0; r < MR; r++) for (let v = 0; v < V; v++) toScratch.push(`(v128.store offset=${(r * NR + v * 4) * 4} (local.get $scratch) (local.get ${acc(r, v)}))`);
-  const ind = (lines, n) => lines.map((l) => " ".repeat(n) + l).join("\n");
-  const body = step(0);
+}
+
+function checkTiling({ MR, NR }) {
+  if (MR < 4 || MR % 2 !== 0) throw new Error("A's packing transposes blocks of 4 rows and a pair: MR must be even and at least 4");
+  if (NR % 4 !== 0) throw new Error("B's panels are whole vectors: NR must be a multiple of 4");
+}
+
+/** $packA${MR} and $packColumns${MR}: A's block into panels of MR rows. */
+function packAFunctions(MR, NR) {
+  return `  ;; Panels of MR rows from A's block of mc rows × kc columns at $src (strides in bytes): panel
+  ;; q holds, for each of the kc columns, its MR values (zeros past row mc). Whole panels of a
+  ;; row-major A go through 4×4 transposes in registers (a last pair of rows interleaved), of a
+  ;; transposed A as whole vectors.
+  (func $packA${MR} (param $src i32) (param $rowStride i32) (param $colStride i32) (param $mc i32) (param $kc i32) (param $dst i32)
+    (local $i0 i32) (local $height i32) (local $p i32) (local $from i32) (local $to i32) (local $at i32)
+    ${TRANSPOSE_LOCALS}
+    (loop $panels
+      (local.set $height ${remaining(MR, "mc", "i0")})
+      (local.set $from (i32.add (local.get $src) (i32.mul (local.get $i0) (local.get $rowStride))))
+      (local.set $p (i32.const 0))
+      (if (i32.eq (local.get $height) (i32.const ${MR}))
+        (then
+          (if (i32.eq (local.get $colStride) (i32.const 4))
+            (then
+              (block $transposesDone
+                (loop $transposes
+                  (br_if $transposesDone (i32.gt_u (i32.add (local.get $p) (i32.const 4)) (local.get $kc)))
+                  (local.set $to (i32.add (local.get $from) (i32.shl (local.get $p) (i32.const 2))))
+                  (local.set $at (i32.add (local.get $dst) (i32.mul (local.get $p) (i32.const ${MR * 4}))))
+${ind(packRowMajorColumns(MR), 18)}
+                  (local.set $p (i32.add (local.get $p) (i32.const 4)))
+                  (br $transposes)))))
+          (if (i32.eq (local.get $rowStride) (i32.const 4))
+            (then
+              (block $vectorsDone
+                (loop $vectors
+                  (br_if $vectorsDone (i32.ge_u (local.get $p) (local.get $kc)))
+                  (local.set $to (i32.add (local.get $from) (i32.mul (local.get $p) (local.get $colStride))))
+                  (local.set $at (i32.add (local.get $dst) (i32.mul (local.get $p) (i32.const ${MR * 4}))))
+${ind(copyColumn(MR), 18)}
+                  (local.set $p (i32.add (local.get $p) (i32.const 1)))
+                  (br $vectors)))))))
+      (call $packColumns${MR} (local.get $from) (local.get $rowStride) (local.get $colStride) (local.get $height) (local.get $p) (local.get $kc) (local.get $dst))
+      (local.set $dst (i32.add (local.get $dst) (i32.mul (local.get $kc) (i32.const ${MR * 4}))))
+      (br_if $panels (i32.lt_s (local.tee $i0 (i32.add (local.get $i0) (i32.const ${MR}))) (local.get $mc)))))
+
+  ;; Columns p0… of one panel of A, one value at a time: the first $height of each column's MR
+  ;; values from $src, zeros after them.
+  (func $packColumns${MR} (param $src i32) (param $rowStride i32) (param $colStride i32) (param $height i32) (param $p0 i32) (param $kc i32) (param $dst i32)
+    (local $r i32) (local $p i32) (local $from i32) (local $to i32)
+    (loop $panelRows
+      (local.set $to (i32.add (local.get $dst) (i32.add (i32.shl (local.get $r) (i32.const 2)) (i32.mul (local.get $p0) (i32.const ${MR * 4})))))
+      (local.set $from (i32.add (local.get $src) (i32.add (i32.mul (local.get $r) (local.get $rowStride)) (i32.mul (local.get $p0) (local.get $colStride)))))
+      (local.set $p (local.get $p0))
+      (block $valuesDone
+        (loop $values
+          (br_if $valuesDone (i32.ge_u (local.get $p) (local.get $kc)))
+          (f32.store (local.get $to)
+            (if (result f32) (i32.lt_u (local.get $r) (local.get $height))
+              (then (f32.load (local.get $from)))
+              (else (f32.const 0))))
+          (local.set $from (i32.add (local.get $from) (local.get $colStride)))
+          (local.set $to (i32.add (local.get $to) (i32.const ${MR * 4})))
+          (local.set $p (i32.add (local.get $p) (i32.const 1)))
+          (br $values)))
+      (br_if $panelRows (i32.lt_u (local.tee $r (i32.add (local.get $r) (i32.const 1))) (i32.const ${MR})))))
+
+`;
+}
+
+/** The exported product `name` on panels of MR rows of A, with `inner` computing one block's tiles. */
+function gemmFunction(name, MR, { NR, MC, KC, NC }, inner) {
+  return `  ;; C[m×n] (row stride ldc) = (accumulate ? C : 0) + A[m×k]·B[k×n], m, k, n > 0; strides in
+  ;; elements. Thread t packs at $work + t·$workStride: MC×KC floats for A's panels, then
+  ;; KC × (min(n, NC) rounded up to NR) for B's, then MR rows of as many for the tiles before they
+  ;; go to C.
+  (func (export "${name}")
+    (param $a i32) (param $aRow i32) (param $aCol i32) (param $b i32) (param $bRow i32) (param $bCol i32)
+    (param $c i32) (param $ldc i32) (param $m i32) (param $k i32) (param $n i32) (param $accumulate i32)
+    (param $work i32) (param $workStride i32) (param $thread i32)
+    (local $packedB i32) (local $scratch i32) (local $jc i32) (local $nc i32) (local $pc i32) (local $kc i32)
+    (local $ic i32) (local $mc i32) (local $jr i32) (local $ir i32) (local $overwrite i32) (local $cBlock i32)
+    (local.set $aRow (i32.shl (local.get $aRow) (i32.const 2)))
+    (local.set $aCol (i32.shl (local.get $aCol) (i32.const 2)))
+    (local.set $bRow (i32.shl (local.get $bRow) (i32.const 2)))
+    (local.set $bCol (i32.shl (local.get $bCol) (i32.const 2)))
+    (local.set $ldc (i32.shl (local.get $ldc) (i32.const 2)))
+    (local.set $work (i32.add (local.get $work) (i32.mul (local.get $thread) (local.get $workStride))))
+    (local.set $packedB (i32.add (local.get $work) (i32.const ${MC * KC * 4})))
+    (local.set $scratch (i32.add (local.get $packedB)
+      (i32.mul (select (local.get $k) (i32.const ${KC}) (i32.lt_s (local.get $k) (i32.const ${KC})))
+        (i32.mul (i32.and (i32.add (select (local.get $n) (i32.const ${NC}) (i32.lt_s (local.get $n) (i32.const ${NC}))) (i32.const ${NR - 1})) (i32.const ${-NR}))
+          (i32.const 4)))))
+    (loop $columnBlocks
+      (local.set $nc ${remaining(NC, "n", "jc")})
+      (local.set $pc (i32.const 0))
+      (loop $depthBlocks
+        (local.set $kc ${remaining(KC, "k", "pc")})
+        (local.set $overwrite (i32.and (i32.eqz (local.get $pc)) (i32.eqz (local.get $accumulate))))
+        (call $packB
+          (i32.add (local.get $b) (i32.add (i32.mul (local.get $pc) (local.get $bRow)) (i32.mul (local.get $jc) (local.get $bCol))))
+          (local.get $bRow) (local.get $bCol) (local.get $kc) (local.get $nc) (local.get $packedB))
+        (local.set $ic (i32.const 0))
+        (loop $rowBlocks
+          (local.set $mc ${remaining(MC, "m", "ic")})
+          (call $packA${MR}
+            (i32.add (local.get $a) (i32.add (i32.mul (local.get $ic) (local.get $aRow)) (i32.mul (local.get $pc) (local.get $aCol))))
+            (local.get $aRow) (local.get $aCol) (local.get $mc) (local.get $kc) (local.get $work))
+          (local.set $cBlock (i32.add (local.get $c) (i32.add (i32.mul (local.get $ic) (local.get $ldc)) (i32.shl (local.get $jc) (i32.const 2)))))
+${inner}          (br_if $rowBlocks (i32.lt_s (local.tee $ic (i32.add (local.get $ic) (i32.const ${MC}))) (local.get $m))))
+        (br_if $depthBlocks (i32.lt_s (local.tee $pc (i32.add (local.get $pc) (i32.const ${KC}))) (local.get $k))))
+      (br_if $columnBlocks (i32.lt_s (local.tee $jc (i32.add (local.get $jc) (i32.const ${NC}))) (local.get $n)))))
+`;
+}
+
+export function gemmWat(small = TILING, large = LARGE_TILING) {
+  checkTiling(small);
+  checkTiling(large);
+  const { NR, MC, KC, NC } = small;
+  if (large.NR !== NR || large.MC !== MC || large.KC !== KC || large.NC !== NC) throw new Error("both kernels share NR and the cache blocks: only MR may differ");
+  const V = NR / 4;
+  const kernels = { small: microKernel(small.MR, NR), large: microKernel(large.MR, NR) };
+  const smallInner = `          (local.set $jr (i32.const 0))
+          (loop $panelColumns
+            (local.set $ir (i32.const 0))
+            (loop $panelRows
+              (call $tile
+                (i32.add (local.get $work) (i32.mul (local.get $ir) (i32.shl (local.get $kc) (i32.const 2))))
+                (i32.add (local.get $packedB) (i32.mul (local.get $jr) (i32.shl (local.get $kc) (i32.const 2))))
+                (local.get $kc)
+                (i32.add (local.get $cBlock) (i32.add (i32.mul (local.get $ir) (local.get $ldc)) (i32.shl (local.get $jr) (i32.const 2))))
+                (local.get $ldc)
+                ${remaining(small.MR, "mc", "ir")}
+                ${remaining(NR, "nc", "jr")}
+                (local.get $overwrite) (local.get $scratch))
+              (br_if $panelRows (i32.lt_s (local.tee $ir (i32.add (local.get $ir) (i32.const ${small.MR}))) (local.get $mc))))
+            (br_if $panelColumns (i32.lt_s (local.tee $jr (i32.add (local.get $jr) (i32.const ${NR}))) (local.get $nc))))
+`;
+  const largeInner = `          (local.set $ir (i32.const 0))
+          (loop $panelRows
+            (call $tiles
+              (i32.add (local.get $work) (i32.mul (local.get $ir) (i32.shl (local.get $kc) (i32.const 2))))
+              (local.get $packedB)
+              (local.get $kc)
+              (i32.add (local.get $cBlock) (i32.mul (local.get $ir) (local.get $ldc)))
+              (local.get $ldc)
+              ${remaining(large.MR, "mc", "ir")}
+              (local.get $nc)
+              (local.get $overwrite) (local.get $scratch))
+            (br_if $panelRows (i32.lt_s (local.tee $ir (i32.add (local.get $ir) (i32.const ${large.MR}))) (local.get $mc))))
+`;
   return `;; Written by gemm-wat.mjs (edit that and run it, then compile.mjs).
 ;; Float32 matrix products C (+)= A·B on byte offsets of the imported shared memory, in the
 ;; way of BLIS/GotoBLAS. B is copied, a block of KC rows × NC columns at a time, into panels of
 ;; NR columns (k-major), A, a block of MC rows × KC at a time, into panels of MR rows; the
-;; micro-kernel keeps an MR×NR tile of C in ${MR * V} SIMD registers while it walks k through one
-;; panel of each, so every value loaded from memory serves ${MR} or ${NR} multiply-adds. Packing reads A
-;; and B through any row and column strides, so transposed operands cost nothing extra.
+;; micro-kernel keeps an MR×NR tile of C in registers while it walks k through one panel of
+;; each, so every value loaded from memory serves MR or NR multiply-adds. Packing reads A and B
+;; through any row and column strides, so transposed operands cost nothing extra. Two products:
+;; "gemm" (${small.MR}×${NR} tiles, each B panel against the A block's panels, stored straight from the
+;; registers) and "gemmLarge" (${large.MR}×${NR} tiles, each A panel against the B block's panels, through
+;; a row of scratch).
 ;; Each multiply-add is f32x4.relaxed_madd (fused where the hardware has FMA); a variant with
 ;; f32x4.mul and f32x4.add is compiled from this same text for runtimes without relaxed SIMD.
 (module
   (import "env" "memory" (memory 1 65536 shared))
-  (global (export "MR") i32 (i32.const ${MR}))
+  (global (export "MR") i32 (i32.const ${small.MR}))
+  (global (export "LARGE_MR") i32 (i32.const ${large.MR}))
   (global (export "NR") i32 (i32.const ${NR}))
   (global (export "MC") i32 (i32.const ${MC}))
   (global (export "KC") i32 (i32.const ${KC}))
@@ -78,25 +264,25 @@ export function gemmWat({ MR, NR, MC, KC, NC }) {
   ;; through $scratch (MR×NR floats).
   (func $tile (param $ap i32) (param $bp i32) (param $kc i32) (param $c i32) (param $ldc i32)
     (param $rows i32) (param $cols i32) (param $overwrite i32) (param $scratch i32)
-    ${accLocals.join(" ")}
-    ${bLocals.join(" ")} (local $x v128)
+    ${kernels.small.accLocals.join(" ")}
+    ${kernels.small.bLocals.join(" ")} (local $x v128)
     (local $end i32) (local $row i32) (local $r i32) (local $j i32) (local $from i32) (local $to i32)
-${ind(zero, 4)}
+${ind(kernels.small.zero, 4)}
     (local.set $end (i32.add (local.get $bp) (i32.mul (local.get $kc) (i32.const ${NR * 4}))))
     (loop $steps
-${ind(body, 6)}
-      (local.set $ap (i32.add (local.get $ap) (i32.const ${MR * 4})))
+${ind(kernels.small.body, 6)}
+      (local.set $ap (i32.add (local.get $ap) (i32.const ${kernels.small.MR * 4})))
       (local.set $bp (i32.add (local.get $bp) (i32.const ${NR * 4})))
       (br_if $steps (i32.lt_u (local.get $bp) (local.get $end))))
-    (if (i32.and (i32.eq (local.get $rows) (i32.const ${MR})) (i32.eq (local.get $cols) (i32.const ${NR})))
+    (if (i32.and (i32.eq (local.get $rows) (i32.const ${kernels.small.MR})) (i32.eq (local.get $cols) (i32.const ${NR})))
       (then
         (if (local.get $overwrite)
           (then
-${ind(overwriteFull, 12)})
+${ind(kernels.small.overwriteFull, 12)})
           (else
-${ind(storeFull, 12)}))
+${ind(kernels.small.storeFull, 12)}))
         (return)))
-${ind(toScratch, 4)}
+${ind(kernels.small.toScratch("(local.get $scratch)", `(i32.const ${NR * 4})`), 4)}
     (loop $rowsLeft
       (local.set $from (i32.add (local.get $scratch) (i32.mul (local.get $r) (i32.const ${NR * 4}))))
       (local.set $to (i32.add (local.get $c) (i32.mul (local.get $r) (local.get $ldc))))
@@ -108,6 +294,69 @@ ${ind(toScratch, 4)}
         (local.set $from (i32.add (local.get $from) (i32.const 4)))
         (local.set $to (i32.add (local.get $to) (i32.const 4)))
         (br_if $colsLeft (i32.lt_u (local.tee $j (i32.add (local.get $j) (i32.const 1))) (local.get $cols))))
+      (br_if $rowsLeft (i32.lt_u (local.tee $r (i32.add (local.get $r) (i32.const 1))) (local.get $rows)))))
+
+  ;; The row of tiles C[rows×nc] at $c (row stride $ldc bytes, rows ≤ MR): panel $aPanel of A
+  ;; against each of the NR-column panels of B's block at $bp (one after another) over $kc
+  ;; steps (kc > 0), added to C or written over it when $overwrite. The tiles go to $scratch
+  ;; first (MR rows of nc rounded up to NR floats), then to C: a row of tiles touches only its
+  ;; MR rows of C, which a column of them (one page of C a row) would not. The k loop sits
+  ;; inside the loop over panels, with the accumulators read only by stores after it: so laid
+  ;; out, V8 keeps all ${large.MR * V} of them in registers (a function holding only the k loop, or
+  ;; branching on how to store a tile, runs a 6×8 tile up to a quarter slower).
+  (func $tiles (param $aPanel i32) (param $bp i32) (param $kc i32) (param $c i32) (param $ldc i32)
+    (param $rows i32) (param $nc i32) (param $overwrite i32) (param $scratch i32)
+    ${kernels.large.accLocals.join(" ")}
+    ${kernels.large.bLocals.join(" ")} (local $x v128)
+    (local $ap i32) (local $end i32) (local $jr i32) (local $tile i32) (local $scratchRow i32)
+    (local.set $scratchRow (i32.shl (i32.and (i32.add (local.get $nc) (i32.const ${NR - 1})) (i32.const ${-NR})) (i32.const 2)))
+    (local.set $tile (local.get $scratch))
+    (loop $panels
+      (local.set $ap (local.get $aPanel))
+      (local.set $end (i32.add (local.get $bp) (i32.mul (local.get $kc) (i32.const ${NR * 4}))))
+      (loop $steps
+${ind(kernels.large.body, 8)}
+        (local.set $ap (i32.add (local.get $ap) (i32.const ${large.MR * 4})))
+        (local.set $bp (i32.add (local.get $bp) (i32.const ${NR * 4})))
+        (br_if $steps (i32.lt_u (local.get $bp) (local.get $end))))
+${ind(kernels.large.toScratch("(local.get $tile)", "(local.get $scratchRow)"), 6)}
+${ind(kernels.large.zero, 6)}
+      (local.set $tile (i32.add (local.get $tile) (i32.const ${NR * 4})))
+      (br_if $panels (i32.lt_s (local.tee $jr (i32.add (local.get $jr) (i32.const ${NR}))) (local.get $nc))))
+    (call $storeRows (local.get $scratch) (local.get $scratchRow) (local.get $c) (local.get $ldc) (local.get $rows) (local.get $nc) (local.get $overwrite)))
+
+  ;; C[rows×cols] at $c (row stride $ldc bytes) (+)= the rows at $from (row stride $fromRow
+  ;; bytes): four columns at a time as vectors, the last few value by value.
+  (func $storeRows (param $from i32) (param $fromRow i32) (param $c i32) (param $ldc i32) (param $rows i32) (param $cols i32) (param $overwrite i32)
+    (local $r i32) (local $j i32) (local $src i32) (local $to i32) (local $vectors i32)
+    (local.set $vectors (i32.and (local.get $cols) (i32.const -4)))
+    (loop $rowsLeft
+      (local.set $src (local.get $from))
+      (local.set $to (local.get $c))
+      (local.set $j (i32.const 0))
+      (block $vectorsDone
+        (loop $vectorsLeft
+          (br_if $vectorsDone (i32.ge_u (local.get $j) (local.get $vectors)))
+          (v128.store (local.get $to)
+            (if (result v128) (local.get $overwrite)
+              (then (v128.load (local.get $src)))
+              (else (f32x4.add (v128.load (local.get $src)) (v128.load (local.get $to))))))
+          (local.set $src (i32.add (local.get $src) (i32.const 16)))
+          (local.set $to (i32.add (local.get $to) (i32.const 16)))
+          (local.set $j (i32.add (local.get $j) (i32.const 4)))
+          (br $vectorsLeft)))
+      (block $valuesDone
+        (loop $valuesLeft
+          (br_if $valuesDone (i32.ge_u (local.get $j) (local.get $cols)))
+          (f32.store (local.get $to)
+            (f32.add (f32.load (local.get $src))
+              (select (f32.const 0) (f32.load (local.get $to)) (local.get $overwrite))))
+          (local.set $src (i32.add (local.get $src) (i32.const 4)))
+          (local.set $to (i32.add (local.get $to) (i32.const 4)))
+          (local.set $j (i32.add (local.get $j) (i32.const 1)))
+          (br $valuesLeft)))
+      (local.set $from (i32.add (local.get $from) (local.get $fromRow)))
+      (local.set $c (i32.add (local.get $c) (local.get $ldc)))
       (br_if $rowsLeft (i32.lt_u (local.tee $r (i32.add (local.get $r) (i32.const 1))) (local.get $rows)))))
 
   ;; Panels of NR columns from B's block of kc rows × nc columns at $src (strides in bytes):
@@ -163,123 +412,16 @@ ${ind(Array.from({ length: NR / 4 }, (_, g) => [
           (br $rows)))
       (br_if $panels (i32.lt_s (local.tee $j0 (i32.add (local.get $j0) (i32.const ${NR}))) (local.get $nc)))))
 
-  ;; Panels of MR rows from A's block of mc rows × kc columns at $src (strides in bytes): panel
-  ;; q holds, for each of the kc columns, its MR values (zeros past row mc). Whole panels of a
-  ;; row-major A go through 4×4 transposes in registers, of a transposed A as whole vectors.
-  (func $packA (param $src i32) (param $rowStride i32) (param $colStride i32) (param $mc i32) (param $kc i32) (param $dst i32)
-    (local $i0 i32) (local $height i32) (local $p i32) (local $from i32) (local $to i32) (local $at i32)
-    ${TRANSPOSE_LOCALS}
-    (loop $panels
-      (local.set $height ${remaining(MR, "mc", "i0")})
-      (local.set $from (i32.add (local.get $src) (i32.mul (local.get $i0) (local.get $rowStride))))
-      (local.set $p (i32.const 0))
-      (if (i32.eq (local.get $height) (i32.const ${MR}))
-        (then
-          (if (i32.eq (local.get $colStride) (i32.const 4))
-            (then
-              (block $transposesDone
-                (loop $transposes
-                  (br_if $transposesDone (i32.gt_u (i32.add (local.get $p) (i32.const 4)) (local.get $kc)))
-                  (local.set $to (i32.add (local.get $from) (i32.shl (local.get $p) (i32.const 2))))
-                  (local.set $at (i32.add (local.get $dst) (i32.shl (local.get $p) (i32.const 4))))
-${ind(transpose4(["(local.get $to)", "(i32.add (local.get $to) (local.get $rowStride))", "(i32.add (local.get $to) (i32.shl (local.get $rowStride) (i32.const 1)))", "(i32.add (local.get $to) (i32.mul (local.get $rowStride) (i32.const 3)))"],
-  ["(local.get $at)", "offset=16 (local.get $at)", "offset=32 (local.get $at)", "offset=48 (local.get $at)"]), 18)}
-                  (local.set $p (i32.add (local.get $p) (i32.const 4)))
-                  (br $transposes)))))
-          (if (i32.eq (local.get $rowStride) (i32.const 4))
-            (then
-              (block $vectorsDone
-                (loop $vectors
-                  (br_if $vectorsDone (i32.ge_u (local.get $p) (local.get $kc)))
-                  (v128.store (i32.add (local.get $dst) (i32.shl (local.get $p) (i32.const 4)))
-                    (v128.load (i32.add (local.get $from) (i32.mul (local.get $p) (local.get $colStride)))))
-                  (local.set $p (i32.add (local.get $p) (i32.const 1)))
-                  (br $vectors)))))))
-      (call $packColumns (local.get $from) (local.get $rowStride) (local.get $colStride) (local.get $height) (local.get $p) (local.get $kc) (local.get $dst))
-      (local.set $dst (i32.add (local.get $dst) (i32.mul (local.get $kc) (i32.const ${MR * 4}))))
-      (br_if $panels (i32.lt_s (local.tee $i0 (i32.add (local.get $i0) (i32.const ${MR}))) (local.get $mc)))))
-
-  ;; Columns p0… of one panel of A, one value at a time: the first $height of each column's MR
-  ;; values from $src, zeros after them.
-  (func $packColumns (param $src i32) (param $rowStride i32) (param $colStride i32) (param $height i32) (param $p0 i32) (param $kc i32) (param $dst i32)
-    (local $r i32) (local $p i32) (local $from i32) (local $to i32)
-    (loop $panelRows
-      (local.set $to (i32.add (local.get $dst) (i32.add (i32.shl (local.get $r) (i32.const 2)) (i32.mul (local.get $p0) (i32.const ${MR * 4})))))
-      (local.set $from (i32.add (local.get $src) (i32.add (i32.mul (local.get $r) (local.get $rowStride)) (i32.mul (local.get $p0) (local.get $colStride)))))
-      (local.set $p (local.get $p0))
-      (block $valuesDone
-        (loop $values
-          (br_if $valuesDone (i32.ge_u (local.get $p) (local.get $kc)))
-          (f32.store (local.get $to)
-            (if (result f32) (i32.lt_u (local.get $r) (local.get $height))
-              (then (f32.load (local.get $from)))
-              (else (f32.const 0))))
-          (local.set $from (i32.add (local.get $from) (local.get $colStride)))
-          (local.set $to (i32.add (local.get $to) (i32.const ${MR * 4})))
-          (local.set $p (i32.add (local.get $p) (i32.const 1)))
-          (br $values)))
-      (br_if $panelRows (i32.lt_u (local.tee $r (i32.add (local.get $r) (i32.const 1))) (i32.const ${MR})))))
-
-  ;; C[m×n] (row stride ldc) = (accumulate ? C : 0) + A[m×k]·B[k×n], m, k, n > 0; strides in
-  ;; elements. Thread t packs at $work + t·$workStride: MC×KC floats for A's panels, then
-  ;; KC × (min(n, NC) rounded up to NR) for B's, then MR×NR of scratch.
-  (func (export "gemm")
-    (param $a i32) (param $aRow i32) (param $aCol i32) (param $b i32) (param $bRow i32) (param $bCol i32)
-    (param $c i32) (param $ldc i32) (param $m i32) (param $k i32) (param $n i32) (param $accumulate i32)
-    (param $work i32) (param $workStride i32) (param $thread i32)
-    (local $packedB i32) (local $scratch i32) (local $jc i32) (local $nc i32) (local $pc i32) (local $kc i32)
-    (local $ic i32) (local $mc i32) (local $jr i32) (local $ir i32) (local $overwrite i32) (local $cBlock i32)
-    (local.set $aRow (i32.shl (local.get $aRow) (i32.const 2)))
-    (local.set $aCol (i32.shl (local.get $aCol) (i32.const 2)))
-    (local.set $bRow (i32.shl (local.get $bRow) (i32.const 2)))
-    (local.set $bCol (i32.shl (local.get $bCol) (i32.const 2)))
-    (local.set $ldc (i32.shl (local.get $ldc) (i32.const 2)))
-    (local.set $work (i32.add (local.get $work) (i32.mul (local.get $thread) (local.get $workStride))))
-    (local.set $packedB (i32.add (local.get $work) (i32.const ${MC * KC * 4})))
-    (local.set $scratch (i32.add (local.get $packedB)
-      (i32.mul (select (local.get $k) (i32.const ${KC}) (i32.lt_s (local.get $k) (i32.const ${KC})))
-        (i32.mul (i32.and (i32.add (select (local.get $n) (i32.const ${NC}) (i32.lt_s (local.get $n) (i32.const ${NC}))) (i32.const ${NR - 1})) (i32.const ${-NR}))
-          (i32.const 4)))))
-    (loop $columnBlocks
-      (local.set $nc ${remaining(NC, "n", "jc")})
-      (local.set $pc (i32.const 0))
-      (loop $depthBlocks
-        (local.set $kc ${remaining(KC, "k", "pc")})
-        (local.set $overwrite (i32.and (i32.eqz (local.get $pc)) (i32.eqz (local.get $accumulate))))
-        (call $packB
-          (i32.add (local.get $b) (i32.add (i32.mul (local.get $pc) (local.get $bRow)) (i32.mul (local.get $jc) (local.get $bCol))))
-          (local.get $bRow) (local.get $bCol) (local.get $kc) (local.get $nc) (local.get $packedB))
-        (local.set $ic (i32.const 0))
-        (loop $rowBlocks
-          (local.set $mc ${remaining(MC, "m", "ic")})
-          (call $packA
-            (i32.add (local.get $a) (i32.add (i32.mul (local.get $ic) (local.get $aRow)) (i32.mul (local.get $pc) (local.get $aCol))))
-            (local.get $aRow) (local.get $aCol) (local.get $mc) (local.get $kc) (local.get $work))
-          (local.set $cBlock (i32.add (local.get $c) (i32.add (i32.mul (local.get $ic) (local.get $ldc)) (i32.shl (local.get $jc) (i32.const 2)))))
-          (local.set $jr (i32.const 0))
-          (loop $panelColumns
-            (local.set $ir (i32.const 0))
-            (loop $panelRows
-              (call $tile
-                (i32.add (local.get $work) (i32.mul (local.get $ir) (i32.shl (local.get $kc) (i32.const 2))))
-                (i32.add (local.get $packedB) (i32.mul (local.get $jr) (i32.shl (local.get $kc) (i32.const 2))))
-                (local.get $kc)
-                (i32.add (local.get $cBlock) (i32.add (i32.mul (local.get $ir) (local.get $ldc)) (i32.shl (local.get $jr) (i32.const 2))))
-                (local.get $ldc)
-                ${remaining(MR, "mc", "ir")}
-                ${remaining(NR, "nc", "jr")}
-                (local.get $overwrite) (local.get $scratch))
-              (br_if $panelRows (i32.lt_s (local.tee $ir (i32.add (local.get $ir) (i32.const ${MR}))) (local.get $mc))))
-            (br_if $panelColumns (i32.lt_s (local.tee $jr (i32.add (local.get $jr) (i32.const ${NR}))) (local.get $nc))))
-          (br_if $rowBlocks (i32.lt_s (local.tee $ic (i32.add (local.get $ic) (i32.const ${MC}))) (local.get $m))))
-        (br_if $depthBlocks (i32.lt_s (local.tee $pc (i32.add (local.get $pc) (i32.const ${KC}))) (local.get $k))))
-      (br_if $columnBlocks (i32.lt_s (local.tee $jc (i32.add (local.get $jc) (i32.const ${NC}))) (local.get $n))))))
+${packAFunctions(small.MR, NR)}
+${packAFunctions(large.MR, NR)}
+${gemmFunction("gemm", small.MR, small, smallInner)}
+${gemmFunction("gemmLarge", large.MR, large, largeInner)})
 `;
 }
 
 export const GEMM_WAT = new URL("./gemm.wat", import.meta.url);
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  writeFileSync(GEMM_WAT, gemmWat(TILING));
+  writeFileSync(GEMM_WAT, gemmWat(TILING, LARGE_TILING));
   console.log("wrote gemm.wat");
 }
