@@ -1,11 +1,13 @@
-// Writes gemm.wat, whose micro-kernel and packing are unrolled over registers and lanes: the
+// Writes gemm.wat, whose micro-kernels and packing are unrolled over registers and lanes: the
 // tile sizes and cache blocks are chosen here. Measured on a 2-core Xeon (Sapphire Rapids, V8
-// 11): the 6×8 tile's 12 accumulators reach 60 GFLOP/s a core against 53 for 4×8's 8, which
-// cannot hide the multiply-add's latency on two ports; V8 keeps 15 vector registers, so 12
-// accumulators, 2 of B and 1 of A is the largest tile that does not spill (4×12 and 3×16 spill,
-// and operands read straight from memory are not folded into the multiply-add). Unrolling the
-// k loop makes it slower. Blocks of 96 rows × 384 of depth × 512 columns. Run after editing,
-// then compile.mjs:
+// 11): alone, on panels in L1, a 6×8 tile's 12 accumulators reach 60 GFLOP/s a core against
+// 53 for 4×8's 8, too few to hide the multiply-add's latency on two ports; V8 keeps 15 vector
+// registers, so 12 accumulators, 2 of B and 1 of A is the largest tile that does not spill
+// (4×12 and 3×16 spill; operands read straight from memory are not folded into the
+// multiply-add; unrolling the k loop is slower). Inside the product the 6×8 tile gains only on
+// the largest ones (2048³: ×1.1; even at 1024³, a few per cent behind below), so there are two:
+// "gemm" with 4×8 tiles and "gemmLarge" with 6×8, which gemm.ts picks by size. Blocks of 96
+// rows × 384 of depth × 512 columns for both. Run after editing, then compile.mjs:
 //   node engine/backend/wasm/gemm-wat.mjs && node engine/backend/wasm/compile.mjs
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
