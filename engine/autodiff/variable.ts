@@ -31,7 +31,6 @@ export class Variable implements Readable {
   readonly id = newId();
   /** Scratch marks for the gradient walk (tape.ts). */
   reachMark = 0;
-  needMark = 0;
   /** The tape that recorded the op producing this value, and any nested ones (tape.ts). */
   tapeMark = 0;
   otherTapeMarks?: number[] = undefined;

@@ -46,9 +46,9 @@ export function onesLike(x: TensorLike): Tensor {
 /** Identity matrix, optionally rectangular and batched: shape [...batchShape, numRows, numColumns]. */
 export function eye(numRows: number, numColumns = numRows, batchShape: number[] = [], dtype: DType = "float32"): Tensor {
   const out = zeros([...batchShape, numRows, numColumns], dtype);
-  const block = numRows * numColumns;
+  const block = numRows * numColumns, values = out.values;
   for (let b = 0; b < sizeOf(batchShape); b++) {
-    for (let i = 0; i < Math.min(numRows, numColumns); i++) out.values[b * block + i * numColumns + i] = 1;
+    for (let i = 0; i < Math.min(numRows, numColumns); i++) values[b * block + i * numColumns + i] = 1;
   }
   return out;
 }

@@ -135,11 +135,11 @@ function argReduce(name: string, better: (a: number, b: number) => boolean) {
     const t = toTensor(x, name);
     const [a] = normalizeAxes(name, axis, t.rank);
     const outer = sizeOf(t.shape.slice(0, a)), n = t.shape[a], inner = sizeOf(t.shape.slice(a + 1));
-    const out = new Int32Array(outer * inner);
+    const out = new Int32Array(outer * inner), values = t.values;
     for (let o = 0; o < outer; o++) {
       for (let i = 0; i < inner; i++) {
         let best = 0;
-        for (let k = 1; k < n; k++) if (better(t.values[(o * n + k) * inner + i], t.values[(o * n + best) * inner + i])) best = k;
+        for (let k = 1; k < n; k++) if (better(values[(o * n + k) * inner + i], values[(o * n + best) * inner + i])) best = k;
         out[o * inner + i] = best;
       }
     }

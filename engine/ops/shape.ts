@@ -301,11 +301,11 @@ const scatterAddDef: OpDef<GatherAttrs & { dim: number }> = {
     const k = indices.size;
     const outer = sizeOf(x.shape.slice(0, axis)), inner = sizeOf(x.shape.slice(axis + indices.rank));
     const shape = [...x.shape.slice(0, axis), dim, ...x.shape.slice(axis + indices.rank)];
-    const out = allocate(x.dtype, sizeOf(shape));
+    const out = allocate(x.dtype, sizeOf(shape)), xs = x.values, at = indices.values;
     for (let o = 0; o < outer; o++) {
       for (let j = 0; j < k; j++) {
-        const dst = (o * dim + indices.values[j]) * inner, src = (o * k + j) * inner;
-        for (let i = 0; i < inner; i++) out[dst + i] += x.values[src + i];
+        const dst = (o * dim + at[j]) * inner, src = (o * k + j) * inner;
+        for (let i = 0; i < inner; i++) out[dst + i] += xs[src + i];
       }
     }
     return new Tensor(out, shape, x.dtype);

@@ -58,16 +58,18 @@ export function sparseCategoricalAccuracy(yTrue: Values, yPred: Values): MetricS
     throw new Error(`sparse_categorical_accuracy: labels of shape ${shapeText(yTrue.shape)} do not give one class index per row of predictions ${shapeText(yPred.shape)}`);
   }
   const width = yPred.values.length / rows;
+  const [labels, predictions] = [yTrue.values, yPred.values];
   let correct = 0;
-  for (let r = 0; r < rows; r++) if (argMaxOfRow(yPred.values, r * width, width) === yTrue.values[r]) correct++;
+  for (let r = 0; r < rows; r++) if (argMaxOfRow(predictions, r * width, width) === labels[r]) correct++;
   return { total: correct, count: rows };
 }
 
 function meanOfDifferences(name: string, score: (d: number) => number): MetricFn {
   return (yTrue, yPred) => {
     checkSameSize(name, yTrue, yPred);
+    const [labels, predictions] = [yTrue.values, yPred.values];
     let total = 0;
-    for (let i = 0; i < yPred.values.length; i++) total += score(yPred.values[i] - yTrue.values[i]);
+    for (let i = 0; i < predictions.length; i++) total += score(predictions[i] - labels[i]);
     // Per sample: the mean over its outputs, so the epoch average weighs samples equally.
     const rows = rowsOf(yPred);
     return { total: (total * rows) / yPred.values.length, count: rows };
