@@ -56,6 +56,21 @@ test("a workload already warm that takes longer than the budget is timed on its 
   assert.equal(calls, 1 + 3);
 });
 
+test("warmupMs keeps calling until a workload that speeds up over its first calls is in its steady state", async () => {
+  // Like a training step whose memory pools are still growing: its first 20 calls are slow.
+  const speedingUp = () => {
+    let calls = 0;
+    return { run: () => (++calls <= 20 ? sleep(3) : undefined), calls: () => calls };
+  };
+  const options = { warmupCalls: 1, minSampleMs: 0, minTimeMs: 5, minSamples: 5, maxSamples: 5 };
+  const cold = await measure(speedingUp().run, options);
+  assert.ok(cold.medianMs >= 2.5, `without warmupMs the slow calls are timed: median ${cold.medianMs} ms`);
+  const workload = speedingUp();
+  const warm = await measure(workload.run, { ...options, warmupMs: 150 });
+  assert.ok(workload.calls() > 20 + warm.samples, `${workload.calls()} calls`);
+  assert.ok(warm.medianMs < 1, `after warmupMs the steady calls are timed: median ${warm.medianMs} ms`);
+});
+
 test("interleaved rounds alternate the contenders, entering each before its turn", async () => {
   const turns: string[] = [];
   let current = "";

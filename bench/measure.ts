@@ -8,6 +8,12 @@ import { performance } from "node:perf_hooks";
 export interface MeasureOptions {
   /** Calls made before timing starts, so JIT compilation and caches settle. */
   warmupCalls?: number;
+  /**
+   * Calls go on before timing until this much time has passed too: a training step reaches its
+   * steady state only after its memory pools have grown to their working size (hundreds of steps).
+   * Calls longer than the budget skip it, as they skip further warm-up calls.
+   */
+  warmupMs?: number;
   /** Keep sampling until this much time has been spent timing. */
   minTimeMs?: number;
   /** At least this many samples, however long they take. */
@@ -40,6 +46,7 @@ export interface Measurement {
 
 export const DEFAULT_MEASURE_OPTIONS: Required<MeasureOptions> = {
   warmupCalls: 2,
+  warmupMs: 0,
   minTimeMs: 400,
   minSamples: 5,
   maxSamples: 200,
@@ -92,6 +99,10 @@ export async function startSampler(fn: Workload, options: MeasureOptions = {}): 
   for (let i = 1; i < settings.warmupCalls && lastCallMs < settings.minTimeMs; i++) {
     lastCallMs = await timeBatch(fn, 1);
     fastestCallMs = Math.min(fastestCallMs, lastCallMs);
+  }
+  if (settings.warmupMs > 0 && lastCallMs < settings.budgetMs) {
+    const until = performance.now() + settings.warmupMs;
+    while (performance.now() < until) fastestCallMs = Math.min(fastestCallMs, await timeBatch(fn, 1));
   }
 
   // Grow the batch until one sample is long enough to time reliably (judged by the fastest
