@@ -1,6 +1,7 @@
 /**
  * The gemm against float64 products and the JavaScript backend's loops: both products (4×8
- * tiles, and the 6×8 ones of the largest products), both builds of the kernel (fused
+ * tiles, on packed operands and on operands read in place, with narrow products computed as
+ * their transposes; and the 6×8 tiles of the largest products), both builds of the kernel (fused
  * multiply-add and separate multiply and add, the latter also where the runtime has FMA), on
  * one thread and split across
  * the pool, over shapes with odd sizes, 1×k, k = 1, transposes, offsets (batches) and
@@ -60,12 +61,18 @@ function assertProduct(actual: Float32Array, offset: number, a: MatrixView, b: M
   });
 }
 
-function withSettings(variant: GemmVariant, split: boolean, large: boolean, body: () => void) {
+/** Which tiles and operands a product runs on: 4×8 tiles on packed operands, 4×8 reading them in place where their layout allows (and Cᵀ = Bᵀ·Aᵀ for narrow C), or 6×8. */
+type Kernel = "4×8 packed" | "4×8 in place" | "6×8";
+const KERNELS: Kernel[] = ["4×8 packed", "4×8 in place", "6×8"];
+
+function withSettings(variant: GemmVariant, split: boolean, kernel: Kernel, body: () => void) {
   const saved = { ...matmulSettings };
   matmulSettings.variant = variant;
   matmulSettings.wasmMinWork = 1;
   matmulSettings.parallelMinWork = split ? 0 : Infinity;
-  matmulSettings.largeMinWork = large ? 0 : Infinity;
+  matmulSettings.largeMinWork = kernel === "6×8" ? 0 : Infinity;
+  matmulSettings.direct = kernel === "4×8 in place" ? "always" : "never";
+  matmulSettings.swap = kernel === "4×8 in place" ? "auto" : "never";
   try {
     body();
   } finally {
@@ -81,8 +88,8 @@ test("relaxed SIMD is switched on where this Node needs a flag, and the fused bu
 });
 
 for (const variant of VARIANTS) {
-  for (const [split, large] of [[false, false], [true, false], [false, true], [true, true]]) {
-    const how = `${large ? "6×8 tiles" : "4×8 tiles"}, ${variant} multiply-add, ${split ? `split across ${threadCount()} threads` : "one thread"}`;
+  for (const [split, kernel] of [false, true].flatMap((split) => KERNELS.map((kernel) => [split, kernel] as const))) {
+    const how = `${kernel} tiles, ${variant} multiply-add, ${split ? `split across ${threadCount()} threads` : "one thread"}`;
 
     test(`gemm (${how}) matches float64 products over shapes, transposes, offsets and accumulation`, () => {
       const size = fc.oneof(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 70 }), fc.constantFrom(7, 8, 9, 33, 129));
@@ -92,7 +99,7 @@ for (const variant of VARIANTS) {
         aOffset: fc.integer({ min: 0, max: 5 }), bOffset: fc.integer({ min: 0, max: 5 }), outOffset: fc.integer({ min: 0, max: 5 }),
         seed: fc.integer({ min: 1, max: 1e6 }),
       });
-      withSettings(variant, split, large, () => {
+      withSettings(variant, split, kernel, () => {
         fc.assert(fc.property(shape, ({ m, k, n, transposeA, transposeB, accumulate, aOffset, bOffset, outOffset, seed }) => {
           const a = storedMatrix(seeded(aOffset + m * k, seed), aOffset, m, k, transposeA);
           const b = storedMatrix(seeded(bOffset + k * n, seed + 1), bOffset, k, n, transposeB);
@@ -121,7 +128,7 @@ for (const variant of VARIANTS) {
         transposeA: fc.boolean(), transposeB: fc.boolean(), seed: fc.integer({ min: 1, max: 1e6 }),
         picks: fc.array(fc.tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 3 })), { minLength: 1, maxLength: 12 }),
       });
-      withSettings(variant, split, large, () => {
+      withSettings(variant, split, kernel, () => {
         fc.assert(fc.property(batch, ({ m, k, n, transposeA, transposeB, seed, picks }) => {
           // Four matrices on each side, picked in any order and repeated, as broadcasting does.
           const aValues = seeded(4 * m * k, seed), bValues = seeded(4 * k * n, seed + 1);
@@ -138,8 +145,8 @@ for (const variant of VARIANTS) {
     });
 
     test(`gemm (${how}) on the MLP's products and past every cache block`, () => {
-      withSettings(variant, split, large, () => {
-        for (const [m, k, n, transposeA, transposeB] of [[64, 784, 256, false, false], [784, 64, 256, true, false], [64, 256, 784, false, true], [200, 600, 530, true, true], [1, 300, 1100, false, false], [1030, 2, 1, false, true]] as const) {
+      withSettings(variant, split, kernel, () => {
+        for (const [m, k, n, transposeA, transposeB] of [[64, 784, 256, false, false], [784, 64, 256, true, false], [64, 256, 784, false, true], [64, 10, 256, false, true], [64, 256, 10, false, false], [256, 64, 10, true, false], [200, 600, 530, true, true], [40, 800, 24, true, false], [9, 1000, 10, true, false], [1, 300, 1100, false, false], [1030, 2, 1, false, true]] as const) {
           const a = storedMatrix(seeded(m * k, m + k), 0, m, k, transposeA), b = storedMatrix(seeded(k * n, k + n), 0, k, n, transposeB);
           const out = new Float32Array(m * n);
           matmulInto(a, b, out, false);

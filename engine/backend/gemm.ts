@@ -64,6 +64,17 @@ export const matmulSettings = {
    * from 64³ to 512³, where "gemm" (4×8 tiles) stays.
    */
   largeMinWork: 2 ** 31,
+  /**
+   * Whether the 4×8 kernel reads operands in place instead of packing them, where their layout
+   * allows it (A's rows side by side, B's columns side by side): "auto" where it measured
+   * faster (small operands), "always" and "never" for tests.
+   */
+  direct: "auto" as "auto" | "always" | "never",
+  /**
+   * Whether a product with few columns is computed as its transpose, Cᵀ = Bᵀ·Aᵀ, when that wastes
+   * fewer tile lanes (n = 10: 16 columns of tiles against 12 rows): "auto", or "never" (tests).
+   */
+  swap: "auto" as "auto" | "never",
 };
 /** A staging area larger than this goes back to the memory after the product that needed it. */
 const KEEP_WORKSPACE_BYTES = 16 * 2 ** 20;
@@ -109,6 +120,8 @@ function loadGemm(variant: GemmVariant): Gemm | null {
   let gemm = loaded.get(variant);
   if (gemm !== undefined) return gemm;
   try {
+    // The fused build compiles only once relaxed SIMD is switched on (a forced variant too).
+    if (variant === "fused" && !relaxedSimdAvailable()) throw new Error("no relaxed SIMD");
     const bytes = Uint8Array.from(atob(variant === "fused" ? GEMM_WASM : GEMM_MUL_ADD_WASM), (ch) => ch.charCodeAt(0));
     kernelMemory ??= new KernelMemory(0);
     const pool = threadPool(kernelMemory.memory);
@@ -208,6 +221,34 @@ function partsOf(MR: number, NR: number, m: number, k: number, n: number, thread
   return parts;
 }
 
+/** Elements the 4×8 tiles cover for an m×n product (edge tiles whole). */
+const tileArea = ({ MR, NR }: Tiling, m: number, n: number) => roundUp(m, MR) * roundUp(n, NR);
+
+/**
+ * The kernel's `direct` bits for a rows×cols part (1: A read in place, 2: B). A in place needs
+ * its rows side by side; B, its columns side by side and whole panels (a panel reads NR columns
+ * of every row, and past the last row only what the part has). "auto" reads in place only
+ * operands small enough to stay in cache, where packing costs more than the strided reads.
+ */
+function directOperands({ NR, KC }: Tiling, a: MatrixView, b: MatrixView, rows: number, cols: number): number {
+  const mode = matmulSettings.direct;
+  if (mode === "never") return 0;
+  const always = mode === "always";
+  // Measured on one thread: 256×64×10 with Aᵀ (as Cᵀ, both read in place) 14.3 → 9.3 µs;
+  // B in place for 64×784×256 475 → 452 µs, 64×784×512 1040 → 970, but 32×784×1024 1190 →
+  // 1960 (a panel's k steps 4 KB apart: a page each, all on one cache set); A in place for
+  // 784×64×256 with Aᵀ: 464 → 487 µs (steps 3 KB apart). Hence the limits on a panel's span.
+  const stepsBytes = Math.min(a.cols, KC) * 4;
+  const directA = a.rowStride === 1 && (always || a.colStride * stepsBytes <= DIRECT_A_MAX_SPAN);
+  const directB = b.colStride === 1 && cols % NR === 0 && (always || (rows <= DIRECT_B_MAX_ROWS && b.rowStride * stepsBytes <= DIRECT_B_MAX_SPAN));
+  return (directA ? 1 : 0) | (directB ? 2 : 0);
+}
+/** "auto" reads A in place when one panel's k steps span at most this many bytes. */
+const DIRECT_A_MAX_SPAN = 32 * 1024;
+/** "auto" reads B in place for at most this many rows of A (each of B's panels serves rows/MR tiles, too few to pay for packing it), its panels spanning at most this many bytes. */
+const DIRECT_B_MAX_ROWS = 128;
+const DIRECT_B_MAX_SPAN = 800 * 1024;
+
 /** Floats of a thread's packing space: A's block, B's block, the tiles on their way to C (at most a row of them, gemm.wat). */
 function packingFloats({ LARGE_MR, NR, MC, KC, NC }: Tiling, k: number, cols: number): number {
   const blockColumns = roundUp(Math.min(cols, NC), NR);
@@ -241,7 +282,8 @@ function wasmProducts({ pool, kernel, tiling }: Gemm, a: MatrixView, b: MatrixVi
   pool.settle();
   const threads = m * k * n * count >= matmulSettings.parallelMinWork ? pool.threads : 1;
   const large = m * k * n >= matmulSettings.largeMinWork, product = large ? "gemmLarge" : "gemm";
-  const parts = threads === 1 ? null : partsOf(large ? tiling.LARGE_MR : tiling.MR, tiling.NR, m, k, n, threads);
+  const swap = !large && matmulSettings.swap === "auto" && tileArea(tiling, n, m) < tileArea(tiling, m, n);
+  const parts = threads === 1 ? null : swap ? partsOf(tiling.MR, tiling.NR, n, k, m, threads) : partsOf(large ? tiling.LARGE_MR : tiling.MR, tiling.NR, m, k, n, threads);
   const aSpan = count === 1 ? { first: aOffsets[0], floats: spanOf(a) } : extent(a, aOffsets);
   const bSpan = count === 1 ? { first: bOffsets[0], floats: spanOf(b) } : extent(b, bOffsets);
   const outFloats = count * m * n;
@@ -249,7 +291,7 @@ function wasmProducts({ pool, kernel, tiling }: Gemm, a: MatrixView, b: MatrixVi
   let cAt = residentAt(memory, out, outOffset);
   const aFloats = aAt === undefined ? aligned(aSpan.floats) : 0, bFloats = bAt === undefined ? aligned(bSpan.floats) : 0;
   const staged = cAt === undefined, cFloats = staged ? aligned(outFloats) : 0;
-  const packing = packingFloats(tiling, k, parts ? parts[0].cols : n);
+  const packing = packingFloats(tiling, k, parts ? parts[0].cols : swap ? m : n);
   const base = workspaceAt(memory, (aFloats + bFloats + cFloats + threads * packing) * 4);
   if (base === null) return false;
   // The workspace holds, in order, the staged A, B and C, then each thread's packing space.
@@ -263,19 +305,21 @@ function wasmProducts({ pool, kernel, tiling }: Gemm, a: MatrixView, b: MatrixVi
   if (staged && accumulate) floats.set(out.subarray(outOffset, outOffset + outFloats), cStage / 4);
   cAt ??= cStage;
   const packingAt = cStage + cFloats * 4, flag = accumulate ? 1 : 0;
+  // The kernel's left and right operands: A and B, or Bᵀ and Aᵀ for Cᵀ (stored as C, transposed).
+  const left = swap ? { view: transposed(b), at: bAt, first: bSpan.first, offsets: bOffsets } : { view: a, at: aAt, first: aSpan.first, offsets: aOffsets };
+  const right = swap ? { view: transposed(a), at: aAt, first: aSpan.first, offsets: aOffsets } : { view: b, at: bAt, first: bSpan.first, offsets: bOffsets };
+  const [rowsOfC, colsOfC, ldc, cStep] = swap ? [n, m, 1, n] : [m, n, n, 1];
+  const calls = left.offsets.flatMap((leftOffset, i) => (parts ?? [{ row: 0, rows: rowsOfC, col: 0, cols: colsOfC }]).map(({ row, rows, col, cols }) => [
+    left.at + (leftOffset - left.first + row * left.view.rowStride) * 4, left.view.rowStride, left.view.colStride,
+    right.at + (right.offsets[i] - right.first + col * right.view.colStride) * 4, right.view.rowStride, right.view.colStride,
+    cAt! + (i * m * n + row * ldc + col * cStep) * 4, ldc, cStep, rows, k, cols, flag,
+    large ? 0 : directOperands(tiling, left.view, right.view, rows, cols),
+    packingAt, packing * 4,
+  ]));
   if (!parts) {
     const gemm = pool.exports(kernel)[product] as (...args: number[]) => void;
-    for (let i = 0; i < count; i++) {
-      gemm(aAt + (aOffsets[i] - aSpan.first) * 4, a.rowStride, a.colStride, bAt + (bOffsets[i] - bSpan.first) * 4, b.rowStride, b.colStride,
-        cAt + i * m * n * 4, n, m, k, n, flag, packingAt, packing * 4, 0);
-    }
+    for (const call of calls) gemm(...call, 0);
   } else {
-    const calls = aOffsets.flatMap((aOffset, i) => parts.map(({ row, rows, col, cols }) => [
-      aAt! + (aOffset - aSpan.first + row * a.rowStride) * 4, a.rowStride, a.colStride,
-      bAt! + (bOffsets[i] - bSpan.first + col * b.colStride) * 4, b.rowStride, b.colStride,
-      cAt! + (i * m * n + row * n + col) * 4, n, rows, k, cols, flag,
-      packingAt, packing * 4,
-    ]));
     for (let first = 0; first < calls.length; first += MAX_PARTS) pool.run(kernel, product, calls.slice(first, first + MAX_PARTS));
   }
   if (staged) out.set(memory.floats().subarray(cAt / 4, cAt / 4 + outFloats), outOffset);

@@ -28,6 +28,19 @@ const transpose4 = (from, to) => [
   `(v128.store ${to[2]} (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t1) (local.get $t3)))`,
   `(v128.store ${to[3]} (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t1) (local.get $t3)))`,
 ];
+/** The 4×4 transpose of four vectors (wat expressions), through $t0…$t3: the four transposed vectors as expressions. */
+const transposeValues = (values) => [
+  `(local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 ${values[0]} ${values[1]}))`,
+  `(local.set $t1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 ${values[0]} ${values[1]}))`,
+  `(local.set $t2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 ${values[2]} ${values[3]}))`,
+  `(local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 ${values[2]} ${values[3]}))`,
+];
+const TRANSPOSED = [
+  "(i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t2))",
+  "(i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t2))",
+  "(i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t1) (local.get $t3))",
+  "(i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t1) (local.get $t3))",
+];
 /** min(size, $total − $start) in wat: how much of a block of `size` is left. */
 const remaining = (size, total, start) =>
   `(select (i32.const ${size}) (i32.sub (local.get $${total}) (local.get $${start})) (i32.ge_s (i32.sub (local.get $${total}) (local.get $${start})) (i32.const ${size})))`;
@@ -86,6 +99,17 @@ function microKernel(MR, NR) {
     zero: tile((r, v) => `(local.set ${acc(r, v)} (v128.const i32x4 0 0 0 0))`),
     storeFull: byRows((r, v) => `(v128.store offset=${v * 16} (local.get $row) (f32x4.add (v128.load offset=${v * 16} (local.get $row)) (local.get ${acc(r, v)})))`),
     overwriteFull: byRows((r, v) => `(v128.store offset=${v * 16} (local.get $row) (local.get ${acc(r, v)}))`),
+    /**
+     * A 4-row tile into C stored transposed (its rows 4 bytes apart, its columns $cStep apart):
+     * each group of four columns transposed in registers, each column one vector store.
+     */
+    transposedFull: (add) => Array.from({ length: V }, (_, v) => [
+      ...transposeValues([0, 1, 2, 3].map((r) => `(local.get ${acc(r, v)})`)),
+      ...TRANSPOSED.map((column, q) => {
+        const at = `(i32.add (local.get $c) (i32.mul (local.get $cStep) (i32.const ${v * 4 + q})))`;
+        return `(v128.store ${at} ${add ? `(f32x4.add (v128.load ${at}) ${column})` : column})`;
+      }),
+    ]).flat(),
     /** The tile into scratch from `base`, its rows `rowBytes` apart. */
     toScratch: (base, rowBytes) => tile((r, v) => `(v128.store offset=${v * 16} (i32.add ${base} (i32.mul ${rowBytes} (i32.const ${r}))) (local.get ${acc(r, v)}))`),
   };
@@ -159,23 +183,40 @@ ${ind(copyColumn(MR), 18)}
 `;
 }
 
-/** The exported product `name` on panels of MR rows of A, with `inner` computing one block's tiles. */
-function gemmFunction(name, MR, { NR, MC, KC, NC }, inner) {
-  return `  ;; C[m×n] (row stride ldc) = (accumulate ? C : 0) + A[m×k]·B[k×n], m, k, n > 0; strides in
-  ;; elements. Thread t packs at $work + t·$workStride: MC×KC floats for A's panels, then
-  ;; KC × (min(n, NC) rounded up to NR) for B's, then MR rows of as many for the tiles before they
-  ;; go to C.
+/** `(if flag (then …) (else …))` in wat, or only the else branch where the product has no direct operands. */
+const whenDirect = (direct, flag, then, otherwise) => direct
+  ? `(if (i32.and (local.get $direct) (i32.const ${flag}))
+          (then ${then})
+          (else ${otherwise}))`
+  : otherwise;
+
+/**
+ * The exported product `name` on panels of MR rows of A, with `inner` computing one block's
+ * tiles from $aBase/$aUnit/$aStep and $bBase/$bUnit/$bStep. `direct`: whether operands may be
+ * read in place instead of packed (only the 4×8 kernel's tiles take unpacked panels).
+ */
+function gemmFunction(name, MR, { NR, MC, KC, NC }, inner, direct) {
+  return `  ;; C (+)= A[m×k]·B[k×n], m, k, n > 0; C's rows $ldc elements apart, its columns $cStep;
+  ;; strides in elements. Thread t packs at $work + t·$workStride: MC×KC floats for A's panels,
+  ;; then KC × (min(n, NC) rounded up to NR) for B's, then MR rows of as many for the tiles
+  ;; before they go to C.${direct ? `
+  ;; $direct: bit 1, A is read in place (its rows side by side: aRow 1; at most MR − 1 values
+  ;; are read past its last one); bit 2, B is read in place (its columns side by side: bCol 1,
+  ;; and every column panel whole).` : `
+  ;; $cStep must be 1 and $direct 0: every operand is packed, and tiles go to C as rows.`}
   (func (export "${name}")
     (param $a i32) (param $aRow i32) (param $aCol i32) (param $b i32) (param $bRow i32) (param $bCol i32)
-    (param $c i32) (param $ldc i32) (param $m i32) (param $k i32) (param $n i32) (param $accumulate i32)
-    (param $work i32) (param $workStride i32) (param $thread i32)
+    (param $c i32) (param $ldc i32) (param $cStep i32) (param $m i32) (param $k i32) (param $n i32)
+    (param $accumulate i32) (param $direct i32) (param $work i32) (param $workStride i32) (param $thread i32)
     (local $packedB i32) (local $scratch i32) (local $jc i32) (local $nc i32) (local $pc i32) (local $kc i32)
     (local $ic i32) (local $mc i32) (local $jr i32) (local $ir i32) (local $overwrite i32) (local $cBlock i32)
+    (local $aBase i32) (local $aUnit i32) (local $aStep i32) (local $bBase i32) (local $bUnit i32) (local $bStep i32)
     (local.set $aRow (i32.shl (local.get $aRow) (i32.const 2)))
     (local.set $aCol (i32.shl (local.get $aCol) (i32.const 2)))
     (local.set $bRow (i32.shl (local.get $bRow) (i32.const 2)))
     (local.set $bCol (i32.shl (local.get $bCol) (i32.const 2)))
     (local.set $ldc (i32.shl (local.get $ldc) (i32.const 2)))
+    (local.set $cStep (i32.shl (local.get $cStep) (i32.const 2)))
     (local.set $work (i32.add (local.get $work) (i32.mul (local.get $thread) (local.get $workStride))))
     (local.set $packedB (i32.add (local.get $work) (i32.const ${MC * KC * 4})))
     (local.set $scratch (i32.add (local.get $packedB)
@@ -188,16 +229,30 @@ function gemmFunction(name, MR, { NR, MC, KC, NC }, inner) {
       (loop $depthBlocks
         (local.set $kc ${remaining(KC, "k", "pc")})
         (local.set $overwrite (i32.and (i32.eqz (local.get $pc)) (i32.eqz (local.get $accumulate))))
-        (call $packB
-          (i32.add (local.get $b) (i32.add (i32.mul (local.get $pc) (local.get $bRow)) (i32.mul (local.get $jc) (local.get $bCol))))
-          (local.get $bRow) (local.get $bCol) (local.get $kc) (local.get $nc) (local.get $packedB))
+        ${whenDirect(direct, 2, `
+            (local.set $bBase (i32.add (local.get $b) (i32.add (i32.mul (local.get $pc) (local.get $bRow)) (i32.mul (local.get $jc) (local.get $bCol)))))
+            (local.set $bUnit (local.get $bCol))
+            (local.set $bStep (local.get $bRow))`, `
+            (call $packB
+              (i32.add (local.get $b) (i32.add (i32.mul (local.get $pc) (local.get $bRow)) (i32.mul (local.get $jc) (local.get $bCol))))
+              (local.get $bRow) (local.get $bCol) (local.get $kc) (local.get $nc) (local.get $packedB))
+            (local.set $bBase (local.get $packedB))
+            (local.set $bUnit (i32.shl (local.get $kc) (i32.const 2)))
+            (local.set $bStep (i32.const ${NR * 4}))`)}
         (local.set $ic (i32.const 0))
         (loop $rowBlocks
           (local.set $mc ${remaining(MC, "m", "ic")})
-          (call $packA${MR}
-            (i32.add (local.get $a) (i32.add (i32.mul (local.get $ic) (local.get $aRow)) (i32.mul (local.get $pc) (local.get $aCol))))
-            (local.get $aRow) (local.get $aCol) (local.get $mc) (local.get $kc) (local.get $work))
-          (local.set $cBlock (i32.add (local.get $c) (i32.add (i32.mul (local.get $ic) (local.get $ldc)) (i32.shl (local.get $jc) (i32.const 2)))))
+          ${whenDirect(direct, 1, `
+              (local.set $aBase (i32.add (local.get $a) (i32.add (i32.mul (local.get $ic) (local.get $aRow)) (i32.mul (local.get $pc) (local.get $aCol)))))
+              (local.set $aUnit (local.get $aRow))
+              (local.set $aStep (local.get $aCol))`, `
+              (call $packA${MR}
+                (i32.add (local.get $a) (i32.add (i32.mul (local.get $ic) (local.get $aRow)) (i32.mul (local.get $pc) (local.get $aCol))))
+                (local.get $aRow) (local.get $aCol) (local.get $mc) (local.get $kc) (local.get $work))
+              (local.set $aBase (local.get $work))
+              (local.set $aUnit (i32.shl (local.get $kc) (i32.const 2)))
+              (local.set $aStep (i32.const ${MR * 4}))`)}
+          (local.set $cBlock (i32.add (local.get $c) (i32.add (i32.mul (local.get $ic) (local.get $ldc)) (i32.mul (local.get $jc) (local.get $cStep)))))
 ${inner}          (br_if $rowBlocks (i32.lt_s (local.tee $ic (i32.add (local.get $ic) (i32.const ${MC}))) (local.get $m))))
         (br_if $depthBlocks (i32.lt_s (local.tee $pc (i32.add (local.get $pc) (i32.const ${KC}))) (local.get $k))))
       (br_if $columnBlocks (i32.lt_s (local.tee $jc (i32.add (local.get $jc) (i32.const ${NC}))) (local.get $n)))))
@@ -216,11 +271,11 @@ export function gemmWat(small = TILING, large = LARGE_TILING) {
             (local.set $ir (i32.const 0))
             (loop $panelRows
               (call $tile
-                (i32.add (local.get $work) (i32.mul (local.get $ir) (i32.shl (local.get $kc) (i32.const 2))))
-                (i32.add (local.get $packedB) (i32.mul (local.get $jr) (i32.shl (local.get $kc) (i32.const 2))))
+                (i32.add (local.get $aBase) (i32.mul (local.get $ir) (local.get $aUnit))) (local.get $aStep)
+                (i32.add (local.get $bBase) (i32.mul (local.get $jr) (local.get $bUnit))) (local.get $bStep)
                 (local.get $kc)
-                (i32.add (local.get $cBlock) (i32.add (i32.mul (local.get $ir) (local.get $ldc)) (i32.shl (local.get $jr) (i32.const 2))))
-                (local.get $ldc)
+                (i32.add (local.get $cBlock) (i32.add (i32.mul (local.get $ir) (local.get $ldc)) (i32.mul (local.get $jr) (local.get $cStep))))
+                (local.get $ldc) (local.get $cStep)
                 ${remaining(small.MR, "mc", "ir")}
                 ${remaining(NR, "nc", "jr")}
                 (local.get $overwrite) (local.get $scratch))
@@ -230,8 +285,8 @@ export function gemmWat(small = TILING, large = LARGE_TILING) {
   const largeInner = `          (local.set $ir (i32.const 0))
           (loop $panelRows
             (call $tiles
-              (i32.add (local.get $work) (i32.mul (local.get $ir) (i32.shl (local.get $kc) (i32.const 2))))
-              (local.get $packedB)
+              (i32.add (local.get $aBase) (i32.mul (local.get $ir) (local.get $aUnit)))
+              (local.get $bBase)
               (local.get $kc)
               (i32.add (local.get $cBlock) (i32.mul (local.get $ir) (local.get $ldc)))
               (local.get $ldc)
@@ -261,29 +316,43 @@ export function gemmWat(small = TILING, large = LARGE_TILING) {
   (global (export "KC") i32 (i32.const ${KC}))
   (global (export "NC") i32 (i32.const ${NC}))
 
-  ;; C[rows×cols] at $c (row stride $ldc bytes) gets the MR×NR tile of panel $ap × panel $bp
-  ;; over $kc steps (kc > 0): added to C, or written over it when $overwrite. Edge tiles go
-  ;; through $scratch (MR×NR floats).
-  (func $tile (param $ap i32) (param $bp i32) (param $kc i32) (param $c i32) (param $ldc i32)
+  ;; C[rows×cols] at $c (rows $ldc bytes apart, columns $cStep) gets the MR×NR tile of A's
+  ;; panel at $ap (its k steps $aStep bytes apart, its MR values side by side) × B's panel at
+  ;; $bp (k steps $bStep apart, NR values side by side) over $kc steps (kc > 0): added to C, or
+  ;; written over it when $overwrite. A panel is packed (steps MR·4 and NR·4 bytes) or read where
+  ;; the operand lies. Whole tiles go from the registers to C, as rows (cStep 4) or, for 4-row
+  ;; tiles of a C stored transposed (ldc 4), as columns; others go through $scratch (MR×NR floats).
+  (func $tile (param $ap i32) (param $aStep i32) (param $bp i32) (param $bStep i32) (param $kc i32)
+    (param $c i32) (param $ldc i32) (param $cStep i32)
     (param $rows i32) (param $cols i32) (param $overwrite i32) (param $scratch i32)
     ${kernels.small.accLocals.join(" ")}
-    ${kernels.small.bLocals.join(" ")} (local $x v128)
+    ${kernels.small.bLocals.join(" ")} (local $x v128) (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
     (local $end i32) (local $row i32) (local $r i32) (local $j i32) (local $from i32) (local $to i32)
 ${ind(kernels.small.zero, 4)}
-    (local.set $end (i32.add (local.get $bp) (i32.mul (local.get $kc) (i32.const ${NR * 4}))))
+    (local.set $end (i32.add (local.get $bp) (i32.mul (local.get $kc) (local.get $bStep))))
     (loop $steps
 ${ind(kernels.small.body, 6)}
-      (local.set $ap (i32.add (local.get $ap) (i32.const ${kernels.small.MR * 4})))
-      (local.set $bp (i32.add (local.get $bp) (i32.const ${NR * 4})))
+      (local.set $ap (i32.add (local.get $ap) (local.get $aStep)))
+      (local.set $bp (i32.add (local.get $bp) (local.get $bStep)))
       (br_if $steps (i32.lt_u (local.get $bp) (local.get $end))))
     (if (i32.and (i32.eq (local.get $rows) (i32.const ${kernels.small.MR})) (i32.eq (local.get $cols) (i32.const ${NR})))
       (then
-        (if (local.get $overwrite)
+        (if (i32.eq (local.get $cStep) (i32.const 4))
           (then
-${ind(kernels.small.overwriteFull, 12)})
-          (else
-${ind(kernels.small.storeFull, 12)}))
-        (return)))
+            (if (local.get $overwrite)
+              (then
+${ind(kernels.small.overwriteFull, 16)})
+              (else
+${ind(kernels.small.storeFull, 16)}))
+            (return)))${kernels.small.MR === 4 ? `
+        (if (i32.eq (local.get $ldc) (i32.const 4))
+          (then
+            (if (local.get $overwrite)
+              (then
+${ind(kernels.small.transposedFull(false), 16)})
+              (else
+${ind(kernels.small.transposedFull(true), 16)}))
+            (return)))` : ""}))
 ${ind(kernels.small.toScratch("(local.get $scratch)", `(i32.const ${NR * 4})`), 4)}
     (loop $rowsLeft
       (local.set $from (i32.add (local.get $scratch) (i32.mul (local.get $r) (i32.const ${NR * 4}))))
@@ -294,7 +363,7 @@ ${ind(kernels.small.toScratch("(local.get $scratch)", `(i32.const ${NR * 4})`), 
           (f32.add (f32.load (local.get $from))
             (select (f32.const 0) (f32.load (local.get $to)) (local.get $overwrite))))
         (local.set $from (i32.add (local.get $from) (i32.const 4)))
-        (local.set $to (i32.add (local.get $to) (i32.const 4)))
+        (local.set $to (i32.add (local.get $to) (local.get $cStep)))
         (br_if $colsLeft (i32.lt_u (local.tee $j (i32.add (local.get $j) (i32.const 1))) (local.get $cols))))
       (br_if $rowsLeft (i32.lt_u (local.tee $r (i32.add (local.get $r) (i32.const 1))) (local.get $rows)))))
 
@@ -416,8 +485,8 @@ ${ind(Array.from({ length: NR / 4 }, (_, g) => [
 
 ${packAFunctions(small.MR, NR)}
 ${packAFunctions(large.MR, NR)}
-${gemmFunction("gemm", small.MR, small, smallInner)}
-${gemmFunction("gemmLarge", large.MR, large, largeInner)})
+${gemmFunction("gemm", small.MR, small, smallInner, true)}
+${gemmFunction("gemmLarge", large.MR, large, largeInner, false)})
 `;
 }
 

@@ -19,13 +19,17 @@
   (global (export "KC") i32 (i32.const 384))
   (global (export "NC") i32 (i32.const 512))
 
-  ;; C[rows×cols] at $c (row stride $ldc bytes) gets the MR×NR tile of panel $ap × panel $bp
-  ;; over $kc steps (kc > 0): added to C, or written over it when $overwrite. Edge tiles go
-  ;; through $scratch (MR×NR floats).
-  (func $tile (param $ap i32) (param $bp i32) (param $kc i32) (param $c i32) (param $ldc i32)
+  ;; C[rows×cols] at $c (rows $ldc bytes apart, columns $cStep) gets the MR×NR tile of A's
+  ;; panel at $ap (its k steps $aStep bytes apart, its MR values side by side) × B's panel at
+  ;; $bp (k steps $bStep apart, NR values side by side) over $kc steps (kc > 0): added to C, or
+  ;; written over it when $overwrite. A panel is packed (steps MR·4 and NR·4 bytes) or read where
+  ;; the operand lies. Whole tiles go from the registers to C, as rows (cStep 4) or, for 4-row
+  ;; tiles of a C stored transposed (ldc 4), as columns; others go through $scratch (MR×NR floats).
+  (func $tile (param $ap i32) (param $aStep i32) (param $bp i32) (param $bStep i32) (param $kc i32)
+    (param $c i32) (param $ldc i32) (param $cStep i32)
     (param $rows i32) (param $cols i32) (param $overwrite i32) (param $scratch i32)
     (local $c0_0 v128) (local $c0_1 v128) (local $c1_0 v128) (local $c1_1 v128) (local $c2_0 v128) (local $c2_1 v128) (local $c3_0 v128) (local $c3_1 v128)
-    (local $b0 v128) (local $b1 v128) (local $x v128)
+    (local $b0 v128) (local $b1 v128) (local $x v128) (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
     (local $end i32) (local $row i32) (local $r i32) (local $j i32) (local $from i32) (local $to i32)
     (local.set $c0_0 (v128.const i32x4 0 0 0 0))
     (local.set $c0_1 (v128.const i32x4 0 0 0 0))
@@ -35,7 +39,7 @@
     (local.set $c2_1 (v128.const i32x4 0 0 0 0))
     (local.set $c3_0 (v128.const i32x4 0 0 0 0))
     (local.set $c3_1 (v128.const i32x4 0 0 0 0))
-    (local.set $end (i32.add (local.get $bp) (i32.mul (local.get $kc) (i32.const 32))))
+    (local.set $end (i32.add (local.get $bp) (i32.mul (local.get $kc) (local.get $bStep))))
     (loop $steps
       (local.set $b0 (v128.load offset=0 (local.get $bp)))
       (local.set $b1 (v128.load offset=16 (local.get $bp)))
@@ -51,39 +55,79 @@
       (local.set $x (v128.load32_splat offset=12 (local.get $ap)))
       (local.set $c3_0 (f32x4.relaxed_madd (local.get $x) (local.get $b0) (local.get $c3_0)))
       (local.set $c3_1 (f32x4.relaxed_madd (local.get $x) (local.get $b1) (local.get $c3_1)))
-      (local.set $ap (i32.add (local.get $ap) (i32.const 16)))
-      (local.set $bp (i32.add (local.get $bp) (i32.const 32)))
+      (local.set $ap (i32.add (local.get $ap) (local.get $aStep)))
+      (local.set $bp (i32.add (local.get $bp) (local.get $bStep)))
       (br_if $steps (i32.lt_u (local.get $bp) (local.get $end))))
     (if (i32.and (i32.eq (local.get $rows) (i32.const 4)) (i32.eq (local.get $cols) (i32.const 8)))
       (then
-        (if (local.get $overwrite)
+        (if (i32.eq (local.get $cStep) (i32.const 4))
           (then
-            (local.set $row (i32.add (local.get $c) (i32.mul (local.get $ldc) (i32.const 0))))
-            (v128.store offset=0 (local.get $row) (local.get $c0_0))
-            (v128.store offset=16 (local.get $row) (local.get $c0_1))
-            (local.set $row (i32.add (local.get $c) (i32.mul (local.get $ldc) (i32.const 1))))
-            (v128.store offset=0 (local.get $row) (local.get $c1_0))
-            (v128.store offset=16 (local.get $row) (local.get $c1_1))
-            (local.set $row (i32.add (local.get $c) (i32.mul (local.get $ldc) (i32.const 2))))
-            (v128.store offset=0 (local.get $row) (local.get $c2_0))
-            (v128.store offset=16 (local.get $row) (local.get $c2_1))
-            (local.set $row (i32.add (local.get $c) (i32.mul (local.get $ldc) (i32.const 3))))
-            (v128.store offset=0 (local.get $row) (local.get $c3_0))
-            (v128.store offset=16 (local.get $row) (local.get $c3_1)))
-          (else
-            (local.set $row (i32.add (local.get $c) (i32.mul (local.get $ldc) (i32.const 0))))
-            (v128.store offset=0 (local.get $row) (f32x4.add (v128.load offset=0 (local.get $row)) (local.get $c0_0)))
-            (v128.store offset=16 (local.get $row) (f32x4.add (v128.load offset=16 (local.get $row)) (local.get $c0_1)))
-            (local.set $row (i32.add (local.get $c) (i32.mul (local.get $ldc) (i32.const 1))))
-            (v128.store offset=0 (local.get $row) (f32x4.add (v128.load offset=0 (local.get $row)) (local.get $c1_0)))
-            (v128.store offset=16 (local.get $row) (f32x4.add (v128.load offset=16 (local.get $row)) (local.get $c1_1)))
-            (local.set $row (i32.add (local.get $c) (i32.mul (local.get $ldc) (i32.const 2))))
-            (v128.store offset=0 (local.get $row) (f32x4.add (v128.load offset=0 (local.get $row)) (local.get $c2_0)))
-            (v128.store offset=16 (local.get $row) (f32x4.add (v128.load offset=16 (local.get $row)) (local.get $c2_1)))
-            (local.set $row (i32.add (local.get $c) (i32.mul (local.get $ldc) (i32.const 3))))
-            (v128.store offset=0 (local.get $row) (f32x4.add (v128.load offset=0 (local.get $row)) (local.get $c3_0)))
-            (v128.store offset=16 (local.get $row) (f32x4.add (v128.load offset=16 (local.get $row)) (local.get $c3_1)))))
-        (return)))
+            (if (local.get $overwrite)
+              (then
+                (local.set $row (i32.add (local.get $c) (i32.mul (local.get $ldc) (i32.const 0))))
+                (v128.store offset=0 (local.get $row) (local.get $c0_0))
+                (v128.store offset=16 (local.get $row) (local.get $c0_1))
+                (local.set $row (i32.add (local.get $c) (i32.mul (local.get $ldc) (i32.const 1))))
+                (v128.store offset=0 (local.get $row) (local.get $c1_0))
+                (v128.store offset=16 (local.get $row) (local.get $c1_1))
+                (local.set $row (i32.add (local.get $c) (i32.mul (local.get $ldc) (i32.const 2))))
+                (v128.store offset=0 (local.get $row) (local.get $c2_0))
+                (v128.store offset=16 (local.get $row) (local.get $c2_1))
+                (local.set $row (i32.add (local.get $c) (i32.mul (local.get $ldc) (i32.const 3))))
+                (v128.store offset=0 (local.get $row) (local.get $c3_0))
+                (v128.store offset=16 (local.get $row) (local.get $c3_1)))
+              (else
+                (local.set $row (i32.add (local.get $c) (i32.mul (local.get $ldc) (i32.const 0))))
+                (v128.store offset=0 (local.get $row) (f32x4.add (v128.load offset=0 (local.get $row)) (local.get $c0_0)))
+                (v128.store offset=16 (local.get $row) (f32x4.add (v128.load offset=16 (local.get $row)) (local.get $c0_1)))
+                (local.set $row (i32.add (local.get $c) (i32.mul (local.get $ldc) (i32.const 1))))
+                (v128.store offset=0 (local.get $row) (f32x4.add (v128.load offset=0 (local.get $row)) (local.get $c1_0)))
+                (v128.store offset=16 (local.get $row) (f32x4.add (v128.load offset=16 (local.get $row)) (local.get $c1_1)))
+                (local.set $row (i32.add (local.get $c) (i32.mul (local.get $ldc) (i32.const 2))))
+                (v128.store offset=0 (local.get $row) (f32x4.add (v128.load offset=0 (local.get $row)) (local.get $c2_0)))
+                (v128.store offset=16 (local.get $row) (f32x4.add (v128.load offset=16 (local.get $row)) (local.get $c2_1)))
+                (local.set $row (i32.add (local.get $c) (i32.mul (local.get $ldc) (i32.const 3))))
+                (v128.store offset=0 (local.get $row) (f32x4.add (v128.load offset=0 (local.get $row)) (local.get $c3_0)))
+                (v128.store offset=16 (local.get $row) (f32x4.add (v128.load offset=16 (local.get $row)) (local.get $c3_1)))))
+            (return)))
+        (if (i32.eq (local.get $ldc) (i32.const 4))
+          (then
+            (if (local.get $overwrite)
+              (then
+                (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $c0_0) (local.get $c1_0)))
+                (local.set $t1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $c0_0) (local.get $c1_0)))
+                (local.set $t2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $c2_0) (local.get $c3_0)))
+                (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $c2_0) (local.get $c3_0)))
+                (v128.store (i32.add (local.get $c) (i32.mul (local.get $cStep) (i32.const 0))) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t2)))
+                (v128.store (i32.add (local.get $c) (i32.mul (local.get $cStep) (i32.const 1))) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t2)))
+                (v128.store (i32.add (local.get $c) (i32.mul (local.get $cStep) (i32.const 2))) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t1) (local.get $t3)))
+                (v128.store (i32.add (local.get $c) (i32.mul (local.get $cStep) (i32.const 3))) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t1) (local.get $t3)))
+                (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $c0_1) (local.get $c1_1)))
+                (local.set $t1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $c0_1) (local.get $c1_1)))
+                (local.set $t2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $c2_1) (local.get $c3_1)))
+                (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $c2_1) (local.get $c3_1)))
+                (v128.store (i32.add (local.get $c) (i32.mul (local.get $cStep) (i32.const 4))) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t2)))
+                (v128.store (i32.add (local.get $c) (i32.mul (local.get $cStep) (i32.const 5))) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t2)))
+                (v128.store (i32.add (local.get $c) (i32.mul (local.get $cStep) (i32.const 6))) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t1) (local.get $t3)))
+                (v128.store (i32.add (local.get $c) (i32.mul (local.get $cStep) (i32.const 7))) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t1) (local.get $t3))))
+              (else
+                (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $c0_0) (local.get $c1_0)))
+                (local.set $t1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $c0_0) (local.get $c1_0)))
+                (local.set $t2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $c2_0) (local.get $c3_0)))
+                (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $c2_0) (local.get $c3_0)))
+                (v128.store (i32.add (local.get $c) (i32.mul (local.get $cStep) (i32.const 0))) (f32x4.add (v128.load (i32.add (local.get $c) (i32.mul (local.get $cStep) (i32.const 0)))) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t2))))
+                (v128.store (i32.add (local.get $c) (i32.mul (local.get $cStep) (i32.const 1))) (f32x4.add (v128.load (i32.add (local.get $c) (i32.mul (local.get $cStep) (i32.const 1)))) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t2))))
+                (v128.store (i32.add (local.get $c) (i32.mul (local.get $cStep) (i32.const 2))) (f32x4.add (v128.load (i32.add (local.get $c) (i32.mul (local.get $cStep) (i32.const 2)))) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t1) (local.get $t3))))
+                (v128.store (i32.add (local.get $c) (i32.mul (local.get $cStep) (i32.const 3))) (f32x4.add (v128.load (i32.add (local.get $c) (i32.mul (local.get $cStep) (i32.const 3)))) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t1) (local.get $t3))))
+                (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $c0_1) (local.get $c1_1)))
+                (local.set $t1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $c0_1) (local.get $c1_1)))
+                (local.set $t2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $c2_1) (local.get $c3_1)))
+                (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $c2_1) (local.get $c3_1)))
+                (v128.store (i32.add (local.get $c) (i32.mul (local.get $cStep) (i32.const 4))) (f32x4.add (v128.load (i32.add (local.get $c) (i32.mul (local.get $cStep) (i32.const 4)))) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t2))))
+                (v128.store (i32.add (local.get $c) (i32.mul (local.get $cStep) (i32.const 5))) (f32x4.add (v128.load (i32.add (local.get $c) (i32.mul (local.get $cStep) (i32.const 5)))) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t2))))
+                (v128.store (i32.add (local.get $c) (i32.mul (local.get $cStep) (i32.const 6))) (f32x4.add (v128.load (i32.add (local.get $c) (i32.mul (local.get $cStep) (i32.const 6)))) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t1) (local.get $t3))))
+                (v128.store (i32.add (local.get $c) (i32.mul (local.get $cStep) (i32.const 7))) (f32x4.add (v128.load (i32.add (local.get $c) (i32.mul (local.get $cStep) (i32.const 7)))) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t1) (local.get $t3))))))
+            (return)))))
     (v128.store offset=0 (i32.add (local.get $scratch) (i32.mul (i32.const 32) (i32.const 0))) (local.get $c0_0))
     (v128.store offset=16 (i32.add (local.get $scratch) (i32.mul (i32.const 32) (i32.const 0))) (local.get $c0_1))
     (v128.store offset=0 (i32.add (local.get $scratch) (i32.mul (i32.const 32) (i32.const 1))) (local.get $c1_0))
@@ -101,7 +145,7 @@
           (f32.add (f32.load (local.get $from))
             (select (f32.const 0) (f32.load (local.get $to)) (local.get $overwrite))))
         (local.set $from (i32.add (local.get $from) (i32.const 4)))
-        (local.set $to (i32.add (local.get $to) (i32.const 4)))
+        (local.set $to (i32.add (local.get $to) (local.get $cStep)))
         (br_if $colsLeft (i32.lt_u (local.tee $j (i32.add (local.get $j) (i32.const 1))) (local.get $cols))))
       (br_if $rowsLeft (i32.lt_u (local.tee $r (i32.add (local.get $r) (i32.const 1))) (local.get $rows)))))
 
@@ -433,21 +477,26 @@
       (br_if $panelRows (i32.lt_u (local.tee $r (i32.add (local.get $r) (i32.const 1))) (i32.const 6)))))
 
 
-  ;; C[m×n] (row stride ldc) = (accumulate ? C : 0) + A[m×k]·B[k×n], m, k, n > 0; strides in
-  ;; elements. Thread t packs at $work + t·$workStride: MC×KC floats for A's panels, then
-  ;; KC × (min(n, NC) rounded up to NR) for B's, then MR rows of as many for the tiles before they
-  ;; go to C.
+  ;; C (+)= A[m×k]·B[k×n], m, k, n > 0; C's rows $ldc elements apart, its columns $cStep;
+  ;; strides in elements. Thread t packs at $work + t·$workStride: MC×KC floats for A's panels,
+  ;; then KC × (min(n, NC) rounded up to NR) for B's, then MR rows of as many for the tiles
+  ;; before they go to C.
+  ;; $direct: bit 1, A is read in place (its rows side by side: aRow 1; at most MR − 1 values
+  ;; are read past its last one); bit 2, B is read in place (its columns side by side: bCol 1,
+  ;; and every column panel whole).
   (func (export "gemm")
     (param $a i32) (param $aRow i32) (param $aCol i32) (param $b i32) (param $bRow i32) (param $bCol i32)
-    (param $c i32) (param $ldc i32) (param $m i32) (param $k i32) (param $n i32) (param $accumulate i32)
-    (param $work i32) (param $workStride i32) (param $thread i32)
+    (param $c i32) (param $ldc i32) (param $cStep i32) (param $m i32) (param $k i32) (param $n i32)
+    (param $accumulate i32) (param $direct i32) (param $work i32) (param $workStride i32) (param $thread i32)
     (local $packedB i32) (local $scratch i32) (local $jc i32) (local $nc i32) (local $pc i32) (local $kc i32)
     (local $ic i32) (local $mc i32) (local $jr i32) (local $ir i32) (local $overwrite i32) (local $cBlock i32)
+    (local $aBase i32) (local $aUnit i32) (local $aStep i32) (local $bBase i32) (local $bUnit i32) (local $bStep i32)
     (local.set $aRow (i32.shl (local.get $aRow) (i32.const 2)))
     (local.set $aCol (i32.shl (local.get $aCol) (i32.const 2)))
     (local.set $bRow (i32.shl (local.get $bRow) (i32.const 2)))
     (local.set $bCol (i32.shl (local.get $bCol) (i32.const 2)))
     (local.set $ldc (i32.shl (local.get $ldc) (i32.const 2)))
+    (local.set $cStep (i32.shl (local.get $cStep) (i32.const 2)))
     (local.set $work (i32.add (local.get $work) (i32.mul (local.get $thread) (local.get $workStride))))
     (local.set $packedB (i32.add (local.get $work) (i32.const 147456)))
     (local.set $scratch (i32.add (local.get $packedB)
@@ -460,26 +509,44 @@
       (loop $depthBlocks
         (local.set $kc (select (i32.const 384) (i32.sub (local.get $k) (local.get $pc)) (i32.ge_s (i32.sub (local.get $k) (local.get $pc)) (i32.const 384))))
         (local.set $overwrite (i32.and (i32.eqz (local.get $pc)) (i32.eqz (local.get $accumulate))))
-        (call $packB
-          (i32.add (local.get $b) (i32.add (i32.mul (local.get $pc) (local.get $bRow)) (i32.mul (local.get $jc) (local.get $bCol))))
-          (local.get $bRow) (local.get $bCol) (local.get $kc) (local.get $nc) (local.get $packedB))
+        (if (i32.and (local.get $direct) (i32.const 2))
+          (then 
+            (local.set $bBase (i32.add (local.get $b) (i32.add (i32.mul (local.get $pc) (local.get $bRow)) (i32.mul (local.get $jc) (local.get $bCol)))))
+            (local.set $bUnit (local.get $bCol))
+            (local.set $bStep (local.get $bRow)))
+          (else 
+            (call $packB
+              (i32.add (local.get $b) (i32.add (i32.mul (local.get $pc) (local.get $bRow)) (i32.mul (local.get $jc) (local.get $bCol))))
+              (local.get $bRow) (local.get $bCol) (local.get $kc) (local.get $nc) (local.get $packedB))
+            (local.set $bBase (local.get $packedB))
+            (local.set $bUnit (i32.shl (local.get $kc) (i32.const 2)))
+            (local.set $bStep (i32.const 32))))
         (local.set $ic (i32.const 0))
         (loop $rowBlocks
           (local.set $mc (select (i32.const 96) (i32.sub (local.get $m) (local.get $ic)) (i32.ge_s (i32.sub (local.get $m) (local.get $ic)) (i32.const 96))))
-          (call $packA4
-            (i32.add (local.get $a) (i32.add (i32.mul (local.get $ic) (local.get $aRow)) (i32.mul (local.get $pc) (local.get $aCol))))
-            (local.get $aRow) (local.get $aCol) (local.get $mc) (local.get $kc) (local.get $work))
-          (local.set $cBlock (i32.add (local.get $c) (i32.add (i32.mul (local.get $ic) (local.get $ldc)) (i32.shl (local.get $jc) (i32.const 2)))))
+          (if (i32.and (local.get $direct) (i32.const 1))
+          (then 
+              (local.set $aBase (i32.add (local.get $a) (i32.add (i32.mul (local.get $ic) (local.get $aRow)) (i32.mul (local.get $pc) (local.get $aCol)))))
+              (local.set $aUnit (local.get $aRow))
+              (local.set $aStep (local.get $aCol)))
+          (else 
+              (call $packA4
+                (i32.add (local.get $a) (i32.add (i32.mul (local.get $ic) (local.get $aRow)) (i32.mul (local.get $pc) (local.get $aCol))))
+                (local.get $aRow) (local.get $aCol) (local.get $mc) (local.get $kc) (local.get $work))
+              (local.set $aBase (local.get $work))
+              (local.set $aUnit (i32.shl (local.get $kc) (i32.const 2)))
+              (local.set $aStep (i32.const 16))))
+          (local.set $cBlock (i32.add (local.get $c) (i32.add (i32.mul (local.get $ic) (local.get $ldc)) (i32.mul (local.get $jc) (local.get $cStep)))))
           (local.set $jr (i32.const 0))
           (loop $panelColumns
             (local.set $ir (i32.const 0))
             (loop $panelRows
               (call $tile
-                (i32.add (local.get $work) (i32.mul (local.get $ir) (i32.shl (local.get $kc) (i32.const 2))))
-                (i32.add (local.get $packedB) (i32.mul (local.get $jr) (i32.shl (local.get $kc) (i32.const 2))))
+                (i32.add (local.get $aBase) (i32.mul (local.get $ir) (local.get $aUnit))) (local.get $aStep)
+                (i32.add (local.get $bBase) (i32.mul (local.get $jr) (local.get $bUnit))) (local.get $bStep)
                 (local.get $kc)
-                (i32.add (local.get $cBlock) (i32.add (i32.mul (local.get $ir) (local.get $ldc)) (i32.shl (local.get $jr) (i32.const 2))))
-                (local.get $ldc)
+                (i32.add (local.get $cBlock) (i32.add (i32.mul (local.get $ir) (local.get $ldc)) (i32.mul (local.get $jr) (local.get $cStep))))
+                (local.get $ldc) (local.get $cStep)
                 (select (i32.const 4) (i32.sub (local.get $mc) (local.get $ir)) (i32.ge_s (i32.sub (local.get $mc) (local.get $ir)) (i32.const 4)))
                 (select (i32.const 8) (i32.sub (local.get $nc) (local.get $jr)) (i32.ge_s (i32.sub (local.get $nc) (local.get $jr)) (i32.const 8)))
                 (local.get $overwrite) (local.get $scratch))
@@ -489,21 +556,24 @@
         (br_if $depthBlocks (i32.lt_s (local.tee $pc (i32.add (local.get $pc) (i32.const 384))) (local.get $k))))
       (br_if $columnBlocks (i32.lt_s (local.tee $jc (i32.add (local.get $jc) (i32.const 512))) (local.get $n)))))
 
-  ;; C[m×n] (row stride ldc) = (accumulate ? C : 0) + A[m×k]·B[k×n], m, k, n > 0; strides in
-  ;; elements. Thread t packs at $work + t·$workStride: MC×KC floats for A's panels, then
-  ;; KC × (min(n, NC) rounded up to NR) for B's, then MR rows of as many for the tiles before they
-  ;; go to C.
+  ;; C (+)= A[m×k]·B[k×n], m, k, n > 0; C's rows $ldc elements apart, its columns $cStep;
+  ;; strides in elements. Thread t packs at $work + t·$workStride: MC×KC floats for A's panels,
+  ;; then KC × (min(n, NC) rounded up to NR) for B's, then MR rows of as many for the tiles
+  ;; before they go to C.
+  ;; $cStep must be 1 and $direct 0: every operand is packed, and tiles go to C as rows.
   (func (export "gemmLarge")
     (param $a i32) (param $aRow i32) (param $aCol i32) (param $b i32) (param $bRow i32) (param $bCol i32)
-    (param $c i32) (param $ldc i32) (param $m i32) (param $k i32) (param $n i32) (param $accumulate i32)
-    (param $work i32) (param $workStride i32) (param $thread i32)
+    (param $c i32) (param $ldc i32) (param $cStep i32) (param $m i32) (param $k i32) (param $n i32)
+    (param $accumulate i32) (param $direct i32) (param $work i32) (param $workStride i32) (param $thread i32)
     (local $packedB i32) (local $scratch i32) (local $jc i32) (local $nc i32) (local $pc i32) (local $kc i32)
     (local $ic i32) (local $mc i32) (local $jr i32) (local $ir i32) (local $overwrite i32) (local $cBlock i32)
+    (local $aBase i32) (local $aUnit i32) (local $aStep i32) (local $bBase i32) (local $bUnit i32) (local $bStep i32)
     (local.set $aRow (i32.shl (local.get $aRow) (i32.const 2)))
     (local.set $aCol (i32.shl (local.get $aCol) (i32.const 2)))
     (local.set $bRow (i32.shl (local.get $bRow) (i32.const 2)))
     (local.set $bCol (i32.shl (local.get $bCol) (i32.const 2)))
     (local.set $ldc (i32.shl (local.get $ldc) (i32.const 2)))
+    (local.set $cStep (i32.shl (local.get $cStep) (i32.const 2)))
     (local.set $work (i32.add (local.get $work) (i32.mul (local.get $thread) (local.get $workStride))))
     (local.set $packedB (i32.add (local.get $work) (i32.const 147456)))
     (local.set $scratch (i32.add (local.get $packedB)
@@ -516,21 +586,29 @@
       (loop $depthBlocks
         (local.set $kc (select (i32.const 384) (i32.sub (local.get $k) (local.get $pc)) (i32.ge_s (i32.sub (local.get $k) (local.get $pc)) (i32.const 384))))
         (local.set $overwrite (i32.and (i32.eqz (local.get $pc)) (i32.eqz (local.get $accumulate))))
-        (call $packB
-          (i32.add (local.get $b) (i32.add (i32.mul (local.get $pc) (local.get $bRow)) (i32.mul (local.get $jc) (local.get $bCol))))
-          (local.get $bRow) (local.get $bCol) (local.get $kc) (local.get $nc) (local.get $packedB))
+        
+            (call $packB
+              (i32.add (local.get $b) (i32.add (i32.mul (local.get $pc) (local.get $bRow)) (i32.mul (local.get $jc) (local.get $bCol))))
+              (local.get $bRow) (local.get $bCol) (local.get $kc) (local.get $nc) (local.get $packedB))
+            (local.set $bBase (local.get $packedB))
+            (local.set $bUnit (i32.shl (local.get $kc) (i32.const 2)))
+            (local.set $bStep (i32.const 32))
         (local.set $ic (i32.const 0))
         (loop $rowBlocks
           (local.set $mc (select (i32.const 96) (i32.sub (local.get $m) (local.get $ic)) (i32.ge_s (i32.sub (local.get $m) (local.get $ic)) (i32.const 96))))
-          (call $packA6
-            (i32.add (local.get $a) (i32.add (i32.mul (local.get $ic) (local.get $aRow)) (i32.mul (local.get $pc) (local.get $aCol))))
-            (local.get $aRow) (local.get $aCol) (local.get $mc) (local.get $kc) (local.get $work))
-          (local.set $cBlock (i32.add (local.get $c) (i32.add (i32.mul (local.get $ic) (local.get $ldc)) (i32.shl (local.get $jc) (i32.const 2)))))
+          
+              (call $packA6
+                (i32.add (local.get $a) (i32.add (i32.mul (local.get $ic) (local.get $aRow)) (i32.mul (local.get $pc) (local.get $aCol))))
+                (local.get $aRow) (local.get $aCol) (local.get $mc) (local.get $kc) (local.get $work))
+              (local.set $aBase (local.get $work))
+              (local.set $aUnit (i32.shl (local.get $kc) (i32.const 2)))
+              (local.set $aStep (i32.const 24))
+          (local.set $cBlock (i32.add (local.get $c) (i32.add (i32.mul (local.get $ic) (local.get $ldc)) (i32.mul (local.get $jc) (local.get $cStep)))))
           (local.set $ir (i32.const 0))
           (loop $panelRows
             (call $tiles
-              (i32.add (local.get $work) (i32.mul (local.get $ir) (i32.shl (local.get $kc) (i32.const 2))))
-              (local.get $packedB)
+              (i32.add (local.get $aBase) (i32.mul (local.get $ir) (local.get $aUnit)))
+              (local.get $bBase)
               (local.get $kc)
               (i32.add (local.get $cBlock) (i32.mul (local.get $ir) (local.get $ldc)))
               (local.get $ldc)
