@@ -46,6 +46,10 @@ export const jsBackend: Backend = {
   allocateOutput: allocate,
   binary: (op, a, aShape, b, bShape, out, outShape) => binaries[op](a, aShape, b, bShape, out, outShape),
   unary: (op, x, out) => unaries[op](x, out),
+  addScaled(a, b, scale, out) {
+    if (out instanceof Float32Array) for (let i = 0; i < out.length; i++) out[i] = a[i] + Math.fround(scale * b[i]);
+    else for (let i = 0; i < out.length; i++) out[i] = a[i] + scale * b[i];
+  },
   reduceRows,
   reduceMiddle,
   softmaxRows,

@@ -25,6 +25,8 @@ export interface Backend extends ConvKernels {
   /** out = a op b, with a and b broadcast (NumPy rules) to outShape. */
   binary(op: BinaryKernelName, a: TypedArray, aShape: Shape, b: TypedArray, bShape: Shape, out: TypedArray, outShape: Shape): void;
   unary(op: UnaryKernelName, x: TypedArray, out: TypedArray): void;
+  /** out = a + scale·b over float arrays of one length and dtype, the product rounded to it first (as mul then add). */
+  addScaled(a: TypedArray, b: TypedArray, scale: number, out: TypedArray): void;
   /** Reduces the trailing `inner` elements of each of `outer` rows. */
   reduceRows(x: TypedArray, outer: number, inner: number, kind: Reducer, out: TypedArray): void;
   /** Reduces the middle axis of an [outer, mid, inner] layout. */

@@ -24,6 +24,7 @@ type BinaryLoop = (a: number, aStep: number, b: number, bStep: number, out: numb
 
 interface ElementwiseModule extends Record<BinaryKernelName, BinaryLoop> {
   unary(op: number, x: number, out: number, n: number): void;
+  add_scaled(a: number, b: number, scale: number, out: number, n: number): void;
   softmax_rows(x: number, outer: number, inner: number, out: number, kind: number): void;
 }
 
@@ -180,6 +181,18 @@ export function createWasmBackend({ minElements, residentMinElements, residentBu
         })) return;
       }
       streams.run([x], out, ([px], po, count) => kernels.unary(code, px, po, count));
+    },
+    addScaled(a, b, scale, out) {
+      const n = out.length;
+      if (!isF32(a) || !isF32(b) || !isF32(out) || small(n)) return jsBackend.addScaled(a, b, scale, out);
+      if (n >= WARM_PARALLEL_MIN && memory.offsetOf(a) !== undefined && memory.offsetOf(b) !== undefined) {
+        const threads = parallel();
+        if (threads?.worth(n) && placed((place) => {
+          const pa = place.input(a), pb = place.input(b), po = place.output(out);
+          return () => threads.split("add_scaled", n, (from, count) => [pa + from * 4, pb + from * 4, scale, po + from * 4, count]);
+        })) return;
+      }
+      streams.run([a, b], out, ([pa, pb], po, count) => kernels.add_scaled(pa, pb, scale, po, count));
     },
     reduceRows(x, outer, inner, kind, out) {
       if (kind === "sum" && outer === 1 && isF32(x) && inner >= CHUNK) return void (out[0] = longSum(x));

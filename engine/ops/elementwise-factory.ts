@@ -12,6 +12,7 @@ import { assertFloat, toTensor, toTensorPair, type TensorLike } from "./convert"
 // A cycle (elementwise's ops are made here): only function declarations cross it at load time.
 import { mul } from "./elementwise";
 import { sumTangents, sumTo, toShape } from "./grad-utils";
+import { deferredScaling, sumWithScaled } from "./scaled-product";
 
 /** A boolean condition as 0s and 1s of `like`'s dtype (a constant: masks carry no gradient). */
 export function castMask(cond: Tensor, like: Tensor): Tensor {
@@ -96,6 +97,11 @@ interface BinarySpec {
   /** Piecewise-constant ops: no gradient and no tangent reach either input (TF's None). */
   constant?: boolean;
   outDType?: (d: DType) => DType;
+  /**
+   * mul: a large tensor times one element is deferred; add (+1) and sub (−1): one pass for a
+   * deferred product on the right (either side for add). See scaled-product.ts.
+   */
+  scaling?: "defers" | 1 | -1;
 }
 
 /** A gradient summed back to its operand's shape; most already have it, and sumTo is skipped. */
@@ -110,7 +116,13 @@ function mapKernel(f: (x: number) => number) {
 export function binaryOp(spec: BinarySpec): (a: TensorLike, b: TensorLike) => Tensor {
   const kernel = typeof spec.kernel === "string" ? binaryKernel(spec.kernel) : null;
   const backendKernel = typeof spec.kernel === "object" ? spec.kernel.backend : null;
-  const { partials, linear } = spec;
+  const { partials, linear, scaling } = spec;
+  const values = (a: Tensor, b: Tensor, shape: number[], dtype: DType): TypedArray => {
+    const out = kernel ? allocate(dtype, sizeOf(shape)) : currentBackend().allocateOutput(dtype, sizeOf(shape));
+    if (kernel) kernel(a.values, a.shape, b.values, b.shape, out, shape);
+    else currentBackend().binary(backendKernel!, a.values, a.shape, b.values, b.shape, out, shape);
+    return out;
+  };
   const def: OpDef<undefined> = {
     name: spec.name,
     forward([a, b]) {
@@ -122,10 +134,11 @@ export function binaryOp(spec: BinarySpec): (a: TensorLike, b: TensorLike) => Te
         else currentBackend().binary(backendKernel!, x, a.shape, y, b.shape, result, shape);
         return scalarTensor(result[0], shape, dtype);
       }
-      const out = kernel ? allocate(dtype, sizeOf(shape)) : currentBackend().allocateOutput(dtype, sizeOf(shape));
-      if (kernel) kernel(a.values, a.shape, b.values, b.shape, out, shape);
-      else currentBackend().binary(backendKernel!, a.values, a.shape, b.values, b.shape, out, shape);
-      return new Tensor(out, shape, dtype);
+      if (scaling !== undefined) {
+        const early = scaling === "defers" ? deferredScaling(a, b, shape, values) : sumWithScaled(a, b, shape, scaling);
+        if (early) return early;
+      }
+      return new Tensor(values(a, b, shape, dtype), shape, dtype);
     },
     vjp: spec.constant ? () => [null, null] : linear || partials ? (dy, { inputs: [a, b], output, needs }) => {
       const batch = dy.rank - output.rank;

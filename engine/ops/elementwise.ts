@@ -18,9 +18,10 @@ const float = (t: Tensor): Tensor => t;
 const mask = castMask;
 
 // ---- binary arithmetic -------------------------------------------------------------------
-export const add = binaryOp({ name: "add", tfName: "AddV2", kernel: { backend: "add" }, linear: [float, float] });
-export const sub = binaryOp({ name: "sub", tfName: "Sub", kernel: { backend: "sub" }, linear: [float, (g) => neg(g)] });
-export const mul = binaryOp({ name: "mul", tfName: "Mul", kernel: { backend: "mul" }, partials: [(a, b) => b, (a) => a] });
+export const add = binaryOp({ name: "add", tfName: "AddV2", kernel: { backend: "add" }, linear: [float, float], scaling: 1 });
+export const sub = binaryOp({ name: "sub", tfName: "Sub", kernel: { backend: "sub" }, linear: [float, (g) => neg(g)], scaling: -1 });
+// A product of a large tensor and a scalar waits to be read, so that add or sub can fuse it (scaled-product.ts).
+export const mul = binaryOp({ name: "mul", tfName: "Mul", kernel: { backend: "mul" }, partials: [(a, b) => b, (a) => a], scaling: "defers" });
 export const div = binaryOp({
   name: "div", tfName: "RealDiv", kernel: { backend: "div" },
   partials: [(a, b) => reciprocal(b), (a, b, y) => neg(div(y, b))],

@@ -22,7 +22,8 @@ export interface DerivativeMatrixHint {
  * An immutable n-dimensional array. Values live in one row-major typed array, so kernels can
  * work on flat memory; nothing ever writes to `values` after construction. A one-element tensor
  * may instead hold one slot of a shared slab (`scalarTensor`): its `values` view of that slot is
- * made only when something asks for it.
+ * made only when something asks for it. A deferred tensor (`deferredTensor`) has its values
+ * computed when first read, so an op that consumes it whole may compute from its recipe instead.
  */
 /** The chainable ops (`x.mul(y)`), installed on the prototype by methods.ts. */
 export interface Tensor extends TensorMethods {}
@@ -39,11 +40,11 @@ export class Tensor {
   /** The tape that recorded the op producing this value, and any nested ones (tape.ts). */
   tapeMark = 0;
   declare otherTapeMarks?: number[];
-  /** The values, or a slab one of whose elements is this tensor's one value. */
+  /** The values, a slab one of whose elements is this tensor's one value, or (deferred) nothing yet. */
   private data: TypedArray;
   /**
-   * The number of values, or -1 - slot for a tensor whose one value is data[slot]: one field
-   * says both, and `size` reads it without a typed array's length check.
+   * The number of values, -1 - slot for a tensor whose one value is data[slot], or DEFERRED:
+   * one field says all three, and `size` reads it without a typed array's length check.
    */
   private extent: number;
   readonly shape: number[];
@@ -57,11 +58,12 @@ export class Tensor {
   }
 
   get size(): number {
-    return this.extent >= 0 ? this.extent : 1;
+    return this.extent >= 0 ? this.extent : this.extent !== DEFERRED ? 1 : sizeOf(this.shape);
   }
 
   get values(): TypedArray {
     if (this.extent < 0) {
+      if (this.extent === DEFERRED) return computeDeferred(this);
       // The view shares the slab, so the slot stays this tensor's one value either way.
       const slot = -1 - this.extent;
       this.data = this.data.subarray(slot, slot + 1);
@@ -98,6 +100,46 @@ export class Tensor {
   }
 }
 
+/** `extent` of a tensor whose values are not computed yet; slab slots never reach it. */
+const DEFERRED = -(2 ** 30);
+
+/** How a deferred tensor's values are made. Ops may look at it to compute from it directly. */
+export interface DeferredValues {
+  /** The values, once: a fresh array of the tensor's size and dtype. */
+  compute(): TypedArray;
+}
+
+const deferred = new WeakMap<Tensor, DeferredValues>();
+const NO_VALUES: Record<DType, TypedArray> = {
+  float32: new Float32Array(0), float64: new Float64Array(0), int32: new Int32Array(0), bool: new Uint8Array(0),
+};
+
+/**
+ * A tensor of more than one element whose values `recipe` computes when something first reads
+ * them (every read goes through `values`); until then it holds no array of its own.
+ */
+export function deferredTensor(shape: number[], dtype: DType, recipe: DeferredValues): Tensor {
+  if (sizeOf(shape) < 2) throw new Error(`deferredTensor: shape [${shape.join(",")}] has fewer than 2 elements; one-element tensors live in slabs`);
+  const t = new Tensor(NO_VALUES[dtype], shape, dtype);
+  t["extent"] = DEFERRED;
+  deferred.set(t, recipe);
+  return t;
+}
+
+/** The recipe of a tensor whose values are not computed yet, else undefined. */
+export function deferredValuesOf(t: Tensor): DeferredValues | undefined {
+  return t["extent"] === DEFERRED ? deferred.get(t) : undefined;
+}
+
+function computeDeferred(t: Tensor): TypedArray {
+  const values = deferred.get(t)!.compute();
+  if (values.length !== t.size) throw new Error(`deferred tensor of shape [${t.shape.join(",")}]: its recipe made ${values.length} values`);
+  t["data"] = values;
+  t["extent"] = values.length;
+  deferred.delete(t);
+  return values;
+}
+
 /** The value of a one-element tensor, read without making a view of its slab. */
 export function onlyValue(t: Tensor): number {
   // Element access reaches the private storage from outside the class, on purpose.
@@ -116,6 +158,7 @@ export function scalarTensor(value: number, shape: number[], dtype: DType): Tens
 /** A new tensor over the same values (a slab scalar keeps its slot: no view is made). */
 export function sharingValues(t: Tensor, shape: number[] = t.shape): Tensor {
   const extent = t["extent"];
+  if (extent === DEFERRED) return new Tensor(t.values, shape, t.dtype);
   return new Tensor(t["data"], shape, t.dtype, extent < 0 ? -1 - extent : -1);
 }
 

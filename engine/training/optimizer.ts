@@ -23,6 +23,14 @@ export interface UpdateContext {
   slots: Slots;
 }
 
+/** A gradient as a tensor of its variable's shape and dtype (flat arrays of that dtype are used as they are). */
+export function gradientTensor(gradient: tf.Tensor | ArrayLike<number>, variable: tf.Variable): tf.Tensor {
+  if (gradient instanceof tf.Tensor) return gradient.dtype === variable.dtype ? gradient : tf.cast(gradient, variable.dtype);
+  const float64 = variable.dtype === "float64";
+  const values = float64 ? (gradient instanceof Float64Array ? gradient : Float64Array.from(gradient)) : gradient instanceof Float32Array ? gradient : Float32Array.from(gradient);
+  return new tf.Tensor(values, variable.shape.slice(), variable.dtype);
+}
+
 export function variableLabel(variable: tf.Variable, index: number): string {
   const name = (variable as { name?: string }).name;
   return name ? name : `variable #${index}`;
@@ -108,24 +116,34 @@ export abstract class Optimizer {
         );
       }
     }
-    this.applyFlatGradients(connected.map(([gradient, variable]) => [gradient.dataSync(), variable]));
+    this.applyEach(connected);
   }
 
   /** applyGradients for gradients already held as flat arrays (checked by the caller). */
   applyFlatGradients(pairs: [ArrayLike<number>, tf.Variable][]): void {
+    this.applyEach(pairs);
+  }
+
+  private applyEach(pairs: readonly (readonly [tf.Tensor | ArrayLike<number>, tf.Variable])[]): void {
     const learningRate = this.learningRate;
-    for (const [gradient, variable] of pairs) {
-      const float64 = variable.dtype === "float64";
-      let slots = this.slots.get(variable);
-      if (!slots) {
-        slots = this.initialSlots(variable.size, float64);
-        this.slots.set(variable, slots);
-      }
-      const weights = float64 ? Float64Array.from(variable.dataSync()) : Float32Array.from(variable.dataSync());
-      this.updateStep({ weights, gradient, learningRate: float64 ? learningRate : Math.fround(learningRate), slots });
-      variable.assign(new tf.Tensor(weights, variable.shape.slice(), variable.dtype));
-    }
+    for (const [gradient, variable] of pairs) this.applyUpdate(gradient, variable, learningRate);
     this.iterations++;
+  }
+
+  /** One variable's update: by default the rule's `updateStep` on a copy of the weights. */
+  protected applyUpdate(gradient: tf.Tensor | ArrayLike<number>, variable: tf.Variable, learningRate: number): void {
+    const float64 = variable.dtype === "float64";
+    let slots = this.slots.get(variable);
+    if (!slots) {
+      slots = this.initialSlots(variable.size, float64);
+      this.slots.set(variable, slots);
+    }
+    const current = variable.value().values;
+    const weights = float64 ? Float64Array.from(current) : Float32Array.from(current);
+    // Rules only read the gradient, so a tensor's own values serve without a copy.
+    const flat = gradient instanceof tf.Tensor ? gradient.values : gradient;
+    this.updateStep({ weights, gradient: flat, learningRate: float64 ? learningRate : Math.fround(learningRate), slots });
+    variable.assign(new tf.Tensor(weights, variable.shape.slice(), variable.dtype));
   }
 
   /** The optimizer's state for one variable as tensors, e.g. `{m, v}` for Adam (empty before its first update). */

@@ -115,6 +115,32 @@ test("Adagrad matches Keras's single step and golden values", () => {
   goldenRun(new Adagrad({ learningRate: 0.2, initialAccumulatorValue: 0.3, epsilon: 1e-6 })).forEach((row, i) => assertClose(row, golden[i], 5e-4, `step ${i}`));
 });
 
+test("SGD without momentum is TF's assign_sub(gradient·lr): fround(w − fround(lr·g)) bit for bit, on tensors and flat gradients", () => {
+  const seeded = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(seed * 7919 + i * 0.37) * (i % 11 === 0 ? 1e-3 : 2));
+  for (const shape of [[784, 256], [3, 5]]) {
+    const n = shape[0] * shape[1];
+    const w0 = seeded(n, 1), g = seeded(n, 2);
+    const lr = Math.fround(0.1);
+    const expected = Float32Array.from(w0, (w, i) => Math.fround(w - Math.fround(lr * g[i])));
+    const byTensor = new tf.Variable(tf.constant(w0, shape));
+    new SGD({ learningRate: 0.1 }).applyGradients([[tf.constant(g, shape), byTensor]]);
+    assert.deepEqual(byTensor.dataSync(), expected, `applyGradients [${shape}]`);
+    const byHand = new tf.Variable(tf.constant(w0, shape));
+    byHand.assignSub(tf.mul(tf.constant(g, shape), 0.1));
+    assert.deepEqual(byHand.dataSync(), expected, `the user's assignSub [${shape}]`);
+    const flat = new tf.Variable(tf.constant(w0, shape));
+    const sgd = new SGD({ learningRate: 0.1 });
+    sgd.applyFlatGradients([[Array.from(g), flat]]);
+    assert.deepEqual(flat.dataSync(), expected, `applyFlatGradients [${shape}]`);
+    assert.equal(sgd.iterations, 1);
+  }
+  // A float64 variable steps in double precision, a float32 gradient cast to it first.
+  const w64 = new tf.Variable(tf.constant([1, 2, 3], [3], "float64"));
+  new SGD({ learningRate: 0.1 }).applyGradients([[tf.constant([0.3, -0.7, 1e-9]), w64]]);
+  const g32 = Float32Array.of(0.3, -0.7, 1e-9);
+  assert.deepEqual(Array.from(w64.dataSync()), [1 - 0.1 * g32[0], 2 - 0.1 * g32[1], 3 - 0.1 * g32[2]]);
+});
+
 test("SGD with momentum and Nesterov follow Keras's velocity updates", () => {
   // g = 1 each step, lr 0.1, momentum 0.9: velocity -0.1, -0.19, -0.271; w: 1 → 0.9 → 0.71 → 0.439.
   const w = new tf.Variable([1]);

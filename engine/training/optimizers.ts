@@ -2,7 +2,8 @@
  * SGD, Adam, RMSprop and Adagrad with Keras's defaults and update rules (Keras 3 /
  * TF >= 2.11 optimizers), applied elementwise to flat arrays in one pass per variable.
  */
-import { Optimizer, type Slots, type UpdateContext } from "./optimizer";
+import * as tf from "../core";
+import { gradientTensor, Optimizer, type Slots, type UpdateContext } from "./optimizer";
 import { lookupByName } from "./names";
 import type { LearningRate } from "./schedules";
 
@@ -37,8 +38,19 @@ export class SGD extends Optimizer {
     return this.momentum === 0 ? {} : { momentum: zeros(size, float64) };
   }
 
+  /**
+   * Without momentum, TF's own step: variable.assign_sub(gradient·lr) in the variable's dtype,
+   * which for a large variable is one fused pass (ops/scaled-product.ts). Tapes that track the
+   * gradient record it, as they record TF's assign ops.
+   */
+  protected override applyUpdate(gradient: tf.Tensor | ArrayLike<number>, variable: tf.Variable, learningRate: number): void {
+    if (this.momentum !== 0 || (variable.dtype !== "float32" && variable.dtype !== "float64")) return super.applyUpdate(gradient, variable, learningRate);
+    variable.assignSub(tf.mul(gradientTensor(gradient, variable), learningRate));
+  }
+
   protected updateStep({ weights: w, gradient: g, learningRate: lr, slots }: UpdateContext): void {
     if (this.momentum === 0) {
+      // Only variables of other dtypes get here.
       for (let i = 0; i < w.length; i++) w[i] -= g[i] * lr;
       return;
     }

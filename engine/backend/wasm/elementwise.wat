@@ -78,6 +78,19 @@
       (local.set $out (i32.add (local.get $out) (i32.const 16)))
       (br_if $lanes (i32.lt_u (local.get $out) (local.get $end)))))
 
+  ;; out[i] = a[i] + scale·b[i] for n elements (n > 0): a gradient step in one pass. The product
+  ;; is rounded before the sum (no fused multiply-add), so it equals mul followed by add.
+  (func (export "add_scaled") (param $a i32) (param $b i32) (param $scale f32) (param $out i32) (param $n i32)
+    (local $end i32) (local $s v128)
+    (local.set $s (f32x4.splat (local.get $scale)))
+    (local.set $end (i32.add (local.get $out) (i32.shl (local.get $n) (i32.const 2))))
+    (loop $lanes
+      (v128.store (local.get $out) (f32x4.add (v128.load (local.get $a)) (f32x4.mul (v128.load (local.get $b)) (local.get $s))))
+      (local.set $a (i32.add (local.get $a) (i32.const 16)))
+      (local.set $b (i32.add (local.get $b) (i32.const 16)))
+      (local.set $out (i32.add (local.get $out) (i32.const 16)))
+      (br_if $lanes (i32.lt_u (local.get $out) (local.get $end)))))
+
   ;; ---- vector maths ----------------------------------------------------------------------
   ;; e^x = 2^n · e^r with n = round(x / ln 2) and |r| <= ln2 / 2 (ln 2 split in two so n · ln 2 is
   ;; exact), e^r by its Taylor polynomial to degree 7; 2^n is applied as two halves so that
