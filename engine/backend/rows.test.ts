@@ -166,6 +166,27 @@ test("calls from WARM_PARALLEL_MIN elements made while the workers still spin fr
   }), { numRuns: 25 });
 });
 
+test("broadcast rows split across the threads (a bias over a batch, a column over a matrix) give the JavaScript backend's numbers", () => {
+  const big = resident(new Float32Array(PARALLEL_MIN));
+  const cases: [number[], number[], number[]][] = [
+    [[64, 256], [256], [64, 256]], [[512, 256], [1, 256], [512, 256]], [[700, 400], [700, 1], [700, 400]],
+    [[3, 96, 128], [3, 1, 128], [3, 96, 128]], [[300, 1], [1, 1024], [300, 1024]], [[64, 250], [250], [64, 250]],
+  ];
+  for (const warm of [true, false]) {
+    for (const [aShape, bShape, outShape] of cases) {
+      const a = Float32Array.from({ length: sizeOf(aShape) }, (_, i) => Math.sin(i) * 9), b = Float32Array.from({ length: sizeOf(bShape) }, (_, i) => Math.cos(i) - 0.5);
+      for (const op of ["add", "mul", "maximum"] as BinaryKernelName[]) {
+        const expected = new Float32Array(sizeOf(outShape)), actual = resident(new Float32Array(expected.length));
+        jsBackend.binary(op, a, aShape, b, bShape, expected, outShape);
+        // A split call first, so that the workers are spinning when the measured one starts.
+        if (warm) wasm.binary("add", big, [big.length], big, [big.length], big, [big.length]);
+        wasm.binary(op, resident(a), aShape, b, bShape, actual, outShape);
+        assert.deepEqual(actual, expected, `${op} [${aShape}]·[${bShape}]${warm ? " with the workers spinning" : ""}`);
+      }
+    }
+  }
+});
+
 test("long sums add float64 pieces (threads for arrays in kernel memory, chunks otherwise) to the JavaScript backend's float32", () => {
   for (const n of [CHUNK, 3 * CHUNK + 1, 2 * PARALLEL_MIN + 3]) {
     const x = Float32Array.from({ length: n }, (_, i) => Math.sin(i) * 1000 + 1e-3 * i);

@@ -10,20 +10,17 @@ import type { Shape } from "../storage/shape";
 import { matmulBatchInto as gemmBatch, matmulInto as gemm, simdGemmAvailable, storedMatrix, useKernelMemory } from "./gemm";
 import { denseMatmulInto, isSparse, trySparseMatmul } from "./kernels";
 import { jsBackend } from "./js";
-import { UNARY_KERNELS, type Backend, type BinaryKernelName, type MiddleReducer, type SoftmaxKind, type UnaryKernelName } from "./types";
-import { broadcastRows } from "./wasm/broadcast";
+import type { Backend, MiddleReducer, SoftmaxKind } from "./types";
 import { wasmConvKernels } from "./wasm/conv";
 import { ELEMENTWISE_WASM } from "./wasm/elementwise-wasm";
 import { KernelMemory, uninitialisedFloats } from "./wasm/memory";
 import { parallelKernels, WARM_PARALLEL_MIN } from "./wasm/parallel";
-import { CHUNK, Placement, Streams } from "./wasm/placement";
+import { wasmElementwise, type ElementwiseModule as ElementwiseLoops } from "./wasm/elementwise";
+import { CHUNK, placed as placedIn, Placement, Streams } from "./wasm/placement";
 import { REDUCE_WASM } from "./wasm/reduce-wasm";
 import { transposePlan } from "./wasm/transpose";
 
-type BinaryLoop = (a: number, aStep: number, b: number, bStep: number, out: number, n: number) => void;
-
-interface ElementwiseModule extends Record<BinaryKernelName, BinaryLoop> {
-  unary(op: number, x: number, out: number, n: number): void;
+interface ElementwiseModule extends ElementwiseLoops {
   add_scaled(a: number, b: number, scale: number, out: number, n: number): void;
   softmax_rows(x: number, outer: number, inner: number, out: number, kind: number): void;
 }
@@ -64,10 +61,6 @@ function looksDense(x: TypedArray, offset: number, size: number): boolean {
   for (let i = 0; i < 32; i++) if (x[offset + (((i * 2654435761) >>> 0) % size)] !== 0) nonZero++;
   return nonZero > 8;
 }
-const splat = (value: number) => new Float32Array(4).fill(value);
-const TRANSCENDENTAL = new Set<UnaryKernelName>(["exp", "log", "tanh", "sigmoid", "softplus"]);
-/** Below this, a row loop's call per row costs more than its SIMD saves. */
-const MIN_ROW = 16;
 
 export interface WasmBackendOptions {
   /** Arrays with fewer elements run on the JavaScript backend (and are made in ordinary memory). */
@@ -93,53 +86,8 @@ export function createWasmBackend({ minElements, residentMinElements, residentBu
   const streams = new Streams(memory);
   const small = (n: number) => n < Math.max(minElements, 1);
 
-  /** Runs `compute` with whole operands placed, and reports whether it ran (false: kernel memory is full). */
-  function placed(compute: (place: Placement) => (() => void) | null): boolean {
-    const place = new Placement(memory);
-    let computed = false;
-    try {
-      const run = compute(place);
-      if (run && place.ok) { run(); computed = true; }
-    } finally {
-      place.finish(computed);
-    }
-    return computed;
-  }
-
-  function elementwise(op: BinaryKernelName, a: Float32Array, aShape: Shape, b: Float32Array, bShape: Shape, out: Float32Array, outShape: Shape): boolean {
-    const loop = kernels[op];
-    const n = out.length;
-    const direct = (x: Float32Array) => x.length === n || x.length === 1;
-    if (direct(a) && direct(b)) {
-      const aStep = a.length === 1 && n > 1 ? 0 : 16, bStep = b.length === 1 && n > 1 ? 0 : 16;
-      if (n >= WARM_PARALLEL_MIN && [a, b].every((x) => x.length === 1 || memory.offsetOf(x) !== undefined)) {
-        const threads = parallel();
-        if (threads?.worth(n) && placed((place) => {
-          const pa = place.input(aStep ? a : splat(a[0])), pb = place.input(bStep ? b : splat(b[0])), po = place.output(out);
-          return () => threads.split(op, n, (from, count) => [pa + (aStep && from * 4), aStep, pb + (bStep && from * 4), bStep, po + from * 4, count]);
-        })) return true;
-      }
-      streams.run([a, b], out, ([pa, pb], po, count) => loop(pa, aStep, pb, bStep, po, count));
-      return true;
-    }
-    const rows = broadcastRows(aShape, bShape, outShape);
-    if (rows.inner < MIN_ROW) return false;
-    return placed((place) => {
-      const pa = place.input(a), pb = place.input(b), po = place.output(out);
-      const splats = place.ok ? place.input(new Float32Array(8)) : 0;
-      // Rows run in order, so what one row's last vector writes past its end the next row overwrites.
-      return () => {
-        const floats = memory.floats();
-        const aStep = rows.aWalks ? 16 : 0, bStep = rows.bWalks ? 16 : 0;
-        rows.forEachRow((ai, bi, oi) => {
-          let at = pa + ai * 4, bt = pb + bi * 4;
-          if (!rows.aWalks) { floats.fill(a[ai], splats / 4, splats / 4 + 4); at = splats; }
-          if (!rows.bWalks) { floats.fill(b[bi], splats / 4 + 4, splats / 4 + 8); bt = splats + 16; }
-          loop(at, aStep, bt, bStep, po + oi * 4, rows.inner);
-        });
-      };
-    });
-  }
+  const placed = (compute: (place: Placement) => (() => void) | null) => placedIn(memory, compute, streams.placement);
+  const elementwise = wasmElementwise(memory, kernels, parallel, streams);
 
   /** Σ x in float64 pieces: split across threads when it lives in kernel memory, else streamed in chunks. */
   function longSum(x: Float32Array): number {
@@ -166,21 +114,12 @@ export function createWasmBackend({ minElements, residentMinElements, residentBu
       return (size >= residentMinElements && memory.resident(size)) || (size >= 4096 && size <= 2 ** 30 ? uninitialisedFloats(size) : allocate(dtype, size));
     },
     binary(op, a, aShape, b, bShape, out, outShape) {
-      const done = isF32(a) && isF32(b) && isF32(out) && !small(out.length) && elementwise(op, a, aShape, b, bShape, out, outShape);
+      const done = isF32(a) && isF32(b) && isF32(out) && !small(out.length) && elementwise.binary(op, a, aShape, b, bShape, out, outShape);
       if (!done) jsBackend.binary(op, a, aShape, b, bShape, out, outShape);
     },
     unary(op, x, out) {
       if (!isF32(x) || !isF32(out) || small(out.length)) return jsBackend.unary(op, x, out);
-      const code = UNARY_KERNELS.indexOf(op);
-      // Polynomials are worth the threads even when the operand has to be copied in first.
-      if (out.length >= WARM_PARALLEL_MIN && (memory.offsetOf(x) !== undefined || TRANSCENDENTAL.has(op))) {
-        const threads = parallel();
-        if (threads?.worth(out.length) && placed((place) => {
-          const px = place.input(x), po = place.output(out);
-          return () => threads.split("unary", out.length, (from, count) => [code, px + from * 4, po + from * 4, count]);
-        })) return;
-      }
-      streams.run([x], out, ([px], po, count) => kernels.unary(code, px, po, count));
+      elementwise.unary(op, x, out);
     },
     addScaled(a, b, scale, out) {
       const n = out.length;
@@ -192,7 +131,7 @@ export function createWasmBackend({ minElements, residentMinElements, residentBu
           return () => threads.split("add_scaled", n, (from, count) => [pa + from * 4, pb + from * 4, scale, po + from * 4, count]);
         })) return;
       }
-      streams.run([a, b], out, ([pa, pb], po, count) => kernels.add_scaled(pa, pb, scale, po, count));
+      streams.run(a, b, out, (pa, pb, po, count) => kernels.add_scaled(pa, pb, scale, po, count));
     },
     reduceRows(x, outer, inner, kind, out) {
       if (kind === "sum" && outer === 1 && isF32(x) && inner >= CHUNK) return void (out[0] = longSum(x));

@@ -10,7 +10,7 @@
   (import "env" "memory" (memory 1 65536 shared))
 
   ;; ---- binary: out[i] = a[i] op b[i] for n elements (n > 0), steps in bytes ---------------
-  (func (export "add") (param $a i32) (param $as i32) (param $b i32) (param $bs i32) (param $out i32) (param $n i32)
+  (func $add (export "add") (param $a i32) (param $as i32) (param $b i32) (param $bs i32) (param $out i32) (param $n i32)
     (local $end i32)
     (local.set $end (i32.add (local.get $out) (i32.shl (local.get $n) (i32.const 2))))
     (loop $lanes
@@ -20,7 +20,7 @@
       (local.set $out (i32.add (local.get $out) (i32.const 16)))
       (br_if $lanes (i32.lt_u (local.get $out) (local.get $end)))))
 
-  (func (export "sub") (param $a i32) (param $as i32) (param $b i32) (param $bs i32) (param $out i32) (param $n i32)
+  (func $sub (export "sub") (param $a i32) (param $as i32) (param $b i32) (param $bs i32) (param $out i32) (param $n i32)
     (local $end i32)
     (local.set $end (i32.add (local.get $out) (i32.shl (local.get $n) (i32.const 2))))
     (loop $lanes
@@ -30,7 +30,7 @@
       (local.set $out (i32.add (local.get $out) (i32.const 16)))
       (br_if $lanes (i32.lt_u (local.get $out) (local.get $end)))))
 
-  (func (export "mul") (param $a i32) (param $as i32) (param $b i32) (param $bs i32) (param $out i32) (param $n i32)
+  (func $mul (export "mul") (param $a i32) (param $as i32) (param $b i32) (param $bs i32) (param $out i32) (param $n i32)
     (local $end i32)
     (local.set $end (i32.add (local.get $out) (i32.shl (local.get $n) (i32.const 2))))
     (loop $lanes
@@ -40,7 +40,7 @@
       (local.set $out (i32.add (local.get $out) (i32.const 16)))
       (br_if $lanes (i32.lt_u (local.get $out) (local.get $end)))))
 
-  (func (export "div") (param $a i32) (param $as i32) (param $b i32) (param $bs i32) (param $out i32) (param $n i32)
+  (func $div (export "div") (param $a i32) (param $as i32) (param $b i32) (param $bs i32) (param $out i32) (param $n i32)
     (local $end i32)
     (local.set $end (i32.add (local.get $out) (i32.shl (local.get $n) (i32.const 2))))
     (loop $lanes
@@ -52,7 +52,7 @@
 
   ;; maximum and minimum keep the engine's rule: a NaN on either side gives NaN, and a tie
   ;; (including -0 against +0) keeps the left operand.
-  (func (export "maximum") (param $a i32) (param $as i32) (param $b i32) (param $bs i32) (param $out i32) (param $n i32)
+  (func $maximum (export "maximum") (param $a i32) (param $as i32) (param $b i32) (param $bs i32) (param $out i32) (param $n i32)
     (local $end i32) (local $x v128) (local $y v128)
     (local.set $end (i32.add (local.get $out) (i32.shl (local.get $n) (i32.const 2))))
     (loop $lanes
@@ -65,7 +65,7 @@
       (local.set $out (i32.add (local.get $out) (i32.const 16)))
       (br_if $lanes (i32.lt_u (local.get $out) (local.get $end)))))
 
-  (func (export "minimum") (param $a i32) (param $as i32) (param $b i32) (param $bs i32) (param $out i32) (param $n i32)
+  (func $minimum (export "minimum") (param $a i32) (param $as i32) (param $b i32) (param $bs i32) (param $out i32) (param $n i32)
     (local $end i32) (local $x v128) (local $y v128)
     (local.set $end (i32.add (local.get $out) (i32.shl (local.get $n) (i32.const 2))))
     (loop $lanes
@@ -90,6 +90,45 @@
       (local.set $b (i32.add (local.get $b) (i32.const 16)))
       (local.set $out (i32.add (local.get $out) (i32.const 16)))
       (br_if $lanes (i32.lt_u (local.get $out) (local.get $end)))))
+
+  ;; ---- broadcast rows: `rows` rows of `inner` elements, written one after another ---------
+  ;; Each operand's row r starts `row` bytes after its row r - 1. An operand that walks its row
+  ;; is read vector by vector; one that does not repeats the first element of its row, splatted
+  ;; into this thread's 32 bytes of `scratch` (`thread` is the pool's thread number). `op` is the
+  ;; position of the kernel among add, sub, mul, div, maximum, minimum. Rows run in order, so what
+  ;; one row's last vector writes past its end the next row overwrites.
+  (func (export "binary_rows") (param $op i32) (param $a i32) (param $aRow i32) (param $aWalks i32)
+      (param $b i32) (param $bRow i32) (param $bWalks i32) (param $out i32) (param $rows i32) (param $inner i32)
+      (param $scratch i32) (param $thread i32)
+    (local $pa i32) (local $pb i32) (local $as i32) (local $bs i32) (local $rowBytes i32)
+    (local.set $scratch (i32.add (local.get $scratch) (i32.shl (local.get $thread) (i32.const 5))))
+    (local.set $as (select (i32.const 16) (i32.const 0) (local.get $aWalks)))
+    (local.set $bs (select (i32.const 16) (i32.const 0) (local.get $bWalks)))
+    (local.set $rowBytes (i32.shl (local.get $inner) (i32.const 2)))
+    (block $done (loop $row
+      (br_if $done (i32.eqz (local.get $rows)))
+      (local.set $pa (local.get $a))
+      (if (i32.eqz (local.get $aWalks)) (then
+        (v128.store (local.get $scratch) (v128.load32_splat (local.get $a)))
+        (local.set $pa (local.get $scratch))))
+      (local.set $pb (local.get $b))
+      (if (i32.eqz (local.get $bWalks)) (then
+        (v128.store offset=16 (local.get $scratch) (v128.load32_splat (local.get $b)))
+        (local.set $pb (i32.add (local.get $scratch) (i32.const 16)))))
+      (block $next
+        (block $minimum (block $maximum (block $div (block $mul (block $sub (block $add
+          (br_table $add $sub $mul $div $maximum $minimum (local.get $op)))
+          (call $add (local.get $pa) (local.get $as) (local.get $pb) (local.get $bs) (local.get $out) (local.get $inner)) (br $next))
+          (call $sub (local.get $pa) (local.get $as) (local.get $pb) (local.get $bs) (local.get $out) (local.get $inner)) (br $next))
+          (call $mul (local.get $pa) (local.get $as) (local.get $pb) (local.get $bs) (local.get $out) (local.get $inner)) (br $next))
+          (call $div (local.get $pa) (local.get $as) (local.get $pb) (local.get $bs) (local.get $out) (local.get $inner)) (br $next))
+          (call $maximum (local.get $pa) (local.get $as) (local.get $pb) (local.get $bs) (local.get $out) (local.get $inner)) (br $next))
+        (call $minimum (local.get $pa) (local.get $as) (local.get $pb) (local.get $bs) (local.get $out) (local.get $inner)))
+      (local.set $a (i32.add (local.get $a) (local.get $aRow)))
+      (local.set $b (i32.add (local.get $b) (local.get $bRow)))
+      (local.set $out (i32.add (local.get $out) (local.get $rowBytes)))
+      (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
+      (br $row))))
 
   ;; ---- vector maths ----------------------------------------------------------------------
   ;; e^x = 2^n · e^r with n = round(x / ln 2) and |r| <= ln2 / 2 (ln 2 split in two so n · ln 2 is
@@ -212,52 +251,100 @@
       (f32x4.lt (f32x4.abs (local.get $x)) (v128.const f32x4 0.5 0.5 0.5 0.5))))
 
   ;; ---- unary: out[i] = f(x[i]) for n elements (n > 0); `op` picks f ----------------------
-  ;; One loop for every function: the branch on `op` is the same at each step, so it predicts
-  ;; perfectly and costs little beside a polynomial.
+  ;; The cheap functions each have a loop of their own: a dispatch per vector would cost more
+  ;; than they do. The polynomials share one loop, where the branch on `op` is the same at each
+  ;; step, so it predicts perfectly and costs little beside them.
   (func (export "unary") (param $op i32) (param $x i32) (param $out i32) (param $n i32)
     (local $end i32) (local $v v128)
     (local.set $end (i32.add (local.get $out) (i32.shl (local.get $n) (i32.const 2))))
+    (block $polynomial
+      (block $step (block $reciprocal (block $relu (block $square (block $abs (block $neg (block $sqrt
+        (br_table $polynomial $polynomial $polynomial $polynomial $polynomial $sqrt $neg $abs $square $relu $reciprocal $step $polynomial $polynomial (local.get $op)))
+      (loop $sqrt_lanes
+        (local.set $v (v128.load (local.get $x)))
+        (v128.store (local.get $out) (f32x4.sqrt (local.get $v)))
+        (local.set $x (i32.add (local.get $x) (i32.const 16)))
+        (local.set $out (i32.add (local.get $out) (i32.const 16)))
+        (br_if $sqrt_lanes (i32.lt_u (local.get $out) (local.get $end))))
+      (return))
+      (loop $neg_lanes
+        (local.set $v (v128.load (local.get $x)))
+        (v128.store (local.get $out) (f32x4.neg (local.get $v)))
+        (local.set $x (i32.add (local.get $x) (i32.const 16)))
+        (local.set $out (i32.add (local.get $out) (i32.const 16)))
+        (br_if $neg_lanes (i32.lt_u (local.get $out) (local.get $end))))
+      (return))
+      (loop $abs_lanes
+        (local.set $v (v128.load (local.get $x)))
+        (v128.store (local.get $out) (f32x4.abs (local.get $v)))
+        (local.set $x (i32.add (local.get $x) (i32.const 16)))
+        (local.set $out (i32.add (local.get $out) (i32.const 16)))
+        (br_if $abs_lanes (i32.lt_u (local.get $out) (local.get $end))))
+      (return))
+      (loop $square_lanes
+        (local.set $v (v128.load (local.get $x)))
+        (v128.store (local.get $out) (f32x4.mul (local.get $v) (local.get $v)))
+        (local.set $x (i32.add (local.get $x) (i32.const 16)))
+        (local.set $out (i32.add (local.get $out) (i32.const 16)))
+        (br_if $square_lanes (i32.lt_u (local.get $out) (local.get $end))))
+      (return))
+      ;; relu keeps NaN and sends -0 to +0, as the JavaScript kernel does.
+      (loop $relu_lanes
+        (local.set $v (v128.load (local.get $x)))
+        (v128.store (local.get $out) (v128.and (local.get $v) (v128.or (f32x4.gt (local.get $v) (v128.const f32x4 0 0 0 0)) (f32x4.ne (local.get $v) (local.get $v)))))
+        (local.set $x (i32.add (local.get $x) (i32.const 16)))
+        (local.set $out (i32.add (local.get $out) (i32.const 16)))
+        (br_if $relu_lanes (i32.lt_u (local.get $out) (local.get $end))))
+      (return))
+      (loop $reciprocal_lanes
+        (local.set $v (v128.load (local.get $x)))
+        (v128.store (local.get $out) (f32x4.div (v128.const f32x4 1 1 1 1) (local.get $v)))
+        (local.set $x (i32.add (local.get $x) (i32.const 16)))
+        (local.set $out (i32.add (local.get $out) (i32.const 16)))
+        (br_if $reciprocal_lanes (i32.lt_u (local.get $out) (local.get $end))))
+      (return))
+      ;; step: 1 where x > 0, 0 elsewhere (NaN included)
+      (loop $step_lanes
+        (local.set $v (v128.load (local.get $x)))
+        (v128.store (local.get $out) (v128.and (f32x4.gt (local.get $v) (v128.const f32x4 0 0 0 0)) (v128.const f32x4 1 1 1 1)))
+        (local.set $x (i32.add (local.get $x) (i32.const 16)))
+        (local.set $out (i32.add (local.get $out) (i32.const 16)))
+        (br_if $step_lanes (i32.lt_u (local.get $out) (local.get $end))))
+      (return))
     (loop $lanes
       (local.set $v (v128.load (local.get $x)))
       (block $store
-        (block $log1p (block $expm1 (block $step (block $reciprocal (block $relu (block $square (block $abs (block $neg
-        (block $sqrt (block $softplus (block $sigmoid (block $tanh (block $log (block $exp
-          (br_table $exp $log $tanh $sigmoid $softplus $sqrt $neg $abs $square $relu $reciprocal $step $expm1 $log1p (local.get $op)))
+        (block $log1p (block $expm1 (block $softplus (block $sigmoid (block $tanh (block $log (block $exp
+          (br_table $exp $log $tanh $sigmoid $softplus $exp $exp $exp $exp $exp $exp $exp $expm1 $log1p (local.get $op)))
           (local.set $v (call $exp (local.get $v))) (br $store))
           (local.set $v (call $log (local.get $v))) (br $store))
           (local.set $v (call $tanh (local.get $v))) (br $store))
           (local.set $v (call $sigmoid (local.get $v))) (br $store))
           (local.set $v (call $softplus (local.get $v))) (br $store))
-          (local.set $v (f32x4.sqrt (local.get $v))) (br $store))
-          (local.set $v (f32x4.neg (local.get $v))) (br $store))
-          (local.set $v (f32x4.abs (local.get $v))) (br $store))
-          (local.set $v (f32x4.mul (local.get $v) (local.get $v))) (br $store))
-          ;; relu keeps NaN and sends -0 to +0, as the JavaScript kernel does.
-          (local.set $v (v128.and (local.get $v)
-            (v128.or (f32x4.gt (local.get $v) (v128.const f32x4 0 0 0 0)) (f32x4.ne (local.get $v) (local.get $v)))))
-          (br $store))
-        (local.set $v (f32x4.div (v128.const f32x4 1 1 1 1) (local.get $v))) (br $store))
-        ;; step: 1 where x > 0, 0 elsewhere (NaN included)
-        (local.set $v (v128.and (f32x4.gt (local.get $v) (v128.const f32x4 0 0 0 0)) (v128.const f32x4 1 1 1 1))) (br $store))
-        (local.set $v (call $expm1 (local.get $v))) (br $store))
-      (local.set $v (call $log1p (local.get $v))))
+          (local.set $v (call $expm1 (local.get $v))) (br $store))
+        (local.set $v (call $log1p (local.get $v))))
       (v128.store (local.get $out) (local.get $v))
       (local.set $x (i32.add (local.get $x) (i32.const 16)))
       (local.set $out (i32.add (local.get $out) (i32.const 16)))
       (br_if $lanes (i32.lt_u (local.get $out) (local.get $end)))))
-;; ---- softmax over rows ---------------------------------------------------------------
+
+  ;; ---- softmax over rows ---------------------------------------------------------------
   ;; For each row of `inner` contiguous elements: m = max (0 when the max is not finite, as the
   ;; composed ops do), e = exp(x - m), s = Σ e in float64. kind 0 writes softmax e / s, kind 1
   ;; logSoftmax (x - m) - log s, kind 2 logSumExp log s + m (one value a row).
   (func (export "softmax_rows") (param $x i32) (param $outer i32) (param $inner i32) (param $out i32) (param $kind i32)
     (local $o i32) (local $p i32) (local $end i32) (local $vend i32) (local $q i32)
     (local $acc v128) (local $m f32) (local $mv v128) (local $e v128) (local $sum v128) (local $total f64)
-    (local $logs f32) (local $scale v128)
+    (local $logs f32) (local $scale v128) (local $tail i32) (local $mask v128)
     (block $done (loop $rows
       (br_if $done (i32.ge_u (local.get $o) (local.get $outer)))
       (local.set $p (i32.add (local.get $x) (i32.shl (i32.mul (local.get $o) (local.get $inner)) (i32.const 2))))
       (local.set $end (i32.add (local.get $p) (i32.shl (local.get $inner) (i32.const 2))))
       (local.set $vend (i32.add (local.get $p) (i32.shl (i32.and (local.get $inner) (i32.const -4)) (i32.const 2))))
+      ;; The row's last partial vector is read whole, its lanes past the row's end masked off
+      ;; (-Inf for the maximum, 0 in the sum): one polynomial for the tail instead of one an element.
+      (local.set $tail (i32.shr_u (i32.sub (local.get $end) (local.get $vend)) (i32.const 2)))
+      (local.set $mask (i32x4.lt_s (v128.const i32x4 0 1 2 3) (i32x4.splat (local.get $tail))))
       ;; the maximum (NaN wins, as f32x4.max gives it)
       (local.set $acc (v128.const f32x4 -inf -inf -inf -inf))
       (local.set $q (local.get $p))
@@ -266,13 +353,11 @@
         (local.set $acc (f32x4.max (local.get $acc) (v128.load (local.get $q))))
         (local.set $q (i32.add (local.get $q) (i32.const 16)))
         (br $maxv)))
+      (if (local.get $tail) (then
+        (local.set $acc (f32x4.max (local.get $acc)
+          (v128.bitselect (v128.load (local.get $q)) (v128.const f32x4 -inf -inf -inf -inf) (local.get $mask))))))
       (local.set $m (f32.max (f32.max (f32x4.extract_lane 0 (local.get $acc)) (f32x4.extract_lane 1 (local.get $acc)))
         (f32.max (f32x4.extract_lane 2 (local.get $acc)) (f32x4.extract_lane 3 (local.get $acc)))))
-      (block $tdone (loop $maxt
-        (br_if $tdone (i32.ge_u (local.get $q) (local.get $end)))
-        (local.set $m (f32.max (local.get $m) (f32.load (local.get $q))))
-        (local.set $q (i32.add (local.get $q) (i32.const 4)))
-        (br $maxt)))
       ;; m - m is 0 only for finite m
       (local.set $m (select (local.get $m) (f32.const 0) (f32.eq (f32.sub (local.get $m) (local.get $m)) (f32.const 0))))
       (local.set $mv (f32x4.splat (local.get $m)))
@@ -288,16 +373,20 @@
           (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $e) (local.get $e))))))
         (local.set $q (i32.add (local.get $q) (i32.const 16)))
         (br $sumv)))
+      (if (local.get $tail) (then
+        (local.set $e (v128.and (local.get $mask) (call $exp (f32x4.sub (v128.load (local.get $q)) (local.get $mv)))))
+        (local.set $sum (f64x2.add (local.get $sum) (f64x2.add (f64x2.promote_low_f32x4 (local.get $e))
+          (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $e) (local.get $e))))))
+        ;; Softmax's tail exponentials, lane by lane: a whole vector would write past the row's end.
+        (if (i32.eqz (local.get $kind)) (then
+          (local.set $q (i32.add (local.get $out) (i32.sub (local.get $q) (local.get $x))))
+          (f32.store (local.get $q) (f32x4.extract_lane 0 (local.get $e)))
+          (if (i32.gt_u (local.get $tail) (i32.const 1)) (then (f32.store offset=4 (local.get $q) (f32x4.extract_lane 1 (local.get $e)))))
+          (if (i32.gt_u (local.get $tail) (i32.const 2)) (then (f32.store offset=8 (local.get $q) (f32x4.extract_lane 2 (local.get $e)))))))))
       (local.set $total (f64.add (f64x2.extract_lane 0 (local.get $sum)) (f64x2.extract_lane 1 (local.get $sum))))
-      (block $stdone (loop $sumt
-        (br_if $stdone (i32.ge_u (local.get $q) (local.get $end)))
-        (local.set $e (call $exp (f32x4.splat (f32.sub (f32.load (local.get $q)) (local.get $m)))))
-        (if (i32.eqz (local.get $kind))
-          (then (f32.store (i32.add (local.get $out) (i32.sub (local.get $q) (local.get $x))) (f32x4.extract_lane 0 (local.get $e)))))
-        (local.set $total (f64.add (local.get $total) (f64.promote_f32 (f32x4.extract_lane 0 (local.get $e)))))
-        (local.set $q (i32.add (local.get $q) (i32.const 4)))
-        (br $sumt)))
-      (local.set $logs (f32x4.extract_lane 0 (call $log (f32x4.splat (f32.demote_f64 (local.get $total))))))
+      ;; softmax divides by the sum and needs no logarithm
+      (if (local.get $kind) (then
+        (local.set $logs (f32x4.extract_lane 0 (call $log (f32x4.splat (f32.demote_f64 (local.get $total))))))))
       (block $written
         (block $lse (block $logsoftmax (block $softmax
           (br_table $softmax $logsoftmax $lse (local.get $kind)))
