@@ -89,6 +89,13 @@ export class Tensor {
     return this.values.slice();
   }
 
+  /** Node's console.log shows a tensor's fields: a deferred one computes its values first, as every read does. */
+  [Symbol.for("nodejs.util.inspect.custom")](depth: number, options: { stylize(text: string, style: string): string }, inspect: (value: unknown, options: object) => string): string {
+    if (depth < 0) return options.stylize("[Tensor]", "special");
+    if (this.extent === DEFERRED) void this.values;
+    return inspect(this, { ...options, customInspect: false });
+  }
+
   /** The value of a one-element tensor: a number (true or false for a bool tensor, which JavaScript's arithmetic reads as 1 or 0). */
   item(): number;
   item(): number | boolean {
