@@ -127,7 +127,7 @@ export function createWasmBackend({ minElements, residentMinElements, residentBu
       if (n >= WARM_PARALLEL_MIN && memory.offsetOf(a) !== undefined && memory.offsetOf(b) !== undefined) {
         const threads = parallel();
         if (threads?.worth(n) && placed((place) => {
-          const pa = place.input(a), pb = place.input(b), po = place.output(out);
+          const pa = place.input(a), pb = place.input(b), po = place.output(out, false);
           return () => threads.split("add_scaled", n, (from, count) => [pa + from * 4, pb + from * 4, scale, po + from * 4, count]);
         })) return;
       }

@@ -64,7 +64,8 @@ export class Placement {
   }
 
   private block(length: number, staged: boolean): number {
-    if (staged && length <= CHUNK && this.stagingUsed < this.staging.length) return this.staging[this.stagingUsed++];
+    // Below CHUNK only: calls split across the threads (parallel.ts) are longer, so no worker ever writes a staging block.
+    if (staged && length < CHUNK && this.stagingUsed < this.staging.length) return this.staging[this.stagingUsed++];
     const block = this.ok ? this.memory.temporary(length) : null;
     if (!block) { this.ok = false; return 0; }
     this.temporaries.push(block);
