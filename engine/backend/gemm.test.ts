@@ -1,5 +1,5 @@
 /**
- * The gemm against float64 products and the JavaScript backend's loops: both products (4×8
+ * The gemm against float64 products and the JavaScript backend's loops: both products (5×8
  * tiles, on packed operands and on operands read in place, with narrow products computed as
  * their transposes; and the 6×8 tiles of the largest products), both builds of the kernel (fused
  * multiply-add and separate multiply and add, the latter also where the runtime has FMA), on
@@ -61,18 +61,19 @@ function assertProduct(actual: Float32Array, offset: number, a: MatrixView, b: M
   });
 }
 
-/** Which tiles and operands a product runs on: 4×8 tiles on packed operands, 4×8 reading them in place where their layout allows (and Cᵀ = Bᵀ·Aᵀ for narrow C), or 6×8. */
-type Kernel = "4×8 packed" | "4×8 in place" | "6×8";
-const KERNELS: Kernel[] = ["4×8 packed", "4×8 in place", "6×8"];
+/** Which tiles and operands a product runs on: 5×8 tiles on packed operands, 5×8 reading them in place where their layout allows (and Cᵀ = Bᵀ·Aᵀ for narrow C), or 6×8. */
+type Kernel = "5×8 packed" | "5×8 in place" | "6×8";
+const KERNELS: Kernel[] = ["5×8 packed", "5×8 in place", "6×8"];
 
 function withSettings(variant: GemmVariant, split: boolean, kernel: Kernel, body: () => void) {
   const saved = { ...matmulSettings };
   matmulSettings.variant = variant;
   matmulSettings.wasmMinWork = 1;
   matmulSettings.parallelMinWork = split ? 0 : Infinity;
+  matmulSettings.warmParallelMinWork = split ? 0 : Infinity;
   matmulSettings.largeMinWork = kernel === "6×8" ? 0 : Infinity;
-  matmulSettings.direct = kernel === "4×8 in place" ? "always" : "never";
-  matmulSettings.swap = kernel === "4×8 in place" ? "auto" : "never";
+  matmulSettings.direct = kernel === "5×8 in place" ? "always" : "never";
+  matmulSettings.swap = kernel === "5×8 in place" ? "auto" : "never";
   try {
     body();
   } finally {
@@ -220,7 +221,8 @@ test("the shipped kernel bytes are the .wat sources compiled (run engine/backend
 test("gemm.wat is what gemm-wat.mjs writes (run it after editing the tiling or the kernel)", async () => {
   const { GEMM_WAT, TILING, LARGE_TILING, gemmWat } = await import("./wasm/gemm-wat.mjs" as string);
   assert.equal(readFileSync(GEMM_WAT, "utf8"), gemmWat(TILING, LARGE_TILING));
-  assert.throws(() => gemmWat({ ...TILING, MR: 5 }), /MR must be even and at least 4/);
+  assert.throws(() => gemmWat({ ...TILING, MR: 7, MC: 140 }), /MR must be at least 4 and not 3 past a multiple of 4/);
+  assert.throws(() => gemmWat({ ...TILING, MC: 96 }), /MC must be a multiple of MR/);
   assert.throws(() => gemmWat(TILING, { ...LARGE_TILING, KC: 256 }), /only MR may differ/);
 });
 

@@ -1,8 +1,10 @@
 /**
  * Float32 matrix products C (+)= A·B, one or a batch of them. Products big enough to pay for
  * it run on the WebAssembly SIMD gemm (wasm/gemm.wat, written by wasm/gemm-wat.mjs: operands
- * packed into panels, cache blocks, 4×8 register tiles and 6×8 ones for the largest products), split by columns or rows across the
- * thread pool's cores when large; smaller ones run as plain loops, as does everything where
+ * packed into panels, or read in place where they are small and laid out for it, cache blocks,
+ * 5×8 register tiles and 6×8 ones for the largest products; narrow products computed as their
+ * transposes), split by columns or rows across the thread pool's cores when large (or when the
+ * pool's workers are spinning); smaller ones run as plain loops, as does everything where
  * WebAssembly SIMD is unavailable.
  *
  * The gemm works in the kernels' shared memory: operands that live there are read, and results
@@ -59,20 +61,25 @@ export const matmulSettings = {
    */
   parallelMinWork: 1 << 22,
   /**
+   * While every worker spins (back-to-back products, as in a training step), products from this
+   * many multiply-adds are split too: a call then starts on every thread within a microsecond or two.
+   */
+  warmParallelMinWork: 1 << 16,
+  /**
    * Products of at least this many multiply-adds run on "gemmLarge" (6×8 tiles, a row of tiles at
    * a time): measured on 2 cores it is ×1.1 faster at 2048³, even at 1024³, and 4–10 % slower
-   * from 64³ to 512³, where "gemm" (4×8 tiles) stays.
+   * from 64³ to 512³, where "gemm" (4×8 tiles then; 5×8 now) stays.
    */
   largeMinWork: 2 ** 31,
   /**
-   * Whether the 4×8 kernel reads operands in place instead of packing them, where their layout
+   * Whether the 5×8 kernel reads operands in place instead of packing them, where their layout
    * allows it (A's rows side by side, B's columns side by side): "auto" where it measured
    * faster (small operands), "always" and "never" for tests.
    */
   direct: "auto" as "auto" | "always" | "never",
   /**
    * Whether a product with few columns is computed as its transpose, Cᵀ = Bᵀ·Aᵀ, when that wastes
-   * fewer tile lanes (n = 10: 16 columns of tiles against 12 rows): "auto", or "never" (tests).
+   * fewer tile lanes (n = 10: 16 columns of tiles against 10 rows): "auto", or "never" (tests).
    */
   swap: "auto" as "auto" | "never",
 };
@@ -208,10 +215,10 @@ interface Part { row: number; rows: number; col: number; cols: number }
  * else rows. Two parts a thread where the split side is long enough that packing the other
  * operand once more costs little, so a thread that falls behind (a busy machine) is helped out.
  */
-function partsOf(MR: number, NR: number, m: number, k: number, n: number, threads: number): Part[] {
+function partsOf(MR: number, NR: number, m: number, n: number, threads: number, splitEach: boolean): Part[] {
   const byColumns = m <= n;
   const total = byColumns ? n : m, step = byColumns ? NR : MR;
-  const count = m * k * n < matmulSettings.parallelMinWork ? 1 : total >= 512 ? 2 * threads : threads;
+  const count = !splitEach ? 1 : total >= 512 ? 2 * threads : threads;
   const share = roundUp(Math.ceil(total / count), step);
   const parts: Part[] = [];
   for (let start = 0; start < total; start += share) {
@@ -221,7 +228,7 @@ function partsOf(MR: number, NR: number, m: number, k: number, n: number, thread
   return parts;
 }
 
-/** Elements the 4×8 tiles cover for an m×n product (edge tiles whole). */
+/** Elements the 5×8 tiles cover for an m×n product (edge tiles whole). */
 const tileArea = ({ MR, NR }: Tiling, m: number, n: number) => roundUp(m, MR) * roundUp(n, NR);
 
 /**
@@ -280,10 +287,14 @@ function wasmProducts({ pool, kernel, tiling }: Gemm, a: MatrixView, b: MatrixVi
   const m = a.rows, k = a.cols, n = b.cols, count = aOffsets.length;
   // A product stopped from outside may have left workers writing into the staging area.
   pool.settle();
-  const threads = m * k * n * count >= matmulSettings.parallelMinWork ? pool.threads : 1;
-  const large = m * k * n >= matmulSettings.largeMinWork, product = large ? "gemmLarge" : "gemm";
+  const work = m * k * n, warm = pool.warm;
+  const worthSplitting = (multiplyAdds: number) =>
+    multiplyAdds >= matmulSettings.parallelMinWork || (warm && multiplyAdds >= matmulSettings.warmParallelMinWork);
+  const threads = worthSplitting(work * count) ? pool.threads : 1;
+  const large = work >= matmulSettings.largeMinWork, product = large ? "gemmLarge" : "gemm";
   const swap = !large && matmulSettings.swap === "auto" && tileArea(tiling, n, m) < tileArea(tiling, m, n);
-  const parts = threads === 1 ? null : swap ? partsOf(tiling.MR, tiling.NR, n, k, m, threads) : partsOf(large ? tiling.LARGE_MR : tiling.MR, tiling.NR, m, k, n, threads);
+  const splitEach = worthSplitting(work);
+  const parts = threads === 1 ? null : swap ? partsOf(tiling.MR, tiling.NR, n, m, threads, splitEach) : partsOf(large ? tiling.LARGE_MR : tiling.MR, tiling.NR, m, n, threads, splitEach);
   const aSpan = count === 1 ? { first: aOffsets[0], floats: spanOf(a) } : extent(a, aOffsets);
   const bSpan = count === 1 ? { first: bOffsets[0], floats: spanOf(b) } : extent(b, bOffsets);
   const outFloats = count * m * n;

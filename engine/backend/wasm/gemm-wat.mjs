@@ -1,18 +1,22 @@
 // Writes gemm.wat, whose micro-kernels and packing are unrolled over registers and lanes: the
 // tile sizes and cache blocks are chosen here. Measured on a 2-core Xeon (Sapphire Rapids, V8
-// 11): alone, on panels in L1, a 6×8 tile's 12 accumulators reach 60 GFLOP/s a core against
-// 53 for 4×8's 8, too few to hide the multiply-add's latency on two ports; V8 keeps 15 vector
-// registers, so 12 accumulators, 2 of B and 1 of A is the largest tile that does not spill
-// (4×12 and 3×16 spill; operands read straight from memory are not folded into the
-// multiply-add; unrolling the k loop is slower). Inside the product the 6×8 tile gains only on
-// the largest ones (2048³: ×1.1; even at 1024³, a few per cent behind below), so there are two:
-// "gemm" with 4×8 tiles and "gemmLarge" with 6×8, which gemm.ts picks by size. Blocks of 96
-// rows × 384 of depth × 512 columns for both. Run after editing, then compile.mjs:
+// 11), alone on panels in L1: a 4×8 tile's 8 accumulators reach about 54 GFLOP/s a core, too
+// few to hide the multiply-add's latency on two ports; V8 keeps 15 vector registers and hoists
+// every load of a k step above its multiply-adds, so a tile of splat loads keeps MR broadcasts
+// live besides its accumulators: 6×8 then spills (44 GFLOP/s alone; inside gemmLarge's row of
+// tiles it is laid out to keep 12 accumulators and reaches about 56). A 5×8 tile that loads
+// A's first four values as one vector and broadcasts them by shuffles (which V8 schedules
+// next to their use) keeps 10 accumulators, 2 of B, A's vector and one broadcast without
+// spilling: 63 GFLOP/s alone, 6–7 % faster than 4×8 inside the products (one thread: 512³,
+// 64×784×256, 784×64×256). 4×12 and 3×16 spill; operands read straight from memory are not
+// folded into the multiply-add; unrolling the k loop is slower. So "gemm" has 5×8 tiles and
+// "gemmLarge" 6×8, which gemm.ts picks by size. Blocks of 120 rows (whole panels of both) ×
+// 384 of depth × 512 columns. Run after editing, then compile.mjs:
 //   node engine/backend/wasm/gemm-wat.mjs && node engine/backend/wasm/compile.mjs
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
-export const TILING = { MR: 4, NR: 8, MC: 96, KC: 384, NC: 512 };
+export const TILING = { MR: 5, NR: 8, MC: 120, KC: 384, NC: 512 };
 /** The tiling of "gemmLarge": the same blocks, taller tiles. */
 export const LARGE_TILING = { ...TILING, MR: 6 };
 
@@ -49,12 +53,16 @@ const TRANSPOSE_LOCALS = "(local $r0 v128) (local $r1 v128) (local $r2 v128) (lo
 const rowOf = (r) => r === 0 ? "(local.get $to)" : `(i32.add (local.get $to) (i32.mul (local.get $rowStride) (i32.const ${r})))`;
 /**
  * Four columns p…p+3 of a row-major panel of MR rows at $to into its packed columns at $at (MR
- * floats each): rows in 4×4 transposes, a last pair of rows interleaved and stored 8 bytes a column.
+ * floats each): rows in 4×4 transposes, a last row stored a lane a column, or a last pair of rows
+ * interleaved and stored 8 bytes a column.
  */
 function packRowMajorColumns(MR) {
   const lines = [];
   for (let g = 0; g + 4 <= MR; g += 4) {
     lines.push(...transpose4([0, 1, 2, 3].map((r) => rowOf(g + r)), [0, 1, 2, 3].map((c) => `offset=${(c * MR + g) * 4} (local.get $at)`)));
+  }
+  if (MR % 4 === 1) {
+    lines.push(`(local.set $r0 (v128.load ${rowOf(MR - 1)}))`, ...[0, 1, 2, 3].map((c) => `(v128.store32_lane offset=${(c * MR + MR - 1) * 4} ${c} (local.get $at) (local.get $r0))`));
   }
   if (MR % 4 === 2) {
     const g = MR - 2;
@@ -72,52 +80,72 @@ function packRowMajorColumns(MR) {
 function copyColumn(MR) {
   const lines = [];
   for (let r = 0; r + 4 <= MR; r += 4) lines.push(`(v128.store offset=${r * 4} (local.get $at) (v128.load offset=${r * 4} (local.get $to)))`);
+  if (MR % 4 === 1) lines.push(`(f32.store offset=${(MR - 1) * 4} (local.get $at) (f32.load offset=${(MR - 1) * 4} (local.get $to)))`);
   if (MR % 4 === 2) lines.push(`(i64.store offset=${(MR - 2) * 4} (local.get $at) (i64.load offset=${(MR - 2) * 4} (local.get $to)))`);
   return lines;
 }
 const ind = (lines, n) => lines.map((l) => " ".repeat(n) + l).join("\n");
 
-/** The text pieces of an MR×NR micro-kernel: its accumulators, one k step, and how the tile leaves the registers. */
-function microKernel(MR, NR) {
+/** An i8x16.shuffle broadcasting lane `lane` of a vector. */
+const laneSplat = (lane) => Array.from({ length: 16 }, (_, i) => lane * 4 + (i % 4)).join(" ");
+
+/**
+ * The text pieces of an MR×NR micro-kernel. With `shuffled`, each k step loads A's first four
+ * values as one vector and broadcasts them by shuffles, the rest by splat loads: V8 hoists every
+ * load of a step above its multiply-adds, so splat loads alone keep MR broadcast registers live
+ * at once, and 5×8's 10 accumulators fit in the 15 registers only this way.
+ */
+function microKernel(MR, NR, shuffled = false) {
   const V = NR / 4;
   const acc = (r, v) => `$c${r}_${v}`;
   const tile = (each) => Array.from({ length: MR }, (_, r) => Array.from({ length: V }, (_, v) => each(r, v))).flat();
   const rowAt = (r) => `(local.set $row (i32.add (local.get $c) (i32.mul (local.get $ldc) (i32.const ${r}))))`;
   const byRows = (each) => Array.from({ length: MR }, (_, r) => [rowAt(r), ...Array.from({ length: V }, (_, v) => each(r, v))]).flat();
+  const broadcast = (r) => shuffled && r < 4
+    ? `(local.set $x (i8x16.shuffle ${laneSplat(r)} (local.get $a4) (local.get $a4)))`
+    : `(local.set $x (v128.load32_splat offset=${r * 4} (local.get $ap)))`;
   const step = [
     ...Array.from({ length: V }, (_, v) => `(local.set $b${v} (v128.load offset=${v * 16} (local.get $bp)))`),
+    ...(shuffled ? ["(local.set $a4 (v128.load (local.get $ap)))"] : []),
     ...Array.from({ length: MR }, (_, r) => [
-      `(local.set $x (v128.load32_splat offset=${r * 4} (local.get $ap)))`,
+      broadcast(r),
       ...Array.from({ length: V }, (_, v) => `(local.set ${acc(r, v)} (f32x4.relaxed_madd (local.get $x) (local.get $b${v}) (local.get ${acc(r, v)})))`),
     ]).flat(),
   ];
   return {
     MR,
     accLocals: tile((r, v) => `(local ${acc(r, v)} v128)`),
-    bLocals: Array.from({ length: V }, (_, v) => `(local $b${v} v128)`),
+    bLocals: [...Array.from({ length: V }, (_, v) => `(local $b${v} v128)`), "(local $a4 v128)"],
     body: step,
     zero: tile((r, v) => `(local.set ${acc(r, v)} (v128.const i32x4 0 0 0 0))`),
     storeFull: byRows((r, v) => `(v128.store offset=${v * 16} (local.get $row) (f32x4.add (v128.load offset=${v * 16} (local.get $row)) (local.get ${acc(r, v)})))`),
     overwriteFull: byRows((r, v) => `(v128.store offset=${v * 16} (local.get $row) (local.get ${acc(r, v)}))`),
     /**
-     * A 4-row tile into C stored transposed (its rows 4 bytes apart, its columns $cStep apart):
-     * each group of four columns transposed in registers, each column one vector store.
+     * The tile into C stored transposed (its rows 4 bytes apart, its columns $cStep apart): each
+     * 4×4 block transposed in registers and stored a column a vector, rows past whole groups of
+     * four a value at a time.
      */
-    transposedFull: (add) => Array.from({ length: V }, (_, v) => [
-      ...transposeValues([0, 1, 2, 3].map((r) => `(local.get ${acc(r, v)})`)),
-      ...TRANSPOSED.map((column, q) => {
-        const at = `(i32.add (local.get $c) (i32.mul (local.get $cStep) (i32.const ${v * 4 + q})))`;
-        return `(v128.store ${at} ${add ? `(f32x4.add (v128.load ${at}) ${column})` : column})`;
-      }),
-    ]).flat(),
+    transposedFull: (add) => Array.from({ length: V }, (_, v) => {
+      const at = (q) => `(i32.add (local.get $c) (i32.mul (local.get $cStep) (i32.const ${v * 4 + q})))`;
+      const groups = Array.from({ length: Math.floor(MR / 4) }, (_, g) => [
+        ...transposeValues([0, 1, 2, 3].map((r) => `(local.get ${acc(g * 4 + r, v)})`)),
+        ...TRANSPOSED.map((column, q) => `(v128.store offset=${g * 16} ${at(q)} ${add ? `(f32x4.add (v128.load offset=${g * 16} ${at(q)}) ${column})` : column})`),
+      ]).flat();
+      const rest = Array.from({ length: MR % 4 }, (_, i) => MR - (MR % 4) + i).flatMap((r) => [0, 1, 2, 3].map((q) => {
+        const value = `(f32x4.extract_lane ${q} (local.get ${acc(r, v)}))`;
+        return `(f32.store offset=${r * 4} ${at(q)} ${add ? `(f32.add (f32.load offset=${r * 4} ${at(q)}) ${value})` : value})`;
+      }));
+      return [...groups, ...rest];
+    }).flat(),
     /** The tile into scratch from `base`, its rows `rowBytes` apart. */
     toScratch: (base, rowBytes) => tile((r, v) => `(v128.store offset=${v * 16} (i32.add ${base} (i32.mul ${rowBytes} (i32.const ${r}))) (local.get ${acc(r, v)}))`),
   };
 }
 
-function checkTiling({ MR, NR }) {
-  if (MR < 4 || MR % 2 !== 0) throw new Error("A's packing transposes blocks of 4 rows and a pair: MR must be even and at least 4");
+function checkTiling({ MR, NR, MC }) {
+  if (MR < 4 || MR % 4 === 3) throw new Error("A's packing transposes blocks of 4 rows and then a row or a pair: MR must be at least 4 and not 3 past a multiple of 4");
   if (NR % 4 !== 0) throw new Error("B's panels are whole vectors: NR must be a multiple of 4");
+  if (MC % MR !== 0) throw new Error("A's block is whole panels: MC must be a multiple of MR");
 }
 
 /** $packA${MR} and $packColumns${MR}: A's block into panels of MR rows. */
@@ -193,7 +221,7 @@ const whenDirect = (direct, flag, then, otherwise) => direct
 /**
  * The exported product `name` on panels of MR rows of A, with `inner` computing one block's
  * tiles from $aBase/$aUnit/$aStep and $bBase/$bUnit/$bStep. `direct`: whether operands may be
- * read in place instead of packed (only the 4×8 kernel's tiles take unpacked panels).
+ * read in place instead of packed (only the 5×8 kernel's tiles take unpacked panels).
  */
 function gemmFunction(name, MR, { NR, MC, KC, NC }, inner, direct) {
   return `  ;; C (+)= A[m×k]·B[k×n], m, k, n > 0; C's rows $ldc elements apart, its columns $cStep;
@@ -291,8 +319,8 @@ ${ind(add ? kernel.storeFull : kernel.overwriteFull, 6)}
 
 /**
  * Blocks of at most this depth go through $tilesDown: 64×10×256 with Bᵀ 7.6 → 6.3 µs on one
- * thread; deeper ones measured slower there (512³ by 4 %, V8 unrolls its k loop), so they keep
- * a call per tile.
+ * thread (4×8 tiles); deeper ones measured slower there (512³ by 4 %, V8 unrolls its k loop), so
+ * they keep a call per tile.
  */
 const TILES_DOWN_MAX_DEPTH = 32;
 
@@ -302,7 +330,7 @@ export function gemmWat(small = TILING, large = LARGE_TILING) {
   const { NR, MC, KC, NC } = small;
   if (large.NR !== NR || large.MC !== MC || large.KC !== KC || large.NC !== NC) throw new Error("both kernels share NR and the cache blocks: only MR may differ");
   const V = NR / 4;
-  const kernels = { small: microKernel(small.MR, NR), large: microKernel(large.MR, NR) };
+  const kernels = { small: microKernel(small.MR, NR, true), large: microKernel(large.MR, NR) };
   const MR = small.MR;
   const tilesDownArguments = `(local.get $aBase) (i32.mul (local.get $aUnit) (i32.const ${small.MR})) (local.get $aStep)
                         (i32.add (local.get $bBase) (i32.mul (local.get $jr) (local.get $bUnit))) (local.get $bStep) (local.get $kc)
@@ -377,8 +405,8 @@ export function gemmWat(small = TILING, large = LARGE_TILING) {
   ;; panel at $ap (its k steps $aStep bytes apart, its MR values side by side) × B's panel at
   ;; $bp (k steps $bStep apart, NR values side by side) over $kc steps (kc > 0): added to C, or
   ;; written over it when $overwrite. A panel is packed (steps MR·4 and NR·4 bytes) or read where
-  ;; the operand lies. Whole tiles go from the registers to C, as rows (cStep 4) or, for 4-row
-  ;; tiles of a C stored transposed (ldc 4), as columns; others go through $scratch (MR×NR floats).
+  ;; the operand lies. Whole tiles go from the registers to C, as rows (cStep 4) or, for a C
+  ;; stored transposed (ldc 4), as columns; others go through $scratch (MR×NR floats).
   (func $tile (param $ap i32) (param $aStep i32) (param $bp i32) (param $bStep i32) (param $kc i32)
     (param $c i32) (param $ldc i32) (param $cStep i32)
     (param $rows i32) (param $cols i32) (param $overwrite i32) (param $scratch i32)
@@ -401,7 +429,7 @@ ${ind(kernels.small.body, 6)}
 ${ind(kernels.small.overwriteFull, 16)})
               (else
 ${ind(kernels.small.storeFull, 16)}))
-            (return)))${kernels.small.MR === 4 ? `
+            (return)))${kernels.small.MR >= 4 ? `
         (if (i32.eq (local.get $ldc) (i32.const 4))
           (then
             (if (local.get $overwrite)
