@@ -86,6 +86,7 @@ export class Variable implements Readable {
     return this.assign(add(this.current, toTensor(delta, `${this.name}.assignAdd`, this.dtype)));
   }
 
+  /** For a large variable, `v.assignSub(tf.mul(gradient, learningRate))` is one pass over its values (ops/scaled-product.ts). */
   assignSub(delta: TensorLike): this {
     return this.assign(sub(this.current, toTensor(delta, `${this.name}.assignSub`, this.dtype)));
   }
