@@ -81,3 +81,31 @@ test("a view made before the memory grew still reads its values", () => {
   assert.equal(early[999], 3);
   assert.equal(memory.offsetOf(early), 0);
 });
+
+test("blocks given back in one size serve arrays of another: 4 MB results, then 800 kB ones, in no more memory", () => {
+  const memory = new KernelMemory(64 * 2 ** 20, { budgetLimit: 64 * 2 ** 20 });
+  for (let i = 0; i < 100; i++) memory.resident(1_000_000)!.fill(i);
+  const size = memory.memory.buffer.byteLength;
+  let placed = 0;
+  for (let i = 0; i < 1000; i++) if (memory.resident(200_000)?.fill(i)) placed++;
+  assert.equal(placed, 1000, "every 800 kB result was placed in kernel memory");
+  assert.equal(memory.memory.buffer.byteLength, size, `kernel memory grew from ${size / 2 ** 20} MB to ${memory.memory.buffer.byteLength / 2 ** 20} MB`);
+  assert.ok(memory.stats.forcedCollections >= 2);
+});
+
+test("where memory is already as large as a doubled budget, one costly collection doubles it (no fresh pages to pay for)", () => {
+  const MB = 2 ** 20;
+  const memory = new KernelMemory(32 * MB, { budgetLimit: 128 * MB });
+  // A large temporary block, given back, leaves the memory at 256 MB and nothing in it.
+  const block = memory.temporary(64 * MB)!;
+  memory.release(block.offset, block.bytes);
+  assert.ok(memory.memory.buffer.byteLength >= 256 * MB);
+  // Results made and dropped with nothing else done: collections take most of the time.
+  const budgets: number[] = [];
+  for (let i = 0; i < 8000 && memory.stats.forcedCollections < 3; i++) {
+    const before = memory.stats.forcedCollections;
+    memory.resident(16_000)!.fill(i);
+    if (memory.stats.forcedCollections > before) budgets.push(memory.residentBudget / MB);
+  }
+  assert.deepEqual(budgets, [64, 128, 128], "budgets after each forced collection, in MB");
+});

@@ -1,9 +1,11 @@
 /**
  * Float32 arrays that live in the WebAssembly kernels' shared memory, so kernels read and write
- * them in place, while JavaScript reads them as ordinary typed arrays. Blocks come in power-of-two
- * size classes; a block returns to its class's free list when its array is garbage-collected
- * (FinalizationRegistry). Beyond the resident budget, arrays are made in ordinary memory instead
- * (and kernels copy them in and out), which keeps memory bounded.
+ * them in place, while JavaScript reads them as ordinary typed arrays. Arrays take blocks in
+ * size classes (four per power of two); a block comes back when its array is garbage-collected
+ * (FinalizationRegistry) and merges with free neighbours (free-extents.ts), so blocks given back
+ * in one size serve requests of any other without touching fresh pages. Beyond the resident
+ * budget, arrays are made in ordinary memory instead (and kernels copy them in and out), which
+ * keeps memory bounded.
  *
  * Finalizers run only between tasks, so a synchronous loop that drops its results would soon
  * reach the budget and go on in ordinary memory, whose fresh pages cost more than the arithmetic.
@@ -14,15 +16,18 @@
  * limit, so that the live arrays and those made and dropped beside them fit; one that gives back
  * nothing, or little at the limit, or costs far more per megabyte than fresh pages would (a very
  * large heap), makes the next one wait twice as long, so a program holding more live arrays
- * than fit never collects per op. Two in a
- * row that give back much but take more than a tenth of the processor time since the one before
- * (results made and dropped quickly) double the budget too, so that collections come less often.
+ * than fit never collects per op. Collections that give back much but take more than a tenth of
+ * the processor time since the one before (results made and dropped quickly) would come half as
+ * often with twice the budget: the budget doubles once half of what such collections in a row
+ * cost pays for the fresh pages it takes (at once where memory is already that large), so a
+ * short run does not grow into fresh memory that only a long one pays back.
  *
  * Since a collection may run inside any `resident` call, a caller must not keep a block's offset
  * across one without also keeping its array referenced (kernels take offsets after their
  * outputs are made, from the arrays).
  */
 import { nodeBuiltin } from "../threads";
+import { FreeExtents } from "./free-extents";
 import { reclaimingRegistry, synchronousCollector, type ReclaimingRegistry, type SynchronousCollector } from "./reclaim";
 
 const MIN_BLOCK_BYTES = 4096;
@@ -30,14 +35,13 @@ const PAGE_BYTES = 65536;
 /** WebAssembly's 32-bit memories end at 4 GB (65536 pages of 64 kB). */
 const MAX_PAGES = 65536;
 const MB = 2 ** 20;
-/**
- * A fresh megabyte of ordinary memory costs about 0.1 ms in page faults here: a collection that
- * costs several times that per megabyte it gives back (a very large heap) is not worth forcing often.
- */
+/** What a fresh megabyte costs in page faults here, memory of our own or ordinary memory alike. */
+const FRESH_MS_PER_MB = 0.1;
+/** A collection that costs several times that per megabyte it gives back (a very large heap) is not worth forcing often. */
 const TOO_COSTLY_MS_PER_MB = 0.5;
 /**
- * Two fruitful collections in a row, each taking more than this share of the time since the one
- * before, double the budget (one alone may have been slowed down by other work on the machine).
+ * Fruitful collections taking more than this share of the processor time since the one before
+ * would come half as often with twice the budget.
  */
 const GROW_ABOVE_TIME_SHARE = 0.1;
 /** Collections that give back less than this share of the budget count as fruitless. */
@@ -85,9 +89,8 @@ export interface KernelMemoryOptions {
 export class KernelMemory {
   readonly memory = new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES, shared: true });
   readonly stats: KernelMemoryStats = { forcedCollections: 0, collectionMs: 0, reclaimedBytes: 0 };
-  private top = 0;
   private residentBytes = 0;
-  private readonly free = new Map<number, number[]>();
+  private readonly extents = new FreeExtents();
   private view = new Float32Array(this.memory.buffer);
   private readonly offsets = new WeakMap<Float32Array, number>();
   private readonly collector: SynchronousCollector | null;
@@ -98,7 +101,8 @@ export class KernelMemory {
   private requestedSinceCollection = 0;
   private collectAfter: number;
   private lastCollectionEnd = cpuMs();
-  private lastCollectionCostly = false;
+  /** Processor time a doubled budget would have saved over the costly collections since the last change. */
+  private savedByGrowing = 0;
 
   /** `residentBudget`: bytes of arrays kernel memory holds at once before it reclaims or places arrays outside. */
   constructor(residentBudget: number, { budgetLimit = defaultBudgetLimit(residentBudget), synchronous = true }: KernelMemoryOptions = {}) {
@@ -147,7 +151,7 @@ export class KernelMemory {
   }
 
   release(offset: number, bytes: number): void {
-    this.free.get(bytes)!.push(offset);
+    this.extents.give(offset, bytes);
   }
 
   /** Forces a full collection, when enough has been asked for since the last one, and takes back the blocks it finds dead. */
@@ -171,11 +175,16 @@ export class KernelMemory {
     // Some came back, but live arrays fill most of the budget: room for those made and dropped beside them.
     const crowded = little && freed > 0;
     const costly = !fruitless && ms > GROW_ABOVE_TIME_SHARE * sinceLast;
-    const grow = this.budget < this.budgetLimit && (crowded || (costly && this.lastCollectionCostly));
-    this.lastCollectionCostly = costly && !this.lastCollectionCostly;
+    // Doubling would have saved half of each costly collection in a row; it is bought once that
+    // saving pays for the fresh pages the larger budget takes (none where memory is already that large).
+    this.savedByGrowing = costly ? this.savedByGrowing + ms / 2 : 0;
+    const larger = Math.min(2 * this.budget, this.budgetLimit);
+    const freshMs = FRESH_MS_PER_MB * Math.max(0, larger - this.memory.buffer.byteLength) / MB;
+    const grow = this.budget < this.budgetLimit && (crowded || (costly && this.savedByGrowing >= freshMs));
     if (grow) {
-      this.budget = Math.min(2 * this.budget, this.budgetLimit);
+      this.budget = larger;
       this.collectAfter = this.budget / 2;
+      this.savedByGrowing = 0;
     } else {
       this.collectAfter = fruitless ? Math.min(2 * this.collectAfter, LONGEST_WAIT_BUDGETS * this.budget) : this.budget / 2;
     }
@@ -189,18 +198,16 @@ export class KernelMemory {
   }
 
   private reserve(bytes: number): number | null {
-    let list = this.free.get(bytes);
-    if (!list) this.free.set(bytes, (list = []));
-    const reused = list.pop();
-    if (reused !== undefined) return reused;
-    const missing = this.top + bytes - this.memory.buffer.byteLength;
+    const reused = this.extents.take(bytes);
+    if (reused !== null) return reused;
+    const offset = this.extents.top;
+    const missing = offset + bytes - this.memory.buffer.byteLength;
     if (missing > 0) {
       const pages = Math.ceil(missing / PAGE_BYTES);
       if (this.memory.buffer.byteLength / PAGE_BYTES + pages > MAX_PAGES) return null;
       try { this.memory.grow(pages); } catch { return null; }
     }
-    const offset = this.top;
-    this.top += bytes;
+    this.extents.top += bytes;
     return offset;
   }
 }
