@@ -318,11 +318,11 @@ ${ind(add ? kernel.storeFull : kernel.overwriteFull, 6)}
 }
 
 /**
- * Blocks of at most this depth go through $tilesDown: 64×10×256 with Bᵀ 7.6 → 6.3 µs on one
- * thread (4×8 tiles); deeper ones measured slower there (512³ by 4 %, V8 unrolls its k loop), so
- * they keep a call per tile.
+ * Blocks of at most this depth go through $tilesDown. On one thread, 5×8 tiles: 64×10×256 with
+ * Bᵀ 8.0 → 6.5 µs, 784×64×256 with Aᵀ 437 → 408 µs; deeper blocks measured 1–2 % slower that
+ * way (512³, 64×784×256), so they keep a call per tile.
  */
-const TILES_DOWN_MAX_DEPTH = 32;
+const TILES_DOWN_MAX_DEPTH = 64;
 
 export function gemmWat(small = TILING, large = LARGE_TILING) {
   checkTiling(small);

@@ -696,7 +696,7 @@
           (local.set $jr (i32.const 0))
           (loop $panelColumns
             (local.set $ir (i32.const 0))
-            (if (i32.and (i32.and (i32.eq (local.get $cStep) (i32.const 4)) (i32.le_s (local.get $kc) (i32.const 32)))
+            (if (i32.and (i32.and (i32.eq (local.get $cStep) (i32.const 4)) (i32.le_s (local.get $kc) (i32.const 64)))
                   (i32.ge_s (i32.sub (local.get $nc) (local.get $jr)) (i32.const 8)))
               (then
                 (local.set $ir (i32.mul (i32.div_u (local.get $mc) (i32.const 5)) (i32.const 5)))
