@@ -329,7 +329,8 @@ function wasmProducts({ pool, kernel, tiling }: Gemm, a: MatrixView, b: MatrixVi
   ]));
   if (!parts) {
     const gemm = pool.exports(kernel)[product] as (...args: number[]) => void;
-    for (const call of calls) gemm(...call, 0);
+    // Arguments listed, not spread: V8 calls the kernel through its fast JS-to-wasm wrapper then.
+    for (const c of calls) gemm(c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10], c[11], c[12], c[13], c[14], c[15], 0);
   } else {
     for (let first = 0; first < calls.length; first += MAX_PARTS) pool.run(kernel, product, calls.slice(first, first + MAX_PARTS));
   }
