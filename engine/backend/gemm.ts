@@ -67,8 +67,9 @@ export const matmulSettings = {
   warmParallelMinWork: 1 << 16,
   /**
    * Products of at least this many multiply-adds run on "gemmLarge" (6×8 tiles, a row of tiles at
-   * a time): measured on 2 cores it is ×1.1 faster at 2048³, even at 1024³, and 4–10 % slower
-   * from 64³ to 512³, where "gemm" (4×8 tiles then; 5×8 now) stays.
+   * a time): against the 4×8 tiles "gemm" had before, it measured ×1.1 faster at 2048³ on 2
+   * cores, even at 1024³, slower below. Against 5×8 tiles, on one thread: 1024³ 55 against 60
+   * GFLOP/s, 2048³ about even (51–53), so only the largest products keep it.
    */
   largeMinWork: 2 ** 31,
   /**
