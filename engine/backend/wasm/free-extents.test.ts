@@ -85,3 +85,28 @@ test("the most recently given-back block of a size is taken first", () => {
   for (const i of [0, 2, 4]) extents.give(blocks[i], 64 * KB);
   assert.deepEqual([extents.take(64 * KB), extents.take(64 * KB), extents.take(64 * KB), extents.take(64 * KB)], [blocks[4], blocks[2], blocks[0], null]);
 });
+
+test("fragmentation stays bounded: with 64 MB in use at most, blocks of 64 kB to 8 MB made and freed at random never need twice that", () => {
+  const MB = KB * KB;
+  const sizeClass = (bytes: number) => { const step = 2 ** (Math.floor(Math.log2(bytes)) - 2); return Math.ceil(bytes / step) * step; };
+  // Sizes spread evenly on a log scale, and which block in use goes when room is needed.
+  const request = fc.noBias(fc.tuple(fc.integer({ min: 0, max: 7000 }).map((milli) => milli / 1000), fc.nat()));
+  fc.assert(fc.property(fc.array(request, { minLength: 20_000, maxLength: 20_000 }), (requests: [number, number][]) => {
+    const extents = new FreeExtents();
+    const used: Block[] = [];
+    let usedBytes = 0, highest = 0;
+    for (const [scale, pick] of requests) {
+      const bytes = sizeClass(Math.floor(64 * KB * 2 ** scale));
+      // Whatever is in use when the next block would pass 64 MB is freed at random until it fits.
+      for (let i = pick; usedBytes + bytes > 64 * MB; i = (i * 31 + 7) % 1_000_003) {
+        const [block] = used.splice(i % used.length, 1);
+        extents.give(block.offset, block.bytes);
+        usedBytes -= block.bytes;
+      }
+      used.push({ offset: allocate(extents, bytes), bytes });
+      usedBytes += bytes;
+      highest = Math.max(highest, extents.top);
+    }
+    assert.ok(highest <= 128 * MB, `the top reached ${(highest / MB).toFixed(0)} MB`);
+  }), { numRuns: 3, endOnFailure: true });
+});
