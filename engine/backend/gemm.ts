@@ -66,6 +66,14 @@ export const matmulSettings = {
    */
   warmParallelMinWork: 1 << 16,
   /**
+   * While a worker finds the machine busy (more threads want to run than there are cores), only
+   * products from this many multiply-adds are split: a woken worker may wait milliseconds for a
+   * core, and the caller waits for the part it took. Measured at a load of 14 on 2 cores:
+   * 64×784×256 (12.8M) 0.44 ms mean on one thread, 2–27 ms split; 384³ (57M) p50 6.3 ms alone,
+   * 2.3–2.5 split.
+   */
+  busyParallelMinWork: 1 << 25,
+  /**
    * Products of at least this many multiply-adds run on "gemmLarge" (6×8 tiles, a row of tiles at
    * a time): against the 4×8 tiles "gemm" had before, it measured ×1.1 faster at 2048³ on 2
    * cores, even at 1024³, slower below. Against 5×8 tiles, on one thread: 1024³ 55 against 60
@@ -288,9 +296,10 @@ function wasmProducts({ pool, kernel, tiling }: Gemm, a: MatrixView, b: MatrixVi
   const m = a.rows, k = a.cols, n = b.cols, count = aOffsets.length;
   // A product stopped from outside may have left workers writing into the staging area.
   pool.settle();
-  const work = m * k * n, warm = pool.warm;
-  const worthSplitting = (multiplyAdds: number) =>
-    multiplyAdds >= matmulSettings.parallelMinWork || (warm && multiplyAdds >= matmulSettings.warmParallelMinWork);
+  const work = m * k * n, warm = pool.warm, busy = pool.busy;
+  const worthSplitting = (multiplyAdds: number) => busy
+    ? multiplyAdds >= matmulSettings.busyParallelMinWork
+    : multiplyAdds >= matmulSettings.parallelMinWork || (warm && multiplyAdds >= matmulSettings.warmParallelMinWork);
   const threads = worthSplitting(work * count) ? pool.threads : 1;
   const large = work >= matmulSettings.largeMinWork, product = large ? "gemmLarge" : "gemm";
   const swap = !large && matmulSettings.swap === "auto" && tileArea(tiling, n, m) < tileArea(tiling, m, n);
