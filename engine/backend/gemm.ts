@@ -237,6 +237,13 @@ function partsOf(MR: number, NR: number, m: number, n: number, threads: number, 
   return parts;
 }
 
+/** Whether a product (or batch) of `multiplyAdds` is split across the pool's threads now. */
+function worthSplitting(pool: ThreadPool, multiplyAdds: number): boolean {
+  if (multiplyAdds < matmulSettings.warmParallelMinWork && multiplyAdds < matmulSettings.parallelMinWork) return false;
+  if (pool.busy) return multiplyAdds >= matmulSettings.busyParallelMinWork;
+  return multiplyAdds >= matmulSettings.parallelMinWork || (multiplyAdds >= matmulSettings.warmParallelMinWork && pool.warm);
+}
+
 /** Elements the 5×8 tiles cover for an m×n product (edge tiles whole). */
 const tileArea = ({ MR, NR }: Tiling, m: number, n: number) => roundUp(m, MR) * roundUp(n, NR);
 
@@ -296,14 +303,11 @@ function wasmProducts({ pool, kernel, tiling }: Gemm, a: MatrixView, b: MatrixVi
   const m = a.rows, k = a.cols, n = b.cols, count = aOffsets.length;
   // A product stopped from outside may have left workers writing into the staging area.
   pool.settle();
-  const work = m * k * n, warm = pool.warm, busy = pool.busy;
-  const worthSplitting = (multiplyAdds: number) => busy
-    ? multiplyAdds >= matmulSettings.busyParallelMinWork
-    : multiplyAdds >= matmulSettings.parallelMinWork || (warm && multiplyAdds >= matmulSettings.warmParallelMinWork);
-  const threads = worthSplitting(work * count) ? pool.threads : 1;
+  const work = m * k * n;
+  const threads = pool.threads > 1 && worthSplitting(pool, work * count) ? pool.threads : 1;
   const large = work >= matmulSettings.largeMinWork, product = large ? "gemmLarge" : "gemm";
   const swap = !large && matmulSettings.swap === "auto" && tileArea(tiling, n, m) < tileArea(tiling, m, n);
-  const splitEach = worthSplitting(work);
+  const splitEach = threads > 1 && worthSplitting(pool, work);
   const parts = threads === 1 ? null : swap ? partsOf(tiling.MR, tiling.NR, n, m, threads, splitEach) : partsOf(large ? tiling.LARGE_MR : tiling.MR, tiling.NR, m, n, threads, splitEach);
   const aSpan = count === 1 ? { first: aOffsets[0], floats: spanOf(a) } : extent(a, aOffsets);
   const bSpan = count === 1 ? { first: bOffsets[0], floats: spanOf(b) } : extent(b, bOffsets);
@@ -330,18 +334,24 @@ function wasmProducts({ pool, kernel, tiling }: Gemm, a: MatrixView, b: MatrixVi
   const left = swap ? { view: transposed(b), at: bAt, first: bSpan.first, offsets: bOffsets } : { view: a, at: aAt, first: aSpan.first, offsets: aOffsets };
   const right = swap ? { view: transposed(a), at: aAt, first: aSpan.first, offsets: aOffsets } : { view: b, at: bAt, first: bSpan.first, offsets: bOffsets };
   const [rowsOfC, colsOfC, ldc, cStep] = swap ? [n, m, 1, n] : [m, n, n, 1];
-  const calls = left.offsets.flatMap((leftOffset, i) => (parts ?? [{ row: 0, rows: rowsOfC, col: 0, cols: colsOfC }]).map(({ row, rows, col, cols }) => [
-    left.at + (leftOffset - left.first + row * left.view.rowStride) * 4, left.view.rowStride, left.view.colStride,
-    right.at + (right.offsets[i] - right.first + col * right.view.colStride) * 4, right.view.rowStride, right.view.colStride,
-    cAt! + (i * m * n + row * ldc + col * cStep) * 4, ldc, cStep, rows, k, cols, flag,
-    large ? 0 : directOperands(tiling, left.view, right.view, rows, cols),
-    packingAt, packing * 4,
-  ]));
+  const lv = left.view, rv = right.view;
   if (!parts) {
+    // One call a product on this thread, its arguments listed (no array or spread: a small
+    // product's call costs about as much as its arithmetic).
     const gemm = pool.exports(kernel)[product] as (...args: number[]) => void;
-    // Arguments listed, not spread: V8 calls the kernel through its fast JS-to-wasm wrapper then.
-    for (const c of calls) gemm(c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10], c[11], c[12], c[13], c[14], c[15], 0);
+    const direct = large ? 0 : directOperands(tiling, lv, rv, rowsOfC, colsOfC);
+    for (let i = 0; i < count; i++) {
+      gemm(left.at + (left.offsets[i] - left.first) * 4, lv.rowStride, lv.colStride, right.at + (right.offsets[i] - right.first) * 4, rv.rowStride, rv.colStride,
+        cAt + i * m * n * 4, ldc, cStep, rowsOfC, k, colsOfC, flag, direct, packingAt, packing * 4, 0);
+    }
   } else {
+    const calls = left.offsets.flatMap((leftOffset, i) => parts.map(({ row, rows, col, cols }) => [
+      left.at + (leftOffset - left.first + row * lv.rowStride) * 4, lv.rowStride, lv.colStride,
+      right.at + (right.offsets[i] - right.first + col * rv.colStride) * 4, rv.rowStride, rv.colStride,
+      cAt! + (i * m * n + row * ldc + col * cStep) * 4, ldc, cStep, rows, k, cols, flag,
+      large ? 0 : directOperands(tiling, lv, rv, rows, cols),
+      packingAt, packing * 4,
+    ]));
     for (let first = 0; first < calls.length; first += MAX_PARTS) pool.run(kernel, product, calls.slice(first, first + MAX_PARTS));
   }
   if (staged) out.set(memory.floats().subarray(cAt / 4, cAt / 4 + outFloats), outOffset);
