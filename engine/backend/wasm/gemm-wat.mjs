@@ -120,6 +120,16 @@ function microKernel(MR, NR, shuffled = false) {
     zero: tile((r, v) => `(local.set ${acc(r, v)} (v128.const i32x4 0 0 0 0))`),
     storeFull: byRows((r, v) => `(v128.store offset=${v * 16} (local.get $row) (f32x4.add (v128.load offset=${v * 16} (local.get $row)) (local.get ${acc(r, v)})))`),
     overwriteFull: byRows((r, v) => `(v128.store offset=${v * 16} (local.get $row) (local.get ${acc(r, v)}))`),
+    /** The first $rows rows of the tile (fewer than MR, every column), as rows of vectors. */
+    fewRows: (add) => Array.from({ length: MR - 1 }, (_, r) => [
+      `(if (i32.gt_u (local.get $rows) (i32.const ${r}))`,
+      "  (then",
+      `    ${rowAt(r)}`,
+      ...Array.from({ length: V }, (_, v) => add
+        ? `    (v128.store offset=${v * 16} (local.get $row) (f32x4.add (v128.load offset=${v * 16} (local.get $row)) (local.get ${acc(r, v)})))`
+        : `    (v128.store offset=${v * 16} (local.get $row) (local.get ${acc(r, v)}))`),
+      "  ))",
+    ]).flat(),
     /**
      * The tile into C stored transposed (its rows 4 bytes apart, its columns $cStep apart): each
      * 4×4 block transposed in registers and stored a column a vector, rows past whole groups of
@@ -438,6 +448,15 @@ ${ind(kernels.small.transposedFull(false), 16)})
               (else
 ${ind(kernels.small.transposedFull(true), 16)}))
             (return)))` : ""}))
+    ;; A short tile as wide as a panel, into a C stored as rows: its rows straight from the registers.
+    (if (i32.and (i32.eq (local.get $cols) (i32.const ${NR})) (i32.eq (local.get $cStep) (i32.const 4)))
+      (then
+        (if (local.get $overwrite)
+          (then
+${ind(kernels.small.fewRows(false), 12)})
+          (else
+${ind(kernels.small.fewRows(true), 12)}))
+        (return)))
 ${ind(kernels.small.toScratch("(local.get $scratch)", `(i32.const ${NR * 4})`), 4)}
     (loop $rowsLeft
       (local.set $from (i32.add (local.get $scratch) (i32.mul (local.get $r) (i32.const ${NR * 4}))))

@@ -156,6 +156,61 @@
                 (f32.store offset=16 (i32.add (local.get $c) (i32.mul (local.get $cStep) (i32.const 6))) (f32.add (f32.load offset=16 (i32.add (local.get $c) (i32.mul (local.get $cStep) (i32.const 6)))) (f32x4.extract_lane 2 (local.get $c4_1))))
                 (f32.store offset=16 (i32.add (local.get $c) (i32.mul (local.get $cStep) (i32.const 7))) (f32.add (f32.load offset=16 (i32.add (local.get $c) (i32.mul (local.get $cStep) (i32.const 7)))) (f32x4.extract_lane 3 (local.get $c4_1))))))
             (return)))))
+    ;; A short tile as wide as a panel, into a C stored as rows: its rows straight from the registers.
+    (if (i32.and (i32.eq (local.get $cols) (i32.const 8)) (i32.eq (local.get $cStep) (i32.const 4)))
+      (then
+        (if (local.get $overwrite)
+          (then
+            (if (i32.gt_u (local.get $rows) (i32.const 0))
+              (then
+                (local.set $row (i32.add (local.get $c) (i32.mul (local.get $ldc) (i32.const 0))))
+                (v128.store offset=0 (local.get $row) (local.get $c0_0))
+                (v128.store offset=16 (local.get $row) (local.get $c0_1))
+              ))
+            (if (i32.gt_u (local.get $rows) (i32.const 1))
+              (then
+                (local.set $row (i32.add (local.get $c) (i32.mul (local.get $ldc) (i32.const 1))))
+                (v128.store offset=0 (local.get $row) (local.get $c1_0))
+                (v128.store offset=16 (local.get $row) (local.get $c1_1))
+              ))
+            (if (i32.gt_u (local.get $rows) (i32.const 2))
+              (then
+                (local.set $row (i32.add (local.get $c) (i32.mul (local.get $ldc) (i32.const 2))))
+                (v128.store offset=0 (local.get $row) (local.get $c2_0))
+                (v128.store offset=16 (local.get $row) (local.get $c2_1))
+              ))
+            (if (i32.gt_u (local.get $rows) (i32.const 3))
+              (then
+                (local.set $row (i32.add (local.get $c) (i32.mul (local.get $ldc) (i32.const 3))))
+                (v128.store offset=0 (local.get $row) (local.get $c3_0))
+                (v128.store offset=16 (local.get $row) (local.get $c3_1))
+              )))
+          (else
+            (if (i32.gt_u (local.get $rows) (i32.const 0))
+              (then
+                (local.set $row (i32.add (local.get $c) (i32.mul (local.get $ldc) (i32.const 0))))
+                (v128.store offset=0 (local.get $row) (f32x4.add (v128.load offset=0 (local.get $row)) (local.get $c0_0)))
+                (v128.store offset=16 (local.get $row) (f32x4.add (v128.load offset=16 (local.get $row)) (local.get $c0_1)))
+              ))
+            (if (i32.gt_u (local.get $rows) (i32.const 1))
+              (then
+                (local.set $row (i32.add (local.get $c) (i32.mul (local.get $ldc) (i32.const 1))))
+                (v128.store offset=0 (local.get $row) (f32x4.add (v128.load offset=0 (local.get $row)) (local.get $c1_0)))
+                (v128.store offset=16 (local.get $row) (f32x4.add (v128.load offset=16 (local.get $row)) (local.get $c1_1)))
+              ))
+            (if (i32.gt_u (local.get $rows) (i32.const 2))
+              (then
+                (local.set $row (i32.add (local.get $c) (i32.mul (local.get $ldc) (i32.const 2))))
+                (v128.store offset=0 (local.get $row) (f32x4.add (v128.load offset=0 (local.get $row)) (local.get $c2_0)))
+                (v128.store offset=16 (local.get $row) (f32x4.add (v128.load offset=16 (local.get $row)) (local.get $c2_1)))
+              ))
+            (if (i32.gt_u (local.get $rows) (i32.const 3))
+              (then
+                (local.set $row (i32.add (local.get $c) (i32.mul (local.get $ldc) (i32.const 3))))
+                (v128.store offset=0 (local.get $row) (f32x4.add (v128.load offset=0 (local.get $row)) (local.get $c3_0)))
+                (v128.store offset=16 (local.get $row) (f32x4.add (v128.load offset=16 (local.get $row)) (local.get $c3_1)))
+              ))))
+        (return)))
     (v128.store offset=0 (i32.add (local.get $scratch) (i32.mul (i32.const 32) (i32.const 0))) (local.get $c0_0))
     (v128.store offset=16 (i32.add (local.get $scratch) (i32.mul (i32.const 32) (i32.const 0))) (local.get $c0_1))
     (v128.store offset=0 (i32.add (local.get $scratch) (i32.mul (i32.const 32) (i32.const 1))) (local.get $c1_0))
