@@ -85,8 +85,9 @@ export function wasmElementwise(memory: KernelMemory, kernels: ElementwiseModule
   return {
     binary(op, a, aShape, b, bShape, out, outShape) {
       const n = out.length;
-      if ((a.length === n || a.length === 1) && (b.length === n || b.length === 1)) return direct(op, a, b, out), true;
-      return broadcast(op, a, aShape, b, bShape, out, outShape);
+      if ((a.length !== n && a.length !== 1) || (b.length !== n && b.length !== 1)) return broadcast(op, a, aShape, b, bShape, out, outShape);
+      direct(op, a, b, out);
+      return true;
     },
     unary(op, x, out) {
       const code = UNARY_CODES.get(op)!, n = out.length;
