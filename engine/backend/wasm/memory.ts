@@ -16,11 +16,11 @@
  * limit, so that the live arrays and those made and dropped beside them fit; one that gives back
  * nothing, or little at the limit, or costs far more per megabyte than fresh pages would (a very
  * large heap), makes the next one wait twice as long, so a program holding more live arrays
- * than fit never collects per op. Collections that give back much but take more than a tenth of
- * the processor time since the one before (results made and dropped quickly) would come half as
- * often with twice the budget: the budget doubles once half of what such collections in a row
- * cost pays for the fresh pages it takes (at once where memory is already that large), so a
- * short run does not grow into fresh memory that only a long one pays back.
+ * than fit never collects per op. Two in a row that give back much but take more than a tenth
+ * of the processor time since the one before (results made and dropped quickly) double the
+ * budget too, so that collections come less often; one such is enough where memory is already
+ * as large as the doubled budget (another workload grew it), since growing then takes no fresh
+ * pages.
  *
  * Since a collection may run inside any `resident` call, a caller must not keep a block's offset
  * across one without also keeping its array referenced (kernels take offsets after their
@@ -35,13 +35,14 @@ const PAGE_BYTES = 65536;
 /** WebAssembly's 32-bit memories end at 4 GB (65536 pages of 64 kB). */
 const MAX_PAGES = 65536;
 const MB = 2 ** 20;
-/** What a fresh megabyte costs in page faults here, memory of our own or ordinary memory alike. */
-const FRESH_MS_PER_MB = 0.1;
-/** A collection that costs several times that per megabyte it gives back (a very large heap) is not worth forcing often. */
+/**
+ * A fresh megabyte of ordinary memory costs about 0.1 ms in page faults here: a collection that
+ * costs several times that per megabyte it gives back (a very large heap) is not worth forcing often.
+ */
 const TOO_COSTLY_MS_PER_MB = 0.5;
 /**
- * Fruitful collections taking more than this share of the processor time since the one before
- * would come half as often with twice the budget.
+ * Two fruitful collections in a row, each taking more than this share of the time since the one
+ * before, double the budget (one alone may have been slowed down by other work on the machine).
  */
 const GROW_ABOVE_TIME_SHARE = 0.1;
 /** Collections that give back less than this share of the budget count as fruitless. */
@@ -101,8 +102,7 @@ export class KernelMemory {
   private requestedSinceCollection = 0;
   private collectAfter: number;
   private lastCollectionEnd = cpuMs();
-  /** Processor time a doubled budget would have saved over the costly collections since the last change. */
-  private savedByGrowing = 0;
+  private lastCollectionCostly = false;
 
   /** `residentBudget`: bytes of arrays kernel memory holds at once before it reclaims or places arrays outside. */
   constructor(residentBudget: number, { budgetLimit = defaultBudgetLimit(residentBudget), synchronous = true }: KernelMemoryOptions = {}) {
@@ -175,16 +175,14 @@ export class KernelMemory {
     // Some came back, but live arrays fill most of the budget: room for those made and dropped beside them.
     const crowded = little && freed > 0;
     const costly = !fruitless && ms > GROW_ABOVE_TIME_SHARE * sinceLast;
-    // Doubling would have saved half of each costly collection in a row; it is bought once that
-    // saving pays for the fresh pages the larger budget takes (none where memory is already that large).
-    this.savedByGrowing = costly ? this.savedByGrowing + ms / 2 : 0;
+    // Two costly ones in a row (one alone may have been slowed by other work on the machine), or
+    // one where memory is already as large as the doubled budget: it then takes no fresh pages.
     const larger = Math.min(2 * this.budget, this.budgetLimit);
-    const freshMs = FRESH_MS_PER_MB * Math.max(0, larger - this.memory.buffer.byteLength) / MB;
-    const grow = this.budget < this.budgetLimit && (crowded || (costly && this.savedByGrowing >= freshMs));
+    const grow = this.budget < this.budgetLimit && (crowded || (costly && (this.lastCollectionCostly || larger <= this.memory.buffer.byteLength)));
+    this.lastCollectionCostly = costly && !this.lastCollectionCostly;
     if (grow) {
       this.budget = larger;
       this.collectAfter = this.budget / 2;
-      this.savedByGrowing = 0;
     } else {
       this.collectAfter = fruitless ? Math.min(2 * this.collectAfter, LONGEST_WAIT_BUDGETS * this.budget) : this.budget / 2;
     }
