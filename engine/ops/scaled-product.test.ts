@@ -200,12 +200,17 @@ describe("a deferred product reads the same through every path", () => {
     for (const [name, op] of ops) assertSameValues(op(fresh()).values, op(expected()).values, name);
   });
 
-  test("variables made or assigned from it hold its values", () => {
+  test("variables made or assigned from it hold its values; a product of a variable keeps the value it was made from", () => {
     const want = expected().values;
     assertSameValues(new tf.Variable(fresh()).dataSync(), want, "new Variable");
     const v = new tf.Variable(tf.zeros(shape));
     v.assign(fresh());
     assertSameValues(v.dataSync(), want, "assign");
+    const source = new tf.Variable(tf.constant(gv, shape));
+    const product = tf.mul(source, -0.75);
+    source.assign(tf.zeros(shape));
+    assert.ok(isDeferred(product));
+    assertSameValues(product.values, want, "read after the variable changed");
   });
 
   test("a product of a product, and a sum after the product was read", () => {
