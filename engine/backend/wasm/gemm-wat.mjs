@@ -85,6 +85,8 @@ function copyColumn(MR) {
   return lines;
 }
 const ind = (lines, n) => lines.map((l) => " ".repeat(n) + l).join("\n");
+/** `(if $overwrite (then …) (else …))` around two ways of storing a tile, indented by n. */
+const overwriteOrAdd = (overwrite, add, n) => ind(["(if (local.get $overwrite)", "  (then", ...overwrite.map((l) => `    ${l}`), "  )", "  (else", ...add.map((l) => `    ${l}`), "  ))"], n);
 
 /** An i8x16.shuffle broadcasting lane `lane` of a vector. */
 const laneSplat = (lane) => Array.from({ length: 16 }, (_, i) => lane * 4 + (i % 4)).join(" ");
@@ -434,28 +436,16 @@ ${ind(kernels.small.body, 6)}
       (then
         (if (i32.eq (local.get $cStep) (i32.const 4))
           (then
-            (if (local.get $overwrite)
-              (then
-${ind(kernels.small.overwriteFull, 16)})
-              (else
-${ind(kernels.small.storeFull, 16)}))
-            (return)))${kernels.small.MR >= 4 ? `
+${overwriteOrAdd(kernels.small.overwriteFull, kernels.small.storeFull, 12)}
+            (return)))
         (if (i32.eq (local.get $ldc) (i32.const 4))
           (then
-            (if (local.get $overwrite)
-              (then
-${ind(kernels.small.transposedFull(false), 16)})
-              (else
-${ind(kernels.small.transposedFull(true), 16)}))
-            (return)))` : ""}))
+${overwriteOrAdd(kernels.small.transposedFull(false), kernels.small.transposedFull(true), 12)}
+            (return)))))
     ;; A short tile as wide as a panel, into a C stored as rows: its rows straight from the registers.
     (if (i32.and (i32.eq (local.get $cols) (i32.const ${NR})) (i32.eq (local.get $cStep) (i32.const 4)))
       (then
-        (if (local.get $overwrite)
-          (then
-${ind(kernels.small.fewRows(false), 12)})
-          (else
-${ind(kernels.small.fewRows(true), 12)}))
+${overwriteOrAdd(kernels.small.fewRows(false), kernels.small.fewRows(true), 8)}
         (return)))
 ${ind(kernels.small.toScratch("(local.get $scratch)", `(i32.const ${NR * 4})`), 4)}
     (loop $rowsLeft

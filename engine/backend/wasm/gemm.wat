@@ -84,7 +84,8 @@
                 (v128.store offset=16 (local.get $row) (local.get $c3_1))
                 (local.set $row (i32.add (local.get $c) (i32.mul (local.get $ldc) (i32.const 4))))
                 (v128.store offset=0 (local.get $row) (local.get $c4_0))
-                (v128.store offset=16 (local.get $row) (local.get $c4_1)))
+                (v128.store offset=16 (local.get $row) (local.get $c4_1))
+              )
               (else
                 (local.set $row (i32.add (local.get $c) (i32.mul (local.get $ldc) (i32.const 0))))
                 (v128.store offset=0 (local.get $row) (f32x4.add (v128.load offset=0 (local.get $row)) (local.get $c0_0)))
@@ -100,7 +101,8 @@
                 (v128.store offset=16 (local.get $row) (f32x4.add (v128.load offset=16 (local.get $row)) (local.get $c3_1)))
                 (local.set $row (i32.add (local.get $c) (i32.mul (local.get $ldc) (i32.const 4))))
                 (v128.store offset=0 (local.get $row) (f32x4.add (v128.load offset=0 (local.get $row)) (local.get $c4_0)))
-                (v128.store offset=16 (local.get $row) (f32x4.add (v128.load offset=16 (local.get $row)) (local.get $c4_1)))))
+                (v128.store offset=16 (local.get $row) (f32x4.add (v128.load offset=16 (local.get $row)) (local.get $c4_1)))
+              ))
             (return)))
         (if (i32.eq (local.get $ldc) (i32.const 4))
           (then
@@ -129,7 +131,8 @@
                 (f32.store offset=16 (i32.add (local.get $c) (i32.mul (local.get $cStep) (i32.const 4))) (f32x4.extract_lane 0 (local.get $c4_1)))
                 (f32.store offset=16 (i32.add (local.get $c) (i32.mul (local.get $cStep) (i32.const 5))) (f32x4.extract_lane 1 (local.get $c4_1)))
                 (f32.store offset=16 (i32.add (local.get $c) (i32.mul (local.get $cStep) (i32.const 6))) (f32x4.extract_lane 2 (local.get $c4_1)))
-                (f32.store offset=16 (i32.add (local.get $c) (i32.mul (local.get $cStep) (i32.const 7))) (f32x4.extract_lane 3 (local.get $c4_1))))
+                (f32.store offset=16 (i32.add (local.get $c) (i32.mul (local.get $cStep) (i32.const 7))) (f32x4.extract_lane 3 (local.get $c4_1)))
+              )
               (else
                 (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $c0_0) (local.get $c1_0)))
                 (local.set $t1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $c0_0) (local.get $c1_0)))
@@ -154,7 +157,8 @@
                 (f32.store offset=16 (i32.add (local.get $c) (i32.mul (local.get $cStep) (i32.const 4))) (f32.add (f32.load offset=16 (i32.add (local.get $c) (i32.mul (local.get $cStep) (i32.const 4)))) (f32x4.extract_lane 0 (local.get $c4_1))))
                 (f32.store offset=16 (i32.add (local.get $c) (i32.mul (local.get $cStep) (i32.const 5))) (f32.add (f32.load offset=16 (i32.add (local.get $c) (i32.mul (local.get $cStep) (i32.const 5)))) (f32x4.extract_lane 1 (local.get $c4_1))))
                 (f32.store offset=16 (i32.add (local.get $c) (i32.mul (local.get $cStep) (i32.const 6))) (f32.add (f32.load offset=16 (i32.add (local.get $c) (i32.mul (local.get $cStep) (i32.const 6)))) (f32x4.extract_lane 2 (local.get $c4_1))))
-                (f32.store offset=16 (i32.add (local.get $c) (i32.mul (local.get $cStep) (i32.const 7))) (f32.add (f32.load offset=16 (i32.add (local.get $c) (i32.mul (local.get $cStep) (i32.const 7)))) (f32x4.extract_lane 3 (local.get $c4_1))))))
+                (f32.store offset=16 (i32.add (local.get $c) (i32.mul (local.get $cStep) (i32.const 7))) (f32.add (f32.load offset=16 (i32.add (local.get $c) (i32.mul (local.get $cStep) (i32.const 7)))) (f32x4.extract_lane 3 (local.get $c4_1))))
+              ))
             (return)))))
     ;; A short tile as wide as a panel, into a C stored as rows: its rows straight from the registers.
     (if (i32.and (i32.eq (local.get $cols) (i32.const 8)) (i32.eq (local.get $cStep) (i32.const 4)))
@@ -184,7 +188,8 @@
                 (local.set $row (i32.add (local.get $c) (i32.mul (local.get $ldc) (i32.const 3))))
                 (v128.store offset=0 (local.get $row) (local.get $c3_0))
                 (v128.store offset=16 (local.get $row) (local.get $c3_1))
-              )))
+              ))
+          )
           (else
             (if (i32.gt_u (local.get $rows) (i32.const 0))
               (then
@@ -209,7 +214,8 @@
                 (local.set $row (i32.add (local.get $c) (i32.mul (local.get $ldc) (i32.const 3))))
                 (v128.store offset=0 (local.get $row) (f32x4.add (v128.load offset=0 (local.get $row)) (local.get $c3_0)))
                 (v128.store offset=16 (local.get $row) (f32x4.add (v128.load offset=16 (local.get $row)) (local.get $c3_1)))
-              ))))
+              ))
+          ))
         (return)))
     (v128.store offset=0 (i32.add (local.get $scratch) (i32.mul (i32.const 32) (i32.const 0))) (local.get $c0_0))
     (v128.store offset=16 (i32.add (local.get $scratch) (i32.mul (i32.const 32) (i32.const 0))) (local.get $c0_1))
