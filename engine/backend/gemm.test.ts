@@ -70,8 +70,6 @@ function withSettings(variant: GemmVariant, split: boolean, kernel: Kernel, body
   matmulSettings.variant = variant;
   matmulSettings.wasmMinWork = 1;
   matmulSettings.parallelMinWork = split ? 0 : Infinity;
-  matmulSettings.warmParallelMinWork = split ? 0 : Infinity;
-  matmulSettings.busyParallelMinWork = split ? 0 : Infinity;
   matmulSettings.largeMinWork = kernel === "6×8" ? 0 : Infinity;
   matmulSettings.direct = kernel === "5×8 in place" ? "always" : "never";
   matmulSettings.swap = kernel === "5×8 in place" ? "auto" : "never";

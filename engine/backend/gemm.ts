@@ -3,9 +3,8 @@
  * it run on the WebAssembly SIMD gemm (wasm/gemm.wat, written by wasm/gemm-wat.mjs: operands
  * packed into panels, or read in place where they are small and laid out for it, cache blocks,
  * 5×8 register tiles and 6×8 ones for the largest products; narrow products computed as their
- * transposes), split by columns or rows across the thread pool's cores when large (or when the
- * pool's workers are spinning); smaller ones run as plain loops, as does everything where
- * WebAssembly SIMD is unavailable.
+ * transposes), split by columns or rows across the thread pool's cores when large; smaller ones
+ * run as plain loops, as does everything where WebAssembly SIMD is unavailable.
  *
  * The gemm works in the kernels' shared memory: operands that live there are read, and results
  * written, in place; others are copied into a staging area first. Transposed operands are views
@@ -60,19 +59,6 @@ export const matmulSettings = {
    * twice cost more than half the product), 256³ (16M) gains ×1.3 from the second.
    */
   parallelMinWork: 1 << 22,
-  /**
-   * While every worker spins (back-to-back products, as in a training step), products from this
-   * many multiply-adds are split too: a call then starts on every thread within a microsecond or two.
-   */
-  warmParallelMinWork: 1 << 16,
-  /**
-   * While a worker finds the machine busy (more threads want to run than there are cores), only
-   * products from this many multiply-adds are split: a woken worker may wait milliseconds for a
-   * core, and the caller waits for the part it took. Measured at a load of 14 on 2 cores:
-   * 64×784×256 (12.8M) 0.44 ms mean on one thread, 2–27 ms split; 384³ (57M) p50 6.3 ms alone,
-   * 2.3–2.5 split.
-   */
-  busyParallelMinWork: 1 << 25,
   /**
    * Products of at least this many multiply-adds run on "gemmLarge" (6×8 tiles, a row of tiles at
    * a time): against the 4×8 tiles "gemm" had before, it measured ×1.1 faster at 2048³ on 2
@@ -237,13 +223,6 @@ function partsOf(MR: number, NR: number, m: number, n: number, threads: number, 
   return parts;
 }
 
-/** Whether a product (or batch) of `multiplyAdds` is split across the pool's threads now. */
-function worthSplitting(pool: ThreadPool, multiplyAdds: number): boolean {
-  if (multiplyAdds < matmulSettings.warmParallelMinWork && multiplyAdds < matmulSettings.parallelMinWork) return false;
-  if (pool.busy) return multiplyAdds >= matmulSettings.busyParallelMinWork;
-  return multiplyAdds >= matmulSettings.parallelMinWork || (multiplyAdds >= matmulSettings.warmParallelMinWork && pool.warm);
-}
-
 /** Elements the 5×8 tiles cover for an m×n product (edge tiles whole). */
 const tileArea = ({ MR, NR }: Tiling, m: number, n: number) => roundUp(m, MR) * roundUp(n, NR);
 
@@ -304,10 +283,10 @@ function wasmProducts({ pool, kernel, tiling }: Gemm, a: MatrixView, b: MatrixVi
   // A product stopped from outside may have left workers writing into the staging area.
   pool.settle();
   const work = m * k * n;
-  const threads = pool.threads > 1 && worthSplitting(pool, work * count) ? pool.threads : 1;
+  const threads = work * count >= matmulSettings.parallelMinWork ? pool.threads : 1;
   const large = work >= matmulSettings.largeMinWork, product = large ? "gemmLarge" : "gemm";
   const swap = !large && matmulSettings.swap === "auto" && tileArea(tiling, n, m) < tileArea(tiling, m, n);
-  const splitEach = threads > 1 && worthSplitting(pool, work);
+  const splitEach = work >= matmulSettings.parallelMinWork;
   const parts = threads === 1 ? null : swap ? partsOf(tiling.MR, tiling.NR, n, m, threads, splitEach) : partsOf(large ? tiling.LARGE_MR : tiling.MR, tiling.NR, m, n, threads, splitEach);
   const aSpan = count === 1 ? { first: aOffsets[0], floats: spanOf(a) } : extent(a, aOffsets);
   const bSpan = count === 1 ? { first: bOffsets[0], floats: spanOf(b) } : extent(b, bOffsets);
