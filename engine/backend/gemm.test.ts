@@ -5,7 +5,7 @@
  * multiply-add and separate multiply and add, the latter also where the runtime has FMA), on
  * one thread and split across
  * the pool, over shapes with odd sizes, 1×k, k = 1, transposes, offsets (batches) and
- * accumulation, and batches in one call; tf.matmul on the wasm backend against the js backend for batched, broadcast and
+ * accumulation, depths cut into several blocks, and batches in one call; tf.matmul on the wasm backend against the js backend for batched, broadcast and
  * transposed operands; and a product interrupted by SIGINT leaving the pool clean.
  */
 import { test } from "node:test";
@@ -141,6 +141,22 @@ for (const variant of VARIANTS) {
             assertProduct(out, 1 + i * m * n, a, b, undefined, `product ${i} of ${picks.length}, ${m}×${k}×${n}`);
           });
         }), { numRuns: 80 });
+      });
+    });
+
+    test(`gemm (${how}) over depths of one to four blocks, cut evenly`, () => {
+      // Depths around and between multiples of the block depth, where the cut moves.
+      const shape = fc.record({
+        m: fc.integer({ min: 1, max: 12 }), k: fc.integer({ min: 300, max: 2048 }), n: fc.integer({ min: 1, max: 20 }),
+        transposeA: fc.boolean(), transposeB: fc.boolean(), accumulate: fc.boolean(), seed: fc.integer({ min: 1, max: 1e6 }),
+      });
+      withSettings(variant, split, kernel, () => {
+        fc.assert(fc.property(shape, ({ m, k, n, transposeA, transposeB, accumulate, seed }) => {
+          const a = storedMatrix(seeded(m * k, seed), 0, m, k, transposeA), b = storedMatrix(seeded(k * n, seed + 1), 0, k, n, transposeB);
+          const start = seeded(m * n, seed + 2), out = start.slice();
+          matmulInto(a, b, out, accumulate);
+          assertProduct(out, 0, a, b, accumulate ? start : undefined, `${m}×${k}×${n}${transposeA ? " Aᵀ" : ""}${transposeB ? " Bᵀ" : ""}`);
+        }), { numRuns: 40 });
       });
     });
 

@@ -11,12 +11,14 @@
 // 64×784×256, 784×64×256). 4×12 and 3×16 spill; operands read straight from memory are not
 // folded into the multiply-add; unrolling the k loop is slower. So "gemm" has 5×8 tiles and
 // "gemmLarge" 6×8, which gemm.ts picks by size. Blocks of 120 rows (whole panels of both) ×
-// 384 of depth × 512 columns. Run after editing, then compile.mjs:
+// up to 512 of depth (k cut evenly) × 512 columns: against 384 of depth, whose 1024 = 384 +
+// 384 + 256 passes over C three times, tf.matmul 1024 on 2 threads 108 → 112 GFLOP/s and 512
+// 96 → 99 in the same minutes, 2048 and the MLP's products even. Run after editing, then compile.mjs:
 //   node engine/backend/wasm/gemm-wat.mjs && node engine/backend/wasm/compile.mjs
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
-export const TILING = { MR: 5, NR: 8, MC: 120, KC: 384, NC: 512 };
+export const TILING = { MR: 5, NR: 8, MC: 120, KC: 512, NC: 512 };
 /** The tiling of "gemmLarge": the same blocks, taller tiles. */
 export const LARGE_TILING = { ...TILING, MR: 6 };
 
@@ -250,7 +252,7 @@ function gemmFunction(name, MR, { NR, MC, KC, NC }, inner, direct) {
     (param $accumulate i32) (param $direct i32) (param $work i32) (param $workStride i32) (param $thread i32)
     (local $packedB i32) (local $scratch i32) (local $jc i32) (local $nc i32) (local $pc i32) (local $kc i32)
     (local $ic i32) (local $mc i32) (local $jr i32) (local $ir i32) (local $overwrite i32) (local $cBlock i32)
-    (local $aBase i32) (local $aUnit i32) (local $aStep i32) (local $bBase i32) (local $bUnit i32) (local $bStep i32)
+    (local $aBase i32) (local $aUnit i32) (local $aStep i32) (local $bBase i32) (local $bUnit i32) (local $bStep i32) (local $depth i32)
     (local.set $aRow (i32.shl (local.get $aRow) (i32.const 2)))
     (local.set $aCol (i32.shl (local.get $aCol) (i32.const 2)))
     (local.set $bRow (i32.shl (local.get $bRow) (i32.const 2)))
@@ -263,11 +265,12 @@ function gemmFunction(name, MR, { NR, MC, KC, NC }, inner, direct) {
       (i32.mul (select (local.get $k) (i32.const ${KC}) (i32.lt_s (local.get $k) (i32.const ${KC})))
         (i32.mul (i32.and (i32.add (select (local.get $n) (i32.const ${NC}) (i32.lt_s (local.get $n) (i32.const ${NC}))) (i32.const ${NR - 1})) (i32.const ${-NR}))
           (i32.const 4)))))
+    ${depthOfBlocks(KC)}
     (loop $columnBlocks
       (local.set $nc ${remaining(NC, "n", "jc")})
       (local.set $pc (i32.const 0))
       (loop $depthBlocks
-        (local.set $kc ${remaining(KC, "k", "pc")})
+        (local.set $kc (select (local.get $depth) (i32.sub (local.get $k) (local.get $pc)) (i32.ge_s (i32.sub (local.get $k) (local.get $pc)) (local.get $depth))))
         (local.set $overwrite (i32.and (i32.eqz (local.get $pc)) (i32.eqz (local.get $accumulate))))
         ${whenDirect(direct, 2, `
             (local.set $bBase (i32.add (local.get $b) (i32.add (i32.mul (local.get $pc) (local.get $bRow)) (i32.mul (local.get $jc) (local.get $bCol)))))
@@ -294,9 +297,19 @@ function gemmFunction(name, MR, { NR, MC, KC, NC }, inner, direct) {
               (local.set $aStep (i32.const ${MR * 4}))`)}
           (local.set $cBlock (i32.add (local.get $c) (i32.add (i32.mul (local.get $ic) (local.get $ldc)) (i32.mul (local.get $jc) (local.get $cStep)))))
 ${inner}          (br_if $rowBlocks (i32.lt_s (local.tee $ic (i32.add (local.get $ic) (i32.const ${MC}))) (local.get $m))))
-        (br_if $depthBlocks (i32.lt_s (local.tee $pc (i32.add (local.get $pc) (i32.const ${KC}))) (local.get $k))))
+        (br_if $depthBlocks (i32.lt_s (local.tee $pc (i32.add (local.get $pc) (local.get $depth))) (local.get $k))))
       (br_if $columnBlocks (i32.lt_s (local.tee $jc (i32.add (local.get $jc) (i32.const ${NC}))) (local.get $n)))))
 `;
+}
+
+/**
+ * Sets $depth, the depth of the blocks k is cut into: k shared evenly between as few blocks of
+ * at most KC as hold it (a multiple of 4), so that no block is left shallow (k = 784: 392 + 392
+ * rather than 512 + 272). Each block reads and writes all of C once more.
+ */
+function depthOfBlocks(KC) {
+  const blocks = `(i32.div_u (i32.add (local.get $k) (i32.const ${KC - 1})) (i32.const ${KC}))`;
+  return `(local.set $depth (i32.and (i32.add (i32.div_u (i32.add (local.get $k) (i32.sub ${blocks} (i32.const 1))) ${blocks}) (i32.const 3)) (i32.const -4)))`;
 }
 
 /**

@@ -16,7 +16,7 @@
   (global (export "LARGE_MR") i32 (i32.const 6))
   (global (export "NR") i32 (i32.const 8))
   (global (export "MC") i32 (i32.const 120))
-  (global (export "KC") i32 (i32.const 384))
+  (global (export "KC") i32 (i32.const 512))
   (global (export "NC") i32 (i32.const 512))
 
   ;; C[rows×cols] at $c (rows $ldc bytes apart, columns $cStep) gets the MR×NR tile of A's
@@ -707,7 +707,7 @@
     (param $accumulate i32) (param $direct i32) (param $work i32) (param $workStride i32) (param $thread i32)
     (local $packedB i32) (local $scratch i32) (local $jc i32) (local $nc i32) (local $pc i32) (local $kc i32)
     (local $ic i32) (local $mc i32) (local $jr i32) (local $ir i32) (local $overwrite i32) (local $cBlock i32)
-    (local $aBase i32) (local $aUnit i32) (local $aStep i32) (local $bBase i32) (local $bUnit i32) (local $bStep i32)
+    (local $aBase i32) (local $aUnit i32) (local $aStep i32) (local $bBase i32) (local $bUnit i32) (local $bStep i32) (local $depth i32)
     (local.set $aRow (i32.shl (local.get $aRow) (i32.const 2)))
     (local.set $aCol (i32.shl (local.get $aCol) (i32.const 2)))
     (local.set $bRow (i32.shl (local.get $bRow) (i32.const 2)))
@@ -715,16 +715,17 @@
     (local.set $ldc (i32.shl (local.get $ldc) (i32.const 2)))
     (local.set $cStep (i32.shl (local.get $cStep) (i32.const 2)))
     (local.set $work (i32.add (local.get $work) (i32.mul (local.get $thread) (local.get $workStride))))
-    (local.set $packedB (i32.add (local.get $work) (i32.const 184320)))
+    (local.set $packedB (i32.add (local.get $work) (i32.const 245760)))
     (local.set $scratch (i32.add (local.get $packedB)
-      (i32.mul (select (local.get $k) (i32.const 384) (i32.lt_s (local.get $k) (i32.const 384)))
+      (i32.mul (select (local.get $k) (i32.const 512) (i32.lt_s (local.get $k) (i32.const 512)))
         (i32.mul (i32.and (i32.add (select (local.get $n) (i32.const 512) (i32.lt_s (local.get $n) (i32.const 512))) (i32.const 7)) (i32.const -8))
           (i32.const 4)))))
+    (local.set $depth (i32.and (i32.add (i32.div_u (i32.add (local.get $k) (i32.sub (i32.div_u (i32.add (local.get $k) (i32.const 511)) (i32.const 512)) (i32.const 1))) (i32.div_u (i32.add (local.get $k) (i32.const 511)) (i32.const 512))) (i32.const 3)) (i32.const -4)))
     (loop $columnBlocks
       (local.set $nc (select (i32.const 512) (i32.sub (local.get $n) (local.get $jc)) (i32.ge_s (i32.sub (local.get $n) (local.get $jc)) (i32.const 512))))
       (local.set $pc (i32.const 0))
       (loop $depthBlocks
-        (local.set $kc (select (i32.const 384) (i32.sub (local.get $k) (local.get $pc)) (i32.ge_s (i32.sub (local.get $k) (local.get $pc)) (i32.const 384))))
+        (local.set $kc (select (local.get $depth) (i32.sub (local.get $k) (local.get $pc)) (i32.ge_s (i32.sub (local.get $k) (local.get $pc)) (local.get $depth))))
         (local.set $overwrite (i32.and (i32.eqz (local.get $pc)) (i32.eqz (local.get $accumulate))))
         (if (i32.and (local.get $direct) (i32.const 2))
           (then 
@@ -788,7 +789,7 @@
                 (br $panelRows)))
             (br_if $panelColumns (i32.lt_s (local.tee $jr (i32.add (local.get $jr) (i32.const 8))) (local.get $nc))))
           (br_if $rowBlocks (i32.lt_s (local.tee $ic (i32.add (local.get $ic) (i32.const 120))) (local.get $m))))
-        (br_if $depthBlocks (i32.lt_s (local.tee $pc (i32.add (local.get $pc) (i32.const 384))) (local.get $k))))
+        (br_if $depthBlocks (i32.lt_s (local.tee $pc (i32.add (local.get $pc) (local.get $depth))) (local.get $k))))
       (br_if $columnBlocks (i32.lt_s (local.tee $jc (i32.add (local.get $jc) (i32.const 512))) (local.get $n)))))
 
   ;; C (+)= A[m×k]·B[k×n], m, k, n > 0; C's rows $ldc elements apart, its columns $cStep;
@@ -802,7 +803,7 @@
     (param $accumulate i32) (param $direct i32) (param $work i32) (param $workStride i32) (param $thread i32)
     (local $packedB i32) (local $scratch i32) (local $jc i32) (local $nc i32) (local $pc i32) (local $kc i32)
     (local $ic i32) (local $mc i32) (local $jr i32) (local $ir i32) (local $overwrite i32) (local $cBlock i32)
-    (local $aBase i32) (local $aUnit i32) (local $aStep i32) (local $bBase i32) (local $bUnit i32) (local $bStep i32)
+    (local $aBase i32) (local $aUnit i32) (local $aStep i32) (local $bBase i32) (local $bUnit i32) (local $bStep i32) (local $depth i32)
     (local.set $aRow (i32.shl (local.get $aRow) (i32.const 2)))
     (local.set $aCol (i32.shl (local.get $aCol) (i32.const 2)))
     (local.set $bRow (i32.shl (local.get $bRow) (i32.const 2)))
@@ -810,16 +811,17 @@
     (local.set $ldc (i32.shl (local.get $ldc) (i32.const 2)))
     (local.set $cStep (i32.shl (local.get $cStep) (i32.const 2)))
     (local.set $work (i32.add (local.get $work) (i32.mul (local.get $thread) (local.get $workStride))))
-    (local.set $packedB (i32.add (local.get $work) (i32.const 184320)))
+    (local.set $packedB (i32.add (local.get $work) (i32.const 245760)))
     (local.set $scratch (i32.add (local.get $packedB)
-      (i32.mul (select (local.get $k) (i32.const 384) (i32.lt_s (local.get $k) (i32.const 384)))
+      (i32.mul (select (local.get $k) (i32.const 512) (i32.lt_s (local.get $k) (i32.const 512)))
         (i32.mul (i32.and (i32.add (select (local.get $n) (i32.const 512) (i32.lt_s (local.get $n) (i32.const 512))) (i32.const 7)) (i32.const -8))
           (i32.const 4)))))
+    (local.set $depth (i32.and (i32.add (i32.div_u (i32.add (local.get $k) (i32.sub (i32.div_u (i32.add (local.get $k) (i32.const 511)) (i32.const 512)) (i32.const 1))) (i32.div_u (i32.add (local.get $k) (i32.const 511)) (i32.const 512))) (i32.const 3)) (i32.const -4)))
     (loop $columnBlocks
       (local.set $nc (select (i32.const 512) (i32.sub (local.get $n) (local.get $jc)) (i32.ge_s (i32.sub (local.get $n) (local.get $jc)) (i32.const 512))))
       (local.set $pc (i32.const 0))
       (loop $depthBlocks
-        (local.set $kc (select (i32.const 384) (i32.sub (local.get $k) (local.get $pc)) (i32.ge_s (i32.sub (local.get $k) (local.get $pc)) (i32.const 384))))
+        (local.set $kc (select (local.get $depth) (i32.sub (local.get $k) (local.get $pc)) (i32.ge_s (i32.sub (local.get $k) (local.get $pc)) (local.get $depth))))
         (local.set $overwrite (i32.and (i32.eqz (local.get $pc)) (i32.eqz (local.get $accumulate))))
         
             (call $packB
@@ -852,6 +854,6 @@
               (local.get $overwrite) (local.get $scratch))
             (br_if $panelRows (i32.lt_s (local.tee $ir (i32.add (local.get $ir) (i32.const 6))) (local.get $mc))))
           (br_if $rowBlocks (i32.lt_s (local.tee $ic (i32.add (local.get $ic) (i32.const 120))) (local.get $m))))
-        (br_if $depthBlocks (i32.lt_s (local.tee $pc (i32.add (local.get $pc) (i32.const 384))) (local.get $k))))
+        (br_if $depthBlocks (i32.lt_s (local.tee $pc (i32.add (local.get $pc) (local.get $depth))) (local.get $k))))
       (br_if $columnBlocks (i32.lt_s (local.tee $jc (i32.add (local.get $jc) (i32.const 512))) (local.get $n)))))
 )
