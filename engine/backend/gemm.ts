@@ -81,7 +81,7 @@ export const matmulSettings = {
 /** A staging area larger than this goes back to the memory after the product that needed it. */
 const KEEP_WORKSPACE_BYTES = 16 * 2 ** 20;
 
-interface Tiling { MR: number; LARGE_MR: number; NR: number; MC: number; KC: number; NC: number }
+interface Tiling { MR: number; LARGE_MR: number; NR: number; MC: number; KC: number; NC: number; LARGE_KC: number; LARGE_NC: number }
 interface Gemm { pool: ThreadPool; kernel: number; tiling: Tiling }
 
 let kernelMemory: KernelMemory | undefined;
@@ -129,7 +129,7 @@ function loadGemm(variant: GemmVariant): Gemm | null {
     const pool = threadPool(kernelMemory.memory);
     const kernel = pool.load(new WebAssembly.Module(bytes));
     const exports = pool.exports(kernel) as Record<keyof Tiling, WebAssembly.Global>;
-    const tiling = Object.fromEntries((["MR", "LARGE_MR", "NR", "MC", "KC", "NC"] as const).map((name) => [name, exports[name].value as number])) as unknown as Tiling;
+    const tiling = Object.fromEntries((["MR", "LARGE_MR", "NR", "MC", "KC", "NC", "LARGE_KC", "LARGE_NC"] as const).map((name) => [name, exports[name].value as number])) as unknown as Tiling;
     gemm = { pool, kernel, tiling };
   } catch {
     gemm = null;
@@ -251,8 +251,9 @@ const DIRECT_A_MAX_SPAN = 32 * 1024;
 const DIRECT_B_MAX_ROWS = 128;
 const DIRECT_B_MAX_SPAN = 800 * 1024;
 
-/** Floats of a thread's packing space: A's block, B's block, the tiles on their way to C (at most a row of them, gemm.wat). */
-function packingFloats({ LARGE_MR, NR, MC, KC, NC }: Tiling, k: number, cols: number): number {
+/** Floats of a thread's packing space, for either product: A's block, B's block, the tiles on their way to C (at most a row of them, gemm.wat). */
+function packingFloats({ LARGE_MR, NR, MC, ...tiling }: Tiling, k: number, cols: number): number {
+  const KC = Math.max(tiling.KC, tiling.LARGE_KC), NC = Math.max(tiling.NC, tiling.LARGE_NC);
   const blockColumns = roundUp(Math.min(cols, NC), NR);
   return aligned(MC * KC) + aligned(Math.min(k, KC) * blockColumns) + aligned(LARGE_MR * blockColumns);
 }

@@ -16,8 +16,10 @@
   (global (export "LARGE_MR") i32 (i32.const 6))
   (global (export "NR") i32 (i32.const 8))
   (global (export "MC") i32 (i32.const 120))
-  (global (export "KC") i32 (i32.const 512))
-  (global (export "NC") i32 (i32.const 512))
+  (global (export "KC") i32 (i32.const 1024))
+  (global (export "NC") i32 (i32.const 256))
+  (global (export "LARGE_KC") i32 (i32.const 512))
+  (global (export "LARGE_NC") i32 (i32.const 512))
 
   ;; C[rows×cols] at $c (rows $ldc bytes apart, columns $cStep) gets the MR×NR tile of A's
   ;; panel at $ap (its k steps $aStep bytes apart, its MR values side by side) × B's panel at
@@ -715,14 +717,14 @@
     (local.set $ldc (i32.shl (local.get $ldc) (i32.const 2)))
     (local.set $cStep (i32.shl (local.get $cStep) (i32.const 2)))
     (local.set $work (i32.add (local.get $work) (i32.mul (local.get $thread) (local.get $workStride))))
-    (local.set $packedB (i32.add (local.get $work) (i32.const 245760)))
+    (local.set $packedB (i32.add (local.get $work) (i32.const 491520)))
     (local.set $scratch (i32.add (local.get $packedB)
-      (i32.mul (select (local.get $k) (i32.const 512) (i32.lt_s (local.get $k) (i32.const 512)))
-        (i32.mul (i32.and (i32.add (select (local.get $n) (i32.const 512) (i32.lt_s (local.get $n) (i32.const 512))) (i32.const 7)) (i32.const -8))
+      (i32.mul (select (local.get $k) (i32.const 1024) (i32.lt_s (local.get $k) (i32.const 1024)))
+        (i32.mul (i32.and (i32.add (select (local.get $n) (i32.const 256) (i32.lt_s (local.get $n) (i32.const 256))) (i32.const 7)) (i32.const -8))
           (i32.const 4)))))
-    (local.set $depth (i32.and (i32.add (i32.div_u (i32.add (local.get $k) (i32.sub (i32.div_u (i32.add (local.get $k) (i32.const 511)) (i32.const 512)) (i32.const 1))) (i32.div_u (i32.add (local.get $k) (i32.const 511)) (i32.const 512))) (i32.const 3)) (i32.const -4)))
+    (local.set $depth (i32.and (i32.add (i32.div_u (i32.add (local.get $k) (i32.sub (i32.div_u (i32.add (local.get $k) (i32.const 1023)) (i32.const 1024)) (i32.const 1))) (i32.div_u (i32.add (local.get $k) (i32.const 1023)) (i32.const 1024))) (i32.const 3)) (i32.const -4)))
     (loop $columnBlocks
-      (local.set $nc (select (i32.const 512) (i32.sub (local.get $n) (local.get $jc)) (i32.ge_s (i32.sub (local.get $n) (local.get $jc)) (i32.const 512))))
+      (local.set $nc (select (i32.const 256) (i32.sub (local.get $n) (local.get $jc)) (i32.ge_s (i32.sub (local.get $n) (local.get $jc)) (i32.const 256))))
       (local.set $pc (i32.const 0))
       (loop $depthBlocks
         (local.set $kc (select (local.get $depth) (i32.sub (local.get $k) (local.get $pc)) (i32.ge_s (i32.sub (local.get $k) (local.get $pc)) (local.get $depth))))
@@ -790,7 +792,7 @@
             (br_if $panelColumns (i32.lt_s (local.tee $jr (i32.add (local.get $jr) (i32.const 8))) (local.get $nc))))
           (br_if $rowBlocks (i32.lt_s (local.tee $ic (i32.add (local.get $ic) (i32.const 120))) (local.get $m))))
         (br_if $depthBlocks (i32.lt_s (local.tee $pc (i32.add (local.get $pc) (local.get $depth))) (local.get $k))))
-      (br_if $columnBlocks (i32.lt_s (local.tee $jc (i32.add (local.get $jc) (i32.const 512))) (local.get $n)))))
+      (br_if $columnBlocks (i32.lt_s (local.tee $jc (i32.add (local.get $jc) (i32.const 256))) (local.get $n)))))
 
   ;; C (+)= A[m×k]·B[k×n], m, k, n > 0; C's rows $ldc elements apart, its columns $cStep;
   ;; strides in elements. Thread t packs at $work + t·$workStride: MC×KC floats for A's panels,
