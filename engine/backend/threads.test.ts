@@ -145,20 +145,6 @@ test("pool.warm says a call would start on every thread at once: soon after a ca
   assert.equal(resting.warm, false, "a worker that does not spin is never warm");
 });
 
-test("pool.busy says when the workers find the machine busy: never before they start, soon after a call when the load always counts as busy", async (t) => {
-  if (threadCount() < 2) return t.diagnostic("one core: no worker to ask");
-  const memory = sharedMemory();
-  const pool = createPool(memory, 2, { busyLoad: 0 });
-  assert.equal(pool.busy, false, "no worker before the first call");
-  pool.run(pool.load(await compiled()), "fill", [[4096, 1, 1], [4160, 1, 2]]);
-  let busy = false;
-  for (let tries = 0; tries < 200 && !busy; tries++) {
-    busy = pool.busy;
-    if (!busy) await sleep(5);
-  }
-  assert.ok(busy, "a worker whose load threshold is 0 reports the machine busy");
-});
-
 test("a worker's trap is reported, and the pool serves the next call", async (t) => {
   if (threadCount() < 2) return t.diagnostic("one core: no worker to fail");
   const memory = sharedMemory();

@@ -54,11 +54,6 @@ export interface ThreadPool {
   settle(): void;
   /** Whether every worker is spinning, so that a call made now starts on all threads within a microsecond or two. */
   readonly warm: boolean;
-  /**
-   * Whether a worker finds the machine busy (more threads want to run than there are cores, or
-   * its last spin lost its core): a worker woken now may wait long for a core, and the call for it.
-   */
-  readonly busy: boolean;
 }
 
 interface WorkerThreads {
@@ -149,9 +144,6 @@ export function createPool(memory: WebAssembly.Memory, wanted: number, { busyLoa
     settle: () => workers?.settle(),
     get warm() {
       return workers ? workers.spinning() : false;
-    },
-    get busy() {
-      return workers ? workers.busy() : false;
     },
     run(kernel, name, parts) {
       const own = exportsOf(kernel)[name] as ((...args: number[]) => unknown) | undefined;
@@ -255,7 +247,6 @@ function startWorkers(memory: WebAssembly.Memory, count: number, busyLoad: numbe
     ports,
     settle,
     spinning: () => ports.every((_, worker) => Atomics.load(header, at(worker, Header.Spinning)) === 1),
-    busy: () => ports.some((_, worker) => Atomics.load(header, at(worker, Header.Busy)) === 1),
     /** Every worker instantiates the module posted on its port as kernel `kernel`. */
     load(module: WebAssembly.Module, kernel: number): void {
       settle();

@@ -1,10 +1,9 @@
 /**
  * Large elementwise calls split across the worker-thread pool (threads.ts) that shares the
  * kernels' memory: each thread takes a run of whole vectors, so no two threads write the same
- * vector. Below PARALLEL_MIN elements, waking sleeping workers costs more than they save (at
- * any size on a busy machine, where a woken worker waits for a core); while they still spin
- * from a call just before (the ops of a training step between its products), a call starts on
- * them at once and splitting pays from WARM_PARALLEL_MIN.
+ * vector. Below PARALLEL_MIN elements, waking sleeping workers costs more than they save; while
+ * they still spin from a call just before (the ops of a training step between its products),
+ * a call starts on them at once and splitting pays from WARM_PARALLEL_MIN.
  */
 import { threadPool, type ThreadPool } from "../threads";
 
@@ -14,11 +13,7 @@ export const WARM_PARALLEL_MIN = 16384;
 export interface ParallelKernels {
   /** Threads a split call uses (1: none to split over). */
   readonly threads: number;
-  /**
-   * Whether splitting `n` elements pays: past WARM_PARALLEL_MIN while the workers spin, or past
-   * PARALLEL_MIN unless they find the machine busy (then a sleeping worker woken for its part
-   * takes longer to get a core than the caller takes to do it: measured at every size up to 4M).
-   */
+  /** Whether splitting `n` elements pays: past PARALLEL_MIN, or past WARM_PARALLEL_MIN while the workers spin. */
   worth(n: number): boolean;
   /** Calls `name(...args(from, count))` for parts of [0, n) (runs of four units: vectors, or rows) on every thread, and returns when all are done. */
   split(name: string, n: number, args: (from: number, count: number) => number[]): void;
@@ -43,7 +38,7 @@ export function parallelKernels(memory: WebAssembly.Memory, module: WebAssembly.
     pool.settle();
     return {
       threads: pool.threads,
-      worth: (n) => (n >= PARALLEL_MIN && !pool.busy) || (n >= WARM_PARALLEL_MIN && pool.warm),
+      worth: (n) => n >= PARALLEL_MIN || (n >= WARM_PARALLEL_MIN && pool.warm),
       split(name, n, args) {
         const vectors = Math.ceil(n / 4), perThread = Math.ceil(vectors / pool.threads);
         const parts: number[][] = [];
