@@ -5,7 +5,7 @@
  * of the row kernel), and any axes further out a loop over blocks. In each row an operand
  * either walks the row or repeats one element across it.
  */
-import { broadcastStrides, type Shape } from "../../storage/shape";
+import { broadcastStrides, sameShape, type Shape } from "../../storage/shape";
 
 export interface BroadcastRows {
   /** Elements in each row (the merged innermost axis). */
@@ -38,8 +38,6 @@ function collapse(shape: number[], strides: number[][]): { shape: number[]; stri
   }
   return { shape: outShape, strides: outStrides };
 }
-
-const sameShape = (x: Shape, y: readonly number[]) => x.length === y.length && x.every((d, i) => d === y[i]);
 
 /** The plans of the last few shape triples: a training step broadcasts the same few again and again. */
 const recent: { shapes: [number[], number[], number[]]; plan: BroadcastRows }[] = [];
